@@ -1,0 +1,130 @@
+import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
+import { createEvent, type SudoAction } from './events';
+import type { Approver, SudoOptions } from './options';
+import { runtime } from './runtime';
+import { emitSessionEvent, type Session } from './session';
+
+/** Resolves the name shown for a protected function, given the call's `this`. */
+export type NameResolver = (thisArg: unknown) => string;
+
+/**
+ * Wraps `original` so each call is checked against `scope`. The allowed path is one
+ * AsyncLocalStorage lookup, one cached scope test and a clock read; it builds an event
+ * only when a transport wants allowed checks. Everything else lives in `decide()`.
+ *
+ * @example
+ * ```ts
+ * const guarded = protect(refund, 'write:refunds', {}, () => 'refund');
+ * ```
+ */
+export function protect<F extends (...args: any[]) => any>(
+  original: F,
+  scope: string,
+  options: SudoOptions,
+  nameOf: NameResolver,
+): F {
+  const { storage, dispatcher } = runtime;
+  const onDeny = options.onDeny ?? 'raise';
+  const wrapper = function (this: unknown) {
+    const session = storage.getStore();
+    if (session !== undefined && session.agent.hasScope(scope) && Date.now() < session.expiresAt) {
+      if (dispatcher.wants('permission_check', true))
+        emitCheck('permission_check', true, session, scope, nameOf(this));
+      // eslint-disable-next-line prefer-rest-params
+      return original.apply(this, arguments as unknown as unknown[]);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    const args = Array.prototype.slice.call(arguments);
+    return decide(original, this, args, session, scope, onDeny, nameOf(this));
+  };
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  return wrapper as unknown as F;
+}
+
+/** Every outcome other than the fast allowed path. */
+function decide(
+  original: Function,
+  thisArg: unknown,
+  args: unknown[],
+  session: Session | undefined,
+  scope: string,
+  onDeny: 'raise' | 'log' | Approver,
+  functionName: string,
+): unknown {
+  if (session === undefined) throw new NoSessionError({ scope, functionName });
+  const agent = session.agent;
+  if (Date.now() >= session.expiresAt) {
+    emitSessionEvent('session_expired', session, { scope, functionName, allowed: false });
+    throw new SessionExpiredError({
+      agentName: agent.name,
+      scope,
+      functionName,
+      expiredAt: new Date(session.expiresAt).toISOString(),
+    });
+  }
+  if (agent.hasScope(scope)) {
+    // Reached only when the clock moved past expiry between the two reads; allow as granted.
+    emitCheck('permission_check', true, session, scope, functionName);
+    return original.apply(thisArg, args);
+  }
+  const denied = (byApprover: boolean, cause?: unknown) => {
+    const err = new PermissionDeniedError({
+      agentName: agent.name,
+      scope,
+      functionName,
+      grantedScopes: agent.scopes,
+      byApprover,
+    });
+    if (cause !== undefined) (err as { cause?: unknown }).cause = cause;
+    return err;
+  };
+  if (onDeny === 'raise') {
+    emitCheck('permission_check', false, session, scope, functionName);
+    throw denied(false);
+  }
+  if (onDeny === 'log') {
+    emitCheck('audit_violation', false, session, scope, functionName);
+    return original.apply(thisArg, args);
+  }
+  const settle = (approved: boolean) => {
+    if (approved === true) {
+      emitCheck('approval_granted', true, session, scope, functionName);
+      return original.apply(thisArg, args);
+    }
+    emitCheck('approval_denied', false, session, scope, functionName);
+    throw denied(true);
+  };
+  const refuse = (cause: unknown) => {
+    emitCheck('approval_denied', false, session, scope, functionName);
+    throw denied(true, cause);
+  };
+  let verdict: boolean | Promise<boolean>;
+  try {
+    verdict = onDeny({ agent, session, scope, functionName, args: Object.freeze([...args]) });
+  } catch (err) {
+    return refuse(err);
+  }
+  if (
+    verdict !== null &&
+    typeof verdict === 'object' &&
+    typeof (verdict as Promise<boolean>).then === 'function'
+  ) {
+    return Promise.resolve(verdict).then(settle, refuse);
+  }
+  return settle(verdict as boolean);
+}
+
+function emitCheck(
+  action: SudoAction,
+  allowed: boolean,
+  session: Session,
+  scope: string,
+  functionName: string,
+): void {
+  const { dispatcher } = runtime;
+  if (!dispatcher.wants(action, allowed)) return;
+  dispatcher.dispatch(
+    createEvent({ ...session.agent.eventFields(session), action, allowed, scope, functionName }),
+  );
+}

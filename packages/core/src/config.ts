@@ -1,0 +1,101 @@
+import { runtime } from './runtime';
+import type { Transport } from './transport';
+
+/**
+ * Process-wide settings.
+ *
+ * @example
+ * ```ts
+ * configure({ transports: [new ConsoleTransport(), new FileTransport({ filename: 'audit.jsonl' })] });
+ * ```
+ */
+export interface SudoConfig {
+  /** Replaces every configured transport. An empty list returns to local-only mode. */
+  transports?: readonly Transport[];
+}
+
+/**
+ * Sets the transports. With none configured, AgentSudo runs in local-only mode: denials
+ * and audit violations print one line on stderr.
+ *
+ * @example
+ * ```ts
+ * configure({ transports: [myTransport] });
+ * ```
+ */
+export function configure(config: SudoConfig): void {
+  if (config.transports !== undefined) {
+    config.transports.forEach(assertTransport);
+    runtime.dispatcher.setTransports(config.transports);
+  }
+}
+
+/**
+ * Adds one transport beside those configured.
+ *
+ * @example
+ * ```ts
+ * addTransport(new FileTransport({ filename: 'audit.jsonl' }));
+ * ```
+ */
+export function addTransport(transport: Transport): void {
+  assertTransport(transport);
+  runtime.dispatcher.setTransports([...runtime.dispatcher.list(), transport]);
+}
+
+/**
+ * Removes a transport (without closing it); true when it was configured.
+ *
+ * @example
+ * ```ts
+ * removeTransport(file); await file.close?.();
+ * ```
+ */
+export function removeTransport(transport: Transport): boolean {
+  const list = runtime.dispatcher.list();
+  if (!list.includes(transport)) return false;
+  runtime.dispatcher.setTransports(list.filter((t) => t !== transport));
+  return true;
+}
+
+/**
+ * The configured transports, in order.
+ *
+ * @example
+ * ```ts
+ * getTransports().map((t) => t.name);
+ * ```
+ */
+export function getTransports(): readonly Transport[] {
+  return runtime.dispatcher.list();
+}
+
+/**
+ * Waits until every transport has delivered what it holds; false on timeout.
+ *
+ * @example
+ * ```ts
+ * export const handler = async (event) => { …; await flush(2000); };
+ * ```
+ */
+export function flush(timeoutMs = 5000): Promise<boolean> {
+  return runtime.dispatcher.flush(timeoutMs);
+}
+
+/**
+ * Flushes and closes every transport and returns to local-only mode.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGTERM', async () => { await shutdown(); process.exit(0); });
+ * ```
+ */
+export function shutdown(timeoutMs = 5000): Promise<boolean> {
+  return runtime.dispatcher.shutdown(timeoutMs);
+}
+
+function assertTransport(t: Transport): void {
+  if (!t || typeof t.log !== 'function') {
+    throw new TypeError(`A transport needs a log(event) method; got ${t === null ? 'null' : typeof t}.`);
+  }
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigurationError } from './errors';
+import { SDK_NAME } from './version';
+
+/**
+ * What happened. `permission_check` carries `allowed: true | false`; the others are
+ * audit-mode violations, approver outcomes and session lifecycle.
+ */
+export type SudoAction =
+  | 'permission_check'
+  | 'audit_violation'
+  | 'approval_granted'
+  | 'approval_denied'
+  | 'session_start'
+  | 'session_end'
+  | 'session_expired';
+
+/**
+ * Every action, in a fixed order (transports and the server use it for lookups).
+ *
+ * @example
+ * ```ts
+ * SUDO_ACTIONS.includes('audit_violation'); // true
+ * ```
+ */
+export const SUDO_ACTIONS: readonly SudoAction[] = Object.freeze([
+  'permission_check',
+  'audit_violation',
+  'approval_granted',
+  'approval_denied',
+  'session_start',
+  'session_end',
+  'session_expired',
+]);
+
+/**
+ * The one shape that core, transports and the server share. It never holds the
+ * arguments, return value or errors of the user's function: only who, what and when.
+ *
+ * @example
+ * ```ts
+ * transport.log({ eventId, timestamp, agentName: 'SupportBot', action: 'permission_check',
+ *   scope: 'read:customers', allowed: true, functionName: 'CustomerService.getCustomer' });
+ * ```
+ */
+export interface SudoEvent {
+  /** uuid; lets delivery be idempotent. */
+  eventId: string;
+  /** ISO 8601 UTC. */
+  timestamp: string;
+  agentId?: string;
+  agentName: string;
+  role?: string;
+  sessionId?: string;
+  action: SudoAction;
+  /** The scope checked; absent on session events. */
+  scope?: string;
+  allowed: boolean;
+  /** `ClassName.method` for methods, the function's name otherwise. */
+  functionName?: string;
+  /** The agent's static metadata, never call data. */
+  metadata?: Record<string, unknown>;
+  /** Which SDK produced the event, e.g. `agentsudo-js/0.1.0`. */
+  sdk?: string;
+}
+
+/**
+ * The JSON wire form (snake_case) sent to `POST /api/events`: the original Python SDK's
+ * fields plus `event_id`, `agent_id`, `session_id`, `role` and `sdk`. Null keys are left out.
+ *
+ * @example
+ * ```ts
+ * const wire: WireEvent = { timestamp: '2026-01-01T00:00:00.000Z', agent_name: 'SupportBot',
+ *   action: 'permission_check', scope: 'read:customers', allowed: true };
+ * ```
+ */
+export interface WireEvent {
+  event_id?: string;
+  timestamp: string;
+  agent_id?: string;
+  agent_name: string;
+  role?: string;
+  session_id?: string;
+  action: string;
+  scope?: string;
+  allowed: boolean;
+  function_name?: string;
+  metadata?: Record<string, unknown>;
+  sdk?: string;
+}
+
+/**
+ * The Python SDK's action names, mapped onto ours. `permission_denied` is a failed
+ * `permission_check`; the `callback_*` names are approver outcomes.
+ *
+ * @example
+ * ```ts
+ * PYTHON_ACTIONS.callback_approved; // { action: 'approval_granted', allowed: true }
+ * ```
+ */
+export const PYTHON_ACTIONS: Readonly<Record<string, { action: SudoAction; allowed: boolean }>> =
+  Object.freeze({
+    permission_denied: { action: 'permission_check', allowed: false },
+    callback_approved: { action: 'approval_granted', allowed: true },
+    callback_denied: { action: 'approval_denied', allowed: false },
+  });
+
+/**
+ * Raised by {@link fromWire} for input that is not a wire event; `field` names the culprit.
+ *
+ * @example
+ * ```ts
+ * try { fromWire({}); } catch (e) { if (e instanceof WireFormatError) console.log(e.field); }
+ * ```
+ */
+export class WireFormatError extends ConfigurationError {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Invalid event field '${field}': ${reason}`);
+    this.name = 'WireFormatError';
+  }
+}
+
+/**
+ * Converts an event to its wire form, leaving out absent keys.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(toWire(event)); // {"event_id":"…","timestamp":"…","agent_name":"SupportBot",…}
+ * ```
+ */
+export function toWire(event: SudoEvent): WireEvent {
+  const wire: WireEvent = {
+    event_id: event.eventId,
+    timestamp: event.timestamp,
+    agent_name: event.agentName,
+    action: event.action,
+    allowed: event.allowed,
+  };
+  if (event.agentId != null) wire.agent_id = event.agentId;
+  if (event.role != null) wire.role = event.role;
+  if (event.sessionId != null) wire.session_id = event.sessionId;
+  if (event.scope != null) wire.scope = event.scope;
+  if (event.functionName != null) wire.function_name = event.functionName;
+  if (event.metadata != null) wire.metadata = event.metadata;
+  if (event.sdk != null) wire.sdk = event.sdk;
+  return wire;
+}
+
+/**
+ * Parses a wire event from this SDK or the original Python SDK. Python action names
+ * are mapped (`permission_denied` → a denied `permission_check`), a missing `event_id`
+ * gets a fresh uuid, and a timestamp without a zone is read as UTC.
+ *
+ * @example
+ * ```ts
+ * const event = fromWire(JSON.parse(line));
+ * ```
+ * @throws WireFormatError naming the first bad field.
+ */
+export function fromWire(input: unknown): SudoEvent {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new WireFormatError('(event)', 'expected a JSON object');
+  }
+  const w = input as Record<string, unknown>;
+  const agentName = requireString(w, 'agent_name');
+  const rawAction = requireString(w, 'action');
+  if (typeof w.allowed !== 'boolean') throw new WireFormatError('allowed', 'expected true or false');
+  const mapped = PYTHON_ACTIONS[rawAction];
+  if (!mapped && !(SUDO_ACTIONS as readonly string[]).includes(rawAction)) {
+    throw new WireFormatError('action', `unknown action ${JSON.stringify(rawAction)}`);
+  }
+  const event: SudoEvent = {
+    eventId: optionalString(w, 'event_id') ?? randomUUID(),
+    timestamp: normalizeTimestamp(w.timestamp),
+    agentName,
+    action: mapped ? mapped.action : (rawAction as SudoAction),
+    allowed: mapped ? mapped.allowed : w.allowed,
+  };
+  const agentId = optionalString(w, 'agent_id');
+  const role = optionalString(w, 'role');
+  const sessionId = optionalString(w, 'session_id');
+  const scope = optionalString(w, 'scope');
+  const functionName = optionalString(w, 'function_name');
+  const sdk = optionalString(w, 'sdk');
+  if (agentId !== undefined) event.agentId = agentId;
+  if (role !== undefined) event.role = role;
+  if (sessionId !== undefined) event.sessionId = sessionId;
+  if (scope !== undefined) event.scope = scope;
+  if (functionName !== undefined) event.functionName = functionName;
+  if (sdk !== undefined) event.sdk = sdk;
+  if (w.metadata != null) {
+    if (typeof w.metadata !== 'object' || Array.isArray(w.metadata)) {
+      throw new WireFormatError('metadata', 'expected a JSON object');
+    }
+    event.metadata = w.metadata as Record<string, unknown>;
+  }
+  return event;
+}
+
+/**
+ * Builds an event stamped now, with a fresh id and the SDK name.
+ *
+ * @example
+ * ```ts
+ * const e = createEvent({ agentName: 'Bot', action: 'session_start', allowed: true });
+ * ```
+ */
+export function createEvent(fields: Omit<SudoEvent, 'eventId' | 'timestamp' | 'sdk'>): SudoEvent {
+  return { eventId: randomUUID(), timestamp: new Date().toISOString(), sdk: SDK_NAME, ...fields };
+}
+
+function requireString(w: Record<string, unknown>, field: string): string {
+  const v = w[field];
+  if (typeof v !== 'string' || v === '') throw new WireFormatError(field, 'expected a non-empty string');
+  return v;
+}
+
+function optionalString(w: Record<string, unknown>, field: string): string | undefined {
+  const v = w[field];
+  if (v == null) return undefined;
+  if (typeof v !== 'string') throw new WireFormatError(field, `expected a string, got ${typeof v}`);
+  return v;
+}
+
+const HAS_ZONE = /(Z|[+-]\d\d:?\d\d)$/i;
+
+function normalizeTimestamp(value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new WireFormatError('timestamp', 'expected an ISO 8601 string such as 2026-01-01T00:00:00.000Z');
+  }
+  const date = new Date(HAS_ZONE.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(date.getTime())) {
+    throw new WireFormatError('timestamp', `${JSON.stringify(value)} is not an ISO 8601 time`);
+  }
+  return date.toISOString();
+}

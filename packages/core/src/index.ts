@@ -1,0 +1,53 @@
+/**
+ * @agentsudo/core: the permission engine. Agents with scopes, sessions that travel with
+ * async work, `@Sudo` / `sudo()`, decisions, events and the transport contract. No I/O
+ * beyond the local-only stderr line.
+ *
+ * @example
+ * ```ts
+ * import { Agent, Sudo, PermissionError } from '@agentsudo/core';
+ * ```
+ */
+export { Agent, type AgentOptions } from './agent';
+export { Session, currentAgent, currentSession } from './session';
+export { Sudo, sudo, type SudoDecorator } from './decorator';
+export type { SudoOptions, OnDeny, Approver, ApprovalContext } from './options';
+export {
+  PermissionError,
+  PermissionDeniedError,
+  NoSessionError,
+  SessionExpiredError,
+  ConfigurationError,
+  type PermissionErrorDetails,
+} from './errors';
+export {
+  SUDO_METADATA_KEY,
+  getSudoMetadata,
+  listProtectedMethods,
+  type SudoMetadata,
+  type ProtectedMethod,
+} from './metadata';
+export {
+  SUDO_ACTIONS,
+  PYTHON_ACTIONS,
+  WireFormatError,
+  toWire,
+  fromWire,
+  createEvent,
+  type SudoEvent,
+  type SudoAction,
+  type WireEvent,
+} from './events';
+export type { Transport } from './transport';
+export {
+  configure,
+  addTransport,
+  removeTransport,
+  getTransports,
+  flush,
+  shutdown,
+  type SudoConfig,
+} from './config';
+export { LocalNoticeTransport, describeOutcome } from './local-notice';
+export { compileScopes, assertValidScope, type ScopeMatcher } from './scopes';
+export { SDK_NAME, SDK_VERSION } from './version';

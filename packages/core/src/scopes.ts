@@ -1,0 +1,101 @@
+import { ConfigurationError } from './errors';
+
+/**
+ * A compiled set of granted scope patterns. Built once per agent; `test()` does no
+ * compilation and caches each answer, so a repeated check is one `Map` lookup.
+ *
+ * @example
+ * ```ts
+ * const m = compileScopes(['read:*', 'write:orders']);
+ * m.test('read:customers'); // true
+ * ```
+ */
+export interface ScopeMatcher {
+  /** True when `scope` is granted by any pattern. */
+  test(scope: string): boolean;
+}
+
+/** More distinct scopes than any real tool set checks; bounds the answer cache. */
+const MAX_CACHED_ANSWERS = 4096;
+
+/**
+ * Rejects what cannot be a scope: non-strings, empty or blank strings, and strings with
+ * surrounding white space. The error names the bad value.
+ *
+ * @example
+ * ```ts
+ * assertValidScope('read:customers', 'Sudo'); // ok
+ * assertValidScope('  ', 'Sudo'); // throws ConfigurationError
+ * ```
+ */
+export function assertValidScope(scope: unknown, where: string): asserts scope is string {
+  if (typeof scope !== 'string') {
+    throw new ConfigurationError(
+      `${where}: scope must be a string like 'read:customers', got ${describe(scope)}.`,
+    );
+  }
+  if (scope.trim() === '') {
+    throw new ConfigurationError(
+      `${where}: scope ${JSON.stringify(scope)} is blank; use a name like 'read:customers'.`,
+    );
+  }
+  if (scope.trim() !== scope) {
+    throw new ConfigurationError(
+      `${where}: scope ${JSON.stringify(scope)} has leading or trailing white space; write ${JSON.stringify(scope.trim())}.`,
+    );
+  }
+}
+
+/**
+ * Compiles granted patterns. `*` is the only wildcard and matches any run of characters
+ * (`read:*`, `write:orders*`, `*`); every other character, regex metacharacters included,
+ * matches itself.
+ *
+ * @example
+ * ```ts
+ * compileScopes(['read:(a|b)']).test('read:a'); // false: matched literally
+ * ```
+ */
+export function compileScopes(patterns: readonly string[]): ScopeMatcher {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const globs: RegExp[] = [];
+  let all = false;
+  for (const p of patterns) {
+    const star = p.indexOf('*');
+    if (star === -1) exact.add(p);
+    else if (p === '*') all = true;
+    else if (star === p.length - 1) prefixes.push(p.slice(0, -1));
+    else globs.push(globToRegExp(p));
+  }
+  const cache = new Map<string, boolean>();
+  const compute = (scope: string): boolean =>
+    all ||
+    exact.has(scope) ||
+    prefixes.some((prefix) => scope.startsWith(prefix)) ||
+    globs.some((re) => re.test(scope));
+  return {
+    test(scope: string): boolean {
+      const known = cache.get(scope);
+      if (known !== undefined) return known;
+      const answer = compute(scope);
+      if (cache.size < MAX_CACHED_ANSWERS) cache.set(scope, answer);
+      return answer;
+    },
+  };
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 's');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Agent } from './agent';
+import { createEvent, type SudoAction } from './events';
+import { runtime } from './runtime';
+
+/**
+ * One run of an agent. Sessions travel with AsyncLocalStorage, so concurrent sessions
+ * of different agents never see each other across awaits, timers and emitters.
+ *
+ * @example
+ * ```ts
+ * agent.startSession((session) => console.log(session.id, session.expiresAt));
+ * ```
+ */
+export class Session {
+  /** uuid, carried by every event of the session. */
+  readonly id = randomUUID();
+  /** Epoch milliseconds. */
+  readonly startedAt = Date.now();
+  /** Epoch milliseconds after which checks fail with `SessionExpiredError`. */
+  readonly expiresAt: number;
+  private ended = false;
+
+  constructor(readonly agent: Agent) {
+    this.expiresAt = this.startedAt + agent.sessionTtlMs;
+  }
+
+  /** True once the function given to `startSession` has returned or settled. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** @internal Marks the end and emits `session_end` once. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    emitSessionEvent('session_end', this);
+  }
+}
+
+/**
+ * Runs `fn` inside a new session of `agent`; the session ends when `fn` returns or its
+ * promise settles. Used by `agent.startSession`.
+ *
+ * @example
+ * ```ts
+ * runInSession(agent, () => service.getCustomer('c-1'));
+ * ```
+ */
+export function runInSession<T>(agent: Agent, fn: (session: Session) => T): T {
+  const session = new Session(agent);
+  emitSessionEvent('session_start', session);
+  let result: T;
+  try {
+    result = runtime.storage.run(session, fn, session);
+  } catch (err) {
+    session.end();
+    throw err;
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as unknown as PromiseLike<unknown>).then === 'function'
+  ) {
+    return Promise.resolve(result).finally(() => session.end()) as T;
+  }
+  session.end();
+  return result;
+}
+
+/**
+ * The session of the caller, or undefined outside any session.
+ *
+ * @example
+ * ```ts
+ * const id = currentSession()?.id;
+ * ```
+ */
+export function currentSession(): Session | undefined {
+  return runtime.storage.getStore();
+}
+
+/**
+ * The agent of the caller's session, or undefined outside any session.
+ *
+ * @example
+ * ```ts
+ * if (currentAgent()?.hasScope('write:refunds')) offerRefund();
+ * ```
+ */
+export function currentAgent(): Agent | undefined {
+  return runtime.storage.getStore()?.agent;
+}
+
+/**
+ * Emits an event about `session` when some transport wants it.
+ *
+ * @example
+ * ```ts
+ * emitSessionEvent('session_expired', session, { scope: 'read:x', functionName: 'f' });
+ * ```
+ */
+export function emitSessionEvent(
+  action: SudoAction,
+  session: Session,
+  extra: { scope?: string; functionName?: string; allowed?: boolean } = {},
+): void {
+  const allowed = extra.allowed ?? action !== 'session_expired';
+  if (!runtime.dispatcher.wants(action, allowed)) return;
+  runtime.dispatcher.dispatch(
+    createEvent({
+      ...session.agent.eventFields(session),
+      action,
+      allowed,
+      scope: extra.scope,
+      functionName: extra.functionName,
+    }),
+  );
+}
