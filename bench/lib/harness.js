@@ -1,0 +1,55 @@
+'use strict';
+/**
+ * Shared benchmark harness: time a function in batches, print a table (ops/s, ns/op,
+ * ratio to the first row as baseline), write bench/results/<name>.json.
+ *
+ * @example
+ * const { measure, report } = require('./lib/harness');
+ * const rows = [measure('plain call', () => plain()), measure('decorated call', () => guarded())];
+ * report('core-check', rows, { note: 'allowed path, no transport listening' });
+ */
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+/** Runs fn in batches for about `ms` milliseconds after a warm-up; returns ns/op. */
+function measure(name, fn, { ms = 1000, batch = 10000, warmup = 200 } = {}) {
+  const warmEnd = performance.now() + warmup;
+  while (performance.now() < warmEnd) for (let i = 0; i < batch; i++) fn();
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+  }
+  const ns = Number(process.hrtime.bigint() - start);
+  return { name, ops, nsPerOp: ns / ops, opsPerSec: (ops * 1e9) / ns };
+}
+
+/** Prints a table and writes bench/results/<name>.json; the first row is the baseline. */
+function report(name, rows, extra = {}) {
+  const base = rows[0];
+  const table = rows.map((r) => ({
+    case: r.name,
+    'ops/s': Math.round(r.opsPerSec ?? 0).toLocaleString('en-US'),
+    'ns/op': r.nsPerOp !== undefined ? r.nsPerOp.toFixed(1) : '-',
+    'vs baseline': r.nsPerOp !== undefined && base.nsPerOp ? `${(r.nsPerOp / base.nsPerOp).toFixed(2)}x` : '-',
+    ...(r.extra ?? {}),
+  }));
+  console.log(`\n## ${name}`);
+  console.table(table);
+  const dir = join(__dirname, '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  const result = {
+    name,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: require('node:os').cpus().length,
+    rows,
+    ...extra,
+  };
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+module.exports = { measure, report };
