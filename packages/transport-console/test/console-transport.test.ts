@@ -1,0 +1,158 @@
+import { PassThrough } from 'node:stream';
+import { Agent, ConfigurationError, PermissionError, Sudo, configure } from '@agentsudo/core';
+import { ConsoleTransport, levelFor } from '@agentsudo/transport-console';
+import { colorWanted } from '../src/render';
+
+class CustomerService {
+  @Sudo('read:customers')
+  getCustomer(id: string) {
+    return { id };
+  }
+
+  @Sudo('write:refunds')
+  processRefund(orderId: string) {
+    return orderId;
+  }
+
+  @Sudo('delete:customers', { onDeny: 'log' })
+  deleteCustomer(id: string) {
+    return id;
+  }
+}
+
+const bot = new Agent({ name: 'SupportBot', scopes: ['read:customers'] });
+const service = new CustomerService();
+
+/** A real stream standing in for stderr, collecting what the transport prints. */
+function capture(): { stream: PassThrough; lines: () => Promise<string[]> } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  return {
+    stream,
+    lines: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return text.split('\n').filter(Boolean);
+    },
+  };
+}
+
+/** One allowed read, one denied refund, one audit-mode delete. */
+function runScenario(): void {
+  bot.startSession(() => {
+    service.getCustomer('c-1');
+    expect(() => service.processRefund('o-1')).toThrow(PermissionError);
+    service.deleteCustomer('c-2');
+  });
+}
+
+afterEach(() => configure({ transports: [] }));
+
+describe('ConsoleTransport', () => {
+  test('at the default level it prints denials and audit violations, not allowed checks', async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream })] });
+    runScenario();
+    const lines = await out.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z agentsudo ❌ denied SupportBot → write:refunds \(CustomerService\.processRefund\)$/,
+    );
+    expect(lines[1]).toContain('⚠ audit SupportBot → delete:customers (CustomerService.deleteCustomer)');
+  });
+
+  test('at the default level it does not want allowed checks, so core builds no event for them', () => {
+    const console = new ConsoleTransport();
+    expect(console.wants('permission_check', true)).toBe(false);
+    expect(console.wants('session_start', true)).toBe(false);
+    expect(console.wants('permission_check', false)).toBe(true);
+    expect(console.wants('audit_violation', false)).toBe(true);
+    expect(console.wants('approval_granted', true)).toBe(true);
+  });
+
+  test("level 'debug' shows every allowed check and the session lifecycle", async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream, level: 'debug' })] });
+    runScenario();
+    const lines = await out.lines();
+    expect(lines.map((l) => l.split(' ').slice(2, 4).join(' '))).toEqual([
+      '▶ session',
+      '✅ allowed',
+      '❌ denied',
+      '⚠ audit',
+      '■ session',
+    ]);
+    expect(lines[1]).toContain('SupportBot → read:customers (CustomerService.getCustomer)');
+  });
+
+  test("level 'error' keeps only denials", async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream, level: 'error' })] });
+    runScenario();
+    const lines = await out.lines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('❌ denied');
+  });
+
+  test("format 'json' prints the event's wire form with its level", async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream, format: 'json' })] });
+    runScenario();
+    const [denied, audit] = (await out.lines()).map((l) => JSON.parse(l));
+    expect(denied).toMatchObject({
+      level: 'error',
+      agent_name: 'SupportBot',
+      action: 'permission_check',
+      allowed: false,
+      scope: 'write:refunds',
+      function_name: 'CustomerService.processRefund',
+    });
+    expect(denied.event_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(audit).toMatchObject({ level: 'warn', action: 'audit_violation', allowed: false });
+  });
+
+  test('colors the outcome green or red when color is on', async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream, level: 'debug', color: true })] });
+    runScenario();
+    const lines = await out.lines();
+    expect(lines.find((l) => l.includes('allowed'))).toContain('\x1b[32m✅ allowed\x1b[39m');
+    expect(lines.find((l) => l.includes('denied'))).toContain('\x1b[31m❌ denied\x1b[39m');
+  });
+
+  test('prints no color codes to a stream that is not a terminal', async () => {
+    const out = capture();
+    configure({ transports: [new ConsoleTransport({ stream: out.stream, level: 'debug' })] });
+    runScenario();
+    expect((await out.lines()).join('\n')).not.toContain('\x1b[');
+  });
+
+  test('color is wanted only on a terminal and only when NO_COLOR is unset or empty', () => {
+    expect(colorWanted({ isTTY: true }, {})).toBe(true);
+    expect(colorWanted({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(colorWanted({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
+    expect(colorWanted({ isTTY: false }, {})).toBe(false);
+    expect(colorWanted({}, {})).toBe(false);
+  });
+
+  test('maps each action to a level by severity', () => {
+    expect(levelFor('permission_check', true)).toBe('debug');
+    expect(levelFor('permission_check', false)).toBe('error');
+    expect(levelFor('session_expired', false)).toBe('error');
+    expect(levelFor('audit_violation', false)).toBe('warn');
+    expect(levelFor('approval_granted', true)).toBe('warn');
+    expect(levelFor('approval_denied', false)).toBe('warn');
+    expect(levelFor('session_start', true)).toBe('info');
+  });
+
+  test('rejects an unknown level or format with an error naming the value', () => {
+    expect(() => new ConsoleTransport({ level: 'verbose' as never })).toThrow(ConfigurationError);
+    expect(() => new ConsoleTransport({ level: 'verbose' as never })).toThrow(
+      /"verbose" is not one of error, warn, info, debug/,
+    );
+    expect(() => new ConsoleTransport({ format: 'xml' as never })).toThrow(
+      /format "xml" is not 'pretty' or 'json'/,
+    );
+  });
+});
