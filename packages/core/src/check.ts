@@ -4,6 +4,8 @@ import type { Approver, SudoOptions } from './options';
 import { runtime } from './runtime';
 import { emitSessionEvent, type Session } from './session';
 
+const AsyncFunction = (async () => {}).constructor;
+
 /** Resolves the name shown for a protected function, given the call's `this`. */
 export type NameResolver = (thisArg: unknown) => string;
 
@@ -25,6 +27,8 @@ export function protect<F extends (...args: any[]) => any>(
 ): F {
   const { storage, dispatcher } = runtime;
   const onDeny = options.onDeny ?? 'raise';
+  // An async function's callers expect failures as rejections, not synchronous throws.
+  const rejectsInstead = original instanceof AsyncFunction;
   const wrapper = function (this: unknown) {
     const session = storage.getStore();
     if (session !== undefined && session.agent.hasScope(scope) && Date.now() < session.expiresAt) {
@@ -35,7 +39,12 @@ export function protect<F extends (...args: any[]) => any>(
     }
     // eslint-disable-next-line prefer-rest-params
     const args = Array.prototype.slice.call(arguments);
-    return decide(original, this, args, session, scope, onDeny, nameOf(this));
+    if (!rejectsInstead) return decide(original, this, args, session, scope, onDeny, nameOf(this));
+    try {
+      return decide(original, this, args, session, scope, onDeny, nameOf(this));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
   Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
