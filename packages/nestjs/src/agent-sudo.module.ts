@@ -1,0 +1,140 @@
+import {
+  Global,
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AgentSudoMiddleware } from './agent-sudo.middleware';
+import { readAgentSource } from './middleware-options';
+import {
+  AGENTSUDO_OPTIONS,
+  assertModuleOptions,
+  type AgentSudoModuleAsyncOptions,
+  type AgentSudoModuleOptions,
+} from './module-options';
+import { PermissionErrorFilter } from './permission-error.filter';
+import { AgentRegistry } from './registry';
+import { ScopeGuard } from './scope.guard';
+import { SudoDispatcher } from './sudo-dispatcher';
+
+/**
+ * AgentSudo for NestJS: admits every request as a registered agent (bearer token, or
+ * your `resolveAgent`), runs it inside that agent's session so `@Sudo` methods of any
+ * service (singleton, request-scoped or transient) check the right agent, enforces
+ * `@RequireScope`, and turns every `PermissionError` into a 403. Global: import it once.
+ * `AgentRegistry` and `SudoDispatcher` are injectable everywhere.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [AgentSudoModule.forRoot({ agents: [{ agent: supportBot, token: process.env.SUPPORT_BOT_TOKEN! }] })],
+ *   controllers: [CustomersController],
+ *   providers: [CustomerService],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Global()
+@Module({})
+export class AgentSudoModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions) {}
+
+  /**
+   * Registers the module with fixed options.
+   *
+   * @example
+   * ```ts
+   * AgentSudoModule.forRoot({ agents: [{ agent: supportBot, token }], exclude: ['health'] });
+   * ```
+   */
+  static forRoot(options: AgentSudoModuleOptions = {}): DynamicModule {
+    assertModuleOptions(options, 'AgentSudoModule.forRoot(options)');
+    return AgentSudoModule.build([{ provide: AGENTSUDO_OPTIONS, useValue: options }], []);
+  }
+
+  /**
+   * Registers the module with options made by a factory (from configuration, a secret
+   * store…), which may be async and inject providers of `imports`.
+   *
+   * @example
+   * ```ts
+   * AgentSudoModule.forRootAsync({
+   *   imports: [SecretsModule],
+   *   inject: [SecretsService],
+   *   useFactory: async (secrets: SecretsService) => ({
+   *     agents: [{ agent: supportBot, tokenSha256: await secrets.get('support-bot-token-sha256') }],
+   *   }),
+   * });
+   * ```
+   */
+  static forRootAsync(options: AgentSudoModuleAsyncOptions): DynamicModule {
+    if (typeof options?.useFactory !== 'function') {
+      assertModuleOptions(undefined, 'AgentSudoModule.forRootAsync({ useFactory })');
+    }
+    const optionsProvider: Provider = {
+      provide: AGENTSUDO_OPTIONS,
+      inject: options.inject ?? [],
+      useFactory: async (...args: unknown[]) => {
+        const resolved = await options.useFactory(...args);
+        assertModuleOptions(resolved, 'AgentSudoModule.forRootAsync: the options useFactory returned');
+        return resolved;
+      },
+    };
+    return AgentSudoModule.build([optionsProvider], options.imports ?? []);
+  }
+
+  private static build(
+    optionsProviders: Provider[],
+    imports: NonNullable<AgentSudoModuleAsyncOptions['imports']>,
+  ): DynamicModule {
+    return {
+      module: AgentSudoModule,
+      global: true,
+      imports,
+      providers: [
+        ...optionsProviders,
+        {
+          provide: AgentRegistry,
+          inject: [AGENTSUDO_OPTIONS],
+          useFactory: (options: AgentSudoModuleOptions) =>
+            readAgentSource(options, 'AgentSudoModule options').registry,
+        },
+        {
+          provide: SudoDispatcher,
+          inject: [AGENTSUDO_OPTIONS],
+          useFactory: (options: AgentSudoModuleOptions) => {
+            const dispatcher = new SudoDispatcher();
+            if (options.transports !== undefined) dispatcher.setTransports(options.transports);
+            return dispatcher;
+          },
+        },
+        AgentSudoMiddleware,
+        { provide: APP_GUARD, useClass: ScopeGuard },
+        { provide: APP_FILTER, useClass: PermissionErrorFilter },
+      ],
+      exports: [AGENTSUDO_OPTIONS, AgentRegistry, SudoDispatcher],
+    };
+  }
+
+  /** Applies the session middleware to every route except `exclude`. */
+  configure(consumer: MiddlewareConsumer): void {
+    const applied = consumer.apply(AgentSudoMiddleware);
+    const exclude = this.options.exclude ?? [];
+    (exclude.length ? applied.exclude(...exclude) : applied).forRoutes({
+      path: '*',
+      method: RequestMethod.ALL,
+    });
+  }
+
+  /** Delivers what the transports still hold; closes them when the module configured them. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.options.transports !== undefined) await new SudoDispatcher().shutdown();
+    else await new SudoDispatcher().flush();
+  }
+}

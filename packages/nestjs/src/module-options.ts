@@ -1,0 +1,87 @@
+import type { ModuleMetadata, RequestMethod } from '@nestjs/common';
+import { ConfigurationError, type Transport } from '@agentsudo/core';
+import type { AgentSource } from './middleware-options';
+
+/**
+ * Injection token of the resolved {@link AgentSudoModuleOptions}.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions) {}
+ * ```
+ */
+export const AGENTSUDO_OPTIONS = Symbol.for('agentsudo.nestjs.options');
+
+/**
+ * A route left out of agent admission, as `MiddlewareConsumer.exclude` takes it.
+ *
+ * @example
+ * ```ts
+ * const health: ExcludedRoute = { path: 'health', method: RequestMethod.GET };
+ * ```
+ */
+export type ExcludedRoute = string | { path: string; method: RequestMethod; version?: string | string[] };
+
+/**
+ * Options of `AgentSudoModule.forRoot`.
+ *
+ * @example
+ * ```ts
+ * AgentSudoModule.forRoot({
+ *   agents: [{ agent: supportBot, token: process.env.SUPPORT_BOT_TOKEN! }],
+ *   transports: [new ConsoleTransport()],
+ *   exclude: ['health'],
+ * });
+ * ```
+ */
+export interface AgentSudoModuleOptions extends AgentSource {
+  /** Replaces core's transports when the module starts; they are flushed and closed when the app closes. */
+  transports?: readonly Transport[];
+  /** Routes that need no agent (health checks, docs), as for `MiddlewareConsumer.exclude`. */
+  exclude?: readonly ExcludedRoute[];
+}
+
+/**
+ * Options of `AgentSudoModule.forRootAsync`: a factory with its injected dependencies.
+ *
+ * @example
+ * ```ts
+ * AgentSudoModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ agents: config.agents() }),
+ * });
+ * ```
+ */
+export interface AgentSudoModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: any[]) => AgentSudoModuleOptions | Promise<AgentSudoModuleOptions>;
+  inject?: any[];
+}
+
+/**
+ * Checks the parts of the options the session middleware does not check itself.
+ *
+ * @example
+ * ```ts
+ * assertModuleOptions(options, 'AgentSudoModule.forRoot');
+ * ```
+ */
+export function assertModuleOptions(
+  options: unknown,
+  where: string,
+): asserts options is AgentSudoModuleOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigurationError(`${where}: options must be an object like { agents: [{ agent, token }] }.`);
+  }
+  const { transports, exclude } = options as AgentSudoModuleOptions;
+  if (transports !== undefined && !Array.isArray(transports)) {
+    throw new ConfigurationError(
+      `${where}: transports must be an array of transports, got ${typeof transports}.`,
+    );
+  }
+  if (exclude !== undefined && !Array.isArray(exclude)) {
+    throw new ConfigurationError(
+      `${where}: exclude must be an array of routes like ['health', { path: 'docs', method: RequestMethod.GET }].`,
+    );
+  }
+}
