@@ -10,6 +10,7 @@
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
 
 /** Runs fn in batches for about `ms` milliseconds after a warm-up; returns ns/op. */
 function measure(name, fn, { ms = 1000, batch = 10000, warmup = 200 } = {}) {
@@ -33,7 +34,8 @@ function report(name, rows, extra = {}) {
     case: r.name,
     'ops/s': Math.round(r.opsPerSec ?? 0).toLocaleString('en-US'),
     'ns/op': r.nsPerOp !== undefined ? r.nsPerOp.toFixed(1) : '-',
-    'vs baseline': r.nsPerOp !== undefined && base.nsPerOp ? `${(r.nsPerOp / base.nsPerOp).toFixed(2)}x` : '-',
+    'vs baseline':
+      r.nsPerOp !== undefined && base.nsPerOp ? `${(r.nsPerOp / base.nsPerOp).toFixed(2)}x` : '-',
     ...(r.extra ?? {}),
   }));
   console.log(`\n## ${name}`);

@@ -1,3 +1,4 @@
+import type { Agent } from './agent';
 import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
 import { createEvent, type SudoAction } from './events';
 import type { Approver, SudoOptions } from './options';
@@ -11,8 +12,9 @@ export type NameResolver = (thisArg: unknown) => string;
 
 /**
  * Wraps `original` so each call is checked against `scope`. The allowed path is one
- * AsyncLocalStorage lookup, one cached scope test and a clock read; it builds an event
- * only when a transport wants allowed checks. Everything else lives in `decide()`.
+ * AsyncLocalStorage lookup, a flag read (expiry is a timer, not a clock read per call)
+ * and a cached scope answer; it builds an event only when a transport wants allowed
+ * checks. Everything else lives in `decide()`.
  *
  * @example
  * ```ts
@@ -29,13 +31,22 @@ export function protect<F extends (...args: any[]) => any>(
   const onDeny = options.onDeny ?? 'raise';
   // An async function's callers expect failures as rejections, not synchronous throws.
   const rejectsInstead = original instanceof AsyncFunction;
+  // A one-entry cache of the last agent's answer: a pointer compare instead of a lookup.
+  let lastAgent: Agent | undefined;
+  let lastGranted = false;
   const wrapper = function (this: unknown) {
     const session = storage.getStore();
-    if (session !== undefined && session.agent.hasScope(scope) && Date.now() < session.expiresAt) {
-      if (dispatcher.wants('permission_check', true))
-        emitCheck('permission_check', true, session, scope, nameOf(this));
-      // eslint-disable-next-line prefer-rest-params
-      return original.apply(this, arguments as unknown as unknown[]);
+    if (session !== undefined && session.live) {
+      const agent = session.agent;
+      if (agent !== lastAgent) {
+        lastGranted = agent.hasScope(scope);
+        lastAgent = agent;
+      }
+      if (lastGranted) {
+        if (dispatcher.wantsAllowedChecks) emitCheck('permission_check', true, session, scope, nameOf(this));
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as unknown[]);
+      }
     }
     // eslint-disable-next-line prefer-rest-params
     const args = Array.prototype.slice.call(arguments);
@@ -73,7 +84,7 @@ function decide(
     });
   }
   if (agent.hasScope(scope)) {
-    // Reached only when the clock moved past expiry between the two reads; allow as granted.
+    // A granted call from work that outlived its session (a timer the session left behind).
     emitCheck('permission_check', true, session, scope, functionName);
     return original.apply(thisArg, args);
   }

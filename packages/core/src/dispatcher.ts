@@ -23,6 +23,8 @@ export class Dispatcher {
   /** interest[index + (allowed ? 1 : 0)] = the transports wanting that pair. */
   private interest: Transport[][] = [];
   private readonly reported = new WeakSet<Transport>();
+  /** Hot-path shortcut for `wants('permission_check', true)`. */
+  wantsAllowedChecks = false;
 
   constructor(fallback?: Transport) {
     this.fallback = fallback;
@@ -133,6 +135,7 @@ export class Dispatcher {
       }
     }
     this.interest = table;
+    this.wantsAllowedChecks = this.wants('permission_check', true);
   }
 
   private safeWants(t: Transport, action: SudoAction, allowed: boolean): boolean {

@@ -3,6 +3,8 @@ import type { Agent } from './agent';
 import { createEvent, type SudoAction } from './events';
 import { runtime } from './runtime';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * One run of an agent. Sessions travel with AsyncLocalStorage, so concurrent sessions
  * of different agents never see each other across awaits, timers and emitters.
@@ -19,10 +21,18 @@ export class Session {
   readonly startedAt = Date.now();
   /** Epoch milliseconds after which checks fail with `SessionExpiredError`. */
   readonly expiresAt: number;
+  /**
+   * @internal True while the session runs and has not expired. A timer clears it at
+   * expiry, so the hot path reads a flag instead of the clock (a clock read costs more
+   * than the rest of a check). Once false, checks fall back to comparing the clock.
+   */
+  live = true;
   private ended = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly agent: Agent) {
     this.expiresAt = this.startedAt + agent.sessionTtlMs;
+    this.armExpiry();
   }
 
   /** True once the function given to `startSession` has returned or settled. */
@@ -34,7 +44,23 @@ export class Session {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.live = false;
+    clearTimeout(this.expiryTimer);
     emitSessionEvent('session_end', this);
+  }
+
+  private armExpiry(): void {
+    // setTimeout holds at most ~24.8 days; longer sessions re-arm until they are due.
+    const remaining = Math.min(this.expiresAt - Date.now(), MAX_TIMER_MS);
+    if (remaining <= 0) {
+      this.live = false;
+      return;
+    }
+    this.expiryTimer = setTimeout(
+      () => (Date.now() >= this.expiresAt ? (this.live = false) : this.armExpiry()),
+      remaining,
+    );
+    this.expiryTimer.unref();
   }
 }
 

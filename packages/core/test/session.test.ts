@@ -102,6 +102,45 @@ describe('sessions', () => {
     expect(names).toEqual(Array.from({ length: 1000 }, (_, i) => `agent-${i % 50}`));
   });
 
+  it('answers each agent by its own scopes when agents alternate on one method', async () => {
+    const allowed = new Agent({ name: 'Allowed', scopes: ['read:data'] });
+    const denied = new Agent({ name: 'Denied', scopes: ['read:other'] });
+    const tools = new Tools();
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const agent = i % 2 ? denied : allowed;
+        return agent.startSession(async () => {
+          await tick(i % 3);
+          try {
+            return tools.read();
+          } catch {
+            return 'denied';
+          }
+        });
+      }),
+    );
+    expect(outcomes).toEqual(Array.from({ length: 200 }, (_, i) => (i % 2 ? 'denied' : 'Allowed')));
+  });
+
+  it('still checks (and allows) work that outlives its session, until the TTL passes', async () => {
+    const bot = new Agent({ name: 'Lingering', scopes: ['read:data'], sessionTtlMs: 60 });
+    const tools = new Tools();
+    const later = (ms: number) =>
+      new Promise<unknown>((resolve) =>
+        setTimeout(() => {
+          try {
+            resolve(tools.read());
+          } catch (e) {
+            resolve(e);
+          }
+        }, ms),
+      );
+    const [soon, tooLate] = bot.startSession(() => [later(5), later(120)]);
+    expect(currentSession()).toBeUndefined();
+    await expect(soon).resolves.toBe('Lingering');
+    await expect(tooLate).resolves.toBeInstanceOf(SessionExpiredError);
+  });
+
   it('refuses protected calls outside a session with NoSessionError telling how to start one', () => {
     expect(() => new Tools().read()).toThrow(NoSessionError);
     expect(() => new Tools().read()).toThrow(/agent\.startSession/);
