@@ -1,0 +1,93 @@
+import { closeSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+
+/** A rotation lock older than this was left by a crashed process and is taken over. */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Shifts `file` → `file.1` → … → `file.<maxFiles>`, deleting what falls off the end.
+ * Renames only: no byte of a kept file is rewritten or truncated.
+ *
+ * @example
+ * ```ts
+ * shiftRotated('/var/log/agentsudo.jsonl', 5);
+ * ```
+ */
+export function shiftRotated(file: string, maxFiles: number): void {
+  ignoreMissing(() => unlinkSync(`${file}.${maxFiles}`));
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    ignoreMissing(() => renameSync(`${file}.${i}`, `${file}.${i + 1}`));
+  }
+  ignoreMissing(() => renameSync(file, `${file}.1`));
+}
+
+/**
+ * The rotated files of `file` that exist, oldest first (`file.3`, `file.2`, `file.1`).
+ *
+ * @example
+ * ```ts
+ * [...rotatedFiles('audit.jsonl'), 'audit.jsonl']; // the whole history in order
+ * ```
+ */
+export function rotatedFiles(file: string): string[] {
+  const found: string[] = [];
+  for (let i = 1; ; i++) {
+    try {
+      statSync(`${file}.${i}`);
+    } catch {
+      break;
+    }
+    found.unshift(`${file}.${i}`);
+  }
+  return found;
+}
+
+/**
+ * Runs `fn` holding `<file>.lock`, so that of several processes sharing one log only one
+ * rotates it at a time (two concurrent renames would overwrite `file.1`). Returns false,
+ * without running `fn`, when another process holds the lock.
+ *
+ * @example
+ * ```ts
+ * withRotationLock(file, () => shiftRotated(file, 5));
+ * ```
+ */
+export function withRotationLock(file: string, fn: () => void): boolean {
+  const lock = `${file}.lock`;
+  if (!tryCreate(lock)) {
+    if (!isStale(lock)) return false;
+    ignoreMissing(() => unlinkSync(lock));
+    if (!tryCreate(lock)) return false;
+  }
+  try {
+    fn();
+  } finally {
+    ignoreMissing(() => unlinkSync(lock));
+  }
+  return true;
+}
+
+function tryCreate(path: string): boolean {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+function isStale(lock: string): boolean {
+  try {
+    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
+  } catch {
+    return true;
+  }
+}
+
+function ignoreMissing(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

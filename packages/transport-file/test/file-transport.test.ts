@@ -1,0 +1,199 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Agent,
+  ConfigurationError,
+  PermissionError,
+  configure,
+  createEvent,
+  sudo,
+  toWire,
+  type SudoEvent,
+} from '@agentsudo/core';
+import { AuditLogPathError, FileTransport, readAuditLog, rotatedFiles } from '@agentsudo/transport-file';
+import { jsonLines, tempDir } from './temp-dir';
+
+const dir = tempDir();
+let n = 0;
+const fresh = (name = 'audit.jsonl') => join(dir, `case-${++n}`, name);
+
+const bot = new Agent({ name: 'SupportBot', scopes: ['read:customers'], metadata: { team: 'support' } });
+const getCustomer = sudo('read:customers', (id: string) => ({ id }), { name: 'getCustomer' });
+const processRefund = sudo('write:refunds', (id: string) => id, { name: 'processRefund' });
+
+function event(i: number, extra: Partial<SudoEvent> = {}): SudoEvent {
+  return createEvent({
+    agentName: 'Bot',
+    action: 'permission_check',
+    allowed: true,
+    scope: `read:item-${i}`,
+    ...extra,
+  });
+}
+
+afterEach(() => configure({ transports: [] }));
+
+describe('FileTransport', () => {
+  test('appends one wire-form JSON line per event, allowed checks included', async () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    configure({ transports: [transport] });
+    bot.startSession(() => {
+      getCustomer('c-1');
+      expect(() => processRefund('o-1')).toThrow(PermissionError);
+    });
+    const lines = jsonLines(file);
+    expect(lines.map((l) => [l.action, l.scope, l.allowed])).toEqual([
+      ['session_start', undefined, true],
+      ['permission_check', 'read:customers', true],
+      ['permission_check', 'write:refunds', false],
+      ['session_end', undefined, true],
+    ]);
+    expect(lines[2]).toMatchObject({
+      agent_name: 'SupportBot',
+      function_name: 'processRefund',
+      metadata: { team: 'support' },
+    });
+    const events = await readAuditLog(file);
+    expect(lines).toEqual(events.map(toWire));
+  });
+
+  test('the line is in the file as soon as log() returns', () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    const e = event(1, { allowed: false });
+    transport.log(e);
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(toWire(e)) + '\n');
+  });
+
+  test('creates missing directories and a new file with mode 0600', () => {
+    const file = join(dir, 'deep', 'er', 'audit.jsonl');
+    new FileTransport({ filename: file }).log(event(1));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('never truncates an existing log: a new transport appends after what is there', () => {
+    const file = fresh();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const old = JSON.stringify(toWire(event(0))) + '\n';
+    writeFileSync(file, old);
+    chmodSync(file, 0o640);
+    new FileTransport({ filename: file }).log(event(1));
+    new FileTransport({ filename: file }).log(event(2));
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith(old)).toBe(true);
+    expect(jsonLines(file).map((l) => l.scope)).toEqual(['read:item-0', 'read:item-1', 'read:item-2']);
+    expect(statSync(file).mode & 0o777).toBe(0o640); // the owner's choice of mode is kept
+  });
+
+  test('starts on a fresh line when the existing file ends in a torn line', async () => {
+    const file = fresh();
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, JSON.stringify(toWire(event(0))) + '\n{"timestamp":"2026-01-0');
+    new FileTransport({ filename: file }).log(event(1));
+    const skipped: number[] = [];
+    const events = await readAuditLog(file, { onInvalidLine: (e) => skipped.push(e.line) });
+    expect(events.map((e) => e.scope)).toEqual(['read:item-0', 'read:item-1']);
+    expect(skipped).toEqual([2]);
+  });
+
+  test('an unwritable path fails at configuration time, naming the path', () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const underAFile = join(blocker, 'logs', 'audit.jsonl');
+    expect(() => new FileTransport({ filename: underAFile })).toThrow(AuditLogPathError);
+    expect(() => new FileTransport({ filename: underAFile })).toThrow(
+      `Cannot write the audit log at '${underAFile}'`,
+    );
+    const aDirectory = join(dir, 'a-dir');
+    mkdirSync(aDirectory);
+    try {
+      new FileTransport({ filename: aDirectory });
+      throw new Error('expected AuditLogPathError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(AuditLogPathError);
+      expect(e).toBeInstanceOf(ConfigurationError);
+      expect((e as AuditLogPathError).path).toBe(aDirectory);
+      expect((e as AuditLogPathError).code).toBe('EISDIR');
+      expect((e as Error).message).toContain('it is a directory');
+    }
+  });
+
+  test('rejects bad options with an error naming the value', () => {
+    expect(() => new FileTransport({ filename: '' })).toThrow(/non-empty path.*got ""/);
+    expect(() => new FileTransport({ filename: fresh(), maxSize: 0 })).toThrow(/maxSize.*got 0/);
+    expect(() => new FileTransport({ filename: fresh(), maxSize: 1000, maxFiles: 0 })).toThrow(
+      /maxFiles.*got 0/,
+    );
+    expect(() => new FileTransport(undefined as never)).toThrow(ConfigurationError);
+  });
+
+  test('rotates by size: every file stays under maxSize, the oldest beyond maxFiles is deleted', async () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file, maxSize: 2000, maxFiles: 3 });
+    const lineBytes = JSON.stringify(toWire(event(100))).length + 1;
+    const perFile = Math.floor(2000 / lineBytes);
+    const total = perFile * 6;
+    for (let i = 0; i < total; i++) transport.log(event(100 + i));
+
+    expect(rotatedFiles(file)).toEqual([`${file}.3`, `${file}.2`, `${file}.1`]);
+    expect(existsSync(`${file}.4`)).toBe(false);
+    for (const f of [file, ...rotatedFiles(file)]) {
+      expect(statSync(f).size).toBeLessThanOrEqual(2000);
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+    }
+    // What is kept is the newest events, whole and in order across the files.
+    const kept = (await readAuditLog(file, { includeRotated: true })).map((e) => Number(e.scope!.slice(10)));
+    expect(kept.length).toBe(perFile * 4);
+    expect(kept).toEqual(kept.map((_, i) => 100 + total - kept.length + i));
+  });
+
+  test('keeps writing when the file is deleted under it', () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    transport.log(event(1));
+    unlinkSync(file);
+    transport.log(event(2));
+    expect(jsonLines(file).map((l) => l.scope)).toEqual(['read:item-2']);
+  });
+
+  test('wants() narrows what is kept, e.g. refusals only', () => {
+    const file = fresh();
+    configure({ transports: [new FileTransport({ filename: file, wants: (_action, allowed) => !allowed })] });
+    bot.startSession(() => {
+      getCustomer('c-1');
+      expect(() => processRefund('o-1')).toThrow(PermissionError);
+    });
+    expect(jsonLines(file).map((l) => l.scope)).toEqual(['write:refunds']);
+  });
+
+  test('after close(), log() throws instead of dropping the event silently', async () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    await transport.close();
+    expect(() => transport.log(event(1))).toThrow(`The audit log '${file}' is closed`);
+    await transport.close(); // closing twice is harmless
+  });
+
+  test('a failing write is reported once on stderr and the protected call still goes on', () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    configure({ transports: [transport] });
+    const errors: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    try {
+      void transport.close();
+      bot.startSession(() => {
+        expect(getCustomer('c-1')).toEqual({ id: 'c-1' });
+        expect(getCustomer('c-2')).toEqual({ id: 'c-2' });
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("transport 'file' failed: The audit log");
+  });
+});
