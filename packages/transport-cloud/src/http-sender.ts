@@ -1,0 +1,143 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
+import axios, { type AxiosInstance } from 'axios';
+import { SDK_NAME } from '@agentsudo/core';
+import { parseRetryAfter } from './backoff';
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * What one POST came to.
+ * - `ok`: stored; `duplicates` of them the server had already (a replay).
+ * - `retry`: network error, timeout, 408, 429 or 5xx; `retryAfterMs` when the server said.
+ * - `unauthorized`: 401/403, the key is wrong.
+ * - `too_large`: 413, split the batch.
+ * - `rejected`: another 4xx; retrying the same body cannot help.
+ * - `aborted`: the transport closed while the request was in flight.
+ *
+ * @example
+ * ```ts
+ * const outcome = await sender.send(lines);
+ * if (outcome.kind === 'retry') await sleep(outcome.retryAfterMs ?? backoffDelay(1, 30_000));
+ * ```
+ */
+export type SendOutcome =
+  | { kind: 'ok'; duplicates: number }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { kind: 'unauthorized'; status: number }
+  | { kind: 'too_large' }
+  | { kind: 'rejected'; status: number; reason: string }
+  | { kind: 'aborted' };
+
+/**
+ * Settings of an {@link HttpSender}.
+ *
+ * @example
+ * ```ts
+ * const settings: HttpSenderSettings = { endpoint, apiKey, gzipThresholdBytes: 16_384, requestTimeoutMs: 10_000 };
+ * ```
+ */
+export interface HttpSenderSettings {
+  endpoint: string;
+  apiKey: string;
+  gzipThresholdBytes: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * POSTs batches of wire events (already serialized, one JSON object per string) to
+ * `{endpoint}/api/events` through axios, over kept-alive connections.
+ *
+ * @example
+ * ```ts
+ * const sender = new HttpSender({ endpoint: 'http://127.0.0.1:4319', apiKey: 'as_…', gzipThresholdBytes: 16_384, requestTimeoutMs: 10_000 });
+ * await sender.send(['{"event_id":"…","timestamp":"…","agent_name":"Bot","action":"permission_check","allowed":true}']);
+ * ```
+ */
+export class HttpSender {
+  readonly url: string;
+  private readonly client: AxiosInstance;
+  private readonly controller = new AbortController();
+
+  constructor(private readonly settings: HttpSenderSettings) {
+    this.url = `${settings.endpoint}/api/events`;
+    // Node unrefs idle kept-alive sockets, so they never hold the process open.
+    const agentOptions = { keepAlive: true, maxSockets: 4 };
+    this.client = axios.create({
+      timeout: settings.requestTimeoutMs,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      maxRedirects: 0,
+      maxBodyLength: Infinity,
+      responseType: 'text',
+      // We read every status ourselves; axios must not turn 4xx/5xx into exceptions.
+      validateStatus: () => true,
+      transformRequest: [(data: unknown) => data],
+      transformResponse: [(data: unknown) => data],
+    });
+  }
+
+  /** Sends one batch; never throws. */
+  async send(lines: readonly string[]): Promise<SendOutcome> {
+    if (this.controller.signal.aborted) return { kind: 'aborted' };
+    try {
+      const json = `[${lines.join(',')}]`;
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        'X-API-Key': this.settings.apiKey,
+        'User-Agent': SDK_NAME,
+      };
+      let body: string | Buffer = json;
+      if (Buffer.byteLength(json) > this.settings.gzipThresholdBytes) {
+        // Fastest level: event JSON is repetitive, so even level 1 shrinks it ~10x,
+        // and zlib runs on the thread pool, away from the caller's thread.
+        body = await gzipAsync(json, { level: constants.Z_BEST_SPEED });
+        headers['Content-Encoding'] = 'gzip';
+      }
+      const res = await this.client.post(this.url, body, { headers, signal: this.controller.signal });
+      return classify(res.status, res.headers['retry-after'], res.data);
+    } catch (err) {
+      if (this.controller.signal.aborted) return { kind: 'aborted' };
+      return { kind: 'retry', reason: describeError(err) };
+    }
+  }
+
+  /** Aborts the request in flight (it is then spooled or dropped by the caller). */
+  abort(): void {
+    this.controller.abort();
+  }
+}
+
+function classify(status: number, retryAfter: unknown, data: unknown): SendOutcome {
+  if (status >= 200 && status < 300) return { kind: 'ok', duplicates: readDuplicates(data) };
+  if (status === 401 || status === 403) return { kind: 'unauthorized', status };
+  if (status === 413) return { kind: 'too_large' };
+  if (status === 408 || status === 429 || status >= 500) {
+    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs: parseRetryAfter(retryAfter) };
+  }
+  return { kind: 'rejected', status, reason: `HTTP ${status}${snippet(data)}` };
+}
+
+function readDuplicates(data: unknown): number {
+  if (typeof data !== 'string' || data === '') return 0;
+  try {
+    const parsed = JSON.parse(data) as { duplicates?: unknown };
+    return typeof parsed.duplicates === 'number' && parsed.duplicates >= 0 ? parsed.duplicates : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function snippet(data: unknown): string {
+  return typeof data === 'string' && data !== '' ? `: ${data.slice(0, 200)}` : '';
+}
+
+function describeError(err: unknown): string {
+  if (axios.isAxiosError(err)) {
+    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `timeout (${err.message})`;
+    return err.message || err.code || 'network error';
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,27 @@
+/**
+ * @agentsudo/transport-cloud: cloud mode. Sends every permission check to the AgentSudo
+ * dashboard in batches, without ever blocking the checked call; keeps what the dashboard
+ * cannot take yet in a bounded queue and an on-disk spool.
+ *
+ * @example
+ * ```ts
+ * import { configureCloud, shutdownCloud } from '@agentsudo/transport-cloud';
+ * configureCloud({ apiKey: 'as_…' });
+ * // … agents, sessions, @Sudo calls …
+ * await shutdownCloud();
+ * ```
+ */
+export {
+  configureCloud,
+  disableCloud,
+  getCloudConfig,
+  flushCloud,
+  shutdownCloud,
+  getCloudStats,
+  type CloudConfig,
+  type CloudHandle,
+} from './cloud';
+export { CloudTransport } from './transport';
+export { CloudConfigError } from './errors';
+export { DEFAULT_ENDPOINT, type CloudOptions, type ResolvedCloudOptions } from './options';
+export type { CloudStats, DropReason } from './stats';

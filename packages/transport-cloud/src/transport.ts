@@ -1,0 +1,418 @@
+import { toWire, type SudoEvent, type Transport } from '@agentsudo/core';
+import { backoffDelay } from './backoff';
+import { HttpSender } from './http-sender';
+import { resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './options';
+import { RingQueue } from './ring-queue';
+import { Spool, type SpoolFile } from './spool';
+import { StatsCounters, type CloudStats, type DropReason } from './stats';
+
+/** A batch taken from memory, serialized, with the time it left the queue (its spool order). */
+interface Batch {
+  lines: string[];
+  takenAt: number;
+}
+
+/** How sending some lines ended: all settled (sent or dropped), or the pump must stop. */
+type Settled = 'settled' | 'stopped';
+
+/**
+ * Delivers events to the AgentSudo dashboard. `log()` only appends to a bounded
+ * in-memory queue; one background loop (the pump) sends batches through axios, retries
+ * with backoff, honours `Retry-After`, and falls back to the disk spool. Nothing it does
+ * can throw into, block or slow the decorated call.
+ *
+ * Order: spool files (oldest first), then memory. Events that leave memory for the disk
+ * are always older than those still in memory, so delivery stays oldest first.
+ *
+ * @example
+ * ```ts
+ * const cloud = new CloudTransport({ apiKey: 'as_…' });
+ * addTransport(cloud);
+ * // …
+ * await cloud.close(); // flushes, spools what the server did not take
+ * ```
+ */
+export class CloudTransport implements Transport {
+  readonly name = 'cloud';
+  /** The resolved configuration (the API key included: do not log it). */
+  readonly options: ResolvedCloudOptions;
+  private readonly counters = new StatsCounters();
+  private readonly sender: HttpSender;
+  private readonly spool: Spool | undefined;
+  private queue: RingQueue<SudoEvent>;
+  /** Memory queues swapped out whole when full, waiting for their spool write. */
+  private readonly spilling: { events: RingQueue<SudoEvent>; takenAt: number }[] = [];
+  /** The batch the pump holds (in flight or waiting to retry). */
+  private inflight: Batch | undefined;
+  /** Size at which log() wakes the pump: a full batch, or every event when not async. */
+  private readonly wakeAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private due = false;
+  private waiter: (() => void) | undefined;
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  private flushWaiters: { resolve: (ok: boolean) => void; timer: NodeJS.Timeout }[] = [];
+  private stopping = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly pump: Promise<void>;
+  private spoolWrites: Promise<unknown> = Promise.resolve();
+  private pendingSpoolWrites = 0;
+  private readonly notices = new Set<string>();
+  private readonly onBeforeExit = () => this.drainBeforeExit();
+  private readonly onExit = () => this.spoolOnExit();
+
+  constructor(options: CloudOptions = {}) {
+    this.options = resolveCloudOptions(options);
+    const o = this.options;
+    this.queue = new RingQueue(o.maxQueue);
+    this.wakeAt = o.asyncSend ? o.batchSize : 1;
+    this.sender = new HttpSender(o);
+    this.spool = o.spoolDir === false ? undefined : new Spool(o.spoolDir, o.maxSpoolBytes);
+    process.on('beforeExit', this.onBeforeExit);
+    process.on('exit', this.onExit);
+    this.pump = this.run().catch((err) => this.notice('pump', `cloud delivery stopped: ${String(err)}`));
+  }
+
+  /** Cloud mode wants every event. */
+  wants(): boolean {
+    return true;
+  }
+
+  /** Appends the event to the queue: constant time, no I/O, never throws. */
+  log(event: SudoEvent): void {
+    this.counters.logged++;
+    if (this.closed || this.counters.authRejected) {
+      this.counters.drop(this.closed ? 'closed' : 'unauthorized', 1);
+      return;
+    }
+    if (!this.queue.push(event)) {
+      this.overflow(event);
+      return;
+    }
+    const n = this.queue.size;
+    if (n === 1 && this.timer === undefined) this.armTimer();
+    if (n === this.wakeAt) this.wake();
+  }
+
+  /**
+   * Resolves true once everything logged so far (and any spool backlog) is delivered,
+   * false if that takes longer than `timeoutMs`. Partial batches go at once.
+   */
+  flush(timeoutMs = 5000): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      // Ref'd on purpose: whoever awaits a flush wants the process to wait for it.
+      const timer = setTimeout(() => {
+        this.flushWaiters = this.flushWaiters.filter((w) => w.timer !== timer);
+        resolve(false);
+      }, timeoutMs);
+      this.flushWaiters.push({ resolve, timer });
+      this.wake();
+    });
+  }
+
+  /**
+   * Tries to deliver for up to `timeoutMs` (default `exitTimeoutMs`), then stops: the
+   * batch in flight and the queue go to the spool (or are dropped and counted without
+   * one). Later `log()` calls are dropped as `closed`.
+   */
+  close(timeoutMs: number = this.options.exitTimeoutMs): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs).catch((err) =>
+      this.notice('close', `closing cloud delivery failed: ${String(err)}`),
+    );
+    return this.closing;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CloudStats {
+    let queued = this.queue.size + (this.inflight?.lines.length ?? 0);
+    for (const s of this.spilling) queued += s.events.size;
+    return this.counters.snapshot(queued, this.spool?.pendingEvents ?? 0);
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    if (timeoutMs > 0) await this.flush(timeoutMs);
+    this.closed = true;
+    this.stopping = true;
+    this.sender.abort();
+    this.wake();
+    this.sleeper?.resolve();
+    await this.pump;
+    const leftover = this.inflight;
+    this.inflight = undefined;
+    if (leftover) await this.toSpool(leftover.lines, leftover.takenAt, 'shutdown');
+    for (const s of this.spilling.splice(0)) {
+      await this.toSpool(serialize(s.events.take(s.events.size)), s.takenAt, 'shutdown');
+    }
+    const queue = this.queue;
+    this.queue = new RingQueue(1);
+    if (queue.size) await this.toSpool(serialize(queue.take(queue.size)), Date.now(), 'shutdown');
+    await this.spoolWrites;
+    clearTimeout(this.timer);
+    process.removeListener('beforeExit', this.onBeforeExit);
+    process.removeListener('exit', this.onExit);
+    for (const w of this.flushWaiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+  }
+
+  // ---- the pump -------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    if (this.spool) {
+      await this.spool.scan().catch((err: unknown) => {
+        this.notice('spool', `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`);
+      });
+    }
+    while (!this.stopping) {
+      const file = this.counters.authRejected ? undefined : this.spool?.head();
+      if (file) {
+        await this.replay(file);
+      } else if (this.queueReady()) {
+        this.due = false;
+        const takenAt = Date.now();
+        const lines = serialize(this.queue.take(this.wakeAt));
+        if (this.queue.size) this.armTimer();
+        this.inflight = { lines, takenAt };
+        const result = await this.sendAll(lines, 0);
+        if (result === 'settled') this.inflight = undefined;
+      } else {
+        this.settleFlushes();
+        await new Promise<void>((resolve) => (this.waiter = resolve));
+      }
+    }
+  }
+
+  private queueReady(): boolean {
+    const n = this.queue.size;
+    // An older chunk is on its way to the spool: it must be sent before anything newer.
+    if (n === 0 || this.counters.authRejected || this.pendingSpoolWrites > 0) return false;
+    return n >= this.wakeAt || this.due || this.flushWaiters.length > 0;
+  }
+
+  /** Sends a spool file in batches; deletes it once every event is settled. */
+  private async replay(file: SpoolFile): Promise<void> {
+    const { lines, corrupt } = await this.spool!.read(file);
+    if (corrupt) {
+      this.counters.drop('spool_corrupt', corrupt);
+      this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
+    }
+    for (let at = 0; at < lines.length; at += this.options.batchSize) {
+      const result = await this.sendAll(lines.slice(at, at + this.options.batchSize), 0, true);
+      // Stopped or the key was rejected: the file stays for a later process.
+      if (result === 'stopped' || this.counters.authRejected) return;
+    }
+    await this.spool!.remove(file);
+  }
+
+  /**
+   * Sends lines until each is accepted or dropped for a reason. Retries with backoff;
+   * a 413 splits the lines in two.
+   */
+  private async sendAll(lines: string[], attempt: number, fromSpool = false): Promise<Settled> {
+    for (;;) {
+      const outcome = await this.sender.send(lines);
+      if (outcome.kind !== 'aborted') this.counters.requests++;
+      switch (outcome.kind) {
+        case 'ok':
+          this.counters.sent += lines.length;
+          this.counters.duplicates += outcome.duplicates;
+          if (fromSpool) this.counters.replayed += lines.length;
+          return 'settled';
+        case 'aborted':
+          return 'stopped';
+        case 'unauthorized':
+          this.rejectKey(outcome.status, fromSpool ? 0 : lines.length);
+          return 'settled';
+        case 'rejected':
+          this.counters.lastError = outcome.reason;
+          this.drop('rejected', lines.length, `${this.sender.url} refused a batch (${outcome.reason})`);
+          return 'settled';
+        case 'too_large': {
+          if (lines.length === 1) {
+            this.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
+            return 'settled';
+          }
+          const half = Math.ceil(lines.length / 2);
+          if ((await this.sendAll(lines.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
+          if (this.counters.authRejected) return 'settled';
+          return this.sendAll(lines.slice(half), 0, fromSpool);
+        }
+        case 'retry': {
+          this.counters.lastError = outcome.reason;
+          this.counters.retried += lines.length;
+          attempt++;
+          await this.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.options.maxBackoffMs));
+          if (this.stopping) return 'stopped';
+        }
+      }
+    }
+  }
+
+  private rejectKey(status: number, count: number): void {
+    this.counters.authRejected = true;
+    this.counters.lastError = `HTTP ${status}`;
+    this.drop(
+      'unauthorized',
+      count + this.queue.size,
+      `API key rejected by ${this.options.endpoint} (HTTP ${status}). Cloud delivery stopped; events are ` +
+        'counted in getCloudStats() but not sent. Check configureCloud({ apiKey }) or AGENTSUDO_API_KEY',
+    );
+    this.queue.take(this.queue.size);
+    for (const s of this.spilling) this.counters.drop('unauthorized', s.events.size);
+    this.spilling.length = 0;
+    this.settleFlushes();
+  }
+
+  // ---- memory bound and spool ---------------------------------------------------
+
+  /** The queue is full: swap it out whole for the spool (O(1)), or drop the event. */
+  private overflow(event: SudoEvent): void {
+    if (this.spool === undefined || this.spilling.length > 0) {
+      this.counters.drop('queue_full', 1);
+      return;
+    }
+    const full = { events: this.queue, takenAt: Date.now() };
+    this.spilling.push(full);
+    this.queue = new RingQueue(this.options.maxQueue);
+    this.queue.push(event);
+    this.armTimer();
+    this.pendingSpoolWrites++;
+    // The write (and the serialization before it) runs after the caller's call returns.
+    setImmediate(() => {
+      const i = this.spilling.indexOf(full);
+      if (i < 0) return void this.pendingSpoolWrites--; // dropped meanwhile (key rejected)
+      const lines = serialize(full.events.take(full.events.size));
+      this.spilling.splice(i, 1);
+      void this.toSpool(lines, full.takenAt, 'queue_full').finally(() => {
+        this.pendingSpoolWrites--;
+        this.wake();
+      });
+    });
+  }
+
+  /** Queues a spool write (writes run one at a time); drops with `reason` when there is no spool. */
+  private toSpool(lines: string[], takenAt: number, reason: DropReason): Promise<void> {
+    const spool = this.spool;
+    if (!spool) {
+      this.drop(reason, lines.length, `${lines.length} event(s) could not be delivered and no spoolDir is set`);
+      return Promise.resolve();
+    }
+    const write = this.spoolWrites.then(async () => {
+      const result = await spool.write(lines, takenAt);
+      if (result === 'ok') this.counters.spooled += lines.length;
+      else if (result === 'full') {
+        this.drop('spool_full', lines.length, `spool ${spool.dir} is full (maxSpoolBytes ${spool.maxBytes})`);
+      } else this.drop('spool_error', lines.length, `cannot write to spool ${spool.dir}`);
+    });
+    // Never rejects: a failed write is counted above, and callers may not await this.
+    const settled = write.catch((err: unknown) => this.notice('spool', `spool write failed: ${describe(err)}`));
+    this.spoolWrites = settled;
+    return settled;
+  }
+
+  // ---- process exit ---------------------------------------------------------------
+
+  /** The event loop is empty with events still in memory: deliver them, or spool them. */
+  private drainBeforeExit(): void {
+    if (this.closed || this.closing || this.memoryEmpty()) return;
+    // close() keeps the loop alive with its own I/O and timers until it is done.
+    const hold = setTimeout(() => undefined, this.options.exitTimeoutMs + 5000);
+    void this.close(this.options.exitTimeoutMs).finally(() => clearTimeout(hold));
+  }
+
+  /** `process.exit()` skips beforeExit: write what memory holds, synchronously. */
+  private spoolOnExit(): void {
+    if (this.memoryEmpty()) return;
+    const chunks: Batch[] = [];
+    if (this.inflight) chunks.push(this.inflight);
+    for (const s of this.spilling) chunks.push({ lines: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
+    if (this.queue.size) chunks.push({ lines: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
+    this.inflight = undefined;
+    this.spilling.length = 0;
+    for (const c of chunks) {
+      const result = this.spool ? this.spool.writeSync(c.lines, c.takenAt) : 'none';
+      if (result === 'ok') this.counters.spooled += c.lines.length;
+      else this.counters.drop(result === 'full' ? 'spool_full' : result === 'error' ? 'spool_error' : 'shutdown', c.lines.length);
+    }
+  }
+
+  // ---- timers and wake-ups --------------------------------------------------------
+
+  private armTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.due = true;
+      this.wake();
+    }, this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w();
+    }
+  }
+
+  /** Waits `ms`; cut short by close(). Unref'd: a backoff never keeps the process alive. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.sleeper = { timer, resolve: done };
+    });
+  }
+
+  private memoryEmpty(): boolean {
+    return this.queue.size === 0 && this.inflight === undefined && this.spilling.length === 0;
+  }
+
+  private isIdle(): boolean {
+    if (!this.memoryEmpty() || this.pendingSpoolWrites > 0) return false;
+    return this.counters.authRejected || this.spool?.head() === undefined;
+  }
+
+  private settleFlushes(): void {
+    if (this.flushWaiters.length === 0 || !this.isIdle()) return;
+    for (const w of this.flushWaiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(true);
+    }
+  }
+
+  private drop(reason: DropReason, count: number, message: string): void {
+    this.counters.drop(reason, count);
+    this.notice(reason, message);
+  }
+
+  /** One stderr line per kind of trouble, so a dead dashboard cannot flood the logs. */
+  private notice(kind: string, message: string): void {
+    if (this.notices.has(kind)) return;
+    this.notices.add(kind);
+    try {
+      process.stderr.write(`agentsudo: ${message}.\n`);
+    } catch {
+      // stderr is gone; the counters still tell.
+    }
+  }
+}
+
+function serialize(events: SudoEvent[]): string[] {
+  const lines = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) lines[i] = JSON.stringify(toWire(events[i]));
+  return lines;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
