@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEvent, type SudoEvent } from '@agentsudo/core';
+import { CloudTransport, type CloudOptions } from '@agentsudo/transport-cloud';
+
+/** A permission-check event with a recognisable function name. */
+export function checkEvent(i: number, allowed = true): SudoEvent {
+  return createEvent({
+    agentName: 'SupportBot',
+    action: 'permission_check',
+    allowed,
+    scope: 'read:customers',
+    functionName: `CustomerService.getCustomer#${i}`,
+  });
+}
+
+/** A fresh temp folder, removed by `cleanup()`. */
+export function tempDir(prefix = 'agentsudo-cloud-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+const made: string[] = [];
+
+/** The wire events in a spool folder, oldest file first. */
+export function readSpool(dir: string): Record<string, unknown>[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
+}
+
+/** Transports made in a test, all closed by `cleanup()` so jest exits cleanly. */
+const transports: CloudTransport[] = [];
+
+/** A CloudTransport with test-friendly defaults (short backoff, private spool folder). */
+export function makeTransport(options: CloudOptions): CloudTransport {
+  const t = new CloudTransport({ apiKey: 'as_test_0123456789', maxBackoffMs: 50, spoolDir: tempDir(), ...options });
+  transports.push(t);
+  return t;
+}
+
+/** Closes every transport made here (without waiting on the network) and removes temp folders. */
+export async function cleanup(): Promise<void> {
+  await Promise.all(transports.splice(0).map((t) => t.close(0)));
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Collects unhandled rejections for the whole file; assert `list` is empty at the end. */
+export function watchUnhandledRejections(): { list: unknown[]; stop(): void } {
+  const list: unknown[] = [];
+  const listener = (reason: unknown) => list.push(reason);
+  process.on('unhandledRejection', listener);
+  return { list, stop: () => process.removeListener('unhandledRejection', listener) };
+}
+
+/** Captures stderr lines written while the returned handle is open. */
+export function captureStderr(): { text(): string; restore(): void } {
+  const original = process.stderr.write.bind(process.stderr);
+  let out = '';
+  (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  };
+  return {
+    text: () => out,
+    restore: () => {
+      (process.stderr as { write: unknown }).write = original;
+    },
+  };
+}
+
+/** Milliseconds to sleep in a scenario (never used to judge speed). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
