@@ -44,7 +44,7 @@ describe('AgentSudoModule.forRoot with bearer tokens', () => {
     app = await startDesk(
       AgentSudoModule.forRoot({
         agents: desk.registrations,
-        exclude: [{ path: 'health', method: RequestMethod.GET }],
+        exclude: [{ path: 'health', method: RequestMethod.GET }, 'public/{*rest}'],
       }),
     );
   });
@@ -83,6 +83,17 @@ describe('AgentSudoModule.forRoot with bearer tokens', () => {
 
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ ok: true, agent: null });
+    });
+
+    it('answers 403 with agent null when an excluded route calls a protected service', async () => {
+      const res = await request(app.getHttpServer()).get('/public/customers/c-1');
+
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({
+        error: expect.stringContaining('no agent session is active'),
+        scope: 'read:customers',
+        agent: null,
+      });
     });
 
     it('injects the calling agent with @CurrentAgent()', async () => {
