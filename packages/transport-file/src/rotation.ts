@@ -13,8 +13,12 @@ const STALE_LOCK_MS = 30_000;
  * ```
  */
 export function shiftRotated(file: string, maxFiles: number): void {
-  ignoreMissing(() => unlinkSync(`${file}.${maxFiles}`));
-  for (let i = maxFiles - 1; i >= 1; i--) {
+  // Rename only the files that exist (a handful), not every slot up to maxFiles: the
+  // shorter the rotation, the less other processes write past maxSize meanwhile.
+  let last = 0;
+  while (last < maxFiles && exists(`${file}.${last + 1}`)) last++;
+  if (last === maxFiles) ignoreMissing(() => unlinkSync(`${file}.${last--}`));
+  for (let i = last; i >= 1; i--) {
     ignoreMissing(() => renameSync(`${file}.${i}`, `${file}.${i + 1}`));
   }
   ignoreMissing(() => renameSync(file, `${file}.1`));
@@ -30,14 +34,7 @@ export function shiftRotated(file: string, maxFiles: number): void {
  */
 export function rotatedFiles(file: string): string[] {
   const found: string[] = [];
-  for (let i = 1; ; i++) {
-    try {
-      statSync(`${file}.${i}`);
-    } catch {
-      break;
-    }
-    found.unshift(`${file}.${i}`);
-  }
+  for (let i = 1; exists(`${file}.${i}`); i++) found.unshift(`${file}.${i}`);
   return found;
 }
 
@@ -64,6 +61,15 @@ export function withRotationLock(file: string, fn: () => void): boolean {
     ignoreMissing(() => unlinkSync(lock));
   }
   return true;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function tryCreate(path: string): boolean {
