@@ -48,6 +48,8 @@ export class Receiver {
   private script: Behaviour[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Delayed answers still pending; cleared by stop(). */
+  private readonly timers = new Set<NodeJS.Timeout>();
   private port = 0;
 
   get url(): string {
@@ -67,8 +69,12 @@ export class Receiver {
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
         const answer = () => this.answer(req.method ?? '', req.url ?? '', req.headers, raw, behaviour, res);
-        if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
-        else answer();
+        if (!behaviour.delayMs) return answer();
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          answer();
+        }, behaviour.delayMs);
+        this.timers.add(timer);
       });
     });
     server.on('connection', (s: Socket) => {
@@ -89,6 +95,8 @@ export class Receiver {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

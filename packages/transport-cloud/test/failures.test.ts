@@ -1,0 +1,220 @@
+import { createEvent } from '@agentsudo/core';
+import { backoffDelay, parseRetryAfter } from '../src/backoff';
+import { captureStderr, checkEvent, cleanup, makeTransport, sleep, watchUnhandledRejections } from './helpers';
+import { startReceiver, type Receiver } from './receiver';
+
+const unhandled = watchUnhandledRejections();
+afterAll(() => {
+  unhandled.stop();
+  expect(unhandled.list).toEqual([]);
+});
+
+describe('when the dashboard fails', () => {
+  let receiver: Receiver;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(async () => {
+    await cleanup();
+    await receiver.stop();
+  });
+
+  it('retries a 500 with backoff until the batch is accepted', async () => {
+    receiver.respond({ status: 500 }, { status: 503 }, { status: 502 });
+    const cloud = makeTransport({ endpoint: receiver.url });
+    for (let i = 0; i < 3; i++) cloud.log(checkEvent(i));
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.requests.map((r) => r.status)).toEqual([500, 503, 502, 200]);
+    expect(receiver.stored).toHaveLength(3);
+    expect(cloud.stats()).toMatchObject({ sent: 3, retried: 9, requests: 4, lastError: 'HTTP 502' });
+  });
+
+  it('waits as long as Retry-After asks after a 429, even past maxBackoffMs', async () => {
+    receiver.respond({ status: 429, retryAfter: '1' });
+    const cloud = makeTransport({ endpoint: receiver.url, maxBackoffMs: 10 });
+    cloud.log(checkEvent(1));
+    expect(await cloud.flush(10_000)).toBe(true);
+    const [limited, accepted] = receiver.requests;
+    expect(limited.status).toBe(429);
+    expect(accepted.at - limited.at).toBeGreaterThanOrEqual(950);
+    expect(receiver.stored).toHaveLength(1);
+  });
+
+  it('retries a dropped connection', async () => {
+    receiver.respond({ drop: true }, { drop: true });
+    const cloud = makeTransport({ endpoint: receiver.url });
+    cloud.log(checkEvent(1));
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.stored).toHaveLength(1);
+    expect(cloud.stats().retried).toBe(2);
+  });
+
+  it('retries a request that times out; the replay is recognised by event_id', async () => {
+    receiver.respond({ delayMs: 400 });
+    const cloud = makeTransport({ endpoint: receiver.url, requestTimeoutMs: 100 });
+    const event = checkEvent(1);
+    cloud.log(event);
+    expect(await cloud.flush(10_000)).toBe(true);
+    await receiver.waitFor('the slow first copy', () => receiver.requests.length === 2);
+    expect(cloud.stats().lastError).toMatch(/timeout/);
+    expect(receiver.ids()).toEqual([event.eventId]);
+    expect(receiver.deliveries.get(event.eventId)).toBe(2);
+  });
+
+  it('on 401 stops sending, says so once, and keeps counting', async () => {
+    receiver.fallback = { status: 401 };
+    const stderr = captureStderr();
+    try {
+      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 2 });
+      for (let i = 0; i < 4; i++) cloud.log(checkEvent(i));
+      await receiver.waitFor('the rejected request', () => receiver.requests.length >= 1);
+      await sleep(100);
+      for (let i = 0; i < 5; i++) cloud.log(checkEvent(i));
+      expect(await cloud.flush(1000)).toBe(true);
+
+      expect(receiver.requests).toHaveLength(1);
+      const stats = cloud.stats();
+      expect(stats.authRejected).toBe(true);
+      expect(stats.logged).toBe(9);
+      expect(stats.dropped.unauthorized).toBe(9);
+      expect(stats.sent).toBe(0);
+      const lines = stderr.text().split('\n').filter((l) => l.includes('rejected'));
+      expect(lines).toEqual([expect.stringContaining(`API key rejected by ${receiver.url} (HTTP 401)`)]);
+    } finally {
+      stderr.restore();
+    }
+  });
+
+  it('treats 403 like 401', async () => {
+    receiver.fallback = { status: 403 };
+    const stderr = captureStderr();
+    try {
+      const cloud = makeTransport({ endpoint: receiver.url });
+      cloud.log(checkEvent(1));
+      await cloud.flush(2000);
+      expect(cloud.stats()).toMatchObject({ authRejected: true, lastError: 'HTTP 403' });
+    } finally {
+      stderr.restore();
+    }
+  });
+
+  it('splits a batch the server finds too large (413) until every part fits', async () => {
+    receiver.maxBodyBytes = 1200;
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 16, gzipThresholdBytes: 1_000_000 });
+    const events = Array.from({ length: 16 }, (_, i) => checkEvent(i));
+    events.forEach((e) => cloud.log(e));
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.requests.some((r) => r.status === 413)).toBe(true);
+    expect(receiver.ids()).toEqual(events.map((e) => e.eventId));
+    expect(cloud.stats().dropped.total).toBe(0);
+  });
+
+  it('drops (and counts) a single event larger than the server accepts', async () => {
+    receiver.maxBodyBytes = 2000;
+    const stderr = captureStderr();
+    try {
+      const cloud = makeTransport({ endpoint: receiver.url, gzipThresholdBytes: 1_000_000 });
+      const huge = createEvent({
+        agentName: 'SupportBot',
+        action: 'permission_check',
+        allowed: true,
+        metadata: { notes: 'x'.repeat(5000) },
+      });
+      cloud.log(huge);
+      cloud.log(checkEvent(2));
+      expect(await cloud.flush(10_000)).toBe(true);
+      expect(cloud.stats().dropped.too_large).toBe(1);
+      expect(receiver.stored).toHaveLength(1);
+      expect(stderr.text()).toContain('413');
+    } finally {
+      stderr.restore();
+    }
+  });
+
+  it('drops a batch the server rejects as invalid (400) and goes on with the next', async () => {
+    receiver.respond({ status: 400 });
+    const stderr = captureStderr();
+    try {
+      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 2 });
+      for (let i = 0; i < 4; i++) cloud.log(checkEvent(i));
+      expect(await cloud.flush(5000)).toBe(true);
+      expect(cloud.stats().dropped.rejected).toBe(2);
+      expect(receiver.stored).toHaveLength(2);
+      expect(stderr.text()).toContain('HTTP 400');
+    } finally {
+      stderr.restore();
+    }
+  });
+
+  it('delivers every event exactly once after the server was down for a while', async () => {
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 10, flushIntervalMs: 20 });
+    await receiver.stop();
+    const events = Array.from({ length: 60 }, (_, i) => checkEvent(i));
+    for (let i = 0; i < 30; i++) cloud.log(events[i]);
+    await sleep(150);
+    for (let i = 30; i < 60; i++) cloud.log(events[i]);
+    await sleep(150);
+    expect(cloud.stats().retried).toBeGreaterThan(0);
+    expect(cloud.stats().lastError).toMatch(/ECONNREFUSED/);
+
+    await receiver.start();
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.ids()).toEqual(events.map((e) => e.eventId));
+    expect([...receiver.deliveries.values()].every((n) => n === 1)).toBe(true);
+    expect(cloud.stats()).toMatchObject({ sent: 60, queued: 0 });
+  });
+
+  it('moves a full queue to the spool while the server is down, then delivers it in order', async () => {
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 5, maxQueue: 20 });
+    await receiver.stop();
+    const events = Array.from({ length: 100 }, (_, i) => checkEvent(i));
+    // Logged in bursts, as a busy process would, so the spool writes can run in between.
+    for (let i = 0; i < events.length; i += 10) {
+      for (let j = i; j < i + 10; j++) cloud.log(events[j]);
+      await sleep(5);
+    }
+    await receiver.waitFor('spooled events', () => cloud.stats().spooled > 0);
+    expect(cloud.stats().dropped.total).toBe(0);
+
+    await receiver.start();
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.ids()).toEqual(events.map((e) => e.eventId));
+    expect(cloud.stats()).toMatchObject({ sent: 100, spoolPending: 0 });
+    expect(cloud.stats().replayed).toBe(cloud.stats().spooled);
+  });
+
+  it('without a spool, drops (and counts) what does not fit in maxQueue', async () => {
+    await receiver.stop();
+    const cloud = makeTransport({ endpoint: receiver.url, maxQueue: 10, batchSize: 100, spoolDir: false });
+    for (let i = 0; i < 25; i++) cloud.log(checkEvent(i));
+    expect(cloud.stats().dropped.queue_full).toBe(15);
+    expect(cloud.stats().queued).toBe(10);
+  });
+
+  it('never throws into the caller, even after close', async () => {
+    const cloud = makeTransport({ endpoint: receiver.url });
+    await cloud.close(0);
+    expect(() => cloud.log(checkEvent(1))).not.toThrow();
+    expect(cloud.stats().dropped.closed).toBe(1);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially with jitter and is capped', () => {
+    expect(backoffDelay(1, 30_000, () => 0)).toBe(125);
+    expect(backoffDelay(1, 30_000, () => 1)).toBe(250);
+    expect(backoffDelay(3, 30_000, () => 1)).toBe(1000);
+    expect(backoffDelay(40, 30_000, () => 0.999)).toBeLessThanOrEqual(30_000);
+    expect(backoffDelay(40, 30_000, () => 0)).toBe(15_000);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, and caps it at five minutes', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('86400', now)).toBe(300_000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
