@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKey } from './auth/keys';
+import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords';
+import {
+  AmbiguousKeyPrefixError,
+  InvalidInputError,
+  KeyNotFoundError,
+  ProjectExistsError,
+  ProjectNotFoundError,
+  UserExistsError,
+} from './errors';
+import type { KeyKind, ProjectRecord } from './storage/records';
+import type { Storage } from './storage/storage';
+
+/**
+ * A key as listings show it: never the secret, only its prefix.
+ *
+ * @example
+ * ```ts
+ * const k: KeyInfo = { id: 'key_1', prefix: 'as_Jx3q9Kd0', kind: 'ingest', createdAt: Date.now() };
+ * ```
+ */
+export interface KeyInfo {
+  id: string;
+  projectId: string;
+  prefix: string;
+  kind: KeyKind;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+/**
+ * A project with its keys.
+ *
+ * @example
+ * ```ts
+ * for (const p of await admin.listProjects()) console.log(p.name, p.keys.length);
+ * ```
+ */
+export interface ProjectInfo extends ProjectRecord {
+  keys: KeyInfo[];
+}
+
+const PROJECT_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/**
+ * The administrative operations behind the CLI, for the dashboard and scripts: projects,
+ * ingest keys, read tokens and dashboard users. Secrets are returned once and stored only
+ * as hashes.
+ *
+ * @example
+ * ```ts
+ * const { project, apiKey } = await server.admin.createProject('checkout');
+ * configureCloud({ apiKey, endpoint: server.url });
+ * ```
+ */
+export class Admin {
+  constructor(
+    private readonly storage: Storage,
+    /** Called after a key is revoked, so caches of this instance forget it at once. */
+    private readonly onKeysChanged: () => void = () => undefined,
+  ) {}
+
+  /** Creates a project and its first ingest key (shown once). */
+  async createProject(name: string): Promise<{ project: ProjectRecord; apiKey: string }> {
+    if (typeof name !== 'string' || !PROJECT_NAME.test(name) || name.startsWith('prj_')) {
+      throw new InvalidInputError(
+        'project name',
+        name,
+        "use 1-100 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit (and not 'prj_')",
+      );
+    }
+    if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+    const project: ProjectRecord = {
+      id: `prj_${randomBytes(8).toString('hex')}`,
+      name,
+      createdAt: Date.now(),
+    };
+    try {
+      await this.storage.createProject(project);
+    } catch (err) {
+      if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+      throw err;
+    }
+    const apiKey = await this.issueKey(project.id, 'ingest');
+    return { project, apiKey };
+  }
+
+  async listProjects(): Promise<ProjectInfo[]> {
+    const keys = await this.storage.listKeys();
+    return (await this.storage.listProjects()).map((p) => ({
+      ...p,
+      keys: keys.filter((k) => k.projectId === p.id).map(keyInfo),
+    }));
+  }
+
+  /** Issues a new ingest key and revokes the project's previous ingest keys. */
+  async rotateKey(
+    projectIdOrName: string,
+  ): Promise<{ project: ProjectRecord; apiKey: string; revoked: string[] }> {
+    const project = await this.project(projectIdOrName);
+    const old = (await this.storage.listKeys(project.id)).filter((k) => k.kind === 'ingest' && !k.revokedAt);
+    const apiKey = await this.issueKey(project.id, 'ingest');
+    const now = Date.now();
+    for (const k of old) await this.storage.revokeKey(k.id, now);
+    this.onKeysChanged();
+    return { project, apiKey, revoked: old.map((k) => k.prefix) };
+  }
+
+  /** Revokes the one active key (ingest or read) whose prefix starts with `prefix`. */
+  async revokeKey(prefix: string): Promise<KeyInfo> {
+    if (typeof prefix !== 'string' || prefix.length < 6) {
+      throw new InvalidInputError('key prefix', prefix, "give at least 6 characters, e.g. 'as_Jx3q9'");
+    }
+    const matches = (await this.storage.findKeysByPrefix(prefix)).filter((k) => !k.revokedAt);
+    if (matches.length === 0) throw new KeyNotFoundError(prefix);
+    if (matches.length > 1)
+      throw new AmbiguousKeyPrefixError(
+        prefix,
+        matches.map((k) => k.prefix),
+      );
+    const revokedAt = Date.now();
+    await this.storage.revokeKey(matches[0].id, revokedAt);
+    this.onKeysChanged();
+    return { ...keyInfo(matches[0]), revokedAt };
+  }
+
+  /** Issues a read token for one project (shown once): scripts read events with it. */
+  async createReadToken(projectIdOrName: string): Promise<{ project: ProjectRecord; token: string }> {
+    const project = await this.project(projectIdOrName);
+    return { project, token: await this.issueKey(project.id, 'read') };
+  }
+
+  /** Creates a dashboard login; the password is stored as an scrypt hash. */
+  async createUser(email: string, password: string): Promise<{ id: string; email: string }> {
+    const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
+    if (!EMAIL.test(normalized) || normalized.length > 254) {
+      throw new InvalidInputError('email', email, 'expected an address like ops@example.com');
+    }
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
+      throw new InvalidInputError('password', '…', `use at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
+    if (await this.storage.findUserByEmail(normalized)) throw new UserExistsError(normalized);
+    const user = {
+      id: randomUUID(),
+      email: normalized,
+      passwordHash: await hashPassword(password),
+      createdAt: Date.now(),
+    };
+    await this.storage.createUser(user);
+    return { id: user.id, email: user.email };
+  }
+
+  private async project(idOrName: string): Promise<ProjectRecord> {
+    const project = typeof idOrName === 'string' ? await this.storage.findProject(idOrName) : undefined;
+    if (!project) throw new ProjectNotFoundError(String(idOrName));
+    return project;
+  }
+
+  private async issueKey(projectId: string, kind: KeyKind): Promise<string> {
+    const { key, keyHash, prefix } = generateKey(kind);
+    await this.storage.insertKey({
+      id: `key_${randomUUID()}`,
+      projectId,
+      kind,
+      prefix,
+      keyHash,
+      createdAt: Date.now(),
+    });
+    return key;
+  }
+}
+
+function keyInfo(k: KeyInfo): KeyInfo {
+  const info: KeyInfo = {
+    id: k.id,
+    projectId: k.projectId,
+    prefix: k.prefix,
+    kind: k.kind,
+    createdAt: k.createdAt,
+  };
+  if (k.revokedAt) info.revokedAt = k.revokedAt;
+  return info;
+}

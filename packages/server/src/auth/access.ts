@@ -1,0 +1,135 @@
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../http/api-error';
+import type { KeyRecord, UserRecord } from '../storage/records';
+import type { Storage } from '../storage/storage';
+import { hashKey } from './keys';
+
+/**
+ * Name of the dashboard session cookie.
+ *
+ * @example
+ * ```ts
+ * reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax' });
+ * ```
+ */
+export const SESSION_COOKIE = 'agentsudo_session';
+
+/**
+ * Who is reading: a dashboard user (every project) or a read token (its project only).
+ *
+ * @example
+ * ```ts
+ * const reader = await access.reader(request);
+ * if (reader.kind === 'user') console.log(reader.user.email);
+ * ```
+ */
+export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; projectId: string };
+
+/** Presented keys are looked up again after this long, so a revocation elsewhere lands. */
+const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_MAX = 1000;
+
+/**
+ * Authenticates requests: ingest keys for `POST /api/events`, session cookies and read
+ * tokens for the read API. Keys are cached briefly (a lookup per batch would cost a
+ * database round trip); revocations through this instance clear the cache at once.
+ *
+ * @example
+ * ```ts
+ * const projectId = await access.ingestProject(request); // 401 / 403 as ApiError otherwise
+ * ```
+ */
+export class Access {
+  private readonly cache = new Map<string, { key?: KeyRecord; until: number }>();
+
+  constructor(private readonly storage: Storage) {}
+
+  /** Forgets cached keys (after a revoke or rotate). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** The project an ingest key writes to. */
+  async ingestProject(request: FastifyRequest): Promise<string> {
+    const presented = presentedKey(request);
+    if (!presented) {
+      throw new ApiError(
+        401,
+        'missing_api_key',
+        'Send the project API key in the X-API-Key header (or Authorization: Bearer).',
+      );
+    }
+    const key = await this.lookup(presented);
+    if (!key)
+      throw new ApiError(
+        401,
+        'invalid_api_key',
+        'Unknown or revoked API key; create one with agentsudo-server project create.',
+      );
+    if (key.kind !== 'ingest')
+      throw new ApiError(
+        403,
+        'not_an_ingest_key',
+        'A read token cannot write events; use the project API key (as_…).',
+      );
+    return key.projectId;
+  }
+
+  /** The reader of a read request: session cookie first, then a read token. */
+  async reader(request: FastifyRequest): Promise<Reader> {
+    const user = await this.sessionUser(request);
+    if (user) return { kind: 'user', user };
+    const presented = presentedKey(request);
+    if (!presented)
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        'Log in (POST /api/auth/login) or send a read token as Authorization: Bearer asr_….',
+      );
+    const key = await this.lookup(presented);
+    if (!key) throw new ApiError(401, 'invalid_token', 'Unknown or revoked token.');
+    if (key.kind !== 'read')
+      throw new ApiError(
+        403,
+        'not_a_read_token',
+        'An ingest key cannot read events; create a read token with agentsudo-server token create.',
+      );
+    return { kind: 'token', projectId: key.projectId };
+  }
+
+  /** Throws 404 unless the reader may read this project (a token sees only its own). */
+  async readableProject(reader: Reader, projectId: string): Promise<void> {
+    const visible =
+      reader.kind === 'user' ? !!(await this.storage.findProject(projectId)) : reader.projectId === projectId;
+    // 404 rather than 403: a token must not learn which other project ids exist.
+    if (!visible)
+      throw new ApiError(404, 'project_not_found', `No project ${JSON.stringify(projectId)} visible to you.`);
+  }
+
+  /** The logged-in user of the session cookie, if the session is live. */
+  async sessionUser(request: FastifyRequest): Promise<UserRecord | undefined> {
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (!token) return undefined;
+    return this.storage.findLoginSession(hashKey(token), Date.now());
+  }
+
+  private async lookup(presented: string): Promise<KeyRecord | undefined> {
+    const now = Date.now();
+    const hit = this.cache.get(presented);
+    if (hit && hit.until > now) return hit.key;
+    const key = await this.storage.findKeyByHash(hashKey(presented));
+    const live = key && !key.revokedAt ? key : undefined;
+    if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+    this.cache.set(presented, { key: live, until: now + KEY_CACHE_MS });
+    return live;
+  }
+}
+
+/** `X-API-Key: k` or `Authorization: Bearer k`. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim()) return header.trim();
+  const auth = request.headers.authorization;
+  const match = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  return match?.[1];
+}

@@ -1,0 +1,113 @@
+/**
+ * Base of the errors the admin functions and the CLI raise; `message` says what to do.
+ *
+ * @example
+ * ```ts
+ * try { await admin.rotateKey('nope'); } catch (e) { if (e instanceof AdminError) console.error(e.message); }
+ * ```
+ */
+export class AdminError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * No project has that id or name.
+ *
+ * @example
+ * ```ts
+ * new ProjectNotFoundError('checkout').project; // 'checkout'
+ * ```
+ */
+export class ProjectNotFoundError extends AdminError {
+  constructor(readonly project: string) {
+    super(
+      `No project named or with id ${JSON.stringify(project)}; 'agentsudo-server project list' shows them.`,
+    );
+  }
+}
+
+/**
+ * A project with that name exists already.
+ *
+ * @example
+ * ```ts
+ * new ProjectExistsError('checkout').name; // 'checkout'
+ * ```
+ */
+export class ProjectExistsError extends AdminError {
+  constructor(readonly projectName: string) {
+    super(
+      `A project named ${JSON.stringify(projectName)} exists already; pick another name or rotate its key.`,
+    );
+  }
+}
+
+/**
+ * No active key starts with that prefix.
+ *
+ * @example
+ * ```ts
+ * new KeyNotFoundError('as_abc').prefix; // 'as_abc'
+ * ```
+ */
+export class KeyNotFoundError extends AdminError {
+  constructor(readonly prefix: string) {
+    super(
+      `No active key starts with ${JSON.stringify(prefix)}; 'agentsudo-server project list' shows key prefixes.`,
+    );
+  }
+}
+
+/**
+ * More than one active key starts with that prefix; revoking must name exactly one.
+ *
+ * @example
+ * ```ts
+ * new AmbiguousKeyPrefixError('as_', ['as_abc12345', 'as_xyz98765']).matches.length; // 2
+ * ```
+ */
+export class AmbiguousKeyPrefixError extends AdminError {
+  constructor(
+    readonly prefix: string,
+    readonly matches: string[],
+  ) {
+    super(
+      `${matches.length} active keys start with ${JSON.stringify(prefix)} (${matches.join(', ')}); give more characters.`,
+    );
+  }
+}
+
+/**
+ * A dashboard user with that email exists already.
+ *
+ * @example
+ * ```ts
+ * new UserExistsError('ops@example.com').email;
+ * ```
+ */
+export class UserExistsError extends AdminError {
+  constructor(readonly email: string) {
+    super(`A user with email ${JSON.stringify(email)} exists already.`);
+  }
+}
+
+/**
+ * An argument is not acceptable; `field` and `value` name it.
+ *
+ * @example
+ * ```ts
+ * new InvalidInputError('email', 'nope', 'expected an address like ops@example.com');
+ * ```
+ */
+export class InvalidInputError extends AdminError {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`Invalid ${field} ${JSON.stringify(value)}: ${reason}.`);
+  }
+}

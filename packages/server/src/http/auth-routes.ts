@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { SESSION_COOKIE, type Access } from '../auth/access';
+import { hashKey } from '../auth/keys';
+import type { LoginLimiter } from '../auth/login-limiter';
+import { verifyPassword } from '../auth/passwords';
+import type { Storage } from '../storage/storage';
+import { ApiError } from './api-error';
+
+/** Dashboard sessions last a week. */
+const SESSION_MS = 7 * 24 * 3600_000;
+/** Checked against when the email is unknown, so timing does not reveal which emails exist. */
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`. The session lives
+ * in an HttpOnly, SameSite=Lax cookie, Secure when the request came over TLS. Failed
+ * logins are limited per address and per email (429 with Retry-After).
+ *
+ * @example
+ * ```ts
+ * authRoutes(app, { storage, access, limiter: new LoginLimiter() });
+ * ```
+ */
+export function authRoutes(
+  app: FastifyInstance,
+  ctx: { storage: Storage; access: Access; limiter: LoginLimiter },
+): void {
+  app.post(
+    '/api/auth/login',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['email', 'password'],
+          properties: {
+            email: { type: 'string', maxLength: 254 },
+            password: { type: 'string', maxLength: 1024 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body as { email: string; password: string };
+      const normalized = email.trim().toLowerCase();
+      const keys = [`ip:${request.ip}`, `email:${normalized}`];
+      const wait = ctx.limiter.retryAfterMs(keys);
+      if (wait > 0) {
+        reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        throw new ApiError(
+          429,
+          'too_many_attempts',
+          `Too many failed logins; try again in ${Math.ceil(wait / 1000)} s.`,
+        );
+      }
+      const user = await ctx.storage.findUserByEmail(normalized);
+      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !ok) {
+        ctx.limiter.fail(keys);
+        throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
+      }
+      ctx.limiter.succeed(keys);
+      const token = randomBytes(32).toString('base64url');
+      await ctx.storage.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
+      reply.setCookie(SESSION_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: request.protocol === 'https',
+        maxAge: SESSION_MS / 1000,
+      });
+      return { user: { id: user.id, email: user.email } };
+    },
+  );
+
+  app.post('/api/auth/logout', async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await ctx.storage.deleteLoginSession(hashKey(token));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.get('/api/auth/me', async (request) => {
+    const user = await ctx.access.sessionUser(request);
+    if (!user) throw new ApiError(401, 'unauthenticated', 'Not logged in; POST /api/auth/login.');
+    return { user: { id: user.id, email: user.email } };
+  });
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Transform, type Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import type { Access } from '../auth/access';
+import type { Storage } from '../storage/storage';
+import { ApiError } from './api-error';
+import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA, wireToRecord } from './wire-schema';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project of the ingest key, set before the body is read. */
+    ingestProjectId?: string;
+  }
+}
+
+/**
+ * `POST /api/events`: authenticate the key before reading the body, gunzip when asked
+ * (the 1 MiB limit applies to the compressed and the decompressed size), validate every
+ * event, store the batch in one transaction.
+ *
+ * @example
+ * ```ts
+ * ingestRoutes(app, { storage, access });
+ * ```
+ */
+export function ingestRoutes(app: FastifyInstance, ctx: { storage: Storage; access: Access }): void {
+  app.post(
+    '/api/events',
+    {
+      bodyLimit: MAX_BODY_BYTES,
+      schema: { body: { type: 'array', items: WIRE_EVENT_SCHEMA } },
+      onRequest: async (request) => {
+        request.ingestProjectId = await ctx.access.ingestProject(request);
+      },
+      preParsing: async (request, _reply, payload) => decompress(request, payload),
+      preValidation: async (request) => {
+        const body = request.body;
+        // One event object is accepted as a batch of one.
+        if (body !== null && typeof body === 'object' && !Array.isArray(body)) request.body = [body];
+        if (Array.isArray(request.body) && request.body.length > MAX_BATCH_EVENTS) {
+          throw new ApiError(
+            400,
+            'batch_too_large',
+            `A batch holds at most ${MAX_BATCH_EVENTS} events, got ${request.body.length}; send several batches.`,
+            'events',
+          );
+        }
+      },
+    },
+    async (request) => {
+      const records = (request.body as unknown[]).map((e, i) => wireToRecord(e, i));
+      return ctx.storage.insertEvents(request.ingestProjectId!, records);
+    },
+  );
+}
+
+/** Wraps the body stream in gunzip/inflate; the raw byte count still feeds the limit. */
+function decompress(request: FastifyRequest, payload: Readable): Readable {
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
+  if (encoding === 'identity' || encoding === '') return payload;
+  if (encoding !== 'gzip' && encoding !== 'deflate') {
+    throw new ApiError(
+      415,
+      'unsupported_encoding',
+      `Content-Encoding ${JSON.stringify(encoding)} is not supported; send gzip or no encoding.`,
+    );
+  }
+  const inflater = encoding === 'gzip' ? createGunzip() : createInflate();
+  let encoded = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      encoded += chunk.length;
+      (out as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = encoded;
+      done(null, chunk);
+    },
+  });
+  const out = inflater;
+  payload.on('error', (err) => out.destroy(err));
+  counter.on('error', (err) => out.destroy(err));
+  inflater.on('error', (err: Error & { statusCode?: number }) => {
+    // A truncated or corrupt stream is the client's fault.
+    err.statusCode = 400;
+  });
+  payload.pipe(counter).pipe(inflater);
+  return out;
+}

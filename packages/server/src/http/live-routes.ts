@@ -1,0 +1,119 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { Access } from '../auth/access';
+import type { EventFilter, EventRecord } from '../storage/records';
+import type { Storage } from '../storage/storage';
+import { toApiEvent } from './api-event';
+import { parseFilter } from './query';
+
+/** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The live feed's open connections, ended on shutdown so `close()` does not wait on them.
+ *
+ * @example
+ * ```ts
+ * const live = new LiveConnections(1000);
+ * app.addHook('preClose', async () => live.endAll());
+ * ```
+ */
+export class LiveConnections {
+  private readonly open = new Set<ServerResponse>();
+  constructor(readonly max: number) {}
+  get size(): number {
+    return this.open.size;
+  }
+  add(res: ServerResponse): void {
+    this.open.add(res);
+  }
+  delete(res: ServerResponse): void {
+    this.open.delete(res);
+  }
+  endAll(): void {
+    for (const res of this.open) res.end();
+    this.open.clear();
+  }
+}
+
+/**
+ * `GET /api/projects/:project/live`: Server-Sent Events, one `data:` message per stored
+ * event (JSON as in the events listing, `id:` = `seq`), filtered like the listing.
+ *
+ * @example
+ * ```ts
+ * liveRoutes(app, { storage, access, live: new LiveConnections(1000) });
+ * ```
+ */
+export function liveRoutes(
+  app: FastifyInstance,
+  ctx: { storage: Storage; access: Access; live: LiveConnections },
+): void {
+  app.get(
+    '/api/projects/:project/live',
+    async (
+      request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
+      reply,
+    ) => {
+      const reader = await ctx.access.reader(request);
+      const projectId = request.params.project;
+      await ctx.access.readableProject(reader, projectId);
+      const filter = parseFilter(request.query);
+      if (ctx.live.size >= ctx.live.max) {
+        reply.code(503).header('retry-after', '30');
+        return {
+          error: 'too_many_live_clients',
+          message: 'This instance serves its maximum of live clients; retry later.',
+        };
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\nretry: 3000\n\n');
+      ctx.live.add(res);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      const unsubscribe = ctx.storage.subscribe(projectId, (events) => {
+        let chunk = '';
+        for (const e of events) {
+          if (matches(e, filter)) chunk += `id: ${e.seq}\ndata: ${JSON.stringify(toApiEvent(e))}\n\n`;
+        }
+        if (!chunk) return;
+        if (res.writableLength > MAX_QUEUED_BYTES) {
+          res.destroy();
+          return;
+        }
+        res.write(chunk);
+      });
+      const cleanup = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        ctx.live.delete(res);
+      };
+      res.on('close', cleanup);
+      res.on('error', cleanup);
+    },
+  );
+}
+
+function matches(e: EventRecord, f: EventFilter): boolean {
+  if (f.agent !== undefined && e.agentName !== f.agent) return false;
+  if (f.allowed !== undefined && e.allowed !== f.allowed) return false;
+  if (f.action !== undefined && e.action !== f.action) return false;
+  if (f.functionName !== undefined && e.functionName !== f.functionName) return false;
+  if (f.sessionId !== undefined && e.sessionId !== f.sessionId) return false;
+  if (f.from !== undefined && e.ts < f.from) return false;
+  if (f.to !== undefined && e.ts >= f.to) return false;
+  if (f.scope !== undefined) {
+    if (e.scope === undefined) return false;
+    if (!f.scope.includes('*')) return e.scope === f.scope;
+    const parts = f.scope.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    return new RegExp(`^${parts.join('.*')}$`, 's').test(e.scope);
+  }
+  return true;
+}

@@ -1,0 +1,146 @@
+import { SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
+import type { Bucket, EventCursor, EventFilter } from '../storage/records';
+import { isoToMicros } from '../storage/time';
+import { ApiError } from './api-error';
+
+type Query = Record<string, unknown>;
+
+/** Most buckets one stats answer holds; keeps every answer small. */
+const MAX_BUCKETS = 5000;
+const DAY_US = 86_400_000_000;
+
+/**
+ * Reads the event filter of a listing, export or live feed from the query string. Every
+ * bad value is a 400 naming the parameter.
+ *
+ * @example
+ * ```ts
+ * parseFilter({ agent: 'Bot', allowed: 'false', from: '2026-01-01T00:00:00Z' });
+ * ```
+ */
+export function parseFilter(q: Query): EventFilter {
+  const f: EventFilter = {};
+  const agent = str(q, 'agent');
+  const scope = str(q, 'scope');
+  const fn = str(q, 'function');
+  const session = str(q, 'session');
+  if (agent !== undefined) f.agent = agent;
+  if (scope !== undefined) f.scope = scope;
+  if (fn !== undefined) f.functionName = fn;
+  if (session !== undefined) f.sessionId = session;
+  const allowed = str(q, 'allowed');
+  if (allowed !== undefined) {
+    if (allowed !== 'true' && allowed !== 'false') throw bad('allowed', allowed, "use 'true' or 'false'");
+    f.allowed = allowed === 'true';
+  }
+  const action = str(q, 'action');
+  if (action !== undefined) {
+    if (!(SUDO_ACTIONS as readonly string[]).includes(action))
+      throw bad('action', action, `use one of ${SUDO_ACTIONS.join(', ')}`);
+    f.action = action as SudoAction;
+  }
+  const from = time(q, 'from');
+  const to = time(q, 'to');
+  if (from !== undefined) f.from = from;
+  if (to !== undefined) f.to = to;
+  return f;
+}
+
+/**
+ * `limit` (1..1000, default 100) and `cursor` (opaque, from the previous page's `next_cursor`).
+ *
+ * @example
+ * ```ts
+ * const { limit, before } = parsePage(request.query);
+ * ```
+ */
+export function parsePage(q: Query): { limit: number; before?: EventCursor } {
+  const rawLimit = str(q, 'limit');
+  const limit = rawLimit === undefined ? 100 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw bad('limit', rawLimit, 'use a whole number from 1 to 1000');
+  const cursor = str(q, 'cursor');
+  if (cursor === undefined) return { limit };
+  return { limit, before: decodeCursor(cursor) };
+}
+
+/**
+ * The opaque cursor clients pass back: `ts.seq` in base64url.
+ *
+ * @example
+ * ```ts
+ * encodeCursor({ ts: 1, seq: 2 }); // 'MS4y'
+ * ```
+ */
+export function encodeCursor(c: EventCursor): string {
+  return Buffer.from(`${c.ts}.${c.seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): EventCursor {
+  const m = /^(\d{1,17})\.(\d{1,17})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!m) throw bad('cursor', cursor, 'pass back the next_cursor of a previous page unchanged');
+  return { ts: Number(m[1]), seq: Number(m[2]) };
+}
+
+/**
+ * The stats range: `from`/`to` (ISO 8601, default the last 24 hours) and `bucket`
+ * (`minute` | `hour` | `day`, default by range length: minute up to 2 hours, hour up to
+ * 7 days, day beyond).
+ *
+ * @example
+ * ```ts
+ * parseStatsRange({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }); // bucket 'hour'
+ * ```
+ */
+export function parseStatsRange(
+  q: Query,
+  now = Date.now() * 1000,
+): { from: number; to: number; bucket: Bucket } {
+  const to = time(q, 'to') ?? now;
+  const from = time(q, 'from') ?? to - DAY_US;
+  if (from >= to) throw bad('from', str(q, 'from'), "must be before 'to'");
+  const span = to - from;
+  const requested = str(q, 'bucket');
+  if (requested !== undefined && !['minute', 'hour', 'day'].includes(requested)) {
+    throw bad('bucket', requested, "use 'minute', 'hour' or 'day'");
+  }
+  const bucket =
+    (requested as Bucket | undefined) ??
+    (span <= DAY_US / 12 ? 'minute' : span <= 7 * DAY_US ? 'hour' : 'day');
+  const size = bucket === 'minute' ? 60_000_000 : bucket === 'hour' ? DAY_US / 24 : DAY_US;
+  if (span / size > MAX_BUCKETS) {
+    throw bad(
+      'bucket',
+      bucket,
+      `the range would need ${Math.ceil(span / size)} buckets (at most ${MAX_BUCKETS}); use a coarser bucket or a shorter range`,
+    );
+  }
+  return { from, to, bucket };
+}
+
+function str(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw bad(name, v, 'give the parameter once');
+  if (v.length > 512) throw bad(name, `${v.slice(0, 20)}…`, 'at most 512 characters');
+  return v;
+}
+
+function time(q: Query, name: string): number | undefined {
+  const v = str(q, name);
+  if (v === undefined) return undefined;
+  // A date-time without a zone means UTC, as in the wire format.
+  const iso = v.includes('T') && !/(Z|[+-]\d\d:?\d\d)$/i.test(v) ? `${v}Z` : v;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms) || ms < 0) throw bad(name, v, 'use an ISO 8601 time such as 2026-01-01T00:00:00Z');
+  return isoToMicros(iso);
+}
+
+function bad(name: string, value: unknown, hint: string): ApiError {
+  return new ApiError(
+    400,
+    'invalid_query',
+    `Query parameter ${name}=${JSON.stringify(value)} is invalid: ${hint}.`,
+    name,
+  );
+}

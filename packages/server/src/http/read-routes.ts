@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { Access } from '../auth/access';
+import type { EventRecord, Stats } from '../storage/records';
+import type { Storage } from '../storage/storage';
+import { microsToIso } from '../storage/time';
+import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
+import { encodeCursor, parseFilter, parsePage, parseStatsRange } from './query';
+
+type ProjectRequest = FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>;
+
+/**
+ * The read API under `/api/projects`: projects, events (filters, cursor pages), stats,
+ * agents and streamed CSV / JSON Lines export. A session cookie or a read token is needed.
+ *
+ * @example
+ * ```ts
+ * readRoutes(app, { storage, access });
+ * ```
+ */
+export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access: Access }): void {
+  /** Resolves the reader and checks they may read the project in the URL. */
+  const authorize = async (request: ProjectRequest) => {
+    const reader = await ctx.access.reader(request);
+    await ctx.access.readableProject(reader, request.params.project);
+    return request.params.project;
+  };
+
+  app.get('/api/projects', async (request) => {
+    const reader = await ctx.access.reader(request);
+    const projects = await ctx.storage.listProjects();
+    const visible = reader.kind === 'user' ? projects : projects.filter((p) => p.id === reader.projectId);
+    return {
+      projects: visible.map((p) => ({
+        id: p.id,
+        name: p.name,
+        created_at: new Date(p.createdAt).toISOString(),
+      })),
+    };
+  });
+
+  app.get('/api/projects/:project/events', async (request: ProjectRequest) => {
+    const projectId = await authorize(request);
+    const page = await ctx.storage.listEvents(
+      projectId,
+      parseFilter(request.query),
+      parsePage(request.query),
+    );
+    return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
+  });
+
+  app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {
+    const projectId = await authorize(request);
+    return statsJson(await ctx.storage.stats(projectId, parseStatsRange(request.query)));
+  });
+
+  app.get('/api/projects/:project/agents', async (request: ProjectRequest) => {
+    const projectId = await authorize(request);
+    const agents = await ctx.storage.agents(projectId);
+    return {
+      agents: agents.map((a) => ({
+        agent_name: a.agentName,
+        first_seen: microsToIso(a.firstSeen),
+        last_seen: microsToIso(a.lastSeen),
+        events: a.events,
+        denied: a.denied,
+        scopes: a.scopes.map((s) => ({
+          scope: s.scope,
+          first_seen: microsToIso(s.firstSeen),
+          last_seen: microsToIso(s.lastSeen),
+          events: s.events,
+          denied: s.denied,
+        })),
+      })),
+    };
+  });
+
+  app.get('/api/projects/:project/export', async (request: ProjectRequest, reply) => {
+    const projectId = await authorize(request);
+    const format = request.query.format ?? 'jsonl';
+    if (format !== 'csv' && format !== 'jsonl') {
+      reply.code(400);
+      return {
+        error: 'invalid_query',
+        field: 'format',
+        message: `Query parameter format=${JSON.stringify(format)} is invalid: use 'csv' or 'jsonl'.`,
+      };
+    }
+    const filter = parseFilter(request.query);
+    const events = ctx.storage.streamEvents(projectId, filter);
+    const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    reply
+      .header(
+        'content-type',
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      )
+      .header('content-disposition', `attachment; filename="agentsudo-${projectId}-${stamp}.${format}"`)
+      .header('cache-control', 'no-store');
+    // Readable.from pulls a page only when the client has taken the previous one.
+    return reply.send(Readable.from(lines, { objectMode: false }));
+  });
+}
+
+async function* csvLines(events: AsyncIterable<EventRecord>): AsyncGenerator<string> {
+  yield csvLine(CSV_COLUMNS);
+  for await (const e of events) yield eventCsvLine(e);
+}
+
+async function* jsonLines(events: AsyncIterable<EventRecord>): AsyncGenerator<string> {
+  for await (const e of events) yield JSON.stringify(toApiEvent(e)) + '\n';
+}
+
+function statsJson(s: Stats): Record<string, unknown> {
+  const rate = (denied: number, events: number) => (events ? denied / events : 0);
+  return {
+    from: microsToIso(s.from),
+    to: microsToIso(s.to),
+    bucket: s.bucket,
+    totals: { ...s.totals, denial_rate: rate(s.totals.denied, s.totals.events) },
+    active_agents: s.activeAgents,
+    buckets: s.buckets.map((b) => ({
+      start: microsToIso(b.start),
+      events: b.events,
+      allowed: b.allowed,
+      denied: b.denied,
+    })),
+    top_denied_scopes: s.topDeniedScopes,
+    agents: s.agents.map((a) => ({
+      agent_name: a.agentName,
+      events: a.events,
+      allowed: a.allowed,
+      denied: a.denied,
+      denial_rate: rate(a.denied, a.events),
+    })),
+  };
+}

@@ -1,0 +1,122 @@
+import { PYTHON_ACTIONS, SUDO_ACTIONS, WireFormatError, fromWire } from '@agentsudo/core';
+import type { EventRecord } from '../storage/records';
+import { isoToMicros } from '../storage/time';
+import { ApiError } from './api-error';
+
+/**
+ * Most events one `POST /api/events` may carry; SDKs send far smaller batches.
+ *
+ * @example
+ * ```ts
+ * if (events.length > MAX_BATCH_EVENTS) split(events);
+ * ```
+ */
+export const MAX_BATCH_EVENTS = 1000;
+
+/**
+ * Largest request body, compressed or not (after gunzip too): 1 MiB.
+ *
+ * @example
+ * ```ts
+ * MAX_BODY_BYTES; // 1048576
+ * ```
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Largest `metadata` object, serialised. */
+const MAX_METADATA_BYTES = 16 * 1024;
+
+/** PostgreSQL text cannot hold NUL, so no field may (metadata is stored escaped, so it may). */
+const text = (maxLength: number, nullable = true) => ({
+  type: nullable ? ['string', 'null'] : 'string',
+  minLength: 1,
+  maxLength,
+  pattern: '^[^\\u0000]*$',
+});
+
+/**
+ * JSON schema of one event on the wire: this SDK's events and the original Python SDK's
+ * (whose action names are accepted and mapped). Unknown extra keys are ignored.
+ *
+ * @example
+ * ```ts
+ * app.post('/api/events', { schema: { body: { type: 'array', items: WIRE_EVENT_SCHEMA } } }, handler);
+ * ```
+ */
+export const WIRE_EVENT_SCHEMA = {
+  type: 'object',
+  required: ['timestamp', 'agent_name', 'action', 'allowed'],
+  properties: {
+    event_id: text(128),
+    timestamp: { type: 'string', minLength: 1, maxLength: 64 },
+    agent_id: text(256),
+    agent_name: text(256, false),
+    role: text(256),
+    session_id: text(256),
+    action: { type: 'string', enum: [...SUDO_ACTIONS, ...Object.keys(PYTHON_ACTIONS)] },
+    scope: text(512),
+    allowed: { type: 'boolean' },
+    function_name: text(512),
+    metadata: { type: ['object', 'null'] },
+    sdk: text(128),
+  },
+} as const;
+
+/** Years we store: the rollups' integer hour arithmetic assumes times after 1970. */
+const MIN_TS = Date.UTC(1970, 0, 1) * 1000;
+const MAX_TS = Date.UTC(9999, 11, 31) * 1000;
+
+/**
+ * Turns a validated wire event into a record, through core's `fromWire` (which maps the
+ * Python SDK's actions and assigns missing event ids). Throws {@link ApiError} naming the
+ * field, e.g. `events[3].timestamp`.
+ *
+ * @example
+ * ```ts
+ * const records = body.map((e, i) => wireToRecord(e, i));
+ * ```
+ */
+export function wireToRecord(input: unknown, index: number): EventRecord {
+  const field = (name: string) => `events[${index}].${name}`;
+  let event;
+  try {
+    event = fromWire(input);
+  } catch (err) {
+    if (err instanceof WireFormatError)
+      throw new ApiError(400, 'invalid_event', `${field(err.field)}: ${err.message}`, field(err.field));
+    throw err;
+  }
+  const raw = (input as { timestamp: string }).timestamp;
+  const ts = isoToMicros(raw, event.timestamp);
+  if (!(ts >= MIN_TS && ts <= MAX_TS)) {
+    throw new ApiError(
+      400,
+      'invalid_event',
+      `${field('timestamp')}: ${JSON.stringify(raw)} is outside 1970..9999`,
+      field('timestamp'),
+    );
+  }
+  if (event.metadata && Buffer.byteLength(JSON.stringify(event.metadata)) > MAX_METADATA_BYTES) {
+    throw new ApiError(
+      400,
+      'invalid_event',
+      `${field('metadata')}: over ${MAX_METADATA_BYTES} bytes; keep metadata to small static facts about the agent`,
+      field('metadata'),
+    );
+  }
+  const record: EventRecord = {
+    eventId: event.eventId,
+    ts,
+    agentName: event.agentName,
+    action: event.action,
+    allowed: event.allowed,
+  };
+  if (event.agentId !== undefined) record.agentId = event.agentId;
+  if (event.role !== undefined) record.role = event.role;
+  if (event.sessionId !== undefined) record.sessionId = event.sessionId;
+  if (event.scope !== undefined) record.scope = event.scope;
+  if (event.functionName !== undefined) record.functionName = event.functionName;
+  if (event.metadata !== undefined) record.metadata = event.metadata;
+  if (event.sdk !== undefined) record.sdk = event.sdk;
+  return record;
+}

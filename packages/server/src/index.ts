@@ -1,0 +1,59 @@
+/**
+ * @agentsudo/server: the collector API, storage and live feed behind the AgentSudo
+ * dashboard. SQLite by default, PostgreSQL to run several instances.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from '@agentsudo/server';
+ * const server = await createServer({ db: './agentsudo.db' });
+ * const { apiKey } = await server.admin.createProject('checkout');
+ * await server.listen(); // http://127.0.0.1:4319
+ * ```
+ */
+export {
+  createServer,
+  DEFAULT_PORT,
+  type AgentSudoServer,
+  type ServerOptions,
+  type ServerExtension,
+} from './server';
+export { Admin, type KeyInfo, type ProjectInfo } from './admin';
+export { Access, SESSION_COOKIE, type Reader } from './auth/access';
+export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';
+export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/passwords';
+export {
+  AdminError,
+  ProjectNotFoundError,
+  ProjectExistsError,
+  KeyNotFoundError,
+  AmbiguousKeyPrefixError,
+  UserExistsError,
+  InvalidInputError,
+} from './errors';
+export { ApiError } from './http/api-error';
+export { toApiEvent, CSV_COLUMNS } from './http/api-event';
+export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA } from './http/wire-schema';
+export { openStorage, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';
+export type { Storage } from './storage/storage';
+export type {
+  EventRecord,
+  EventFilter,
+  EventCursor,
+  EventPage,
+  Stats,
+  Bucket,
+  Counts,
+  AgentSummary,
+  ProjectRecord,
+  KeyRecord,
+  KeyKind,
+  UserRecord,
+  InsertResult,
+} from './storage/records';
+export { SqlStorage } from './storage/sql-storage';
+export { SqliteDriver, type SqliteSync } from './storage/sqlite-driver';
+export { PostgresDriver } from './storage/postgres-driver';
+export type { SqlDriver, SqlExecutor, Dialect, NotificationChannel } from './storage/driver';
+export { MIGRATIONS, migrate, type Migration } from './storage/migrations';
+export { isoToMicros, microsToIso } from './storage/time';
+export { runRetention, startRetention } from './retention';

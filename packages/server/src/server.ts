@@ -1,0 +1,247 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Admin } from './admin';
+import { Access } from './auth/access';
+import { LoginLimiter } from './auth/login-limiter';
+import { ApiError } from './http/api-error';
+import { authRoutes } from './http/auth-routes';
+import { ingestRoutes } from './http/ingest-routes';
+import { LiveConnections, liveRoutes } from './http/live-routes';
+import { readRoutes } from './http/read-routes';
+import { MAX_BODY_BYTES } from './http/wire-schema';
+import { startRetention } from './retention';
+import { openStorage, type StorageOptions } from './storage/open';
+import type { Storage } from './storage/storage';
+
+/**
+ * The port the server listens on by default, the cloud transport's default endpoint
+ * (`http://127.0.0.1:4319`).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_PORT; // 4319
+ * ```
+ */
+export const DEFAULT_PORT = 4319;
+
+/**
+ * What a dashboard (or any add-on) gets to build its pages on the same server.
+ *
+ * @example
+ * ```ts
+ * const extend: ServerExtension = async (app, { access }) => {
+ *   app.get('/', async (req) => { await access.reader(req); return 'hello'; });
+ * };
+ * ```
+ */
+export type ServerExtension = (
+  app: FastifyInstance,
+  context: { storage: Storage; admin: Admin; access: Access },
+) => void | Promise<void>;
+
+/**
+ * Options of {@link createServer}.
+ *
+ * @example
+ * ```ts
+ * const options: ServerOptions = { db: './agentsudo.db', port: 0, retentionDays: 30 };
+ * ```
+ */
+export interface ServerOptions extends StorageOptions {
+  /** An opened storage to use instead of opening one from `db` / `databaseUrl`. */
+  storage?: Storage;
+  /** 4319 by default; 0 picks a free port. */
+  port?: number;
+  /** 127.0.0.1 by default. */
+  host?: string;
+  /** Delete events older than this many days (hourly job); keep forever when unset. */
+  retentionDays?: number;
+  retentionIntervalMs?: number;
+  /** Fastify logger options; `false` (the default for the programmatic API) is silent. */
+  logger?: FastifyServerOptions['logger'];
+  /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies). */
+  trustProxy?: boolean;
+  /** A request not received completely within this time gets 408 (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Most live-feed clients per instance (default 1000). */
+  maxLiveClients?: number;
+  /** Registers more routes (the dashboard's pages and assets) after the API. */
+  extend?: ServerExtension;
+}
+
+/**
+ * A running (or ready to run) AgentSudo server.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({ db: './agentsudo.db' });
+ * console.log(await server.listen());
+ * ```
+ */
+export interface AgentSudoServer {
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  readonly admin: Admin;
+  /** `http://host:port` once listening. */
+  readonly url: string | undefined;
+  /** Starts listening; resolves to the URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, finishes in-flight requests, ends live feeds, closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server: storage (migrated), the ingest and read API under `/api`, login,
+ * the live feed, retention. `GET /` stays free for the dashboard (see `extend`).
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({ port: 0, db: '/tmp/agentsudo.db' });
+ * const { apiKey } = await server.admin.createProject('demo');
+ * const url = await server.listen();
+ * // … later
+ * await server.close();
+ * ```
+ */
+export async function createServer(options: ServerOptions = {}): Promise<AgentSudoServer> {
+  const storage = options.storage ?? (await openStorage(options));
+  const ownsStorage = !options.storage;
+  const access = new Access(storage);
+  const admin = new Admin(storage, () => access.invalidate());
+  const live = new LiveConnections(options.maxLiveClients ?? 1000);
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    requestTimeout,
+    // Node checks request timeouts on this interval; keep it a fraction of the timeout.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) },
+    // Types are checked, not coerced: "true" is not a boolean and 42 is not a string.
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+  });
+  await app.register(cookie);
+  app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
+  ingestRoutes(app, { storage, access });
+  readRoutes(app, { storage, access });
+  liveRoutes(app, { storage, access, live });
+  authRoutes(app, { storage, access, limiter: new LoginLimiter() });
+  if (options.extend) await options.extend(app, { storage, admin, access });
+
+  const stopRetention =
+    options.retentionDays !== undefined
+      ? startRetention(storage, {
+          days: options.retentionDays,
+          intervalMs: options.retentionIntervalMs,
+          onDeleted: (n) => n && app.log.info({ deleted: n }, 'retention: deleted old events'),
+          onError: (err) => app.log.error({ err }, 'retention sweep failed'),
+        })
+      : async () => undefined;
+  app.addHook('preClose', async () => live.endAll());
+
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    storage,
+    admin,
+    get url() {
+      return url;
+    },
+    async listen() {
+      const address = await app.listen({
+        port: options.port ?? DEFAULT_PORT,
+        host: options.host ?? '127.0.0.1',
+      });
+      const bound = app.server.address();
+      url =
+        typeof bound === 'object' && bound
+          ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+          : address;
+      return url;
+    },
+    close() {
+      closing ??= (async () => {
+        await stopRetention();
+        await app.close();
+        if (ownsStorage) await storage.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Every error becomes `{ error, message, field? }`; 5xx details stay in the log. */
+function errorHandler(
+  this: FastifyInstance,
+  err: FastifyError | ApiError,
+  request: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[1],
+  reply: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[2],
+) {
+  if (err instanceof ApiError) {
+    return reply
+      .code(err.statusCode)
+      .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+  }
+  const fe = err as FastifyError & {
+    validation?: Array<{
+      instancePath: string;
+      keyword: string;
+      message?: string;
+      params: Record<string, unknown>;
+    }>;
+  };
+  if (fe.validation?.length) {
+    const v = fe.validation[0];
+    const path = v.instancePath.split('/').slice(1);
+    if (v.keyword === 'required') path.push(String(v.params.missingProperty));
+    const root =
+      fe.validationContext === 'body' && request.url.startsWith('/api/events')
+        ? 'events'
+        : (fe.validationContext ?? 'body');
+    const field = path.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), root);
+    const detail =
+      v.keyword === 'required'
+        ? 'is required'
+        : v.keyword === 'enum'
+          ? `must be one of ${(v.params.allowedValues as string[]).join(', ')}`
+          : v.keyword === 'pattern'
+            ? 'must not contain NUL characters'
+            : v.keyword === 'type' && path.length === 0
+              ? `must be ${root === 'events' ? 'a JSON array of events or one event object' : `a JSON ${String(v.params.type)}`}`
+              : (v.message ?? 'is invalid');
+    return reply.code(400).send({ error: 'invalid_body', message: `${field} ${detail}.`, field });
+  }
+  const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
+  if (status >= 500) {
+    request.log.error({ err }, 'request failed');
+    return reply
+      .code(status)
+      .send({ error: 'internal_error', message: 'The server failed to handle this request; it is logged.' });
+  }
+  const zlib =
+    (fe.code === 'Z_BUF_ERROR' || fe.code === 'Z_DATA_ERROR') &&
+    'The body is not valid gzip/deflate (truncated or corrupt).';
+  const message =
+    status === 413
+      ? `The body is over the ${MAX_BODY_BYTES}-byte (1 MiB) limit (after decompression too); send smaller batches.`
+      : zlib || fe.message;
+  const code =
+    status === 413
+      ? 'body_too_large'
+      : status === 415
+        ? 'unsupported_media_type'
+        : zlib
+          ? 'invalid_encoding'
+          : /JSON/.test(fe.code ?? '')
+            ? 'invalid_json'
+            : 'invalid_request';
+  return reply.code(status).send({ error: code, message });
+}

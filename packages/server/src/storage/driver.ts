@@ -1,0 +1,64 @@
+/**
+ * The small SQL surface both databases offer. The storage is written once against it, so
+ * SQLite and PostgreSQL run the same statements (written with `?` placeholders; the
+ * PostgreSQL driver numbers them).
+ *
+ * @example
+ * ```ts
+ * const rows = await driver.all<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE project_id = ?', [id]);
+ * ```
+ */
+export interface SqlExecutor {
+  /** Runs a statement and returns its rows (also for `INSERT … RETURNING`). */
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement and returns how many rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * Which database a driver talks to.
+ *
+ * @example
+ * ```ts
+ * const dialect: Dialect = 'sqlite';
+ * ```
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * A connection (or pool) to one database.
+ *
+ * @example
+ * ```ts
+ * await driver.transaction(async (tx) => { await tx.run('DELETE FROM events WHERE ts < ?', [cutoff]); });
+ * ```
+ */
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: Dialect;
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs fn while holding a lock every instance on the same database respects (migrations). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Absent on SQLite, where one
+   * process owns the file and fan-out stays in memory.
+   */
+  readonly notifications?: NotificationChannel;
+  close(): Promise<void>;
+}
+
+/**
+ * Publish/subscribe between server instances sharing a database.
+ *
+ * @example
+ * ```ts
+ * await channel.listen((payload) => console.log(payload));
+ * await channel.notify(tx, 'p1|10-20');
+ * ```
+ */
+export interface NotificationChannel {
+  /** Starts listening; resolves once notifications sent afterwards will arrive. */
+  listen(onPayload: (payload: string) => void): Promise<void>;
+  /** Queues a notification inside tx; delivered to every listener at commit. */
+  notify(tx: SqlExecutor, payload: string): Promise<void>;
+}

@@ -1,0 +1,209 @@
+import type { SudoAction } from '@agentsudo/core';
+
+/**
+ * One stored event. Times are microseconds since the epoch: the original Python SDK stamps
+ * microseconds and we keep them.
+ *
+ * @example
+ * ```ts
+ * const e: EventRecord = { eventId: 'e1', ts: 1_780_000_000_000_000, agentName: 'Bot',
+ *   action: 'permission_check', allowed: true, scope: 'read:orders' };
+ * ```
+ */
+export interface EventRecord {
+  /** Insertion order within the database; the tie-breaker of cursors. */
+  seq?: number;
+  eventId: string;
+  ts: number;
+  agentName: string;
+  agentId?: string;
+  role?: string;
+  sessionId?: string;
+  action: SudoAction;
+  scope?: string;
+  allowed: boolean;
+  functionName?: string;
+  metadata?: Record<string, unknown>;
+  sdk?: string;
+  /** When the server stored it (µs). */
+  receivedAt?: number;
+}
+
+/**
+ * Which events a query or export selects. Every field is optional; times are µs, `to`
+ * exclusive; `scope` may hold `*` wildcards (`read:*`).
+ *
+ * @example
+ * ```ts
+ * const f: EventFilter = { agent: 'SupportBot', allowed: false, scope: 'write:*' };
+ * ```
+ */
+export interface EventFilter {
+  agent?: string;
+  scope?: string;
+  allowed?: boolean;
+  action?: SudoAction;
+  functionName?: string;
+  sessionId?: string;
+  from?: number;
+  to?: number;
+}
+
+/**
+ * A position in a listing: the last event seen. Listings run newest first; exports oldest
+ * first.
+ *
+ * @example
+ * ```ts
+ * const next: EventCursor = { ts: last.ts, seq: last.seq! };
+ * ```
+ */
+export interface EventCursor {
+  ts: number;
+  seq: number;
+}
+
+/**
+ * A page of events, newest first, and the cursor of the next page when there is one.
+ *
+ * @example
+ * ```ts
+ * const { events, next } = await storage.listEvents(projectId, {}, { limit: 50 });
+ * ```
+ */
+export interface EventPage {
+  events: EventRecord[];
+  next?: EventCursor;
+}
+
+/**
+ * The granularity of the stats time series.
+ *
+ * @example
+ * ```ts
+ * const b: Bucket = 'hour';
+ * ```
+ */
+export type Bucket = 'minute' | 'hour' | 'day';
+
+/**
+ * Allowed and denied counts, shared by totals, buckets and agents in {@link Stats}.
+ *
+ * @example
+ * ```ts
+ * const c: Counts = { events: 10, allowed: 8, denied: 2 };
+ * ```
+ */
+export interface Counts {
+  events: number;
+  allowed: number;
+  denied: number;
+}
+
+/**
+ * Project statistics over `[from, to)` (µs).
+ *
+ * @example
+ * ```ts
+ * const s = await storage.stats(projectId, { from, to, bucket: 'hour' });
+ * s.totals.denied / s.totals.events;
+ * ```
+ */
+export interface Stats {
+  from: number;
+  to: number;
+  bucket: Bucket;
+  totals: Counts;
+  activeAgents: number;
+  /** Every bucket in the range, oldest first, zeros included; `start` in µs. */
+  buckets: Array<Counts & { start: number }>;
+  topDeniedScopes: Array<{ scope: string; denied: number }>;
+  agents: Array<Counts & { agentName: string }>;
+}
+
+/**
+ * What one agent has done in a project, from first to last event.
+ *
+ * @example
+ * ```ts
+ * for (const a of await storage.agents(projectId)) console.log(a.agentName, a.scopes.length);
+ * ```
+ */
+export interface AgentSummary {
+  agentName: string;
+  firstSeen: number;
+  lastSeen: number;
+  events: number;
+  denied: number;
+  scopes: Array<{ scope: string; firstSeen: number; lastSeen: number; events: number; denied: number }>;
+}
+
+/**
+ * A project: events and keys belong to exactly one.
+ *
+ * @example
+ * ```ts
+ * const { project, apiKey } = await admin.createProject('checkout');
+ * ```
+ */
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+/**
+ * What an API key is for: `ingest` keys write events, `read` tokens read them.
+ *
+ * @example
+ * ```ts
+ * const kind: KeyKind = 'read';
+ * ```
+ */
+export type KeyKind = 'ingest' | 'read';
+
+/**
+ * A stored key: only its hash and a short prefix (for humans) are kept.
+ *
+ * @example
+ * ```ts
+ * const key = await storage.findKeyByHash(hashKey(presented));
+ * ```
+ */
+export interface KeyRecord {
+  id: string;
+  projectId: string;
+  kind: KeyKind;
+  prefix: string;
+  keyHash: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+/**
+ * A dashboard login.
+ *
+ * @example
+ * ```ts
+ * const user = await storage.findUserByEmail('ops@example.com');
+ * ```
+ */
+export interface UserRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/**
+ * The outcome of one ingested batch.
+ *
+ * @example
+ * ```ts
+ * const { accepted, duplicates } = await storage.insertEvents(projectId, records);
+ * ```
+ */
+export interface InsertResult {
+  accepted: number;
+  duplicates: number;
+}

@@ -1,0 +1,643 @@
+import type { SudoAction } from '@agentsudo/core';
+import type { SqlDriver, SqlExecutor } from './driver';
+import { migrate } from './migrations';
+import type {
+  AgentSummary,
+  Bucket,
+  Counts,
+  EventCursor,
+  EventFilter,
+  EventPage,
+  EventRecord,
+  InsertResult,
+  KeyKind,
+  KeyRecord,
+  ProjectRecord,
+  Stats,
+  UserRecord,
+} from './records';
+import { HOUR_US, bucketUs } from './time';
+import type { Storage } from './storage';
+
+const EVENT_COLUMNS = [
+  'project_id',
+  'event_id',
+  'ts',
+  'agent_name',
+  'agent_id',
+  'role',
+  'session_id',
+  'action',
+  'scope',
+  'allowed',
+  'function_name',
+  'metadata',
+  'sdk',
+  'received_at',
+] as const;
+/** Rows per multi-row INSERT: 500 × 14 parameters stays far below both databases' limits. */
+const INSERT_CHUNK = 500;
+/** PostgreSQL NOTIFY payloads must stay under 8000 bytes. */
+const MAX_NOTIFY_BYTES = 7000;
+/** Deletes run in slices so retention never holds the write lock for long. */
+const DELETE_SLICE = 5000;
+const TOP_DENIED = 10;
+
+interface EventRow {
+  seq: number;
+  event_id: string;
+  ts: number;
+  agent_name: string;
+  agent_id: string | null;
+  role: string | null;
+  session_id: string | null;
+  action: string;
+  scope: string | null;
+  allowed: number;
+  function_name: string | null;
+  metadata: string | null;
+  sdk: string | null;
+  received_at: number;
+}
+
+/**
+ * The storage, written once against {@link SqlDriver}: SQLite and PostgreSQL run the same
+ * statements. Stats read hourly rollups maintained in the ingest transaction, plus the
+ * raw events of the partial hours at the edges of the range.
+ *
+ * @example
+ * ```ts
+ * const storage = await SqlStorage.open(new SqliteDriver('./agentsudo.db'));
+ * ```
+ */
+export class SqlStorage implements Storage {
+  private readonly listeners = new Map<string, Set<(events: EventRecord[]) => void>>();
+
+  private constructor(private readonly driver: SqlDriver) {}
+
+  get dialect() {
+    return this.driver.dialect;
+  }
+
+  /** Migrates the database and, on PostgreSQL, starts listening for other instances. */
+  static async open(driver: SqlDriver): Promise<SqlStorage> {
+    const storage = new SqlStorage(driver);
+    try {
+      await migrate(driver);
+      await driver.notifications?.listen((payload) => storage.onNotification(payload));
+    } catch (err) {
+      await driver.close().catch(() => undefined);
+      throw err;
+    }
+    return storage;
+  }
+
+  async createProject(p: ProjectRecord): Promise<void> {
+    await this.driver.run('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)', [
+      p.id,
+      p.name,
+      p.createdAt,
+    ]);
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    const rows = await this.driver.all<{ id: string; name: string; created_at: number }>(
+      'SELECT id, name, created_at FROM projects ORDER BY created_at, name',
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: Number(r.created_at) }));
+  }
+
+  async findProject(idOrName: string): Promise<ProjectRecord | undefined> {
+    const rows = await this.driver.all<{ id: string; name: string; created_at: number }>(
+      'SELECT id, name, created_at FROM projects WHERE id = ? OR name = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1',
+      [idOrName, idOrName, idOrName],
+    );
+    const r = rows[0];
+    return r && { id: r.id, name: r.name, createdAt: Number(r.created_at) };
+  }
+
+  async insertKey(k: KeyRecord): Promise<void> {
+    await this.driver.run(
+      'INSERT INTO api_keys (id, project_id, kind, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [k.id, k.projectId, k.kind, k.prefix, k.keyHash, k.createdAt, k.revokedAt ?? null],
+    );
+  }
+
+  async findKeyByHash(keyHash: string): Promise<KeyRecord | undefined> {
+    return (await this.keys('WHERE key_hash = ?', [keyHash]))[0];
+  }
+
+  listKeys(projectId?: string): Promise<KeyRecord[]> {
+    return projectId ? this.keys('WHERE project_id = ?', [projectId]) : this.keys('', []);
+  }
+
+  findKeysByPrefix(prefix: string): Promise<KeyRecord[]> {
+    return this.keys("WHERE prefix LIKE ? ESCAPE '\\'", [`${escapeLike(prefix)}%`]);
+  }
+
+  async revokeKey(id: string, at: number): Promise<void> {
+    await this.driver.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
+  }
+
+  async createUser(u: UserRecord): Promise<void> {
+    await this.driver.run('INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+      u.id,
+      u.email,
+      u.passwordHash,
+      u.createdAt,
+    ]);
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return (await this.users('WHERE email = ?', [email]))[0];
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    return (await this.users('WHERE id = ?', [id]))[0];
+  }
+
+  async createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
+    const now = Date.now();
+    await this.driver.transaction(async (tx) => {
+      // Expired sessions are swept here so the table never grows without bound.
+      await tx.run('DELETE FROM login_sessions WHERE expires_at < ?', [now]);
+      await tx.run(
+        'INSERT INTO login_sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+        [tokenHash, userId, now, expiresAt],
+      );
+    });
+  }
+
+  async findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined> {
+    return (
+      await this.users(
+        'WHERE id = (SELECT user_id FROM login_sessions WHERE token_hash = ? AND expires_at > ?)',
+        [tokenHash, now],
+      )
+    )[0];
+  }
+
+  async deleteLoginSession(tokenHash: string): Promise<void> {
+    await this.driver.run('DELETE FROM login_sessions WHERE token_hash = ?', [tokenHash]);
+  }
+
+  async insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {
+    const unique = new Map<string, EventRecord>();
+    for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
+    const batch = [...unique.values()];
+    const receivedAt = Date.now() * 1000;
+    const stored = await this.driver.transaction(async (tx) => {
+      const inserted: EventRecord[] = [];
+      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+        const chunk = batch.slice(i, i + INSERT_CHUNK);
+        const rows = await tx.all<{ seq: number; event_id: string }>(
+          `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders(chunk.length, EVENT_COLUMNS.length)}
+           ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, event_id`,
+          chunk.flatMap((e) => eventParams(projectId, e, receivedAt)),
+        );
+        for (const r of rows) inserted.push({ ...unique.get(r.event_id)!, seq: Number(r.seq), receivedAt });
+      }
+      await updateRollups(tx, projectId, inserted);
+      if (this.driver.notifications && inserted.length) {
+        for (const payload of notifyPayloads(projectId, inserted))
+          await this.driver.notifications.notify(tx, payload);
+      }
+      return inserted;
+    });
+    // Without a notification channel this process is the only writer: fan out directly.
+    if (!this.driver.notifications && stored.length) this.publish(projectId, stored);
+    return { accepted: stored.length, duplicates: events.length - stored.length };
+  }
+
+  async listEvents(
+    projectId: string,
+    filter: EventFilter,
+    page: { limit: number; before?: EventCursor },
+  ): Promise<EventPage> {
+    const where = filterSql(projectId, filter);
+    if (page.before) {
+      where.sql += ' AND (ts < ? OR (ts = ? AND seq < ?))';
+      where.params.push(page.before.ts, page.before.ts, page.before.seq);
+    }
+    const rows = await this.driver.all<EventRow>(
+      `SELECT * FROM events WHERE ${where.sql} ORDER BY ts DESC, seq DESC LIMIT ?`,
+      [...where.params, page.limit + 1],
+    );
+    const events = rows.slice(0, page.limit).map(toRecord);
+    const last = events[events.length - 1];
+    return rows.length > page.limit ? { events, next: { ts: last.ts, seq: last.seq! } } : { events };
+  }
+
+  async *streamEvents(projectId: string, filter: EventFilter, pageSize = 1000): AsyncIterable<EventRecord> {
+    let after: EventCursor | undefined;
+    for (;;) {
+      const where = filterSql(projectId, filter);
+      if (after) {
+        where.sql += ' AND (ts > ? OR (ts = ? AND seq > ?))';
+        where.params.push(after.ts, after.ts, after.seq);
+      }
+      const rows = await this.driver.all<EventRow>(
+        `SELECT * FROM events WHERE ${where.sql} ORDER BY ts, seq LIMIT ?`,
+        [...where.params, pageSize],
+      );
+      for (const row of rows) yield toRecord(row);
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { ts: Number(last.ts), seq: Number(last.seq) };
+    }
+  }
+
+  async stats(projectId: string, range: { from: number; to: number; bucket: Bucket }): Promise<Stats> {
+    const { from, to, bucket } = range;
+    const src = rollupRanges(from, to);
+    const raw = (cols: string, extra = '') =>
+      src.edges
+        .map(() => `UNION ALL SELECT ${cols} FROM events WHERE project_id = ? AND ts >= ? AND ts < ?${extra}`)
+        .join(' ');
+    const edgeParams = src.edges.flatMap(([a, b]) => [projectId, a, b]);
+
+    const agentRows = await this.driver.all<{ agent_name: string; a: number; d: number }>(
+      `SELECT agent_name, SUM(a) AS a, SUM(d) AS d FROM (
+         SELECT agent_name, allowed_n AS a, denied_n AS d FROM hourly_agent_counts
+           WHERE project_id = ? AND hour >= ? AND hour < ?
+         ${raw('agent_name, allowed AS a, 1 - allowed AS d')}) s
+       GROUP BY agent_name ORDER BY agent_name`,
+      [projectId, src.fromHour, src.toHour, ...edgeParams],
+    );
+    const deniedRows = await this.driver.all<{ scope: string; n: number }>(
+      `SELECT scope, SUM(n) AS total FROM (
+         SELECT scope, n FROM hourly_denied_scopes WHERE project_id = ? AND hour >= ? AND hour < ?
+         ${raw('scope, 1 AS n', ' AND allowed = 0 AND scope IS NOT NULL')}) s
+       GROUP BY scope ORDER BY total DESC, scope LIMIT ?`,
+      [projectId, src.fromHour, src.toHour, ...edgeParams, TOP_DENIED],
+    );
+    // Bucket sizes are constants of our own, inlined so both databases divide integers.
+    const size = bucketUs(bucket);
+    const bucketRows =
+      bucket === 'minute'
+        ? await this.driver.all<{ b: number; a: number; d: number }>(
+            `SELECT ts / ${size} AS b, SUM(allowed) AS a, SUM(1 - allowed) AS d FROM events
+             WHERE project_id = ? AND ts >= ? AND ts < ? GROUP BY 1`,
+            [projectId, from, to],
+          )
+        : await this.driver.all<{ b: number; a: number; d: number }>(
+            `SELECT hour / ${size / HOUR_US} AS b, SUM(a) AS a, SUM(d) AS d FROM (
+               SELECT hour, allowed_n AS a, denied_n AS d FROM hourly_agent_counts
+                 WHERE project_id = ? AND hour >= ? AND hour < ?
+               ${raw(`ts / ${HOUR_US} AS hour, allowed AS a, 1 - allowed AS d`)}) s
+             GROUP BY 1`,
+            [projectId, src.fromHour, src.toHour, ...edgeParams],
+          );
+
+    const agents = agentRows.map((r) => counts(r.agent_name, Number(r.a), Number(r.d)));
+    const totals: Counts = { events: 0, allowed: 0, denied: 0 };
+    for (const a of agents) {
+      totals.events += a.events;
+      totals.allowed += a.allowed;
+      totals.denied += a.denied;
+    }
+    const byBucket = new Map(bucketRows.map((r) => [Number(r.b), r]));
+    const buckets: Stats['buckets'] = [];
+    for (let b = Math.floor(from / size); b * size < to; b++) {
+      const r = byBucket.get(b);
+      const allowed = r ? Number(r.a) : 0;
+      const denied = r ? Number(r.d) : 0;
+      buckets.push({ start: b * size, events: allowed + denied, allowed, denied });
+    }
+    return {
+      from,
+      to,
+      bucket,
+      totals,
+      activeAgents: agents.filter((a) => a.events > 0).length,
+      buckets,
+      topDeniedScopes: deniedRows.map((r) => ({
+        scope: r.scope,
+        denied: Number((r as { total?: number }).total),
+      })),
+      agents: agents.sort((x, y) => y.events - x.events || x.agentName.localeCompare(y.agentName)),
+    };
+  }
+
+  async agents(projectId: string): Promise<AgentSummary[]> {
+    const rows = await this.driver.all<{
+      agent_name: string;
+      scope: string;
+      first_seen: number;
+      last_seen: number;
+      n: number;
+      denied_n: number;
+    }>(
+      'SELECT agent_name, scope, first_seen, last_seen, n, denied_n FROM agent_scopes WHERE project_id = ? ORDER BY agent_name, scope LIMIT 100000',
+      [projectId],
+    );
+    const byAgent = new Map<string, AgentSummary>();
+    for (const r of rows) {
+      const first = Number(r.first_seen);
+      const last = Number(r.last_seen);
+      let a = byAgent.get(r.agent_name);
+      if (!a) {
+        a = { agentName: r.agent_name, firstSeen: first, lastSeen: last, events: 0, denied: 0, scopes: [] };
+        byAgent.set(r.agent_name, a);
+      }
+      a.firstSeen = Math.min(a.firstSeen, first);
+      a.lastSeen = Math.max(a.lastSeen, last);
+      a.events += Number(r.n);
+      a.denied += Number(r.denied_n);
+      // '' is where session events (which check no scope) are counted.
+      if (r.scope !== '') {
+        a.scopes.push({
+          scope: r.scope,
+          firstSeen: first,
+          lastSeen: last,
+          events: Number(r.n),
+          denied: Number(r.denied_n),
+        });
+      }
+    }
+    return [...byAgent.values()].sort((x, y) => y.lastSeen - x.lastSeen);
+  }
+
+  async deleteBefore(hour: number): Promise<number> {
+    const cutoff = hour * HOUR_US;
+    let deleted = 0;
+    for (const p of await this.listProjects()) {
+      for (;;) {
+        const n = await this.driver.transaction(async (tx) => {
+          const removed = await tx.run(
+            'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE project_id = ? AND ts < ? LIMIT ?)',
+            [p.id, cutoff, DELETE_SLICE],
+          );
+          if (removed < DELETE_SLICE) {
+            await tx.run('DELETE FROM hourly_agent_counts WHERE project_id = ? AND hour < ?', [p.id, hour]);
+            await tx.run('DELETE FROM hourly_denied_scopes WHERE project_id = ? AND hour < ?', [p.id, hour]);
+            await tx.run('DELETE FROM agent_scopes WHERE project_id = ? AND last_seen < ?', [p.id, cutoff]);
+          }
+          return removed;
+        });
+        deleted += n;
+        if (n < DELETE_SLICE) break;
+      }
+    }
+    return deleted;
+  }
+
+  subscribe(projectId: string, listener: (events: EventRecord[]) => void): () => void {
+    let set = this.listeners.get(projectId);
+    if (!set) this.listeners.set(projectId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(projectId) === set) this.listeners.delete(projectId);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.driver.close();
+  }
+
+  private publish(projectId: string, events: EventRecord[]): void {
+    for (const listener of this.listeners.get(projectId) ?? []) {
+      try {
+        listener(events);
+      } catch {
+        // One broken subscriber must not stop the others (or the ingest that fed them).
+      }
+    }
+  }
+
+  /** `project|a-b,c-d`: another instance (or this one) stored those seqs; fetch and fan out. */
+  private onNotification(payload: string): void {
+    const bar = payload.lastIndexOf('|');
+    const projectId = payload.slice(0, bar);
+    if (!this.listeners.has(projectId)) return;
+    const ranges = payload
+      .slice(bar + 1)
+      .split(',')
+      .map((r) => r.split('-').map(Number));
+    void (async () => {
+      const events: EventRecord[] = [];
+      for (const [a, b] of ranges) {
+        const rows = await this.driver.all<EventRow>(
+          'SELECT * FROM events WHERE project_id = ? AND seq >= ? AND seq <= ? ORDER BY seq',
+          [projectId, a, b ?? a],
+        );
+        events.push(...rows.map(toRecord));
+      }
+      if (events.length) this.publish(projectId, events);
+    })().catch(() => undefined);
+  }
+
+  private async keys(where: string, params: unknown[]): Promise<KeyRecord[]> {
+    const rows = await this.driver.all<{
+      id: string;
+      project_id: string;
+      kind: KeyKind;
+      prefix: string;
+      key_hash: string;
+      created_at: number;
+      revoked_at: number | null;
+    }>(`SELECT * FROM api_keys ${where} ORDER BY created_at`, params);
+    return rows.map((r) => {
+      const k: KeyRecord = {
+        id: r.id,
+        projectId: r.project_id,
+        kind: r.kind,
+        prefix: r.prefix,
+        keyHash: r.key_hash,
+        createdAt: Number(r.created_at),
+      };
+      if (r.revoked_at != null) k.revokedAt = Number(r.revoked_at);
+      return k;
+    });
+  }
+
+  private async users(where: string, params: unknown[]): Promise<UserRecord[]> {
+    const rows = await this.driver.all<{
+      id: string;
+      email: string;
+      password_hash: string;
+      created_at: number;
+    }>(`SELECT * FROM users ${where}`, params);
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      passwordHash: r.password_hash,
+      createdAt: Number(r.created_at),
+    }));
+  }
+}
+
+function placeholders(rows: number, cols: number): string {
+  const row = `(${new Array(cols).fill('?').join(', ')})`;
+  return new Array(rows).fill(row).join(', ');
+}
+
+function eventParams(projectId: string, e: EventRecord, receivedAt: number): unknown[] {
+  return [
+    projectId,
+    e.eventId,
+    e.ts,
+    e.agentName,
+    e.agentId ?? null,
+    e.role ?? null,
+    e.sessionId ?? null,
+    e.action,
+    e.scope ?? null,
+    e.allowed ? 1 : 0,
+    e.functionName ?? null,
+    e.metadata == null ? null : JSON.stringify(e.metadata),
+    e.sdk ?? null,
+    receivedAt,
+  ];
+}
+
+function toRecord(r: EventRow): EventRecord {
+  const e: EventRecord = {
+    seq: Number(r.seq),
+    eventId: r.event_id,
+    ts: Number(r.ts),
+    agentName: r.agent_name,
+    action: r.action as SudoAction,
+    allowed: Number(r.allowed) === 1,
+    receivedAt: Number(r.received_at),
+  };
+  if (r.agent_id != null) e.agentId = r.agent_id;
+  if (r.role != null) e.role = r.role;
+  if (r.session_id != null) e.sessionId = r.session_id;
+  if (r.scope != null) e.scope = r.scope;
+  if (r.function_name != null) e.functionName = r.function_name;
+  if (r.metadata != null) e.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
+  if (r.sdk != null) e.sdk = r.sdk;
+  return e;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The WHERE clause of a filter; values always travel as parameters, never as SQL text. */
+function filterSql(projectId: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const parts = ['project_id = ?'];
+  const params: unknown[] = [projectId];
+  const add = (sql: string, value: unknown) => {
+    parts.push(sql);
+    params.push(value);
+  };
+  if (f.agent !== undefined) add('agent_name = ?', f.agent);
+  if (f.scope !== undefined) {
+    if (f.scope.includes('*')) add("scope LIKE ? ESCAPE '\\'", escapeLike(f.scope).replace(/\*/g, '%'));
+    else add('scope = ?', f.scope);
+  }
+  if (f.allowed !== undefined) add('allowed = ?', f.allowed ? 1 : 0);
+  if (f.action !== undefined) add('action = ?', f.action);
+  if (f.functionName !== undefined) add('function_name = ?', f.functionName);
+  if (f.sessionId !== undefined) add('session_id = ?', f.sessionId);
+  if (f.from !== undefined) add('ts >= ?', f.from);
+  if (f.to !== undefined) add('ts < ?', f.to);
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Whole hours read from the rollups, partial hours at either edge read from events. */
+function rollupRanges(
+  from: number,
+  to: number,
+): { fromHour: number; toHour: number; edges: Array<[number, number]> } {
+  const fromHour = Math.ceil(from / HOUR_US);
+  const toHour = Math.floor(to / HOUR_US);
+  if (fromHour >= toHour) return { fromHour: 0, toHour: 0, edges: [[from, to]] };
+  const edges: Array<[number, number]> = [];
+  if (fromHour * HOUR_US > from) edges.push([from, fromHour * HOUR_US]);
+  if (toHour * HOUR_US < to) edges.push([toHour * HOUR_US, to]);
+  return { fromHour, toHour, edges };
+}
+
+function counts(agentName: string, allowed: number, denied: number): Counts & { agentName: string } {
+  return { agentName, events: allowed + denied, allowed, denied };
+}
+
+/** Adds a batch's newly stored events to the hourly and per-agent rollups. */
+async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRecord[]): Promise<void> {
+  if (!events.length) return;
+  const agentHours = new Map<string, [number, string, number, number]>();
+  const deniedScopes = new Map<string, [number, string, number]>();
+  const agentScopes = new Map<string, [string, string, number, number, number, number]>();
+  for (const e of events) {
+    const hour = Math.floor(e.ts / HOUR_US);
+    const ah = `${hour}\u0000${e.agentName}`;
+    const a = agentHours.get(ah) ?? agentHours.set(ah, [hour, e.agentName, 0, 0]).get(ah)!;
+    a[e.allowed ? 2 : 3]++;
+    if (!e.allowed && e.scope !== undefined) {
+      const ds = `${hour}\u0000${e.scope}`;
+      const d = deniedScopes.get(ds) ?? deniedScopes.set(ds, [hour, e.scope, 0]).get(ds)!;
+      d[2]++;
+    }
+    const scope = e.scope ?? '';
+    const as = `${e.agentName}\u0000${scope}`;
+    const s = agentScopes.get(as) ?? agentScopes.set(as, [e.agentName, scope, e.ts, e.ts, 0, 0]).get(as)!;
+    s[2] = Math.min(s[2], e.ts);
+    s[3] = Math.max(s[3], e.ts);
+    s[4]++;
+    if (!e.allowed) s[5]++;
+  }
+  // Sorted keys: concurrent PostgreSQL transactions lock rollup rows in the same order.
+  const sorted = <T>(m: Map<string, T>) =>
+    [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
+  const ahRows = sorted(agentHours);
+  await tx.run(
+    `INSERT INTO hourly_agent_counts (project_id, hour, agent_name, allowed_n, denied_n) VALUES ${placeholders(ahRows.length, 5)}
+     ON CONFLICT (project_id, hour, agent_name) DO UPDATE SET
+       allowed_n = hourly_agent_counts.allowed_n + excluded.allowed_n,
+       denied_n = hourly_agent_counts.denied_n + excluded.denied_n`,
+    ahRows.flatMap((r) => [projectId, ...r]),
+  );
+  const dsRows = sorted(deniedScopes);
+  if (dsRows.length) {
+    await tx.run(
+      `INSERT INTO hourly_denied_scopes (project_id, hour, scope, n) VALUES ${placeholders(dsRows.length, 4)}
+       ON CONFLICT (project_id, hour, scope) DO UPDATE SET n = hourly_denied_scopes.n + excluded.n`,
+      dsRows.flatMap((r) => [projectId, ...r]),
+    );
+  }
+  const asRows = sorted(agentScopes);
+  await tx.run(
+    `INSERT INTO agent_scopes (project_id, agent_name, scope, first_seen, last_seen, n, denied_n) VALUES ${placeholders(asRows.length, 7)}
+     ON CONFLICT (project_id, agent_name, scope) DO UPDATE SET
+       first_seen = CASE WHEN excluded.first_seen < agent_scopes.first_seen THEN excluded.first_seen ELSE agent_scopes.first_seen END,
+       last_seen = CASE WHEN excluded.last_seen > agent_scopes.last_seen THEN excluded.last_seen ELSE agent_scopes.last_seen END,
+       n = agent_scopes.n + excluded.n,
+       denied_n = agent_scopes.denied_n + excluded.denied_n`,
+    asRows.flatMap((r) => [projectId, ...r]),
+  );
+}
+
+/** `project|a-b,c,d-e` naming the stored seqs as runs, split to fit NOTIFY's payload limit. */
+function notifyPayloads(projectId: string, events: EventRecord[]): string[] {
+  const seqs = events.map((e) => e.seq!).sort((a, b) => a - b);
+  const runs: string[] = [];
+  let start = seqs[0];
+  let prev = seqs[0];
+  for (const s of [...seqs.slice(1), NaN]) {
+    if (s === prev + 1) {
+      prev = s;
+      continue;
+    }
+    runs.push(start === prev ? `${start}` : `${start}-${prev}`);
+    start = prev = s;
+  }
+  const payloads: string[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const run of runs) {
+    if (bytes + run.length + projectId.length + 2 > MAX_NOTIFY_BYTES && current.length) {
+      payloads.push(`${projectId}|${current.join(',')}`);
+      current = [];
+      bytes = 0;
+    }
+    current.push(run);
+    bytes += run.length + 1;
+  }
+  payloads.push(`${projectId}|${current.join(',')}`);
+  return payloads;
+}

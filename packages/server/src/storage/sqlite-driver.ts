@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { SqlDriver, SqlExecutor } from './driver';
+
+/** Prepared statements kept per connection; more distinct SQL texts than the server uses. */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * How hard SQLite syncs each commit. `normal` (the default) survives a crash of the
+ * process (the write-ahead log is in the OS cache); `full` also survives power loss.
+ *
+ * @example
+ * ```ts
+ * new SqliteDriver('./agentsudo.db', { synchronous: 'full' });
+ * ```
+ */
+export type SqliteSync = 'normal' | 'full';
+
+/**
+ * better-sqlite3 behind the async driver surface. One writer connection (transactions are
+ * queued, never interleaved) and one reader connection: in WAL mode readers see only
+ * committed data and never wait for the writer.
+ *
+ * @example
+ * ```ts
+ * const driver = new SqliteDriver('/var/lib/agentsudo/agentsudo.db');
+ * ```
+ */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  private readonly writer: SqliteDatabase;
+  private readonly reader: SqliteDatabase;
+  private readonly statements = new Map<SqliteDatabase, Map<string, Statement>>();
+  /** Tail of the write queue: each write waits for the one before it. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly file: string,
+    options: { synchronous?: SqliteSync } = {},
+  ) {
+    this.writer = new Database(file);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.writer.pragma('busy_timeout = 5000');
+    this.writer.pragma('foreign_keys = ON');
+    this.reader = new Database(file);
+    this.reader.pragma('busy_timeout = 5000');
+    for (const db of [this.writer, this.reader]) {
+      // LIKE is case-sensitive in PostgreSQL; make SQLite agree so filters match the same rows.
+      db.pragma('case_sensitive_like = ON');
+      this.statements.set(db, new Map());
+    }
+  }
+
+  all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      return Promise.resolve(this.prepare(this.reader, sql).all(...bind(params)) as T[]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.enqueue(() => this.prepare(this.writer, sql).run(...bind(params)).changes);
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      const tx: SqlExecutor = {
+        all: async <R>(sql: string, params: readonly unknown[] = []) =>
+          this.prepare(this.writer, sql).all(...bind(params)) as R[],
+        run: async (sql: string, params: readonly unknown[] = []) =>
+          this.prepare(this.writer, sql).run(...bind(params)).changes,
+      };
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(tx);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // One process owns a SQLite file; SQLite's own locking guards the rest.
+    return fn();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.reader.close();
+    this.writer.close();
+  }
+
+  private enqueue<T>(work: () => T | Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private prepare(db: SqliteDatabase, sql: string): Statement {
+    const cache = this.statements.get(db)!;
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+/** better-sqlite3 takes no booleans or undefined: store 0/1 and NULL. */
+function bind(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}

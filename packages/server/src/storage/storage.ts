@@ -1,0 +1,70 @@
+import type {
+  AgentSummary,
+  Bucket,
+  EventCursor,
+  EventFilter,
+  EventPage,
+  EventRecord,
+  InsertResult,
+  KeyRecord,
+  ProjectRecord,
+  Stats,
+  UserRecord,
+} from './records';
+
+/**
+ * Everything the server keeps, behind one interface with a SQLite and a PostgreSQL
+ * implementation that share migrations and SQL.
+ *
+ * @example
+ * ```ts
+ * const storage = await openStorage({ db: './agentsudo.db' });
+ * await storage.insertEvents(project.id, records);
+ * await storage.close();
+ * ```
+ */
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  createProject(project: ProjectRecord): Promise<void>;
+  listProjects(): Promise<ProjectRecord[]>;
+  /** By id or, failing that, by name. */
+  findProject(idOrName: string): Promise<ProjectRecord | undefined>;
+
+  insertKey(key: KeyRecord): Promise<void>;
+  findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
+  listKeys(projectId?: string): Promise<KeyRecord[]>;
+  /** Keys whose prefix starts with `prefix`. */
+  findKeysByPrefix(prefix: string): Promise<KeyRecord[]>;
+  revokeKey(id: string, at: number): Promise<void>;
+
+  createUser(user: UserRecord): Promise<void>;
+  findUserByEmail(email: string): Promise<UserRecord | undefined>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+  createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** The user of a live (unexpired) session. */
+  findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined>;
+  deleteLoginSession(tokenHash: string): Promise<void>;
+
+  /** Stores a batch in one transaction; an event id already in the project is a duplicate. */
+  insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult>;
+  listEvents(
+    projectId: string,
+    filter: EventFilter,
+    page: { limit: number; before?: EventCursor },
+  ): Promise<EventPage>;
+  /** Every matching event, oldest first, read a page at a time (memory stays bounded). */
+  streamEvents(projectId: string, filter: EventFilter, pageSize?: number): AsyncIterable<EventRecord>;
+  stats(projectId: string, range: { from: number; to: number; bucket: Bucket }): Promise<Stats>;
+  agents(projectId: string): Promise<AgentSummary[]>;
+  /** Deletes events (and their rollups) from before `hour` (whole hours since the epoch). */
+  deleteBefore(hour: number): Promise<number>;
+
+  /**
+   * Calls listener with each batch a project stores from now on, on this instance or (on
+   * PostgreSQL) on any instance sharing the database. Returns the unsubscribe function.
+   */
+  subscribe(projectId: string, listener: (events: EventRecord[]) => void): () => void;
+
+  close(): Promise<void>;
+}

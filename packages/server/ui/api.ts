@@ -1,0 +1,175 @@
+/**
+ * The dashboard's only way to the server: JSON over fetch with the login cookie. Every
+ * route the pages use is named here, so the page code never builds URLs by hand.
+ */
+
+/** An event as the read API returns it (the wire form plus `seq` and `received_at`). */
+export interface ApiEvent {
+  seq?: number;
+  event_id: string;
+  timestamp: string;
+  agent_name: string;
+  agent_id?: string;
+  role?: string;
+  session_id?: string;
+  action: string;
+  scope?: string;
+  allowed: boolean;
+  function_name?: string;
+  metadata?: Record<string, unknown>;
+  sdk?: string;
+  received_at?: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKey {
+  id: string;
+  kind: 'ingest' | 'read';
+  prefix: string;
+  created_at: string;
+  revoked_at?: string;
+}
+
+export interface Counts {
+  events: number;
+  allowed: number;
+  denied: number;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  bucket: Bucket;
+  totals: Counts;
+  active_agents: number;
+  buckets: Array<Counts & { start: string }>;
+  top_denied_scopes: Array<{ scope: string; denied: number }>;
+  agents: Array<Counts & { agent_name: string }>;
+}
+
+export type Bucket = 'minute' | 'hour' | 'day';
+
+export interface AgentSummary {
+  agent_name: string;
+  first_seen: string;
+  last_seen: string;
+  events: number;
+  denied: number;
+  scopes: Array<{ scope: string; first_seen: string; last_seen: string; events: number; denied: number }>;
+}
+
+/** Which events a listing, the live feed or an export selects. Empty fields select all. */
+export interface EventQuery {
+  agent?: string;
+  scope?: string;
+  allowed?: 'true' | 'false';
+  action?: string;
+  function?: string;
+  from?: string;
+  to?: string;
+  q?: string;
+}
+
+/** The server's answer to a failed request: status, machine code and a readable message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Fired on window whenever the server says the login is gone, so the app can show the login page. */
+export const UNAUTHORIZED_EVENT = 'agentsudo:unauthorized';
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers:
+      body === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? safeJson(text) : undefined;
+  if (!response.ok) {
+    const error = (data ?? {}) as { error?: string; message?: string; field?: string };
+    if (response.status === 401 && !path.startsWith('/api/auth/login')) {
+      window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    }
+    throw new ApiError(
+      response.status,
+      error.error ?? `http_${response.status}`,
+      error.message ?? `${method} ${path} failed with HTTP ${response.status}`,
+      error.field,
+    );
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+/** The query string of an event filter, leaving out empty fields. */
+export function queryString(query: EventQuery & Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const projectPath = (projectId: string) => `/api/projects/${encodeURIComponent(projectId)}`;
+
+export const api = {
+  me: () => request<{ user: { id: string; email: string } }>('GET', '/api/auth/me'),
+  login: (email: string, password: string) =>
+    request<{ user: { id: string; email: string } }>('POST', '/api/auth/login', { email, password }),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+
+  projects: () => request<{ projects: Project[] }>('GET', '/api/projects'),
+  createProject: (name: string) =>
+    request<{ project: Project; api_key: string; key: ApiKey }>('POST', '/api/projects', { name }),
+
+  keys: (projectId: string) => request<{ keys: ApiKey[] }>('GET', `${projectPath(projectId)}/keys`),
+  rotateKey: (projectId: string) =>
+    request<{ api_key: string; revoked: string[] }>('POST', `${projectPath(projectId)}/keys/rotate`),
+  createReadToken: (projectId: string) =>
+    request<{ api_key: string }>('POST', `${projectPath(projectId)}/read-tokens`),
+  revokeKey: (projectId: string, keyId: string) =>
+    request<void>('DELETE', `${projectPath(projectId)}/keys/${encodeURIComponent(keyId)}`),
+
+  events: (projectId: string, query: EventQuery, cursor?: string, limit = 50) =>
+    request<{ events: ApiEvent[]; next_cursor?: string }>(
+      'GET',
+      `${projectPath(projectId)}/events${queryString({ ...query, cursor, limit: String(limit) })}`,
+    ),
+  stats: (projectId: string, range: { from: string; to: string; bucket: Bucket }) =>
+    request<Stats>('GET', `${projectPath(projectId)}/stats${queryString(range)}`),
+  agentSeries: (projectId: string, range: { from: string; to: string; bucket: Bucket }) =>
+    request<{ agents: Array<{ agent_name: string; buckets: Counts[] }> }>(
+      'GET',
+      `${projectPath(projectId)}/stats/agents${queryString(range)}`,
+    ),
+  agents: (projectId: string) =>
+    request<{ agents: AgentSummary[] }>('GET', `${projectPath(projectId)}/agents`),
+
+  liveUrl: (projectId: string) => `${projectPath(projectId)}/live`,
+  exportUrl: (projectId: string, query: EventQuery, format: 'csv' | 'jsonl') =>
+    `${projectPath(projectId)}/export${queryString({ ...query, format })}`,
+};

@@ -1,0 +1,93 @@
+import type { Bucket, Counts } from './api';
+import { svg } from './dom';
+
+const LABEL_FORMATS: Record<Bucket, Intl.DateTimeFormatOptions> = {
+  minute: { hour: '2-digit', minute: '2-digit' },
+  hour: { month: 'short', day: 'numeric', hour: '2-digit' },
+  day: { month: 'short', day: 'numeric' },
+};
+
+/** A round axis maximum at or above `max` (1, 2, 5 × 10ⁿ), so tick labels read well. */
+export function niceMax(max: number): number {
+  if (max <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(max));
+  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  return 10 * power;
+}
+
+/**
+ * Checks over time as stacked bars (allowed below, denied on top), drawn as SVG so it
+ * needs no chart library and scales to any width. Each bar has a tooltip with its counts.
+ */
+export function timeSeriesChart(buckets: Array<Counts & { start: string }>, bucket: Bucket): SVGElement {
+  const width = 800;
+  const height = 240;
+  const pad = { top: 12, right: 12, bottom: 28, left: 44 };
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  const max = niceMax(Math.max(0, ...buckets.map((b) => b.events)));
+  const slot = plotW / Math.max(1, buckets.length);
+  const barW = Math.max(1, slot * 0.8);
+  const y = (n: number) => pad.top + plotH - (n / max) * plotH;
+  const fmt = new Intl.DateTimeFormat(undefined, LABEL_FORMATS[bucket]);
+  const total = buckets.reduce((sum, b) => sum + b.events, 0);
+  const denied = buckets.reduce((sum, b) => sum + b.denied, 0);
+
+  const grid = [0, 0.5, 1].map((f) =>
+    svg(
+      'g',
+      { class: 'tick' },
+      svg('line', { x1: pad.left, x2: width - pad.right, y1: y(max * f), y2: y(max * f) }),
+      svg('text', { x: pad.left - 6, y: y(max * f) + 4, 'text-anchor': 'end' }, String(Math.round(max * f))),
+    ),
+  );
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / 6));
+  const bars = buckets.map((b, i) => {
+    const x = pad.left + i * slot + (slot - barW) / 2;
+    const when = fmt.format(new Date(b.start));
+    return svg(
+      'g',
+      { class: 'bar' },
+      svg('title', {}, `${when}: ${b.allowed} allowed, ${b.denied} denied`),
+      svg('rect', { class: 'allowed', x, width: barW, y: y(b.allowed), height: y(0) - y(b.allowed) }),
+      svg('rect', { class: 'denied', x, width: barW, y: y(b.events), height: y(b.allowed) - y(b.events) }),
+      i % labelEvery === 0
+        ? svg('text', { class: 'x-label', x: x + barW / 2, y: height - 8, 'text-anchor': 'middle' }, when)
+        : null,
+    );
+  });
+  return svg(
+    'svg',
+    {
+      class: 'chart',
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': `Checks over time: ${total} checks, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
+    },
+    grid,
+    bars,
+  );
+}
+
+/** A small line of activity per bucket, with denials marked, for tables. */
+export function sparkline(values: number[], denied: number[], label: string): SVGElement {
+  const width = 120;
+  const height = 28;
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  const point = (v: number, i: number) =>
+    `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`;
+  return svg(
+    'svg',
+    {
+      class: 'sparkline',
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: 'img',
+      'aria-label': label,
+    },
+    svg('polyline', { class: 'all', points: values.map(point).join(' ') }),
+    svg('polyline', { class: 'denied', points: denied.map(point).join(' ') }),
+  );
+}

@@ -1,0 +1,52 @@
+import type { ApiEvent } from './api';
+import { h } from './dom';
+import { formatTime, outcomeLabel, outcomeOf } from './format';
+
+/** An outcome badge: icon and word, so colour is never the only signal. */
+export function outcomeBadge(event: ApiEvent): HTMLElement {
+  const outcome = outcomeOf(event);
+  const { icon, label } = outcomeLabel(outcome);
+  return h(
+    'span',
+    { class: `badge badge-${outcome}` },
+    h('span', { 'aria-hidden': 'true' }, icon),
+    ' ',
+    label,
+  );
+}
+
+/** One event as a feed entry. */
+export function feedRow(event: ApiEvent): HTMLElement {
+  const outcome = outcomeOf(event);
+  return h(
+    'li',
+    { class: `event-row outcome-${outcome}`, 'data-event-id': event.event_id, 'data-outcome': outcome },
+    outcomeBadge(event),
+    h(
+      'span',
+      { class: 'event-main' },
+      h('strong', { class: 'agent' }, event.agent_name),
+      ' ',
+      event.function_name ? h('code', { class: 'function' }, `${event.function_name}()`) : null,
+      event.scope ? h('span', { class: 'scope' }, ' needs ', h('code', {}, event.scope)) : null,
+      event.action !== 'permission_check' ? h('span', { class: 'action muted' }, ` · ${event.action}`) : null,
+    ),
+    h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp)),
+  );
+}
+
+/** One event as an audit-log table row. */
+export function auditRow(event: ApiEvent): HTMLTableRowElement {
+  const outcome = outcomeOf(event);
+  return h(
+    'tr',
+    { class: `outcome-${outcome}`, 'data-event-id': event.event_id, 'data-outcome': outcome },
+    h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp))),
+    h('td', {}, outcomeBadge(event)),
+    h('td', {}, event.agent_name),
+    h('td', {}, event.scope ? h('code', {}, event.scope) : '—'),
+    h('td', {}, event.function_name ? h('code', {}, event.function_name) : '—'),
+    h('td', {}, event.action),
+    h('td', { class: 'muted' }, event.session_id ?? ''),
+  );
+}

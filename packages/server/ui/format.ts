@@ -1,0 +1,70 @@
+import type { ApiEvent } from './api';
+
+/** How the dashboard colours an event: allowed green, denied red, audit amber, the rest neutral. */
+export type Outcome = 'allowed' | 'denied' | 'audit' | 'info';
+
+const OUTCOME_LABELS: Record<Outcome, { icon: string; label: string }> = {
+  allowed: { icon: '✅', label: 'Allowed' },
+  denied: { icon: '❌', label: 'Denied' },
+  audit: { icon: '⚠️', label: 'Audit' },
+  info: { icon: 'ℹ️', label: 'Info' },
+};
+
+/**
+ * The outcome of one event. An audit-mode violation ran the call but would have been
+ * denied, so it is neither plainly allowed nor denied: it gets its own colour.
+ */
+export function outcomeOf(event: Pick<ApiEvent, 'action' | 'allowed'>): Outcome {
+  if (event.action === 'audit_violation') return 'audit';
+  if (event.action.startsWith('session_')) return 'info';
+  return event.allowed ? 'allowed' : 'denied';
+}
+
+export function outcomeLabel(outcome: Outcome): { icon: string; label: string } {
+  return OUTCOME_LABELS[outcome];
+}
+
+/** Outcome filter values and the event query each stands for. */
+export const OUTCOME_FILTERS: ReadonlyArray<readonly [string, string]> = [
+  ['', 'All outcomes'],
+  ['allowed', 'Allowed'],
+  ['denied', 'Denied'],
+  ['audit', 'Audit'],
+];
+
+export function matchesOutcome(event: ApiEvent, outcome: string): boolean {
+  return outcome === '' || outcomeOf(event) === outcome;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** A timestamp in the viewer's locale and time zone. */
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
+}
+
+/** `12.5%`, or `—` when there is nothing to divide. */
+export function formatPercent(part: number, whole: number): string {
+  if (whole === 0) return '—';
+  const pct = (part / whole) * 100;
+  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString();
+}
+
+/** `datetime-local` input values are local time without a zone; the API wants ISO 8601. */
+export function localInputToIso(value: string): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

@@ -1,0 +1,99 @@
+import { api } from './api';
+import { h, options } from './dom';
+import { go } from './router';
+import { state } from './state';
+
+/** The sections of a project, in navigation order. */
+export const SECTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['feed', 'Live feed'],
+  ['analytics', 'Analytics'],
+  ['audit', 'Audit log'],
+  ['agents', 'Agents'],
+  ['settings', 'Settings'],
+];
+
+/**
+ * The signed-in frame: brand, project picker, section navigation, the user and a logout
+ * button, and the `main` element the page draws into.
+ */
+export function shell(
+  params: Record<string, string>,
+  section: string,
+): { root: HTMLElement; main: HTMLElement } {
+  const projectId = params.project;
+  const picker = h(
+    'select',
+    {
+      'aria-label': 'Project',
+      class: 'project-picker',
+      onchange: (e: Event) => {
+        const value = (e.target as HTMLSelectElement).value;
+        go(value ? `/projects/${encodeURIComponent(value)}/${section || 'feed'}` : '/projects');
+      },
+    },
+    options([['', 'All projects…'], ...state.projects.map((p) => [p.id, p.name] as const)], projectId ?? ''),
+  );
+  const nav = projectId
+    ? h(
+        'nav',
+        { class: 'sections', 'aria-label': 'Project sections' },
+        SECTIONS.map(([id, label]) =>
+          h(
+            'a',
+            {
+              href: `#/projects/${encodeURIComponent(projectId)}/${id}`,
+              'aria-current': id === section ? 'page' : null,
+              'data-section': id,
+            },
+            label,
+          ),
+        ),
+      )
+    : null;
+  const logout = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost',
+      onclick: async () => {
+        await api.logout().catch(() => undefined);
+        state.user = undefined;
+        state.newKeys.clear();
+        go('/login');
+      },
+    },
+    'Log out',
+  );
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  const root = h(
+    'div',
+    { class: 'shell' },
+    h(
+      'header',
+      { class: 'topbar' },
+      h(
+        'a',
+        { class: 'brand', href: '#/projects' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '✓'),
+        'AgentSudo',
+      ),
+      picker,
+      h('div', { class: 'spacer' }),
+      h('span', { class: 'user', title: 'Signed in as' }, state.user?.email ?? ''),
+      logout,
+    ),
+    nav,
+    main,
+  );
+  return { root, main };
+}
+
+/** A page heading with optional actions on the right. */
+export function pageHeader(title: string, ...actions: Array<HTMLElement | null>): HTMLElement {
+  return h('div', { class: 'page-header' }, h('h1', {}, title), h('div', { class: 'actions' }, actions));
+}
+
+/** A message in place of content: loading, an error, or nothing yet. */
+export function notice(kind: 'loading' | 'error' | 'empty', text: string): HTMLElement {
+  return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}

@@ -1,0 +1,77 @@
+import { api, ApiError, UNAUTHORIZED_EVENT } from './api';
+import { h, replaceChildren } from './dom';
+import { notice, shell } from './layout';
+import { agentsPage } from './pages/agents';
+import { analyticsPage } from './pages/analytics';
+import { auditPage } from './pages/audit';
+import { feedPage } from './pages/feed';
+import { loginPage } from './pages/login';
+import { projectsPage } from './pages/projects';
+import { settingsPage } from './pages/settings';
+import { go, Router, type Page } from './router';
+import { state } from './state';
+
+const router = new Router()
+  .add('/login', loginPage, false)
+  .add('/', projectsPage)
+  .add('/projects', projectsPage)
+  .add('/projects/:project/feed', feedPage)
+  .add('/projects/:project/analytics', analyticsPage)
+  .add('/projects/:project/audit', auditPage)
+  .add('/projects/:project/agents', agentsPage)
+  .add('/projects/:project/settings', settingsPage);
+
+const app = document.getElementById('app')!;
+let leave: (() => void) | undefined;
+
+async function signedIn(): Promise<boolean> {
+  if (state.user) return true;
+  try {
+    state.user = (await api.me()).user;
+    state.projects = (await api.projects()).projects;
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false;
+    throw error;
+  }
+}
+
+async function render(): Promise<void> {
+  leave?.();
+  leave = undefined;
+  const matched = router.match(location.hash);
+  if (!matched) return go('/projects');
+  const { route, params } = matched;
+  if (!route.shell) {
+    const main = h('main', { id: 'main', class: 'bare', tabindex: '-1' });
+    replaceChildren(app, main);
+    leave = run(route.page, main, params);
+    return;
+  }
+  try {
+    if (!(await signedIn())) return go('/login');
+  } catch (error) {
+    replaceChildren(app, notice('error', `The server did not answer: ${(error as Error).message}`));
+    return;
+  }
+  const section = location.hash.split('/')[3] ?? '';
+  const { root, main } = shell(params, section);
+  replaceChildren(app, root);
+  leave = run(route.page, main, params);
+}
+
+function run(page: Page, main: HTMLElement, params: Record<string, string>): (() => void) | undefined {
+  const cleanup = page(main, params) ?? undefined;
+  // Move focus to the new content so keyboard and screen-reader users start there.
+  if (document.activeElement === document.body || !document.activeElement?.closest('#app')) {
+    main.focus({ preventScroll: true });
+  }
+  return cleanup;
+}
+
+window.addEventListener('hashchange', () => void render());
+window.addEventListener(UNAUTHORIZED_EVENT, () => {
+  state.user = undefined;
+  if (!location.hash.startsWith('#/login')) go('/login');
+});
+void render();

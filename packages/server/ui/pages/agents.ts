@@ -1,0 +1,62 @@
+import { api, type AgentSummary } from '../api';
+import { h, replaceChildren } from '../dom';
+import { formatCount, formatTime } from '../format';
+import { notice, pageHeader } from '../layout';
+import type { Page } from '../router';
+import { setupSteps } from '../snippet';
+import { state } from '../state';
+
+function scopeChip(scope: AgentSummary['scopes'][number]): HTMLElement {
+  return h(
+    'li',
+    {
+      class: `chip ${scope.denied > 0 ? 'chip-denied' : 'chip-allowed'}`,
+      title: `${scope.events} checks, ${scope.denied} denied; last ${formatTime(scope.last_seen)}`,
+    },
+    h('code', {}, scope.scope),
+    ` ${formatCount(scope.events)}`,
+    scope.denied > 0
+      ? h('span', { class: 'chip-denied-count' }, ` · ${formatCount(scope.denied)} denied`)
+      : null,
+  );
+}
+
+function agentCard(project: string, agent: AgentSummary): HTMLElement {
+  const audit = `#/projects/${encodeURIComponent(project)}/audit?agent=${encodeURIComponent(agent.agent_name)}`;
+  return h(
+    'article',
+    { class: 'card agent-card', 'data-agent': agent.agent_name, 'aria-label': agent.agent_name },
+    h('h2', {}, agent.agent_name),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('div', {}, h('dt', {}, 'Checks'), h('dd', {}, formatCount(agent.events))),
+      h(
+        'div',
+        { class: agent.denied ? 'tone-denied' : '' },
+        h('dt', {}, 'Denied'),
+        h('dd', { 'data-denied': String(agent.denied) }, formatCount(agent.denied)),
+      ),
+      h('div', {}, h('dt', {}, 'First seen'), h('dd', {}, formatTime(agent.first_seen))),
+      h('div', {}, h('dt', {}, 'Last seen'), h('dd', {}, formatTime(agent.last_seen))),
+    ),
+    h('h3', {}, 'Scopes used'),
+    h('ul', { class: 'chips' }, agent.scopes.map(scopeChip)),
+    h('a', { href: audit }, `Audit log for ${agent.agent_name} →`),
+  );
+}
+
+/** Agents: every agent that has sent checks, its scopes, denials and when it was first and last seen. */
+export const agentsPage: Page = (main, { project }) => {
+  const body = h('div', { class: 'agent-grid' }, notice('loading', 'Loading agents…'));
+  replaceChildren(main, pageHeader('Agents'), body);
+  void api
+    .agents(project)
+    .then(({ agents }) =>
+      replaceChildren(
+        body,
+        agents.length ? agents.map((a) => agentCard(project, a)) : setupSteps(state.newKeys.get(project)),
+      ),
+    )
+    .catch((err: Error) => replaceChildren(body, notice('error', err.message)));
+};

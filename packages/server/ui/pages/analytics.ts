@@ -1,0 +1,168 @@
+import { api, type Bucket, type Stats } from '../api';
+import { sparkline, timeSeriesChart } from '../charts';
+import { field, h, options, replaceChildren } from '../dom';
+import { formatCount, formatPercent } from '../format';
+import { notice, pageHeader } from '../layout';
+import type { Page } from '../router';
+import { setupSteps } from '../snippet';
+import { state } from '../state';
+
+/** The ranges a user can pick, and the bucket each is drawn with. */
+const RANGES: Record<string, { label: string; ms: number; bucket: Bucket }> = {
+  '1h': { label: 'Last hour', ms: 3_600_000, bucket: 'minute' },
+  '24h': { label: 'Last 24 hours', ms: 86_400_000, bucket: 'hour' },
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, bucket: 'hour' },
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, bucket: 'day' },
+};
+
+function kpi(label: string, value: string, id: string, tone = ''): HTMLElement {
+  return h(
+    'div',
+    { class: `card kpi ${tone}`, 'data-kpi': id },
+    h('span', { class: 'kpi-label' }, label),
+    h('span', { class: 'kpi-value' }, value),
+  );
+}
+
+function table(caption: string, head: string[], rows: HTMLTableRowElement[], emptyText: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      {},
+      h('caption', {}, caption),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.length
+          ? rows
+          : h('tr', {}, h('td', { colspan: String(head.length), class: 'muted' }, emptyText)),
+      ),
+    ),
+  );
+}
+
+/**
+ * Analytics: denial rate, active agents, checks over time for a chosen range, the most
+ * denied scopes and each agent's activity with a sparkline.
+ */
+export const analyticsPage: Page = (main, { project }) => {
+  const range = h(
+    'select',
+    { name: 'range' },
+    options(
+      Object.entries(RANGES).map(([value, r]) => [value, r.label] as const),
+      sessionStorage.getItem('agentsudo.range') ?? '24h',
+    ),
+  );
+  const body = h('div', { class: 'analytics' }, notice('loading', 'Loading statistics…'));
+  let generation = 0;
+
+  async function load(): Promise<void> {
+    const mine = ++generation;
+    const chosen = RANGES[range.value] ?? RANGES['24h'];
+    sessionStorage.setItem('agentsudo.range', range.value);
+    const to = new Date();
+    const query = {
+      from: new Date(to.getTime() - chosen.ms).toISOString(),
+      to: to.toISOString(),
+      bucket: chosen.bucket,
+    };
+    try {
+      const [stats, series] = await Promise.all([
+        api.stats(project, query),
+        api.agentSeries(project, query).catch(() => ({ agents: [] })),
+      ]);
+      if (mine !== generation) return;
+      draw(stats, new Map(series.agents.map((a) => [a.agent_name, a.buckets])));
+    } catch (err) {
+      if (mine === generation) replaceChildren(body, notice('error', (err as Error).message));
+    }
+  }
+
+  function draw(stats: Stats, series: Map<string, Array<{ events: number; denied: number }>>): void {
+    const { totals } = stats;
+    const kpis = h(
+      'div',
+      { class: 'kpis' },
+      kpi('Checks', formatCount(totals.events), 'events'),
+      kpi('Denied', formatCount(totals.denied), 'denied', totals.denied > 0 ? 'tone-denied' : ''),
+      kpi('Denial rate', formatPercent(totals.denied, totals.events), 'denial-rate'),
+      kpi('Active agents', formatCount(stats.active_agents), 'active-agents'),
+    );
+    const scopes = stats.top_denied_scopes.map((s) =>
+      h('tr', {}, h('td', {}, h('code', {}, s.scope)), h('td', { class: 'num' }, formatCount(s.denied))),
+    );
+    const agents = stats.agents.map((a) => {
+      const points = series.get(a.agent_name) ?? [];
+      return h(
+        'tr',
+        { 'data-agent': a.agent_name },
+        h('th', { scope: 'row' }, a.agent_name),
+        h('td', { class: 'num' }, formatCount(a.events)),
+        h('td', { class: 'num' }, formatCount(a.denied)),
+        h('td', { class: 'num' }, formatPercent(a.denied, a.events)),
+        h(
+          'td',
+          {},
+          points.length
+            ? sparkline(
+                points.map((p) => p.events),
+                points.map((p) => p.denied),
+                `${a.agent_name}: checks per ${stats.bucket}`,
+              )
+            : '',
+        ),
+      );
+    });
+    replaceChildren(
+      body,
+      totals.events === 0 ? setupSteps(state.newKeys.get(project)) : null,
+      kpis,
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'chart-title' },
+        h('h2', { id: 'chart-title' }, `Checks over time (per ${stats.bucket})`),
+        h(
+          'p',
+          { class: 'legend' },
+          h('span', { class: 'swatch allowed' }),
+          'Allowed ',
+          h('span', { class: 'swatch denied' }),
+          'Denied',
+        ),
+        timeSeriesChart(stats.buckets, stats.bucket),
+      ),
+      h(
+        'div',
+        { class: 'two-col' },
+        table('Top denied scopes', ['Scope', 'Denied'], scopes, 'No denials in this range.'),
+        table(
+          'Agents',
+          ['Agent', 'Checks', 'Denied', 'Denial rate', 'Activity'],
+          agents,
+          'No agents in this range.',
+        ),
+      ),
+    );
+  }
+
+  range.addEventListener('change', () => void load());
+  replaceChildren(main, pageHeader('Analytics', field('Range', range)), body);
+  void load();
+  const timer = setInterval(() => void load(), 30_000);
+  return () => {
+    generation++;
+    clearInterval(timer);
+  };
+};

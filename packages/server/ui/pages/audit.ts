@@ -1,0 +1,197 @@
+import { api, type ApiEvent, type EventQuery } from '../api';
+import { field, h, options, replaceChildren } from '../dom';
+import { auditRow } from '../events-view';
+import { localInputToIso, OUTCOME_FILTERS } from '../format';
+import { notice, pageHeader } from '../layout';
+import { go, type Page } from '../router';
+
+const ACTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['', 'Any action'],
+  ...[
+    'permission_check',
+    'audit_violation',
+    'approval_granted',
+    'approval_denied',
+    'session_start',
+    'session_end',
+    'session_expired',
+  ].map((a) => [a, a] as const),
+];
+
+const PAGE_SIZE = 50;
+
+/** The form's fields, as kept in the page address (`#/projects/p/audit?outcome=denied`). */
+interface AuditForm {
+  agent: string;
+  scope: string;
+  outcome: string;
+  action: string;
+  function: string;
+  from: string;
+  to: string;
+  q: string;
+}
+
+function formFromHash(): AuditForm {
+  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  const get = (k: string) => params.get(k) ?? '';
+  return {
+    agent: get('agent'),
+    scope: get('scope'),
+    outcome: get('outcome'),
+    action: get('action'),
+    function: get('function'),
+    from: get('from'),
+    to: get('to'),
+    q: get('q'),
+  };
+}
+
+/** What the server filters on. The outcome is `allowed` for allowed/denied, an action for audit. */
+export function toQuery(form: AuditForm): EventQuery {
+  const query: EventQuery = {
+    agent: form.agent || undefined,
+    scope: form.scope || undefined,
+    action: form.action || undefined,
+    function: form.function || undefined,
+    from: localInputToIso(form.from),
+    to: localInputToIso(form.to),
+  };
+  if (form.outcome === 'allowed') query.allowed = 'true';
+  if (form.outcome === 'denied') query.allowed = 'false';
+  if (form.outcome === 'audit') query.action = 'audit_violation';
+  return query;
+}
+
+/** Free-text search over what is shown: agent, scope, function, action and session. */
+function matchesSearch(event: ApiEvent, q: string): boolean {
+  if (!q) return true;
+  const needle = q.toLowerCase();
+  return [
+    event.agent_name,
+    event.scope,
+    event.function_name,
+    event.action,
+    event.session_id,
+    event.event_id,
+  ].some((v) => v?.toLowerCase().includes(needle));
+}
+
+/**
+ * Audit log: every stored event, filtered by the server (agent, scope pattern, outcome,
+ * action, function, time range), searched, paged with a cursor, and exported as CSV or
+ * JSON Lines with the same filter.
+ */
+export const auditPage: Page = (main, { project }) => {
+  const form = formFromHash();
+  const query = toQuery(form);
+  const input = (name: keyof AuditForm, props: Record<string, string> = {}) =>
+    h('input', { name, value: form[name], autocomplete: 'off', ...props });
+  const controls = {
+    agent: input('agent', { placeholder: 'SupportBot' }),
+    scope: input('scope', { placeholder: 'write:*' }),
+    outcome: h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, form.outcome)),
+    action: h('select', { name: 'action' }, options(ACTIONS, form.action)),
+    function: input('function', { placeholder: 'processRefund' }),
+    from: input('from', { type: 'datetime-local', step: '1' }),
+    to: input('to', { type: 'datetime-local', step: '1' }),
+    q: input('q', { type: 'search', placeholder: 'Search shown events' }),
+  };
+  const filters = h(
+    'form',
+    {
+      class: 'filters audit-filters',
+      'aria-label': 'Filter the audit log',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const params = new URLSearchParams();
+        for (const [name, el] of Object.entries(controls)) if (el.value) params.set(name, el.value);
+        const qs = params.toString();
+        go(`/projects/${encodeURIComponent(project)}/audit${qs ? `?${qs}` : ''}`);
+      },
+    },
+    field('Agent', controls.agent),
+    field('Scope', controls.scope, 'Wildcards: read:*'),
+    field('Outcome', controls.outcome),
+    field('Action', controls.action),
+    field('Function', controls.function),
+    field('From', controls.from),
+    field('To', controls.to),
+    field('Search', controls.q),
+    h(
+      'div',
+      { class: 'filter-buttons' },
+      h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
+      h('a', { class: 'button ghost', href: `#/projects/${encodeURIComponent(project)}/audit` }, 'Clear'),
+    ),
+  );
+
+  const rows = h('tbody');
+  const summary = h('p', { class: 'muted', role: 'status' }, 'Loading…');
+  const more = h('button', { type: 'button', hidden: true }, 'Load older events');
+  const loaded: ApiEvent[] = [];
+  let cursor: string | undefined;
+
+  async function loadPage(): Promise<void> {
+    more.disabled = true;
+    try {
+      const page = await api.events(project, query, cursor, PAGE_SIZE);
+      loaded.push(...page.events);
+      rows.append(...page.events.filter((e) => matchesSearch(e, form.q)).map(auditRow));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      const shown = rows.childElementCount;
+      summary.textContent =
+        loaded.length === 0
+          ? 'No events match these filters.'
+          : `${shown} event${shown === 1 ? '' : 's'} shown${form.q ? ` matching “${form.q}” of ${loaded.length} loaded` : ''}${cursor ? '; older events are on the next page' : ''}.`;
+    } catch (err) {
+      replaceChildren(summary, notice('error', (err as Error).message));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => void loadPage());
+
+  const exportLink = (format: 'csv' | 'jsonl', label: string) =>
+    h(
+      'a',
+      {
+        class: 'button',
+        href: api.exportUrl(project, query, format),
+        download: `agentsudo-audit.${format}`,
+        'data-export': format,
+      },
+      label,
+    );
+
+  replaceChildren(
+    main,
+    pageHeader('Audit log', exportLink('csv', 'Export CSV'), exportLink('jsonl', 'Export JSON Lines')),
+    filters,
+    summary,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'audit-table' },
+        h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Outcome', 'Agent', 'Scope', 'Function', 'Action', 'Session'].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
+        ),
+        rows,
+      ),
+    ),
+    more,
+  );
+  void loadPage();
+};

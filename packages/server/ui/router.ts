@@ -1,0 +1,46 @@
+/** A page: draws itself into `main` and returns what to do when the user leaves it. */
+export type Page = (main: HTMLElement, params: Record<string, string>) => void | (() => void);
+
+interface Route {
+  pattern: RegExp;
+  names: string[];
+  page: Page;
+  /** Whether the page shows inside the signed-in shell (navigation, project picker). */
+  shell: boolean;
+}
+
+/**
+ * Hash routes (`#/projects/abc/feed`): the server serves one page at `/`, and every view
+ * stays linkable, bookmarkable and works with the back button.
+ */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(path: string, page: Page, shell = true): this {
+    const names: string[] = [];
+    const source = path.replace(/:([a-z]+)/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    this.routes.push({ pattern: new RegExp(`^${source}$`), names, page, shell });
+    return this;
+  }
+
+  match(hash: string): { route: Route; params: Record<string, string> } | undefined {
+    const path = hash.replace(/^#/, '').split('?')[0] || '/';
+    for (const route of this.routes) {
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+      return { route, params };
+    }
+    return undefined;
+  }
+}
+
+/** Navigates to a hash route. */
+export function go(path: string): void {
+  if (location.hash === `#${path}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = path;
+}

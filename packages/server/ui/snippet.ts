@@ -1,0 +1,98 @@
+import { h } from './dom';
+
+/**
+ * Copies text to the clipboard. The Clipboard API needs a secure context (https or
+ * localhost); a dashboard opened over plain http on a LAN address falls back to a hidden
+ * text area and the older copy command.
+ */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = h('textarea', { class: 'offscreen', readonly: true, 'aria-hidden': 'true' }, text);
+    document.body.appendChild(area);
+    area.select();
+    const ok = document.execCommand('copy');
+    area.remove();
+    return ok;
+  }
+}
+
+/** A button that copies `text` and says so. */
+export function copyButton(text: string, label = 'Copy'): HTMLButtonElement {
+  const button: HTMLButtonElement = h(
+    'button',
+    {
+      type: 'button',
+      class: 'copy',
+      onclick: async () => {
+        const ok = await copyText(text);
+        button.textContent = ok ? 'Copied ✓' : 'Select and copy manually';
+        setTimeout(() => (button.textContent = label), 2000);
+      },
+    },
+    label,
+  );
+  return button;
+}
+
+/** A block of code with a copy button. */
+export function codeBlock(code: string, label: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'code-block' },
+    h('pre', { tabindex: '0', 'aria-label': label }, h('code', {}, code)),
+    copyButton(code),
+  );
+}
+
+/**
+ * The code that sends a project's checks here: this dashboard's own address and, when it
+ * was just created in this tab, the project's real key.
+ */
+export function cloudSnippet(apiKey: string | undefined): string {
+  const endpoint = location.origin;
+  const key = apiKey ? `'${apiKey}'` : 'process.env.AGENTSUDO_API_KEY';
+  return [
+    "import { configureCloud } from 'agentsudo';",
+    '',
+    'configureCloud({',
+    `  endpoint: '${endpoint}',`,
+    `  apiKey: ${key},`,
+    '});',
+  ].join('\n');
+}
+
+/**
+ * What a project with no events yet shows: how to send the first ones.
+ */
+export function setupSteps(apiKey: string | undefined, keyPrefix?: string): HTMLElement {
+  return h(
+    'section',
+    { class: 'card empty-state', 'aria-labelledby': 'setup-title' },
+    h('h2', { id: 'setup-title' }, 'No permission checks yet'),
+    h(
+      'p',
+      {},
+      'Send this project’s checks here with cloud mode. Add this where your agents start, then call any ',
+      h('code', {}, '@Sudo'),
+      ' method: the check shows up on this page within a second.',
+    ),
+    codeBlock(cloudSnippet(apiKey), 'configureCloud setup code'),
+    apiKey
+      ? h(
+          'p',
+          { class: 'muted' },
+          'This key is shown only while this tab is open. Keep it in a secret store.',
+        )
+      : h(
+          'p',
+          { class: 'muted' },
+          'Set ',
+          h('code', {}, 'AGENTSUDO_API_KEY'),
+          keyPrefix ? ` to this project’s key (it starts with ${keyPrefix}…)` : ' to this project’s key',
+          '. Lost it? Rotate the key in Settings to get a new one.',
+        ),
+  );
+}

@@ -1,0 +1,16 @@
+import type { Project } from './api';
+
+/**
+ * What the app remembers while the tab is open. New API keys are kept only here, in
+ * memory, so the setup snippet can show the real key right after it was created; they are
+ * never written to storage and are gone on reload, as the server shows a key only once.
+ */
+export const state = {
+  user: undefined as { id: string; email: string } | undefined,
+  projects: [] as Project[],
+  newKeys: new Map<string, string>(),
+};
+
+export function projectName(projectId: string): string {
+  return state.projects.find((p) => p.id === projectId)?.name ?? projectId;
+}
