@@ -11,6 +11,7 @@ import {
   type AgentSource,
 } from '../src/express';
 import {
+  agentsSeenAcrossAsyncHops,
   captureEvents,
   closeServer,
   delay,
@@ -38,18 +39,6 @@ class RefundService {
   }
 }
 
-/** Which agent each step of a request sees: before and after awaits, timers and nested calls. */
-async function agentsSeenAcrossAsyncHops(customers: CustomerService, waitMs: number): Promise<string[]> {
-  const seen = [currentAgent()?.name ?? 'none'];
-  await delay(waitMs);
-  seen.push(currentAgent()?.name ?? 'none');
-  seen.push(
-    await new Promise<string>((resolve) => setImmediate(() => resolve(currentAgent()?.name ?? 'none'))),
-  );
-  seen.push((await customers.getCustomer('c-1')).servedTo ?? 'none');
-  return seen;
-}
-
 function supportDeskApp(source: AgentSource, extra?: (app: express.Express) => void) {
   const customers = new CustomerService();
   const refunds = new RefundService();
@@ -74,7 +63,10 @@ function supportDeskApp(source: AgentSource, extra?: (app: express.Express) => v
   app.get('/hops/:wait', async (req, res) => {
     res.json({
       agent: agentOf(req)?.name,
-      seen: await agentsSeenAcrossAsyncHops(customers, Number(req.params.wait)),
+      seen: await agentsSeenAcrossAsyncHops(
+        Number(req.params.wait),
+        async () => (await customers.getCustomer('c-1')).servedTo,
+      ),
     });
   });
   app.get('/boom', () => {

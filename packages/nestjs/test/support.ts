@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, configure, type SudoEvent, type Transport } from '@agentsudo/core';
+import { Agent, configure, currentAgent, type SudoEvent, type Transport } from '@agentsudo/core';
 import { generateAgentToken } from '../src';
 
 /** A transport that keeps every event, for assertions (and to keep denials off stderr). */
@@ -65,4 +65,25 @@ export async function closeServer(server: Server): Promise<void> {
 /** Builds n tasks alternating between two agents, with small varied delays. */
 export function interleaved<T>(count: number, make: (i: number, delayMs: number) => T): T[] {
   return Array.from({ length: count }, (_, i) => make(i, (i * 7) % 13));
+}
+
+/** The calling agent's name, or 'none' outside a session. */
+export function whoIsCalling(): string {
+  return currentAgent()?.name ?? 'none';
+}
+
+/**
+ * Which agent each step of a request sees: before and after a timer, in a setImmediate
+ * callback, and inside a nested @Sudo call (`nested` returns the name it saw).
+ */
+export async function agentsSeenAcrossAsyncHops(
+  waitMs: number,
+  nested: () => Promise<string | undefined>,
+): Promise<string[]> {
+  const seen = [whoIsCalling()];
+  await delay(waitMs);
+  seen.push(whoIsCalling());
+  seen.push(await new Promise<string>((resolve) => setImmediate(() => resolve(whoIsCalling()))));
+  seen.push((await nested()) ?? 'none');
+  return seen;
 }
