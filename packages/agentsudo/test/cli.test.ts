@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEvent, FileTransport, type SudoEvent } from 'agentsudo';
+import { DIST, requireBuild, runNode } from './dist';
+
+const dir = mkdtempSync(join(tmpdir(), 'agentsudo-cli-'));
+const file = join(dir, 'audit.jsonl');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const at = (timestamp: string, fields: Partial<SudoEvent>): SudoEvent => ({
+  ...createEvent({ agentName: 'SupportBot', action: 'permission_check', allowed: true, ...fields }),
+  timestamp,
+});
+
+beforeAll(async () => {
+  requireBuild();
+  const log = new FileTransport({ filename: file });
+  log.log(at('2026-03-01T09:00:00.000Z', { scope: 'read:customers', functionName: 'getCustomer' }));
+  log.log(
+    at('2026-03-01T10:00:00.000Z', { scope: 'write:refunds', allowed: false, functionName: 'processRefund' }),
+  );
+  log.log(
+    at('2026-03-02T09:00:00.000Z', {
+      agentName: 'BillingBot',
+      scope: 'write:invoices',
+      functionName: 'bill',
+    }),
+  );
+  log.log(
+    at('2026-03-03T09:00:00.000Z', {
+      scope: 'delete:customers',
+      action: 'audit_violation',
+      allowed: false,
+      functionName: 'deleteCustomer',
+    }),
+  );
+  await log.close();
+});
+
+const agentsudo = (...args: string[]) => runNode([DIST.cli, ...args]);
+
+describe('agentsudo logs', () => {
+  test('prints every event as a table, then a count', async () => {
+    const { code, stdout, stderr } = await agentsudo('logs', file);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(
+      [
+        'TIME                      AGENT       OUTCOME  SCOPE             FUNCTION',
+        '2026-03-01T09:00:00.000Z  SupportBot  allowed  read:customers    getCustomer',
+        '2026-03-01T10:00:00.000Z  SupportBot  denied   write:refunds     processRefund',
+        '2026-03-02T09:00:00.000Z  BillingBot  allowed  write:invoices    bill',
+        '2026-03-03T09:00:00.000Z  SupportBot  audit    delete:customers  deleteCustomer',
+        '',
+        '4 events, 2 refused',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('--agent, --scope, --denied and --since narrow the rows', async () => {
+    const rows = async (...args: string[]) =>
+      (await agentsudo('logs', file, ...args)).stdout
+        .split('\n')
+        .filter((l) => l.startsWith('2026'))
+        .map((l) => l.split(/\s+/)[3]);
+    expect(await rows('--agent', 'BillingBot')).toEqual(['write:invoices']);
+    expect(await rows('--scope', 'write:*')).toEqual(['write:refunds', 'write:invoices']);
+    expect(await rows('--denied')).toEqual(['write:refunds', 'delete:customers']);
+    expect(await rows('--since', '2026-03-02')).toEqual(['write:invoices', 'delete:customers']);
+    expect(await rows('--denied', '--agent', 'SupportBot', '--since', '2026-03-02T00:00:00Z')).toEqual([
+      'delete:customers',
+    ]);
+  });
+
+  test('--json prints the matching events in their wire form', async () => {
+    const { stdout } = await agentsudo('logs', file, '--denied', '--json');
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.action, l.scope])).toEqual([
+      ['permission_check', 'write:refunds'],
+      ['audit_violation', 'delete:customers'],
+    ]);
+  });
+
+  test('says so when nothing matches', async () => {
+    const { code, stdout } = await agentsudo('logs', file, '--agent', 'NobodyBot');
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'No events match.\n' });
+  });
+
+  test('a missing file exits 1 naming the path', async () => {
+    const missing = join(dir, 'missing.jsonl');
+    const { code, stderr } = await agentsudo('logs', missing);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Cannot read the audit log at '${missing}': ENOENT`);
+  });
+
+  test('bad arguments exit 2 with the reason and the usage', async () => {
+    const unknown = await agentsudo('logs', file, '--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("agentsudo logs: Unknown option '--bogus'");
+    expect(unknown.stderr).toContain('Usage: agentsudo logs <file> [options]');
+    const badTime = await agentsudo('logs', file, '--since', 'yesterday');
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain(`'since': "yesterday" is not a time`);
+    const noFile = await agentsudo('logs');
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toContain('give the audit log file');
+    const noCommand = await agentsudo('frobnicate');
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  test('is an executable node script with --help and --version', async () => {
+    expect(readFileSync(DIST.cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const help = await agentsudo('logs', '--help');
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--scope PATTERN') });
+    const version = await agentsudo('--version');
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
