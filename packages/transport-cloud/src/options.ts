@@ -129,7 +129,9 @@ export function resolveCloudOptions(
         'pass configureCloud({ apiKey: "as_…" }) or set AGENTSUDO_API_KEY.',
     );
   }
-  const endpoint = normalizeEndpoint(options.endpoint ?? nonEmpty(env.AGENTSUDO_ENDPOINT) ?? DEFAULT_ENDPOINT);
+  const endpoint = normalizeEndpoint(
+    options.endpoint ?? nonEmpty(env.AGENTSUDO_ENDPOINT) ?? DEFAULT_ENDPOINT,
+  );
   const asyncSend = options.asyncSend ?? true;
   if (typeof asyncSend !== 'boolean') {
     throw new CloudConfigError(

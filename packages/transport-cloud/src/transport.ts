@@ -52,6 +52,8 @@ export class CloudTransport implements Transport {
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private flushWaiters: { resolve: (ok: boolean) => void; timer: NodeJS.Timeout }[] = [];
   private stopping = false;
+  /** False until the spool folder was listed: a flush must also cover an earlier process's backlog. */
+  private scanned = false;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly pump: Promise<void>;
@@ -166,6 +168,7 @@ export class CloudTransport implements Transport {
         this.notice('spool', `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`);
       });
     }
+    this.scanned = true;
     while (!this.stopping) {
       const file = this.counters.authRejected ? undefined : this.spool?.head();
       if (file) {
@@ -297,7 +300,11 @@ export class CloudTransport implements Transport {
   private toSpool(lines: string[], takenAt: number, reason: DropReason): Promise<void> {
     const spool = this.spool;
     if (!spool) {
-      this.drop(reason, lines.length, `${lines.length} event(s) could not be delivered and no spoolDir is set`);
+      this.drop(
+        reason,
+        lines.length,
+        `${lines.length} event(s) could not be delivered and no spoolDir is set`,
+      );
       return Promise.resolve();
     }
     const write = this.spoolWrites.then(async () => {
@@ -308,7 +315,9 @@ export class CloudTransport implements Transport {
       } else this.drop('spool_error', lines.length, `cannot write to spool ${spool.dir}`);
     });
     // Never rejects: a failed write is counted above, and callers may not await this.
-    const settled = write.catch((err: unknown) => this.notice('spool', `spool write failed: ${describe(err)}`));
+    const settled = write.catch((err: unknown) =>
+      this.notice('spool', `spool write failed: ${describe(err)}`),
+    );
     this.spoolWrites = settled;
     return settled;
   }
@@ -328,14 +337,20 @@ export class CloudTransport implements Transport {
     if (this.memoryEmpty()) return;
     const chunks: Batch[] = [];
     if (this.inflight) chunks.push(this.inflight);
-    for (const s of this.spilling) chunks.push({ lines: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
-    if (this.queue.size) chunks.push({ lines: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
+    for (const s of this.spilling)
+      chunks.push({ lines: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
+    if (this.queue.size)
+      chunks.push({ lines: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
     this.inflight = undefined;
     this.spilling.length = 0;
     for (const c of chunks) {
       const result = this.spool ? this.spool.writeSync(c.lines, c.takenAt) : 'none';
       if (result === 'ok') this.counters.spooled += c.lines.length;
-      else this.counters.drop(result === 'full' ? 'spool_full' : result === 'error' ? 'spool_error' : 'shutdown', c.lines.length);
+      else
+        this.counters.drop(
+          result === 'full' ? 'spool_full' : result === 'error' ? 'spool_error' : 'shutdown',
+          c.lines.length,
+        );
     }
   }
 
@@ -378,7 +393,7 @@ export class CloudTransport implements Transport {
   }
 
   private isIdle(): boolean {
-    if (!this.memoryEmpty() || this.pendingSpoolWrites > 0) return false;
+    if (!this.scanned || !this.memoryEmpty() || this.pendingSpoolWrites > 0) return false;
     return this.counters.authRejected || this.spool?.head() === undefined;
   }
 

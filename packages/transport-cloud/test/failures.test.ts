@@ -1,6 +1,13 @@
 import { createEvent } from '@agentsudo/core';
 import { backoffDelay, parseRetryAfter } from '../src/backoff';
-import { captureStderr, checkEvent, cleanup, makeTransport, sleep, watchUnhandledRejections } from './helpers';
+import {
+  captureStderr,
+  checkEvent,
+  cleanup,
+  makeTransport,
+  sleep,
+  watchUnhandledRejections,
+} from './helpers';
 import { startReceiver, type Receiver } from './receiver';
 
 const unhandled = watchUnhandledRejections();
@@ -78,7 +85,10 @@ describe('when the dashboard fails', () => {
       expect(stats.logged).toBe(9);
       expect(stats.dropped.unauthorized).toBe(9);
       expect(stats.sent).toBe(0);
-      const lines = stderr.text().split('\n').filter((l) => l.includes('rejected'));
+      const lines = stderr
+        .text()
+        .split('\n')
+        .filter((l) => l.includes('rejected'));
       expect(lines).toEqual([expect.stringContaining(`API key rejected by ${receiver.url} (HTTP 401)`)]);
     } finally {
       stderr.restore();

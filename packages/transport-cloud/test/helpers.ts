@@ -41,7 +41,12 @@ const transports: CloudTransport[] = [];
 
 /** A CloudTransport with test-friendly defaults (short backoff, private spool folder). */
 export function makeTransport(options: CloudOptions): CloudTransport {
-  const t = new CloudTransport({ apiKey: 'as_test_0123456789', maxBackoffMs: 50, spoolDir: tempDir(), ...options });
+  const t = new CloudTransport({
+    apiKey: 'as_test_0123456789',
+    maxBackoffMs: 50,
+    spoolDir: tempDir(),
+    ...options,
+  });
   transports.push(t);
   return t;
 }

@@ -74,12 +74,21 @@ describe('configuration', () => {
 
   it('getCloudConfig shows the configuration without the key', () => {
     expect(getCloudConfig()).toBeUndefined();
-    configureCloud({ apiKey: 'as_live_secretsecret1234', endpoint: 'http://127.0.0.1:4319', spoolDir: false });
+    configureCloud({
+      apiKey: 'as_live_secretsecret1234',
+      endpoint: 'http://127.0.0.1:4319',
+      spoolDir: false,
+    });
     const config = getCloudConfig()!;
     expect(config.endpoint).toBe('http://127.0.0.1:4319');
     expect(config.apiKeyHint).toBe('as_…1234');
     expect(JSON.stringify(config)).not.toContain('secretsecret');
-    expect(config).toMatchObject({ asyncSend: true, batchSize: 500, flushIntervalMs: 1000, maxQueue: 10_000 });
+    expect(config).toMatchObject({
+      asyncSend: true,
+      batchSize: 500,
+      flushIntervalMs: 1000,
+      maxQueue: 10_000,
+    });
   });
 
   it('a bad configuration leaves the previous one in place', () => {

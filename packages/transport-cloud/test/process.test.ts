@@ -46,7 +46,9 @@ describe('cloud mode across processes (built packages)', () => {
   let receiver: Receiver;
   beforeAll(() => {
     if (!existsSync(DIST)) {
-      throw new Error(`${DIST} is missing: build first (npm run build, or tsc -p packages/transport-cloud/tsconfig.build.json).`);
+      throw new Error(
+        `${DIST} is missing: build first (npm run build, or tsc -p packages/transport-cloud/tsconfig.build.json).`,
+      );
     }
   });
   beforeEach(async () => {
@@ -58,7 +60,12 @@ describe('cloud mode across processes (built packages)', () => {
   });
 
   it('a script that just ends delivers its events on the way out and exits promptly', async () => {
-    const result = await runChild({ ENDPOINT: receiver.url, SPOOL_DIR: tempDir(), MODE: 'natural', COUNT: '120' });
+    const result = await runChild({
+      ENDPOINT: receiver.url,
+      SPOOL_DIR: tempDir(),
+      MODE: 'natural',
+      COUNT: '120',
+    });
     expect(result.code).toBe(0);
     expect(result.unhandled).toEqual([]);
     // 120 checks plus session_start and session_end.

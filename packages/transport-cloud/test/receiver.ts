@@ -129,7 +129,8 @@ export class Receiver {
     res: ServerResponse,
   ): void {
     let status = behaviour.status ?? 200;
-    const text = headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    const text =
+      headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
     if (status === 200 && raw.length > this.maxBodyBytes) status = 413;
     const request: ReceivedRequest = { at: Date.now(), method, url, headers, raw, text, events: [], status };
     this.requests.push(request);
