@@ -1,4 +1,4 @@
-import { Agent, PermissionError, Sudo } from '@agentsudo/core';
+import { Agent, PermissionError, Sudo } from 'agentsudo';
 
 /** A service whose methods an LLM agent may call as tools. */
 export class CustomerService {
