@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { Admin } from './admin';
 import { AdminError } from './errors';
+import { dashboard } from './dashboard';
 import { DEFAULT_PORT, createServer } from './server';
 import { DEFAULT_DB_FILE, openStorage, type StorageOptions } from './storage/open';
 
@@ -89,6 +90,7 @@ async function start(flags: Parsed['flags']): Promise<void> {
     retentionDays: intFlag(flags, 'retention-days', 1, 36500),
     trustProxy: flags.get('trust-proxy') === true,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    extend: dashboard(),
   });
   const url = await server.listen();
   process.stdout.write(`agentsudo-server listening on ${url} (${server.storage.dialect})\n`);

@@ -17,6 +17,7 @@ export {
   type ServerOptions,
   type ServerExtension,
 } from './server';
+export { dashboard, type DashboardOptions } from './dashboard';
 export { Admin, type KeyInfo, type ProjectInfo } from './admin';
 export { Access, SESSION_COOKIE, type Reader } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';

@@ -144,7 +144,7 @@ export const api = {
 
   projects: () => request<{ projects: Project[] }>('GET', '/api/projects'),
   createProject: (name: string) =>
-    request<{ project: Project; api_key: string; key: ApiKey }>('POST', '/api/projects', { name }),
+    request<{ project: Project; api_key: string }>('POST', '/api/projects', { name }),
 
   keys: (projectId: string) => request<{ keys: ApiKey[] }>('GET', `${projectPath(projectId)}/keys`),
   rotateKey: (projectId: string) =>
@@ -161,11 +161,10 @@ export const api = {
     ),
   stats: (projectId: string, range: { from: string; to: string; bucket: Bucket }) =>
     request<Stats>('GET', `${projectPath(projectId)}/stats${queryString(range)}`),
-  agentSeries: (projectId: string, range: { from: string; to: string; bucket: Bucket }) =>
-    request<{ agents: Array<{ agent_name: string; buckets: Counts[] }> }>(
-      'GET',
-      `${projectPath(projectId)}/stats/agents${queryString(range)}`,
-    ),
+  agentActivity: (projectId: string, range: { from: string; to: string }) =>
+    request<{
+      agents: Array<{ agent_name: string; points: Array<{ start: string; events: number; denied: number }> }>;
+    }>('GET', `${projectPath(projectId)}/agent-activity${queryString({ ...range, points: '12' })}`),
   agents: (projectId: string) =>
     request<{ agents: AgentSummary[] }>('GET', `${projectPath(projectId)}/agents`),
 

@@ -81,10 +81,10 @@ export const analyticsPage: Page = (main, { project }) => {
     try {
       const [stats, series] = await Promise.all([
         api.stats(project, query),
-        api.agentSeries(project, query).catch(() => ({ agents: [] })),
+        api.agentActivity(project, query),
       ]);
       if (mine !== generation) return;
-      draw(stats, new Map(series.agents.map((a) => [a.agent_name, a.buckets])));
+      draw(stats, new Map(series.agents.map((a) => [a.agent_name, a.points])));
     } catch (err) {
       if (mine === generation) replaceChildren(body, notice('error', (err as Error).message));
     }
@@ -119,7 +119,7 @@ export const analyticsPage: Page = (main, { project }) => {
             ? sparkline(
                 points.map((p) => p.events),
                 points.map((p) => p.denied),
-                `${a.agent_name}: checks per ${stats.bucket}`,
+                `${a.agent_name}: checks over the range, ${points.map((p) => p.events).join(', ')}`,
               )
             : '',
         ),

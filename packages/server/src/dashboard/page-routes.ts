@@ -1,18 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { defaultPublicDir, loadDashboardAssets, type DashboardAsset } from './assets';
-
-/**
- * Where the dashboard bundle lives. Default: the package's `public/` folder, written by
- * `npm run build`.
- *
- * @example
- * ```ts
- * await app.register(dashboardPlugin, { publicDir: '/srv/agentsudo/public' });
- * ```
- */
-export interface DashboardOptions {
-  publicDir?: string;
-}
+import { loadDashboardAssets, type DashboardAsset } from './assets';
 
 /**
  * The page may load only its own script and stylesheet and talk only to this server: a
@@ -42,17 +29,17 @@ function send(reply: FastifyReply, asset: DashboardAsset): FastifyReply {
 }
 
 /**
- * Serves the web dashboard: the single page at `/` and its script and stylesheet. The page
- * reads everything else from the server's `/api/` routes with the login cookie.
+ * Serves the web dashboard: the single page at `/` and its script and stylesheet, from
+ * the bundle in `publicDir`. The page reads everything else from `/api/` with the login
+ * cookie.
  *
  * @example
  * ```ts
- * const app = Fastify();
- * await app.register(dashboardPlugin);
+ * pageRoutes(app, defaultPublicDir());
  * ```
  */
-export async function dashboardPlugin(app: FastifyInstance, options: DashboardOptions = {}): Promise<void> {
-  const assets = loadDashboardAssets(options.publicDir ?? defaultPublicDir());
+export function pageRoutes(app: FastifyInstance, publicDir: string): void {
+  const assets = loadDashboardAssets(publicDir);
 
   app.get('/', async (_request, reply) => {
     const page = assets.get('index.html');

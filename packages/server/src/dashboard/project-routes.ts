@@ -1,0 +1,125 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Admin } from '../admin';
+import type { Access } from '../auth/access';
+import { InvalidInputError, ProjectExistsError, ProjectNotFoundError } from '../errors';
+import { ApiError } from '../http/api-error';
+import type { KeyRecord, ProjectRecord } from '../storage/records';
+import type { Storage } from '../storage/storage';
+import { requireUser } from './user-guard';
+
+type ProjectRequest = FastifyRequest<{ Params: { project: string } }>;
+
+function projectJson(p: ProjectRecord) {
+  return { id: p.id, name: p.name, created_at: new Date(p.createdAt).toISOString() };
+}
+
+/** A key as the dashboard lists it: never the secret or its hash, only the prefix. */
+function keyJson(k: KeyRecord) {
+  return {
+    id: k.id,
+    kind: k.kind,
+    prefix: k.prefix,
+    created_at: new Date(k.createdAt).toISOString(),
+    ...(k.revokedAt ? { revoked_at: new Date(k.revokedAt).toISOString() } : {}),
+  };
+}
+
+/** The admin layer's errors as HTTP answers: bad names 400, taken names 409, unknown projects 404. */
+async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new ApiError(400, 'invalid_input', err.message, err.field);
+    if (err instanceof ProjectExistsError) throw new ApiError(409, 'project_exists', err.message, 'name');
+    if (err instanceof ProjectNotFoundError) throw new ApiError(404, 'project_not_found', err.message);
+    throw err;
+  }
+}
+
+/**
+ * Project and key management for signed-in dashboard users, the same operations as the
+ * `agentsudo-server project` / `key` commands:
+ * `POST /api/projects` (answers the new project and its first API key, shown once),
+ * `GET /api/projects/:project/keys`, `POST /api/projects/:project/keys/rotate`,
+ * `POST /api/projects/:project/read-tokens` and `DELETE /api/projects/:project/keys/:key`.
+ *
+ * @example
+ * ```ts
+ * projectRoutes(app, { storage, admin, access });
+ * ```
+ */
+export function projectRoutes(
+  app: FastifyInstance,
+  ctx: { storage: Storage; admin: Admin; access: Access },
+): void {
+  const projectOf = async (request: ProjectRequest): Promise<ProjectRecord> => {
+    await requireUser(ctx.access, request);
+    const project = await ctx.storage.findProject(request.params.project);
+    // Only by id: the name fallback of findProject would let `/api/projects/<name>` alias it.
+    if (!project || project.id !== request.params.project) {
+      throw new ApiError(404, 'project_not_found', `No project ${JSON.stringify(request.params.project)}.`);
+    }
+    return project;
+  };
+
+  app.post(
+    '/api/projects',
+    {
+      bodyLimit: 4096,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      await requireUser(ctx.access, request);
+      const { name } = request.body as { name: string };
+      const { project, apiKey } = await asApiErrors(() => ctx.admin.createProject(name.trim()));
+      reply.code(201);
+      return { project: projectJson(project), api_key: apiKey };
+    },
+  );
+
+  app.get('/api/projects/:project/keys', async (request: ProjectRequest) => {
+    const project = await projectOf(request);
+    const keys = await ctx.storage.listKeys(project.id);
+    return { keys: keys.sort((a, b) => b.createdAt - a.createdAt).map(keyJson) };
+  });
+
+  app.post('/api/projects/:project/keys/rotate', async (request: ProjectRequest) => {
+    const project = await projectOf(request);
+    const { apiKey, revoked } = await asApiErrors(() => ctx.admin.rotateKey(project.id));
+    return { api_key: apiKey, revoked };
+  });
+
+  app.post('/api/projects/:project/read-tokens', async (request: ProjectRequest, reply) => {
+    const project = await projectOf(request);
+    const { token } = await asApiErrors(() => ctx.admin.createReadToken(project.id));
+    reply.code(201);
+    return { api_key: token };
+  });
+
+  app.delete(
+    '/api/projects/:project/keys/:key',
+    async (request: FastifyRequest<{ Params: { project: string; key: string } }>) => {
+      const project = await projectOf(request);
+      const key = (await ctx.storage.listKeys(project.id)).find((k) => k.id === request.params.key);
+      if (!key)
+        throw new ApiError(
+          404,
+          'key_not_found',
+          `No key ${JSON.stringify(request.params.key)} in this project.`,
+        );
+      if (!key.revokedAt) {
+        const revokedAt = Date.now();
+        await ctx.storage.revokeKey(key.id, revokedAt);
+        ctx.access.invalidate();
+        key.revokedAt = revokedAt;
+      }
+      return { key: keyJson(key) };
+    },
+  );
+}
