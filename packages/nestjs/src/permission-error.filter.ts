@@ -7,7 +7,7 @@ import { forbiddenBody } from './responses';
  * Answers any `PermissionError` thrown while handling an HTTP request (a failed
  * `@RequireScope`, a denied `@Sudo` deep in a service) with 403 JSON
  * `{ error, scope, agent }` instead of Nest's default 500. Installed app-wide by
- * `AgentSudoModule`; works with the Express and Fastify adapters.
+ * `AgentSudoModule`; it answers through the HTTP adapter, so it is not tied to Express.
  *
  * @example
  * ```ts

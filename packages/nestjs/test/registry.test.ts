@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { inspect } from 'node:util';
 import { Agent, ConfigurationError } from '@agentsudo/core';
 import { AgentRegistry, bearerToken, generateAgentToken, hashAgentToken } from '../src';
@@ -18,6 +19,23 @@ describe('AgentRegistry', () => {
     expect(registry.authenticate(token.slice(1))).toBeUndefined();
     expect(registry.authenticate('')).toBeUndefined();
     expect(registry.authenticate(undefined)).toBeUndefined();
+  });
+
+  it('compares a token with every registered digest in constant time, with no early exit', () => {
+    const tokens = [generateAgentToken(), generateAgentToken(), generateAgentToken()];
+    const registry = new AgentRegistry(
+      tokens.map((token, i) => ({ agent: new Agent({ name: `Bot${i}`, scopes: [] }), token })),
+    );
+    const compare = jest.spyOn(crypto, 'timingSafeEqual');
+    try {
+      expect(registry.authenticate(tokens[0])?.name).toBe('Bot0');
+      expect(compare).toHaveBeenCalledTimes(3);
+      compare.mockClear();
+      expect(registry.authenticate(generateAgentToken())).toBeUndefined();
+      expect(compare).toHaveBeenCalledTimes(3);
+    } finally {
+      compare.mockRestore();
+    }
   });
 
   it('keeps only the SHA-256 digest of a token, never the token itself', () => {
