@@ -69,6 +69,10 @@ function supportDeskApp(source: AgentSource, extra?: (app: express.Express) => v
       ),
     });
   });
+  app.get('/slow', async (_req, res) => {
+    await delay(300);
+    if (!res.writableEnded && !res.destroyed) res.json({ late: true });
+  });
   app.get('/boom', () => {
     throw new Error('database unreachable');
   });
@@ -203,6 +207,17 @@ describe('Express: agentSudoMiddleware, requireScope and permissionErrorHandler'
       const check = events.events.find((e) => e.action === 'permission_check') as SudoEvent;
       expect(check.sessionId).toBe(lifecycle[0].sessionId);
       expect(lifecycle[1].sessionId).toBe(lifecycle[0].sessionId);
+    });
+
+    it('ends the session when the client hangs up before the response', async () => {
+      const aborted = request(base).get('/slow').auth(desk.readerToken, { type: 'bearer' });
+      setTimeout(() => aborted.abort(), 20);
+      await aborted.catch(() => undefined);
+
+      for (let i = 0; i < 50 && !events.events.some((e) => e.action === 'session_end'); i++) await delay(2);
+
+      const lifecycle = events.events.map((e) => e.action);
+      expect(lifecycle).toEqual(['session_start', 'session_end']);
     });
 
     it('keeps the agent across awaits, timers and nested @Sudo calls', async () => {
