@@ -11,6 +11,11 @@ const managedFiles = new Map<string, FileTransport>();
  * Installs the console transport at level `warn` when nothing is configured yet, so a
  * program that only imports `agentsudo` sees its denials and audit violations on stderr.
  * Runs once, when the package is imported.
+ *
+ * @example
+ * ```ts
+ * installDefaultConsole(); // no-op when configure() or addTransport() ran first
+ * ```
  */
 export function installDefaultConsole(): void {
   if (getTransports().length > 0) return;

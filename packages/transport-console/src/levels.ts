@@ -10,7 +10,14 @@ import { ConfigurationError, type SudoAction } from '@agentsudo/core';
  */
 export type ConsoleLevel = 'error' | 'warn' | 'info' | 'debug';
 
-/** Severity rank: lower is more severe, as in winston's npm levels. */
+/**
+ * Severity rank: lower is more severe, as in winston's npm levels.
+ *
+ * @example
+ * ```ts
+ * LEVEL_RANK.error < LEVEL_RANK.warn; // true
+ * ```
+ */
 export const LEVEL_RANK: Readonly<Record<ConsoleLevel, number>> = Object.freeze({
   error: 0,
   warn: 1,
@@ -44,7 +51,14 @@ export function levelFor(action: SudoAction, allowed: boolean): ConsoleLevel {
   }
 }
 
-/** Throws a ConfigurationError naming the bad level and the accepted ones. */
+/**
+ * Throws a ConfigurationError naming the bad level and the accepted ones.
+ *
+ * @example
+ * ```ts
+ * assertLevel('verbose'); // ConfigurationError: level "verbose" is not one of error, warn, info, debug …
+ * ```
+ */
 export function assertLevel(level: unknown): asserts level is ConsoleLevel {
   if (typeof level !== 'string' || !Object.prototype.hasOwnProperty.call(LEVEL_RANK, level)) {
     throw new ConfigurationError(

@@ -1,9 +1,7 @@
 import { ConfigurationError, toWire, type SudoAction, type SudoEvent, type Transport } from '@agentsudo/core';
 import { createLogger, format, type Logger } from 'winston';
 import type { LineAppenderOptions } from './line-appender';
-import { SyncAppendTransport } from './sync-append-transport';
-
-const MESSAGE = Symbol.for('message');
+import { MESSAGE, SyncAppendTransport } from './sync-append-transport';
 
 /**
  * Options of the JSON Lines audit log.

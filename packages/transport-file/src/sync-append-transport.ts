@@ -1,8 +1,16 @@
 import TransportStream from 'winston-transport';
 import { LineAppender, type LineAppenderOptions } from './line-appender';
 
-/** winston's key for the final formatted line (triple-beam's MESSAGE). */
-const MESSAGE = Symbol.for('message');
+/**
+ * winston's key for the final formatted line (triple-beam's `MESSAGE`); a format sets it
+ * and this transport writes it.
+ *
+ * @example
+ * ```ts
+ * format((info) => { info[MESSAGE] = JSON.stringify(info.event); return info; });
+ * ```
+ */
+export const MESSAGE = Symbol.for('message');
 
 /**
  * Options of {@link SyncAppendTransport}: winston's transport options plus where to write.

@@ -33,7 +33,7 @@ beforeAll(requireBuild);
 /** Starts `writers` processes, releases them at once, and waits for all to finish. */
 async function runWriters(file: string, writers: number, count: number, pad: number, maxSize?: number) {
   const children: ReturnType<typeof runNode>[] = [];
-  const ready: Promise<(go: () => void) => void>[] = [];
+  const ready: Promise<() => void>[] = [];
   for (let w = 0; w < writers; w++) {
     let signalReady!: (release: () => void) => void;
     ready.push(new Promise((r) => (signalReady = r)));
