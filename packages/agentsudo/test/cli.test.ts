@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEvent, FileTransport, type SudoEvent } from 'agentsudo';
-import { DIST, requireBuild, runNode } from './dist';
+import { DIST, requireBuild, run, runNode } from './dist';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentsudo-cli-'));
 const file = join(dir, 'audit.jsonl');
@@ -113,9 +113,10 @@ describe('agentsudo logs', () => {
     expect(noCommand.stderr).toContain('unknown command "frobnicate"');
   });
 
-  test('is an executable node script with --help and --version', async () => {
+  test('is an executable script (as npm links it into node_modules/.bin) with --help and --version', async () => {
     expect(readFileSync(DIST.cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
-    const help = await agentsudo('logs', '--help');
+    expect(statSync(DIST.cli).mode & 0o111).not.toBe(0);
+    const help = await run(DIST.cli, ['logs', '--help']); // through the shebang, no explicit node
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--scope PATTERN') });
     const version = await agentsudo('--version');
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
