@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { generateKey } from './auth/keys';
+import { KEY_PREFIXES, KEY_SHOWN_CHARS, generateKey, hashKey } from './auth/keys';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords';
 import {
   AmbiguousKeyPrefixError,
@@ -113,7 +113,17 @@ export class Admin {
     if (typeof prefix !== 'string' || prefix.length < 6) {
       throw new InvalidInputError('key prefix', prefix, "give at least 6 characters, e.g. 'as_Jx3q9'");
     }
-    const matches = (await this.storage.findKeysByPrefix(prefix)).filter((k) => !k.revokedAt);
+    // A whole key (pasted from where it is configured) names itself exactly; otherwise
+    // only the stored prefix's characters can be compared.
+    const exact = await this.storage.findKeyByHash(hashKey(prefix));
+    const shown = prefix.slice(
+      0,
+      (prefix.startsWith(KEY_PREFIXES.read) ? KEY_PREFIXES.read : KEY_PREFIXES.ingest).length +
+        KEY_SHOWN_CHARS,
+    );
+    const matches = (exact ? [exact] : await this.storage.findKeysByPrefix(shown)).filter(
+      (k) => !k.revokedAt,
+    );
     if (matches.length === 0) throw new KeyNotFoundError(prefix);
     if (matches.length > 1)
       throw new AmbiguousKeyPrefixError(

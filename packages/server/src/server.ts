@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Admin } from './admin';
 import { Access } from './auth/access';
@@ -127,7 +126,6 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
       .code(404)
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
   });
-  await app.register(cookie);
   app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
   ingestRoutes(app, { storage, access });
   readRoutes(app, { storage, access });

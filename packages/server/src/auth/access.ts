@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error';
 import type { KeyRecord, UserRecord } from '../storage/records';
 import type { Storage } from '../storage/storage';
+import { parseCookies } from './cookies';
 import { hashKey } from './keys';
 
 /**
@@ -9,7 +10,7 @@ import { hashKey } from './keys';
  *
  * @example
  * ```ts
- * reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax' });
+ * reply.header('set-cookie', serializeCookie(SESSION_COOKIE, token, { httpOnly: true }));
  * ```
  */
 export const SESSION_COOKIE = 'agentsudo_session';
@@ -108,7 +109,7 @@ export class Access {
 
   /** The logged-in user of the session cookie, if the session is live. */
   async sessionUser(request: FastifyRequest): Promise<UserRecord | undefined> {
-    const token = request.cookies?.[SESSION_COOKIE];
+    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
     return this.storage.findLoginSession(hashKey(token), Date.now());
   }

@@ -13,8 +13,16 @@ export const KEY_PREFIXES: Readonly<Record<KeyKind, string>> = Object.freeze({ i
 
 /** 24 random bytes = 192 bits, well past the 128 a guess would need to beat. */
 const KEY_BYTES = 24;
-/** Characters of the key kept in clear, enough for a human to tell keys apart. */
-const SHOWN_CHARS = 8;
+/**
+ * Characters after `as_` / `asr_` kept in clear (the key's prefix), enough for a human to
+ * tell keys apart.
+ *
+ * @example
+ * ```ts
+ * key.slice(0, KEY_PREFIXES.ingest.length + KEY_SHOWN_CHARS); // 'as_Jx3q9Kd0'
+ * ```
+ */
+export const KEY_SHOWN_CHARS = 8;
 
 /**
  * A fresh secret key: the full text (shown once), its hash (stored) and the prefix that
@@ -27,7 +35,7 @@ const SHOWN_CHARS = 8;
  */
 export function generateKey(kind: KeyKind): { key: string; keyHash: string; prefix: string } {
   const key = KEY_PREFIXES[kind] + randomBytes(KEY_BYTES).toString('base64url');
-  return { key, keyHash: hashKey(key), prefix: key.slice(0, KEY_PREFIXES[kind].length + SHOWN_CHARS) };
+  return { key, keyHash: hashKey(key), prefix: key.slice(0, KEY_PREFIXES[kind].length + KEY_SHOWN_CHARS) };
 }
 
 /**

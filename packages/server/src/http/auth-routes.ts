@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE, type Access } from '../auth/access';
+import { parseCookies, serializeCookie } from '../auth/cookies';
 import { hashKey } from '../auth/keys';
 import type { LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
@@ -63,21 +64,31 @@ export function authRoutes(
       ctx.limiter.succeed(keys);
       const token = randomBytes(32).toString('base64url');
       await ctx.storage.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
-        maxAge: SESSION_MS / 1000,
-      });
+      reply.header(
+        'set-cookie',
+        serializeCookie(SESSION_COOKIE, token, {
+          httpOnly: true,
+          sameSite: 'Lax',
+          secure: request.protocol === 'https',
+          maxAgeSeconds: SESSION_MS / 1000,
+        }),
+      );
       return { user: { id: user.id, email: user.email } };
     },
   );
 
   app.post('/api/auth/logout', async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
+    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (token) await ctx.storage.deleteLoginSession(hashKey(token));
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.header(
+      'set-cookie',
+      serializeCookie(SESSION_COOKIE, '', {
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: request.protocol === 'https',
+        maxAgeSeconds: 0,
+      }),
+    );
     return { ok: true };
   });
 

@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createServer, type AgentSudoServer, type ServerOptions, type StorageOptions } from '../src';
+
+/** A place for one test file's SQLite files, removed afterwards. */
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-server-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function adminUrl(): string {
+  const url = process.env.AGENTSUDO_TEST_DATABASE_URL;
+  if (!url)
+    throw new Error(
+      'AGENTSUDO_TEST_DATABASE_URL is not set; run the tests through jest (its global setup starts PostgreSQL).',
+    );
+  return url;
+}
+
+/** A fresh PostgreSQL database on the test server; drop() removes it. */
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `agentsudo_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: adminUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** One storage backend under test: how to get fresh storage options, and cleanup. */
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** Fresh, empty storage options (a new file or a new database). */
+  fresh(): Promise<StorageOptions>;
+  cleanup(): Promise<void>;
+}
+
+/** Both backends: a SQLite file in a temp dir and a database on the test PostgreSQL. */
+export function backends(): Backend[] {
+  const dir = tempDir();
+  const dbs: Array<{ drop(): Promise<void> }> = [];
+  return [
+    {
+      name: 'sqlite',
+      fresh: async () => ({ db: join(dir.dir, `${randomUUID()}.db`) }),
+      cleanup: async () => dir.remove(),
+    },
+    {
+      name: 'postgres',
+      fresh: async () => {
+        const db = await freshDatabase();
+        dbs.push(db);
+        return { databaseUrl: db.url };
+      },
+      cleanup: async () => {
+        for (const db of dbs.splice(0)) await db.drop();
+      },
+    },
+  ];
+}
+
+/** A wire event like the SDK sends; override any field. */
+export function wire(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event_id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    agent_name: 'SupportBot',
+    action: 'permission_check',
+    scope: 'read:customers',
+    allowed: true,
+    function_name: 'CustomerService.getCustomer',
+    sdk: 'agentsudo-js/0.1.0',
+    ...overrides,
+  };
+}
+
+/** A running server on a free port with one project, its API key and a read token. */
+export interface TestServer {
+  server: AgentSudoServer;
+  url: string;
+  projectId: string;
+  apiKey: string;
+  readToken: string;
+  /** POST /api/events with the project's key. */
+  ingest(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** GET with the read token; returns the parsed JSON and the status. */
+  read<T = any>(path: string): Promise<{ status: number; body: T }>;
+}
+
+export async function startServer(storage: StorageOptions, options: ServerOptions = {}): Promise<TestServer> {
+  const server = await createServer({ ...storage, port: 0, ...options });
+  const { project, apiKey } = await server.admin.createProject('test-project');
+  const { token } = await server.admin.createReadToken(project.id);
+  const url = await server.listen();
+  return {
+    server,
+    url,
+    projectId: project.id,
+    apiKey,
+    readToken: token,
+    ingest: (body, headers = {}) =>
+      fetch(`${url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey, ...headers },
+        body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+      }),
+    read: async (path) => {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json() };
+    },
+  };
+}
