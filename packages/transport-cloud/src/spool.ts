@@ -25,7 +25,7 @@ export interface SpoolFile {
  *
  * @example
  * ```ts
- * if ((await spool.write(lines, Date.now())) !== 'ok') counters.drop('spool_full', lines.length);
+ * if ((await spool.write(items, Date.now())) !== 'ok') counters.drop('spool_full', items.length);
  * ```
  */
 export type SpoolWriteResult = 'ok' | 'full' | 'error';
@@ -41,7 +41,7 @@ export type SpoolWriteResult = 'ok' | 'full' | 'error';
  * ```ts
  * const spool = new Spool('/var/lib/myapp/agentsudo', 64 * 1024 * 1024);
  * await spool.scan();
- * await spool.write(['{"event_id":"…",…}'], Date.now());
+ * await spool.write([toWire(event)], Date.now());
  * const head = spool.head(); // oldest file, or undefined
  * ```
  */
@@ -95,11 +95,11 @@ export class Spool {
   }
 
   /** Writes one chunk as a new file named for `takenAt` (when it left the memory queue). */
-  async write(lines: readonly string[], takenAt: number): Promise<SpoolWriteResult> {
-    const data = lines.join('\n') + '\n';
+  async write(items: readonly object[], takenAt: number): Promise<SpoolWriteResult> {
+    const data = toJsonLines(items);
     const size = Buffer.byteLength(data);
     if (this.bytes + size > this.maxBytes) return 'full';
-    const name = this.nextName(takenAt, lines.length);
+    const name = this.nextName(takenAt, items.length);
     const tmp = join(this.dir, `.${process.pid}-${name}.tmp`);
     this.bytes += size; // reserved now so concurrent writes respect the bound
     try {
@@ -115,16 +115,16 @@ export class Spool {
       return 'error';
     }
     this.bytes -= size;
-    this.add({ name, count: lines.length, bytes: size });
+    this.add({ name, count: items.length, bytes: size });
     return 'ok';
   }
 
   /** The same as {@link write}, synchronously: for the process `exit` event, where nothing async runs. */
-  writeSync(lines: readonly string[], takenAt: number): SpoolWriteResult {
-    const data = lines.join('\n') + '\n';
+  writeSync(items: readonly object[], takenAt: number): SpoolWriteResult {
+    const data = toJsonLines(items);
     const size = Buffer.byteLength(data);
     if (this.bytes + size > this.maxBytes) return 'full';
-    const name = this.nextName(takenAt, lines.length);
+    const name = this.nextName(takenAt, items.length);
     const tmp = join(this.dir, `.${process.pid}-${name}.tmp`);
     try {
       mkdirSync(this.dir, { recursive: true });
@@ -133,7 +133,7 @@ export class Spool {
     } catch {
       return 'error';
     }
-    this.add({ name, count: lines.length, bytes: size });
+    this.add({ name, count: items.length, bytes: size });
     return 'ok';
   }
 
@@ -141,21 +141,22 @@ export class Spool {
    * Reads a file's events. Lines that are not JSON objects (a damaged file) are left out
    * and counted in `corrupt`. A file another process already replayed reads as empty.
    */
-  async read(file: SpoolFile): Promise<{ lines: string[]; corrupt: number }> {
+  async read(file: SpoolFile): Promise<{ items: object[]; corrupt: number }> {
     let text: string;
     try {
       text = await readFile(join(this.dir, file.name), 'utf8');
     } catch {
-      return { lines: [], corrupt: 0 };
+      return { items: [], corrupt: 0 };
     }
-    const lines: string[] = [];
+    const items: object[] = [];
     let corrupt = 0;
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      if (isJsonObject(line)) lines.push(line);
+      const item = parseObject(line);
+      if (item) items.push(item);
       else corrupt++;
     }
-    return { lines, corrupt };
+    return { items, corrupt };
   }
 
   /** Deletes a file whose events were all accepted (or forgets it if already gone). */
@@ -182,12 +183,18 @@ export class Spool {
   }
 }
 
-function isJsonObject(line: string): boolean {
+function toJsonLines(items: readonly object[]): string {
+  let data = '';
+  for (const item of items) data += JSON.stringify(item) + '\n';
+  return data;
+}
+
+function parseObject(line: string): object | undefined {
   try {
     const v: unknown = JSON.parse(line);
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

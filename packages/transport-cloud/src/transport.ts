@@ -1,18 +1,20 @@
-import { toWire, type SudoEvent, type Transport } from '@agentsudo/core';
+import { toWire, type SudoEvent, type Transport, type WireEvent } from '@agentsudo/core';
 import { backoffDelay } from './backoff';
-import { HttpSender } from './http-sender';
+import { HttpSender, type PreparedBody } from './http-sender';
 import { resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './options';
 import { RingQueue } from './ring-queue';
 import { Spool, type SpoolFile } from './spool';
 import { StatsCounters, type CloudStats, type DropReason } from './stats';
 
-/** A batch taken from memory, serialized, with the time it left the queue (its spool order). */
+/** A batch taken from memory, in wire form, with the time it left the queue (its spool order). */
 interface Batch {
-  lines: string[];
+  items: object[];
   takenAt: number;
+  /** Its body, made ready while the batch before it is in flight. */
+  prepared?: Promise<PreparedBody>;
 }
 
-/** How sending some lines ended: all settled (sent or dropped), or the pump must stop. */
+/** How sending some items ended: all settled (sent or dropped), or the pump must stop. */
 type Settled = 'settled' | 'stopped';
 
 /**
@@ -42,8 +44,11 @@ export class CloudTransport implements Transport {
   private queue: RingQueue<SudoEvent>;
   /** Memory queues swapped out whole when full, waiting for their spool write. */
   private readonly spilling: { events: RingQueue<SudoEvent>; takenAt: number }[] = [];
-  /** The batch the pump holds (in flight or waiting to retry). */
-  private inflight: Batch | undefined;
+  /**
+   * Batches taken from the queue and not settled, oldest first: the one in flight (or
+   * waiting to retry) and at most one more being prepared behind it.
+   */
+  private inflight: Batch[] = [];
   /** Size at which log() wakes the pump: a full batch, or every event when not async. */
   private readonly wakeAt: number;
   private timer: NodeJS.Timeout | undefined;
@@ -128,7 +133,8 @@ export class CloudTransport implements Transport {
 
   /** A snapshot of the counters. */
   stats(): CloudStats {
-    let queued = this.queue.size + (this.inflight?.lines.length ?? 0);
+    let queued = this.queue.size;
+    for (const b of this.inflight) queued += b.items.length;
     for (const s of this.spilling) queued += s.events.size;
     return this.counters.snapshot(queued, this.spool?.pendingEvents ?? 0);
   }
@@ -141,9 +147,7 @@ export class CloudTransport implements Transport {
     this.wake();
     this.sleeper?.resolve();
     await this.pump;
-    const leftover = this.inflight;
-    this.inflight = undefined;
-    if (leftover) await this.toSpool(leftover.lines, leftover.takenAt, 'shutdown');
+    for (const b of this.inflight.splice(0)) await this.toSpool(b.items, b.takenAt, 'shutdown');
     for (const s of this.spilling.splice(0)) {
       await this.toSpool(serialize(s.events.take(s.events.size)), s.takenAt, 'shutdown');
     }
@@ -170,22 +174,43 @@ export class CloudTransport implements Transport {
     }
     this.scanned = true;
     while (!this.stopping) {
-      const file = this.counters.authRejected ? undefined : this.spool?.head();
-      if (file) {
+      const held = this.inflight[0];
+      const file = held || this.counters.authRejected ? undefined : this.spool?.head();
+      if (held) {
+        const sending = this.sendAll(held.items, 0, false, held.prepared);
+        this.lookAhead();
+        if ((await sending) === 'settled') this.inflight.shift();
+      } else if (file) {
         await this.replay(file);
       } else if (this.queueReady()) {
         this.due = false;
-        const takenAt = Date.now();
-        const lines = serialize(this.queue.take(this.wakeAt));
-        if (this.queue.size) this.armTimer();
-        this.inflight = { lines, takenAt };
-        const result = await this.sendAll(lines, 0);
-        if (result === 'settled') this.inflight = undefined;
+        this.inflight.push(this.takeBatch());
       } else {
         this.settleFlushes();
         await new Promise<void>((resolve) => (this.waiter = resolve));
       }
     }
+  }
+
+  private takeBatch(): Batch {
+    const batch = { items: serialize(this.queue.take(this.wakeAt)), takenAt: Date.now() };
+    if (this.queue.size) this.armTimer();
+    return batch;
+  }
+
+  /**
+   * With another full batch queued, takes it now and serializes it once the current
+   * request is on the wire, so the two overlap. Still one request at a time: order holds.
+   */
+  private lookAhead(): void {
+    if (this.inflight.length !== 1 || !this.options.asyncSend || this.queue.size < this.wakeAt) return;
+    // Anything on disk is older than the queue and must go first.
+    if (this.pendingSpoolWrites > 0 || this.counters.authRejected || this.spool?.head()) return;
+    const next = this.takeBatch();
+    this.inflight.push(next);
+    setImmediate(() => {
+      if (!this.stopping) next.prepared ??= this.sender.prepare(next.items);
+    });
   }
 
   private queueReady(): boolean {
@@ -197,13 +222,13 @@ export class CloudTransport implements Transport {
 
   /** Sends a spool file in batches; deletes it once every event is settled. */
   private async replay(file: SpoolFile): Promise<void> {
-    const { lines, corrupt } = await this.spool!.read(file);
+    const { items, corrupt } = await this.spool!.read(file);
     if (corrupt) {
       this.counters.drop('spool_corrupt', corrupt);
       this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
     }
-    for (let at = 0; at < lines.length; at += this.options.batchSize) {
-      const result = await this.sendAll(lines.slice(at, at + this.options.batchSize), 0, true);
+    for (let at = 0; at < items.length; at += this.options.batchSize) {
+      const result = await this.sendAll(items.slice(at, at + this.options.batchSize), 0, true);
       // Stopped or the key was rejected: the file stays for a later process.
       if (result === 'stopped' || this.counters.authRejected) return;
     }
@@ -211,41 +236,51 @@ export class CloudTransport implements Transport {
   }
 
   /**
-   * Sends lines until each is accepted or dropped for a reason. Retries with backoff;
-   * a 413 splits the lines in two.
+   * Sends items until each is accepted or dropped for a reason. Retries with backoff;
+   * a 413 splits the items in two.
    */
-  private async sendAll(lines: string[], attempt: number, fromSpool = false): Promise<Settled> {
+  private async sendAll(
+    items: object[],
+    attempt: number,
+    fromSpool = false,
+    prepared?: Promise<PreparedBody>,
+  ): Promise<Settled> {
+    // Prepared once; a retry sends the same bytes.
+    const body = await (prepared ?? this.sender.prepare(items));
     for (;;) {
-      const outcome = await this.sender.send(lines);
+      const outcome = await this.sender.post(body);
       if (outcome.kind !== 'aborted') this.counters.requests++;
       switch (outcome.kind) {
         case 'ok':
-          this.counters.sent += lines.length;
+          this.counters.sent += items.length;
           this.counters.duplicates += outcome.duplicates;
-          if (fromSpool) this.counters.replayed += lines.length;
+          if (fromSpool) this.counters.replayed += items.length;
           return 'settled';
         case 'aborted':
           return 'stopped';
         case 'unauthorized':
-          this.rejectKey(outcome.status, fromSpool ? 0 : lines.length);
+          this.rejectKey(outcome.status, fromSpool ? 0 : items.length);
           return 'settled';
         case 'rejected':
           this.counters.lastError = outcome.reason;
-          this.drop('rejected', lines.length, `${this.sender.url} refused a batch (${outcome.reason})`);
+          this.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
           return 'settled';
         case 'too_large': {
-          if (lines.length === 1) {
+          if (items.length === 1) {
             this.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
             return 'settled';
           }
-          const half = Math.ceil(lines.length / 2);
-          if ((await this.sendAll(lines.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
-          if (this.counters.authRejected) return 'settled';
-          return this.sendAll(lines.slice(half), 0, fromSpool);
+          const half = Math.ceil(items.length / 2);
+          if ((await this.sendAll(items.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
+          if (this.counters.authRejected) {
+            if (!fromSpool) this.counters.drop('unauthorized', items.length - half);
+            return 'settled';
+          }
+          return this.sendAll(items.slice(half), 0, fromSpool);
         }
         case 'retry': {
           this.counters.lastError = outcome.reason;
-          this.counters.retried += lines.length;
+          this.counters.retried += items.length;
           attempt++;
           await this.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.options.maxBackoffMs));
           if (this.stopping) return 'stopped';
@@ -254,9 +289,12 @@ export class CloudTransport implements Transport {
     }
   }
 
+  /** Stops delivery for good: drops (and counts) `count` events of the current send and all memory holds. */
   private rejectKey(status: number, count: number): void {
     this.counters.authRejected = true;
     this.counters.lastError = `HTTP ${status}`;
+    // inflight[0] is the batch being sent (counted in `count`); the look-ahead goes too.
+    for (const b of this.inflight.splice(1)) count += b.items.length;
     this.drop(
       'unauthorized',
       count + this.queue.size,
@@ -287,9 +325,9 @@ export class CloudTransport implements Transport {
     setImmediate(() => {
       const i = this.spilling.indexOf(full);
       if (i < 0) return void this.pendingSpoolWrites--; // dropped meanwhile (key rejected)
-      const lines = serialize(full.events.take(full.events.size));
+      const items = serialize(full.events.take(full.events.size));
       this.spilling.splice(i, 1);
-      void this.toSpool(lines, full.takenAt, 'queue_full').finally(() => {
+      void this.toSpool(items, full.takenAt, 'queue_full').finally(() => {
         this.pendingSpoolWrites--;
         this.wake();
       });
@@ -297,22 +335,22 @@ export class CloudTransport implements Transport {
   }
 
   /** Queues a spool write (writes run one at a time); drops with `reason` when there is no spool. */
-  private toSpool(lines: string[], takenAt: number, reason: DropReason): Promise<void> {
+  private toSpool(items: object[], takenAt: number, reason: DropReason): Promise<void> {
     const spool = this.spool;
     if (!spool) {
       this.drop(
         reason,
-        lines.length,
-        `${lines.length} event(s) could not be delivered and no spoolDir is set`,
+        items.length,
+        `${items.length} event(s) could not be delivered and no spoolDir is set`,
       );
       return Promise.resolve();
     }
     const write = this.spoolWrites.then(async () => {
-      const result = await spool.write(lines, takenAt);
-      if (result === 'ok') this.counters.spooled += lines.length;
+      const result = await spool.write(items, takenAt);
+      if (result === 'ok') this.counters.spooled += items.length;
       else if (result === 'full') {
-        this.drop('spool_full', lines.length, `spool ${spool.dir} is full (maxSpoolBytes ${spool.maxBytes})`);
-      } else this.drop('spool_error', lines.length, `cannot write to spool ${spool.dir}`);
+        this.drop('spool_full', items.length, `spool ${spool.dir} is full (maxSpoolBytes ${spool.maxBytes})`);
+      } else this.drop('spool_error', items.length, `cannot write to spool ${spool.dir}`);
     });
     // Never rejects: a failed write is counted above, and callers may not await this.
     const settled = write.catch((err: unknown) =>
@@ -335,21 +373,19 @@ export class CloudTransport implements Transport {
   /** `process.exit()` skips beforeExit: write what memory holds, synchronously. */
   private spoolOnExit(): void {
     if (this.memoryEmpty()) return;
-    const chunks: Batch[] = [];
-    if (this.inflight) chunks.push(this.inflight);
+    const chunks: Batch[] = this.inflight.splice(0);
     for (const s of this.spilling)
-      chunks.push({ lines: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
+      chunks.push({ items: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
     if (this.queue.size)
-      chunks.push({ lines: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
-    this.inflight = undefined;
+      chunks.push({ items: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
     this.spilling.length = 0;
     for (const c of chunks) {
-      const result = this.spool ? this.spool.writeSync(c.lines, c.takenAt) : 'none';
-      if (result === 'ok') this.counters.spooled += c.lines.length;
+      const result = this.spool ? this.spool.writeSync(c.items, c.takenAt) : 'none';
+      if (result === 'ok') this.counters.spooled += c.items.length;
       else
         this.counters.drop(
           result === 'full' ? 'spool_full' : result === 'error' ? 'spool_error' : 'shutdown',
-          c.lines.length,
+          c.items.length,
         );
     }
   }
@@ -389,7 +425,7 @@ export class CloudTransport implements Transport {
   }
 
   private memoryEmpty(): boolean {
-    return this.queue.size === 0 && this.inflight === undefined && this.spilling.length === 0;
+    return this.queue.size === 0 && this.inflight.length === 0 && this.spilling.length === 0;
   }
 
   private isIdle(): boolean {
@@ -422,10 +458,10 @@ export class CloudTransport implements Transport {
   }
 }
 
-function serialize(events: SudoEvent[]): string[] {
-  const lines = new Array<string>(events.length);
-  for (let i = 0; i < events.length; i++) lines[i] = JSON.stringify(toWire(events[i]));
-  return lines;
+function serialize(events: SudoEvent[]): WireEvent[] {
+  const items = new Array<WireEvent>(events.length);
+  for (let i = 0; i < events.length; i++) items[i] = toWire(events[i]);
+  return items;
 }
 
 function describe(err: unknown): string {
