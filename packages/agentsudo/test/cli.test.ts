@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEvent, FileTransport, type SudoEvent } from 'agentsudo';
-import { DIST, requireBuild, run, runNode } from './dist';
+import { BIN, requireBuild, run } from './dist';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentsudo-cli-'));
 const file = join(dir, 'audit.jsonl');
@@ -38,7 +38,8 @@ beforeAll(async () => {
   await log.close();
 });
 
-const agentsudo = (...args: string[]) => runNode([DIST.cli, ...args]);
+/** The command as a user runs it: the package's bin, through its shebang. */
+const agentsudo = (...args: string[]) => run(BIN, args);
 
 describe('agentsudo logs', () => {
   test('prints every event as a table, then a count', async () => {
@@ -113,12 +114,12 @@ describe('agentsudo logs', () => {
     expect(noCommand.stderr).toContain('unknown command "frobnicate"');
   });
 
-  test('is an executable script (as npm links it into node_modules/.bin) with --help and --version', async () => {
-    expect(readFileSync(DIST.cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
-    expect(statSync(DIST.cli).mode & 0o111).not.toBe(0);
-    const help = await run(DIST.cli, ['logs', '--help']); // through the shebang, no explicit node
+  test('the package bin is an executable node script with --help and --version', async () => {
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(BIN).mode & 0o111).not.toBe(0);
+    const help = await run(BIN, ['logs', '--help']); // through the shebang, as npx runs it
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--scope PATTERN') });
-    const version = await agentsudo('--version');
+    const version = await run(BIN, ['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

@@ -8,6 +8,9 @@ export const DIST = {
   cli: resolve(__dirname, '../dist/cli.js'),
 };
 
+/** The command npm links as `node_modules/.bin/agentsudo` (package.json "bin"). */
+export const BIN = resolve(__dirname, '..', require('../package.json').bin.agentsudo);
+
 /** Child processes run the built code; fail with the fix when it is missing. */
 export function requireBuild(): void {
   for (const path of Object.values(DIST)) {
