@@ -20,6 +20,9 @@ class CustomerService {
   }
 }
 
+// The module object itself (not an import namespace copy), so a spy sees core's calls.
+const nodeCrypto: typeof import('node:crypto') = require('node:crypto');
+
 const bot = new Agent({ name: 'SupportBot', scopes: ['read:customers'] });
 const service = new CustomerService();
 
@@ -69,6 +72,21 @@ describe('ConsoleTransport', () => {
     expect(console.wants('permission_check', false)).toBe(true);
     expect(console.wants('audit_violation', false)).toBe(true);
     expect(console.wants('approval_granted', true)).toBe(true);
+  });
+
+  test('with the console at warn, allowed checks build no event at all (no id is even drawn)', () => {
+    configure({ transports: [new ConsoleTransport({ stream: capture().stream })] });
+    bot.startSession(() => {
+      const uuid = jest.spyOn(nodeCrypto, 'randomUUID');
+      try {
+        for (let i = 0; i < 100; i++) service.getCustomer(`c-${i}`);
+        expect(uuid).not.toHaveBeenCalled();
+        expect(() => service.processRefund('o-1')).toThrow(PermissionError);
+        expect(uuid).toHaveBeenCalledTimes(1); // the denial's event, and only it
+      } finally {
+        uuid.mockRestore();
+      }
+    });
   });
 
   test("level 'debug' shows every allowed check and the session lifecycle", async () => {
