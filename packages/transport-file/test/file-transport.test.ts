@@ -119,6 +119,19 @@ describe('FileTransport', () => {
     }
   });
 
+  test('a directory where files may not be created fails the same way, even for root', () => {
+    // sysfs refuses new files to every user, so this holds whoever runs the tests.
+    const denied = '/sys/agentsudo-audit.jsonl';
+    try {
+      new FileTransport({ filename: denied });
+      throw new Error('expected AuditLogPathError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(AuditLogPathError);
+      expect((e as AuditLogPathError).code).toMatch(/^E(ACCES|ROFS|PERM)$/);
+      expect((e as Error).message).toContain(`Cannot write the audit log at '${denied}'`);
+    }
+  });
+
   test('rejects bad options with an error naming the value', () => {
     expect(() => new FileTransport({ filename: '' })).toThrow(/non-empty path.*got ""/);
     expect(() => new FileTransport({ filename: fresh(), maxSize: 0 })).toThrow(/maxSize.*got 0/);
