@@ -24,8 +24,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const discard = () => new Writable({ write: (_chunk, _enc, done) => done() });
 
 const agent = new core.Agent({ name: 'BenchBot', scopes: ['read:customers'] });
-const plain = (id) => id;
-const guarded = core.sudo('read:customers', plain, { name: 'getCustomer' });
+const guarded = core.sudo('read:customers', (id) => id, { name: 'getCustomer' });
 const denied = core.createEvent({
   agentName: 'BenchBot',
   action: 'permission_check',
@@ -38,10 +37,14 @@ const io = { ms: 1000, batch: 500, warmup: 100 };
 
 const rows = [];
 agent.startSession(() => {
-  rows.push(measure('plain function call (baseline)', () => plain('c-1'), fast));
+  core.configure({ transports: [] });
+  rows.push(measure('allowed check, no transport (baseline)', () => guarded('c-1'), fast));
 
   core.configure({ transports: [new ConsoleTransport({ stream: discard() })] });
   rows.push(measure("allowed check, console at 'warn' (no event built)", () => guarded('c-1'), fast));
+
+  core.configure({ transports: [new ConsoleTransport({ stream: discard(), level: 'debug' })] });
+  rows.push(measure("allowed check, console at 'debug' (event built + printed)", () => guarded('c-1'), io));
 
   const consoleWarn = new ConsoleTransport({ stream: discard() });
   rows.push(measure('console log(denied event), pretty', () => consoleWarn.log(denied), io));
