@@ -1,7 +1,15 @@
 /** The first retry waits about this long; each further failure doubles it. */
 const BASE_DELAY_MS = 250;
 
-/** A server may ask for a pause (Retry-After) of at most this long; longer asks are capped. */
+/**
+ * A server may ask for a pause (Retry-After) of at most this long; longer asks are capped
+ * so one bad header cannot silence delivery for a day.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('86400') === MAX_RETRY_AFTER_MS; // true
+ * ```
+ */
 export const MAX_RETRY_AFTER_MS = 5 * 60 * 1000;
 
 /**

@@ -29,7 +29,7 @@ export interface CloudHandle {
   readonly config: CloudConfig;
   /** See {@link flushCloud}. */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** See {@link shutdownCloud}; a no-op once another configuration replaced this one. */
+  /** See {@link shutdownCloud}; once replaced, resolves as the background close did. */
   shutdown(timeoutMs?: number): Promise<boolean>;
   stats(): CloudStats;
 }
@@ -39,6 +39,8 @@ let active: CloudTransport | undefined;
 let last: CloudTransport | undefined;
 /** Replaced or disabled transports still closing (flushCloud waits for them). */
 const retiring = new Set<Promise<boolean>>();
+/** How each retired transport's closing ended: true when it delivered everything. */
+const retired = new WeakMap<CloudTransport, Promise<boolean>>();
 
 /**
  * Turns on cloud mode: every permission check is sent to the AgentSudo dashboard.
@@ -64,7 +66,7 @@ export function configureCloud(options: CloudOptions = {}): CloudHandle {
     config: describeConfig(transport),
     flush: (timeoutMs = 5000) => transport.flush(timeoutMs),
     shutdown: (timeoutMs = 5000) =>
-      active === transport ? shutdownCloud(timeoutMs) : Promise.resolve(transport.stats().queued === 0),
+      active === transport ? shutdownCloud(timeoutMs) : (retired.get(transport) ?? Promise.resolve(true)),
     stats: () => transport.stats(),
   };
 }
@@ -162,6 +164,7 @@ function retire(transport: CloudTransport, timeoutMs = transport.options.exitTim
     .catch(() => false)
     .finally(() => retiring.delete(done));
   retiring.add(done);
+  retired.set(transport, done);
   return done;
 }
 

@@ -1,4 +1,4 @@
-import { Agent, configure, getTransports, sudo } from '@agentsudo/core';
+import { Agent, getTransports, sudo } from '@agentsudo/core';
 import {
   CloudTransport,
   configureCloud,
@@ -8,23 +8,15 @@ import {
   getCloudStats,
   shutdownCloud,
 } from '@agentsudo/transport-cloud';
-import { cleanup, readSpool, tempDir } from './helpers';
-import { startReceiver, type Receiver } from './receiver';
+import { readSpool, tempDir, useReceiver } from './helpers';
+import type { Receiver } from './receiver';
 
 const lookUp = sudo('read:customers', (id: string) => ({ id }));
 const bot = new Agent({ name: 'SupportBot', scopes: ['read:customers'] });
 
 describe('configureCloud()', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await startReceiver();
-  });
-  afterEach(async () => {
-    await shutdownCloud(0);
-    configure({ transports: [] });
-    await receiver.stop();
-    await cleanup();
-  });
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r), { resetCloud: true });
 
   it('before any configuration: no config, zero stats, and flushing is a no-op', async () => {
     expect(getCloudConfig()).toBeUndefined();
@@ -75,6 +67,7 @@ describe('configureCloud()', () => {
     expect(sessionsByKey('as_first_00000001')).toEqual([before, before, before]);
     expect(sessionsByKey('as_second_0000002')).toEqual([after, after, after]);
     expect(first.stats()).toMatchObject({ sent: 3, queued: 0 });
+    expect(await first.shutdown()).toBe(true); // already closed in the background
     first.transport.log(receiver.stored[0] as never);
     expect(first.stats().dropped.closed).toBe(1);
   });

@@ -1,17 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import { SDK_NAME } from '@agentsudo/core';
-import { checkEvent, cleanup, makeTransport, sleep } from './helpers';
-import { startReceiver, type Receiver } from './receiver';
+import { checkEvent, makeTransport, sleep, useReceiver } from './helpers';
+import type { Receiver } from './receiver';
 
 describe('delivery to the dashboard', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await startReceiver();
-  });
-  afterEach(async () => {
-    await cleanup();
-    await receiver.stop();
-  });
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r));
 
   it('POSTs a JSON array of wire events to /api/events with the key, type and User-Agent', async () => {
     const cloud = makeTransport({ endpoint: receiver.url });

@@ -1,14 +1,14 @@
 import { createEvent } from '@agentsudo/core';
 import { backoffDelay, parseRetryAfter } from '../src/backoff';
 import {
-  captureStderr,
+  withStderr,
   checkEvent,
-  cleanup,
   makeTransport,
   sleep,
+  useReceiver,
   watchUnhandledRejections,
 } from './helpers';
-import { startReceiver, type Receiver } from './receiver';
+import type { Receiver } from './receiver';
 
 const unhandled = watchUnhandledRejections();
 afterAll(() => {
@@ -17,14 +17,8 @@ afterAll(() => {
 });
 
 describe('when the dashboard fails', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await startReceiver();
-  });
-  afterEach(async () => {
-    await cleanup();
-    await receiver.stop();
-  });
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r));
 
   it('retries a 500 with backoff until the batch is accepted', async () => {
     receiver.respond({ status: 500 }, { status: 503 }, { status: 502 });
@@ -70,8 +64,7 @@ describe('when the dashboard fails', () => {
 
   it('on 401 stops sending, says so once, and keeps counting', async () => {
     receiver.fallback = { status: 401 };
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, batchSize: 2 });
       for (let i = 0; i < 4; i++) cloud.log(checkEvent(i));
       await receiver.waitFor('the rejected request', () => receiver.requests.length >= 1);
@@ -85,27 +78,22 @@ describe('when the dashboard fails', () => {
       expect(stats.logged).toBe(9);
       expect(stats.dropped.unauthorized).toBe(9);
       expect(stats.sent).toBe(0);
-      const lines = stderr
-        .text()
+      const lines = stderr()
         .split('\n')
         .filter((l) => l.includes('rejected'));
       expect(lines).toEqual([expect.stringContaining(`API key rejected by ${receiver.url} (HTTP 401)`)]);
-    } finally {
-      stderr.restore();
-    }
+    });
   });
 
   it('treats 403 like 401', async () => {
     receiver.fallback = { status: 403 };
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url });
       cloud.log(checkEvent(1));
       await cloud.flush(2000);
       expect(cloud.stats()).toMatchObject({ authRejected: true, lastError: 'HTTP 403' });
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('API key rejected');
+    });
   });
 
   it('splits a batch the server finds too large (413) until every part fits', async () => {
@@ -121,8 +109,7 @@ describe('when the dashboard fails', () => {
 
   it('drops (and counts) a single event larger than the server accepts', async () => {
     receiver.maxBodyBytes = 2000;
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, gzipThresholdBytes: 1_000_000 });
       const huge = createEvent({
         agentName: 'SupportBot',
@@ -135,25 +122,20 @@ describe('when the dashboard fails', () => {
       expect(await cloud.flush(10_000)).toBe(true);
       expect(cloud.stats().dropped.too_large).toBe(1);
       expect(receiver.stored).toHaveLength(1);
-      expect(stderr.text()).toContain('413');
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('413');
+    });
   });
 
   it('drops a batch the server rejects as invalid (400) and goes on with the next', async () => {
     receiver.respond({ status: 400 });
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, batchSize: 2 });
       for (let i = 0; i < 4; i++) cloud.log(checkEvent(i));
       expect(await cloud.flush(5000)).toBe(true);
       expect(cloud.stats().dropped.rejected).toBe(2);
       expect(receiver.stored).toHaveLength(2);
-      expect(stderr.text()).toContain('HTTP 400');
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('HTTP 400');
+    });
   });
 
   it('delivers every event exactly once after the server was down for a while', async () => {

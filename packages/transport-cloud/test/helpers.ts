@@ -1,8 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEvent, type SudoEvent } from '@agentsudo/core';
-import { CloudTransport, type CloudOptions } from '@agentsudo/transport-cloud';
+import { configure, createEvent, type SudoEvent } from '@agentsudo/core';
+import { CloudTransport, shutdownCloud, type CloudOptions } from '@agentsudo/transport-cloud';
+import { startReceiver, type Receiver } from './receiver';
 
 /** A permission-check event with a recognisable function name. */
 export function checkEvent(i: number, allowed = true): SudoEvent {
@@ -65,20 +66,39 @@ export function watchUnhandledRejections(): { list: unknown[]; stop(): void } {
   return { list, stop: () => process.removeListener('unhandledRejection', listener) };
 }
 
-/** Captures stderr lines written while the returned handle is open. */
-export function captureStderr(): { text(): string; restore(): void } {
+/** Runs `fn` with stderr captured; `fn` reads what was written so far through `text()`. */
+export async function withStderr(fn: (text: () => string) => Promise<void>): Promise<void> {
   const original = process.stderr.write.bind(process.stderr);
   let out = '';
   (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => {
     out += chunk.toString();
     return true;
   };
-  return {
-    text: () => out,
-    restore: () => {
-      (process.stderr as { write: unknown }).write = original;
-    },
-  };
+  try {
+    await fn(() => out);
+  } finally {
+    (process.stderr as { write: unknown }).write = original;
+  }
+}
+
+/**
+ * A fresh receiver for each test (handed to `set`), stopped afterwards together with every
+ * transport and temp folder; `resetCloud` also turns cloud mode off between tests.
+ */
+export function useReceiver(set: (receiver: Receiver) => void, { resetCloud = false } = {}): void {
+  let current: Receiver | undefined;
+  beforeEach(async () => {
+    current = await startReceiver();
+    set(current);
+  });
+  afterEach(async () => {
+    if (resetCloud) {
+      await shutdownCloud(0);
+      configure({ transports: [] });
+    }
+    await cleanup();
+    await current?.stop();
+  });
 }
 
 /** Milliseconds to sleep in a scenario (never used to judge speed). */

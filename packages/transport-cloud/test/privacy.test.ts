@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, PermissionError, Sudo, configure } from '@agentsudo/core';
+import { Agent, PermissionError, Sudo } from '@agentsudo/core';
 import { configureCloud, flushCloud, shutdownCloud } from '@agentsudo/transport-cloud';
-import { cleanup, tempDir } from './helpers';
-import { startReceiver, type Receiver } from './receiver';
+import { tempDir, useReceiver } from './helpers';
+import type { Receiver } from './receiver';
 
 const SECRET_ARG = 'card-4111-1111-1111-1111';
 const SECRET_RESULT = 'ssn-078-05-1120';
@@ -45,16 +45,8 @@ function doSecretWork(): string[] {
 }
 
 describe('privacy: only permission metadata leaves the process', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await startReceiver();
-  });
-  afterEach(async () => {
-    await shutdownCloud(0);
-    configure({ transports: [] });
-    await receiver.stop();
-    await cleanup();
-  });
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r), { resetCloud: true });
 
   it('no byte sent to the dashboard holds a call argument or return value', async () => {
     configureCloud({

@@ -1,17 +1,11 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { captureStderr, checkEvent, cleanup, makeTransport, readSpool, tempDir } from './helpers';
-import { startReceiver, type Receiver } from './receiver';
+import { checkEvent, withStderr, makeTransport, readSpool, tempDir, useReceiver } from './helpers';
+import type { Receiver } from './receiver';
 
 describe('the offline spool', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await startReceiver();
-  });
-  afterEach(async () => {
-    await cleanup();
-    await receiver.stop();
-  });
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r));
 
   it('close() with the server down writes every unsent event to the spool as JSON Lines', async () => {
     await receiver.stop();
@@ -57,46 +51,37 @@ describe('the offline spool', () => {
       join(dir, `0001700000000-1-000000001-3.jsonl`),
       `${JSON.stringify(good[0])}\n{"event_id": "cut off in the midd\n${JSON.stringify(good[1])}\n`,
     );
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir });
       expect(await cloud.flush(5000)).toBe(true);
       expect(receiver.ids()).toEqual(good.map((g) => g.event_id));
       expect(cloud.stats().dropped.spool_corrupt).toBe(1);
-      expect(stderr.text()).toContain('damaged line');
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('damaged line');
+    });
   });
 
   it('drops (and counts) what would grow the spool past maxSpoolBytes', async () => {
     await receiver.stop();
     const dir = tempDir();
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, maxSpoolBytes: 1000 });
       for (let i = 0; i < 20; i++) cloud.log(checkEvent(i));
       await cloud.close(50);
       expect(cloud.stats().dropped.spool_full).toBe(20);
       expect(readSpool(dir)).toEqual([]);
-      expect(stderr.text()).toContain('maxSpoolBytes 1000');
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('maxSpoolBytes 1000');
+    });
   });
 
   it('with spoolDir: false, counts unsent events at close as dropped for shutdown', async () => {
     await receiver.stop();
-    const stderr = captureStderr();
-    try {
+    await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, spoolDir: false });
       for (let i = 0; i < 3; i++) cloud.log(checkEvent(i));
       await cloud.close(50);
       expect(cloud.stats().dropped).toMatchObject({ shutdown: 3, total: 3 });
-      expect(stderr.text()).toContain('no spoolDir is set');
-    } finally {
-      stderr.restore();
-    }
+      expect(stderr()).toContain('no spoolDir is set');
+    });
   });
 
   it('leaves half-written files of live processes alone and removes those of dead ones', async () => {
