@@ -1,20 +1,7 @@
 import { createEvent } from '@agentsudo/core';
 import { backoffDelay, parseRetryAfter } from '../src/backoff';
-import {
-  withStderr,
-  checkEvent,
-  makeTransport,
-  sleep,
-  useReceiver,
-  watchUnhandledRejections,
-} from './helpers';
+import { withStderr, checkEvent, makeTransport, sleep, useReceiver } from './helpers';
 import type { Receiver } from './receiver';
-
-const unhandled = watchUnhandledRejections();
-afterAll(() => {
-  unhandled.stop();
-  expect(unhandled.list).toEqual([]);
-});
 
 describe('when the dashboard fails', () => {
   let receiver!: Receiver;

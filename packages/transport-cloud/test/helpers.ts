@@ -58,14 +58,6 @@ export async function cleanup(): Promise<void> {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Collects unhandled rejections for the whole file; assert `list` is empty at the end. */
-export function watchUnhandledRejections(): { list: unknown[]; stop(): void } {
-  const list: unknown[] = [];
-  const listener = (reason: unknown) => list.push(reason);
-  process.on('unhandledRejection', listener);
-  return { list, stop: () => process.removeListener('unhandledRejection', listener) };
-}
-
 /** Runs `fn` with stderr captured; `fn` reads what was written so far through `text()`. */
 export async function withStderr(fn: (text: () => string) => Promise<void>): Promise<void> {
   const original = process.stderr.write.bind(process.stderr);

@@ -10,7 +10,14 @@ const DIST = join(__dirname, '..', 'dist', 'index.js');
 interface ChildResult {
   code: number | null;
   ms: number;
-  stats: { sent: number; spooled: number; replayed: number; dropped: { total: number }; logged: number };
+  stats: {
+    sent: number;
+    spooled: number;
+    replayed: number;
+    retried: number;
+    logged: number;
+    dropped: Record<string, number>;
+  };
   unhandled: string[];
   stderr: string;
 }
@@ -100,6 +107,36 @@ describe('cloud mode across processes (built packages)', () => {
     expect(result.code).toBe(0);
     expect(result.stats.spooled).toBe(32);
     expect(readSpool(spool).map((e) => e.function_name)).toContain('lookUp');
+  });
+
+  it('through 500, a dropped connection, 429, 413, 400 and finally 401: every event accounted for, no unhandled rejection', async () => {
+    // The child listens for 'unhandledRejection' at process level, where nothing intercepts it.
+    receiver.respond(
+      { status: 500 },
+      { drop: true },
+      { status: 429, retryAfter: '0' },
+      { status: 413 },
+      {}, // first half of the split batch
+      {}, // second half
+      { status: 400 },
+      {},
+      { status: 401 },
+    );
+    const result = await runChild({
+      ENDPOINT: receiver.url,
+      SPOOL_DIR: tempDir(),
+      MODE: 'natural',
+      COUNT: '300',
+    });
+    expect(result.code).toBe(0);
+    expect(result.unhandled).toEqual([]);
+    expect(result.stderr).toContain('API key rejected');
+    const { logged, sent, retried, dropped } = result.stats;
+    expect(logged).toBe(302);
+    expect(sent).toBe(100);
+    expect(retried).toBe(150);
+    expect(dropped).toMatchObject({ rejected: 50, unauthorized: 152, total: 202 });
+    expect(receiver.stored).toHaveLength(100);
   });
 
   it('the next process replays the spool in order, exactly once, and empties it', async () => {
