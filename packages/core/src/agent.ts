@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from './errors';
-import type { SudoEvent } from './events';
 import { assertValidScope, compileScopes, type ScopeMatcher } from './scopes';
 import { runInSession, type Session } from './session';
 
@@ -116,25 +115,5 @@ export class Agent {
       throw new ConfigurationError(`agent.startSession(fn): fn must be a function, got ${typeof fn}.`);
     }
     return runInSession(this, fn);
-  }
-
-  /**
-   * The identity fields every event of this agent carries.
-   *
-   * @example
-   * ```ts
-   * createEvent({ ...agent.eventFields(session), action: 'session_start', allowed: true });
-   * ```
-   */
-  eventFields(
-    session?: Session,
-  ): Pick<SudoEvent, 'agentId' | 'agentName' | 'role' | 'sessionId' | 'metadata'> {
-    return {
-      agentId: this.id,
-      agentName: this.name,
-      role: this.role,
-      sessionId: session?.id,
-      metadata: this.metadata as Record<string, unknown> | undefined,
-    };
   }
 }

@@ -1,9 +1,9 @@
 import type { Agent } from './agent';
 import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
-import { createEvent, type SudoAction } from './events';
+import type { SudoAction } from './events';
 import type { Approver, SudoOptions } from './options';
 import { runtime } from './runtime';
-import { emitSessionEvent, type Session } from './session';
+import { emitSessionEvent, sessionEvent, type Session } from './session';
 
 const AsyncFunction = (async () => {}).constructor;
 
@@ -144,7 +144,5 @@ function emitCheck(
 ): void {
   const { dispatcher } = runtime;
   if (!dispatcher.wants(action, allowed)) return;
-  dispatcher.dispatch(
-    createEvent({ ...session.agent.eventFields(session), action, allowed, scope, functionName }),
-  );
+  dispatcher.dispatch(sessionEvent(session, action, allowed, scope, functionName));
 }

@@ -201,7 +201,8 @@ export function fromWire(input: unknown): SudoEvent {
 }
 
 /**
- * Builds an event stamped now, with a fresh id and the SDK name.
+ * Builds an event stamped now, with a fresh id and the SDK name. Every event has the
+ * same property order (one object shape), which keeps transports' code fast.
  *
  * @example
  * ```ts
@@ -209,7 +210,33 @@ export function fromWire(input: unknown): SudoEvent {
  * ```
  */
 export function createEvent(fields: Omit<SudoEvent, 'eventId' | 'timestamp' | 'sdk'>): SudoEvent {
-  return { eventId: randomUUID(), timestamp: new Date().toISOString(), sdk: SDK_NAME, ...fields };
+  return {
+    eventId: randomUUID(),
+    timestamp: isoNow(),
+    agentId: fields.agentId,
+    agentName: fields.agentName,
+    role: fields.role,
+    sessionId: fields.sessionId,
+    action: fields.action,
+    scope: fields.scope,
+    allowed: fields.allowed,
+    functionName: fields.functionName,
+    metadata: fields.metadata,
+    sdk: SDK_NAME,
+  };
+}
+
+let lastMs = -1;
+let lastIso = '';
+
+/** The current time in ISO 8601, formatted at most once per millisecond. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 function requireString(w: Record<string, unknown>, field: string): string {

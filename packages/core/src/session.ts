@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from './agent';
-import { createEvent, type SudoAction } from './events';
+import { createEvent, type SudoAction, type SudoEvent } from './events';
 import { runtime } from './runtime';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -133,13 +133,34 @@ export function emitSessionEvent(
 ): void {
   const allowed = extra.allowed ?? action !== 'session_expired';
   if (!runtime.dispatcher.wants(action, allowed)) return;
-  runtime.dispatcher.dispatch(
-    createEvent({
-      ...session.agent.eventFields(session),
-      action,
-      allowed,
-      scope: extra.scope,
-      functionName: extra.functionName,
-    }),
-  );
+  runtime.dispatcher.dispatch(sessionEvent(session, action, allowed, extra.scope, extra.functionName));
+}
+
+/**
+ * An event of `session`'s agent; what every check and lifecycle event is built from.
+ *
+ * @example
+ * ```ts
+ * dispatcher.dispatch(sessionEvent(session, 'permission_check', true, 'read:x', 'Tools.read'));
+ * ```
+ */
+export function sessionEvent(
+  session: Session,
+  action: SudoAction,
+  allowed: boolean,
+  scope?: string,
+  functionName?: string,
+): SudoEvent {
+  const agent = session.agent;
+  return createEvent({
+    agentId: agent.id,
+    agentName: agent.name,
+    role: agent.role,
+    sessionId: session.id,
+    action,
+    scope,
+    allowed,
+    functionName,
+    metadata: agent.metadata as Record<string, unknown> | undefined,
+  });
 }
