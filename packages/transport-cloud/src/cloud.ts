@@ -90,7 +90,7 @@ export function disableCloud(timeoutMs = 5000): Promise<boolean> {
 
 /**
  * The active cloud configuration with the API key redacted, or undefined when cloud
- * mode is off.
+ * mode is off (never configured, disabled, or closed by core's `shutdown()`).
  *
  * @example
  * ```ts
@@ -98,7 +98,8 @@ export function disableCloud(timeoutMs = 5000): Promise<boolean> {
  * ```
  */
 export function getCloudConfig(): CloudConfig | undefined {
-  return active ? describeConfig(active) : undefined;
+  // Core's shutdown() or the exit hook may have closed it behind our back.
+  return active && !active.isClosed ? describeConfig(active) : undefined;
 }
 
 /**

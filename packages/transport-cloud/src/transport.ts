@@ -80,6 +80,11 @@ export class CloudTransport implements Transport {
     this.pump = this.run().catch((err) => this.notice('pump', `cloud delivery stopped: ${String(err)}`));
   }
 
+  /** True once closed (by close(), core's shutdown() or the exit hook); later events are dropped. */
+  get isClosed(): boolean {
+    return this.closed || this.closing !== undefined;
+  }
+
   /** Cloud mode wants every event. */
   wants(): boolean {
     return true;

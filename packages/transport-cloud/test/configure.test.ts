@@ -1,4 +1,4 @@
-import { Agent, getTransports, sudo } from '@agentsudo/core';
+import { Agent, getTransports, shutdown, sudo } from '@agentsudo/core';
 import {
   CloudTransport,
   configureCloud,
@@ -79,6 +79,15 @@ describe('configureCloud()', () => {
     bot.startSession(() => lookUp('not sent'));
     expect(getCloudConfig()).toBeUndefined();
     expect(receiver.stored).toHaveLength(3);
+    expect(getCloudStats().sent).toBe(3);
+  });
+
+  it("core's shutdown() also closes cloud mode, flushing it first", async () => {
+    configureCloud({ apiKey: 'as_cfg_0000000001', endpoint: receiver.url, spoolDir: tempDir() });
+    bot.startSession(() => lookUp('c-1'));
+    expect(await shutdown(5000)).toBe(true);
+    expect(receiver.stored).toHaveLength(3);
+    expect(getCloudConfig()).toBeUndefined();
     expect(getCloudStats().sent).toBe(3);
   });
 
