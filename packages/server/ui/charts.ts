@@ -7,11 +7,12 @@ const LABEL_FORMATS: Record<Bucket, Intl.DateTimeFormatOptions> = {
   day: { month: 'short', day: 'numeric' },
 };
 
-/** A round axis maximum at or above `max` (1, 2, 5 × 10ⁿ), so tick labels read well. */
+/** A round axis maximum at or above `max` (2, 4, 6, 8, 10 × 10ⁿ), so tick labels read well. */
 export function niceMax(max: number): number {
-  if (max <= 0) return 1;
+  // Even steps only, so the middle grid line is a whole number too.
+  if (max <= 2) return 2;
   const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  for (const step of [1, 2, 4, 6, 8, 10]) if (step * power >= max) return step * power;
   return 10 * power;
 }
 
@@ -62,7 +63,7 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       class: 'chart',
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',
-      'aria-label': `Checks over time: ${total} checks, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
+      'aria-label': `Events over time: ${total} events, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
     },
     grid,
     bars,

@@ -1,18 +1,12 @@
 import type { ApiEvent } from './api';
 import { h } from './dom';
 import { formatTime, outcomeLabel, outcomeOf } from './format';
+import { outcomeIcon } from './icons';
 
 /** An outcome badge: icon and word, so colour is never the only signal. */
 export function outcomeBadge(event: ApiEvent): HTMLElement {
   const outcome = outcomeOf(event);
-  const { icon, label } = outcomeLabel(outcome);
-  return h(
-    'span',
-    { class: `badge badge-${outcome}` },
-    h('span', { 'aria-hidden': 'true' }, icon),
-    ' ',
-    label,
-  );
+  return h('span', { class: `badge badge-${outcome}` }, outcomeIcon(outcome), outcomeLabel(outcome));
 }
 
 /** One event as a feed entry. */
@@ -47,6 +41,6 @@ export function auditRow(event: ApiEvent): HTMLTableRowElement {
     h('td', {}, event.scope ? h('code', {}, event.scope) : '—'),
     h('td', {}, event.function_name ? h('code', {}, event.function_name) : '—'),
     h('td', {}, event.action),
-    h('td', { class: 'muted' }, event.session_id ?? ''),
+    h('td', { class: 'muted session', title: event.session_id ?? '' }, event.session_id?.slice(0, 8) ?? ''),
   );
 }

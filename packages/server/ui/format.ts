@@ -3,11 +3,11 @@ import type { ApiEvent } from './api';
 /** How the dashboard colours an event: allowed green, denied red, audit amber, the rest neutral. */
 export type Outcome = 'allowed' | 'denied' | 'audit' | 'info';
 
-const OUTCOME_LABELS: Record<Outcome, { icon: string; label: string }> = {
-  allowed: { icon: '✅', label: 'Allowed' },
-  denied: { icon: '❌', label: 'Denied' },
-  audit: { icon: '⚠️', label: 'Audit' },
-  info: { icon: 'ℹ️', label: 'Info' },
+const OUTCOME_LABELS: Record<Outcome, string> = {
+  allowed: 'Allowed',
+  denied: 'Denied',
+  audit: 'Audit',
+  info: 'Info',
 };
 
 /**
@@ -20,7 +20,7 @@ export function outcomeOf(event: Pick<ApiEvent, 'action' | 'allowed'>): Outcome 
   return event.allowed ? 'allowed' : 'denied';
 }
 
-export function outcomeLabel(outcome: Outcome): { icon: string; label: string } {
+export function outcomeLabel(outcome: Outcome): string {
   return OUTCOME_LABELS[outcome];
 }
 
@@ -37,7 +37,6 @@ export function matchesOutcome(event: ApiEvent, outcome: string): boolean {
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
   month: 'short',
   day: 'numeric',
   hour: '2-digit',
@@ -45,10 +44,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 
+const yearFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 /** A timestamp in the viewer's locale and time zone. */
 export function formatTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.getFullYear() === new Date().getFullYear() ? timeFormat.format(date) : yearFormat.format(date);
 }
 
 /** `12.5%`, or `—` when there is nothing to divide. */

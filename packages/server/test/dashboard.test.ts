@@ -1,0 +1,348 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  computedStyle,
+  LOGIN,
+  logIn,
+  runQuickstartInCloudMode,
+  screenshotDir,
+  startDashboardRig,
+  WAIT_MS,
+  type DashboardRig,
+} from './dashboard-harness';
+
+jest.setTimeout(60_000);
+
+/** The colours the stylesheet gives outcomes in the light scheme. */
+const GREEN = 'rgb(21, 128, 61)';
+const RED = 'rgb(185, 28, 28)';
+
+let rig: DashboardRig;
+let context: BrowserContext;
+let page: Page;
+let shots: string;
+/** Filled in as the story goes: the project the user creates and its key. */
+let projectId = '';
+let apiKey = '';
+
+beforeAll(async () => {
+  rig = await startDashboardRig();
+  shots = screenshotDir(rig.dir);
+  context = await rig.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+const shot = (name: string) =>
+  page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, animations: 'disabled' });
+
+describe('signing in', () => {
+  test('a wrong password is refused and the user stays on the login page', async () => {
+    await logIn(page, { email: LOGIN.email, password: 'not the password' });
+    await expectText(page.getByRole('alert'), 'Wrong email or password.');
+    expect(page.url()).toContain('#/login');
+    const status = await page.evaluate(async () => (await fetch('/api/projects')).status);
+    expect(status).toBe(401);
+  });
+
+  test('a browser that never logged in cannot read the API', async () => {
+    const stranger = await (await rig.newContext()).newPage();
+    await stranger.goto('/');
+    await stranger.getByRole('button', { name: 'Sign in' }).waitFor();
+    const answers = await stranger.evaluate(async () =>
+      Promise.all(['/api/projects', '/api/auth/me'].map(async (path) => (await fetch(path)).status)),
+    );
+    expect(answers).toEqual([401, 401]);
+    await stranger.setViewportSize({ width: 1280, height: 720 });
+    await stranger.screenshot({ path: join(shots, 'login.png') });
+  });
+
+  test('the right password signs in, using the keyboard only', async () => {
+    await page.reload();
+    await page.getByLabel('Email').focus();
+    await page.keyboard.type(LOGIN.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(LOGIN.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    await expectText(page.locator('.user'), LOGIN.email);
+  });
+});
+
+describe('projects and keys', () => {
+  test('creating a project shows its API key once, with a copy button and the setup code', async () => {
+    await page.getByLabel('New project name').fill('support-desk');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    const key = page.getByTestId('new-api-key');
+    await key.waitFor();
+    apiKey = (await key.textContent()) ?? '';
+    expect(apiKey).toMatch(/^as_[A-Za-z0-9_-]{32}$/);
+    await expect(page.getByRole('button', { name: 'Copy key' }).isVisible()).resolves.toBe(true);
+    // The snippet carries this server's address and the new key.
+    await expectText(page.locator('.new-key pre'), `endpoint: '${rig.url}'`);
+    await expectText(page.locator('.new-key pre'), apiKey);
+    projectId = (await rig.server.storage.findProject('support-desk'))!.id;
+    await shot('project-created');
+  });
+
+  test('a project without events shows how to send the first ones', async () => {
+    await page.getByRole('link', { name: 'Open the live feed →' }).click();
+    await page.getByRole('heading', { name: 'No permission checks yet' }).waitFor();
+    await expectText(page.locator('.empty-state pre'), "import { configureCloud } from 'agentsudo';");
+    await expectText(page.locator('.empty-state pre'), rig.url);
+    await expectText(page.locator('.empty-state pre'), apiKey);
+  });
+});
+
+describe('the live feed', () => {
+  test('the quickstart’s allowed and denied checks appear live, green and red, without a reload', async () => {
+    await page.locator('.live-status[data-state="live"]').waitFor();
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+
+    const output = await runQuickstartInCloudMode(rig.url, apiKey);
+    expect(output).toContain('delivered');
+
+    const allowed = page.locator('.feed .event-row.outcome-allowed');
+    const denied = page.locator('.feed .event-row.outcome-denied');
+    await allowed.waitFor();
+    await denied.waitFor();
+    await expectText(allowed, 'SupportBot');
+    await expectText(allowed, 'getCustomer()');
+    await allowed.locator('svg[data-icon="allowed"]').waitFor();
+    await expectText(denied, 'processRefund()');
+    await expectText(denied, 'write:refunds');
+    await denied.locator('svg[data-icon="denied"]').waitFor();
+    expect(await computedStyle(page, '.feed .outcome-allowed', 'border-left-color')).toBe(GREEN);
+    expect(await computedStyle(page, '.feed .outcome-denied', 'border-left-color')).toBe(RED);
+    expect(await computedStyle(page, '.feed .outcome-denied .badge', 'color')).toBe(RED);
+    expect(await computedStyle(page, '.feed .outcome-allowed .badge', 'color')).toBe(GREEN);
+    // Still the same document: the rows came over the live connection, not a reload.
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    await shot('live-feed');
+  });
+
+  test('pausing holds new checks back until resume', async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await ingest([
+      { agent_name: 'BillingBot', scope: 'write:invoices', allowed: false, function_name: 'voidInvoice' },
+    ]);
+    await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
+    expect(await page.locator('.feed .event-row', { hasText: 'BillingBot' }).count()).toBe(0);
+    await page.getByRole('button', { name: /Resume/ }).click();
+    await page.locator('.feed .event-row', { hasText: 'BillingBot' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Pause' }).getAttribute('aria-pressed')).resolves.toBe(
+      'false',
+    );
+  });
+
+  test('filters by agent and outcome', async () => {
+    await page.getByLabel('Outcome').selectOption('denied');
+    await expectRowCount(page.locator('.feed .event-row'), 2);
+    expect(await page.locator('.feed .outcome-allowed').count()).toBe(0);
+    await page.getByLabel('Agent').fill('SupportBot');
+    await expectRowCount(page.locator('.feed .event-row'), 1);
+    await expectText(page.locator('.feed .event-row'), 'processRefund()');
+    await page.getByLabel('Outcome').selectOption('');
+    await page.getByLabel('Agent').fill('');
+    // The quickstart's session start and end show as neutral rows between its checks.
+    await expectRowCount(page.locator('.feed .event-row'), 5);
+    await expectRowCount(page.locator('.feed .event-row.outcome-info'), 2);
+  });
+});
+
+describe('the audit log', () => {
+  test('filtered to denials it lists only denied checks', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('.audit-table tbody tr').first().waitFor();
+    await page.getByLabel('Outcome').selectOption('denied');
+    await page.getByLabel('Agent').fill('SupportBot');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/outcome=denied/);
+    await expectRowCount(page.locator('.audit-table tbody tr'), 1);
+    const row = page.locator('.audit-table tbody tr');
+    await expectText(row, 'processRefund');
+    await expectText(row, 'write:refunds');
+    expect(await row.getAttribute('data-outcome')).toBe('denied');
+    await shot('audit-log');
+  });
+
+  test('exports the current filter as CSV', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT_MS }),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
+    const header = csv[0].split(',');
+    const rows = csv
+      .slice(1)
+      .map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], v])));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      agent_name: 'SupportBot',
+      function_name: 'processRefund',
+      scope: 'write:refunds',
+      allowed: 'false',
+      action: 'permission_check',
+    });
+  });
+
+  test('exports JSON Lines with the same filter', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT_MS }),
+      page.getByRole('link', { name: 'Export JSON Lines' }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((e) => [e.agent_name, e.function_name, e.allowed])).toEqual([
+      ['SupportBot', 'processRefund', false],
+    ]);
+  });
+
+  test('search narrows the shown events', async () => {
+    await page.goto(`/#/projects/${projectId}/audit`);
+    await expectRowCount(page.locator('.audit-table tbody tr'), 5);
+    await page.getByLabel('Search').fill('customer');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expectRowCount(page.locator('.audit-table tbody tr'), 1);
+    await expectText(page.locator('.audit-table tbody tr'), 'getCustomer');
+  });
+});
+
+describe('analytics and agents', () => {
+  test('the numbers match the checks sent', async () => {
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    const kpi = (id: string) => page.locator(`[data-kpi="${id}"] .kpi-value`);
+    await kpi('events').waitFor();
+    // The quickstart sent 4 events (session start, getCustomer allowed, processRefund denied,
+    // session end); BillingBot 1 denial.
+    await expectText(kpi('events'), '5');
+    await expectText(kpi('denied'), '2');
+    await expectText(kpi('denial-rate'), '40%');
+    await expectText(kpi('active-agents'), '2');
+    const support = page.locator('tr[data-agent="SupportBot"]');
+    await expectText(support, '25%');
+    await support.locator('svg.sparkline').waitFor();
+    const scopes = page.locator('table', { hasText: 'Top denied scopes' });
+    await expectText(scopes, 'write:refunds');
+    await expectText(scopes, 'write:invoices');
+    // One bar per bucket; the chart names its totals for screen readers.
+    expect(await page.locator('svg.chart').getAttribute('aria-label')).toContain('5 events, 2 denied');
+    await shot('analytics');
+  });
+
+  test('a different range redraws the chart', async () => {
+    await page.getByLabel('Range', { exact: true }).selectOption('1h');
+    await expectText(page.getByRole('heading', { name: /Events over time/ }), 'per minute');
+    expect(await page.locator('svg.chart .bar').count()).toBeGreaterThanOrEqual(60);
+  });
+
+  test('the agents page lists scopes used, denials and first and last seen', async () => {
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    const card = page.locator('.agent-card[data-agent="SupportBot"]');
+    await card.waitFor();
+    await expectText(card.locator('.chips'), 'read:customers');
+    await expectText(card.locator('.chips'), 'write:refunds');
+    expect(await card.locator('[data-denied]').getAttribute('data-denied')).toBe('1');
+    await expectText(card, 'First seen');
+    await expectText(card, 'Last seen');
+    await shot('agents');
+  });
+});
+
+describe('project settings', () => {
+  test('rotating the key shows a new one and revokes the old one', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator(`tr[data-key="${apiKey.slice(0, 11)}"]`).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Rotate ingest key' }).click();
+    const fresh = (await page.getByTestId('new-api-key').textContent()) ?? '';
+    expect(fresh).toMatch(/^as_/);
+    expect(fresh).not.toBe(apiKey);
+    await expectText(page.locator(`tr[data-key="${apiKey.slice(0, 11)}"]`), 'Revoked');
+    expect((await postEvents(apiKey)).status).toBe(401);
+    expect((await postEvents(fresh)).status).toBe(200);
+    await shot('settings');
+  });
+
+  test('a read token can be issued and revoked', async () => {
+    await page.getByRole('button', { name: 'Create read token' }).click();
+    await expectText(page.locator('#new-key-title'), 'New read token');
+    const token = (await page.getByTestId('new-api-key').textContent()) ?? '';
+    const read = () =>
+      fetch(`${rig.url}/api/projects/${projectId}/events`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await read()).status).toBe(200);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Revoke key ${token.slice(0, 12)}` }).click();
+    await expectText(page.locator(`tr[data-key="${token.slice(0, 12)}"]`), 'Revoked');
+    expect((await read()).status).toBe(401);
+  });
+});
+
+describe('layout', () => {
+  test('works at phone width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`/#/projects/${projectId}/feed`);
+    await page.locator('.feed .event-row').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot('live-feed-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('follows a dark colour scheme', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`/#/projects/${projectId}/analytics`);
+    await page.locator('[data-kpi="events"]').waitFor();
+    const background = await computedStyle(page, 'body', 'background-color');
+    const [r, g, b] = background.match(/\d+/g)!.map(Number);
+    expect(r + g + b).toBeLessThan(120);
+    await shot('analytics-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('logging out ends API access for that browser', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const status = await page.evaluate(
+      async (id) => (await fetch(`/api/projects/${id}/events`)).status,
+      projectId,
+    );
+    expect(status).toBe(401);
+  });
+});
+
+async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout: WAIT_MS });
+}
+
+/** Waits (bounded) until the locator matches exactly `n` elements. */
+async function expectRowCount(locator: ReturnType<Page['locator']>, n: number): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while ((await locator.count()) !== n && Date.now() < deadline) await page.waitForTimeout(50);
+  expect(await locator.count()).toBe(n);
+}
+
+function postEvents(
+  key: string,
+  events: object[] = [{ agent_name: 'Probe', scope: 'read:x', allowed: true }],
+) {
+  const body = events.map((e) => ({ timestamp: new Date().toISOString(), action: 'permission_check', ...e }));
+  return fetch(`${rig.url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify(body),
+  });
+}
+
+async function ingest(events: object[]): Promise<void> {
+  const response = await postEvents(apiKey, events);
+  expect(response.status).toBe(200);
+}
