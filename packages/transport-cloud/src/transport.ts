@@ -314,9 +314,12 @@ export class CloudTransport implements Transport {
 
   // ---- memory bound and spool ---------------------------------------------------
 
-  /** The queue is full: swap it out whole for the spool (O(1)), or drop the event. */
+  /**
+   * The queue is full: swap it out whole for the spool (O(1)), or drop the event. One
+   * chunk on its way to disk at a time keeps memory bounded when the disk is slow.
+   */
   private overflow(event: SudoEvent): void {
-    if (this.spool === undefined || this.spilling.length > 0) {
+    if (this.spool === undefined || this.pendingSpoolWrites > 0) {
       this.counters.drop('queue_full', 1);
       return;
     }

@@ -38,8 +38,8 @@ describe('when the dashboard fails', () => {
   });
 
   it('retries a request that times out; the replay is recognised by event_id', async () => {
-    receiver.respond({ delayMs: 400 });
-    const cloud = makeTransport({ endpoint: receiver.url, requestTimeoutMs: 100 });
+    receiver.respond({ delayMs: 1500 });
+    const cloud = makeTransport({ endpoint: receiver.url, requestTimeoutMs: 500 });
     const event = checkEvent(1);
     cloud.log(event);
     expect(await cloud.flush(10_000)).toBe(true);
@@ -147,12 +147,12 @@ describe('when the dashboard fails', () => {
     const cloud = makeTransport({ endpoint: receiver.url, batchSize: 5, maxQueue: 20 });
     await receiver.stop();
     const events = Array.from({ length: 100 }, (_, i) => checkEvent(i));
-    // Logged in bursts, as a busy process would, so the spool writes can run in between.
-    for (let i = 0; i < events.length; i += 10) {
-      for (let j = i; j < i + 10; j++) cloud.log(events[j]);
-      await sleep(5);
+    // Bursts larger than the queue; each waits for the previous chunk to reach the disk.
+    for (let i = 0; i < events.length; i += 25) {
+      const spooledBefore = cloud.stats().spooled;
+      for (let j = i; j < i + 25; j++) cloud.log(events[j]);
+      await receiver.waitFor('the chunk on disk', () => cloud.stats().spooled > spooledBefore);
     }
-    await receiver.waitFor('spooled events', () => cloud.stats().spooled > 0);
     expect(cloud.stats().dropped.total).toBe(0);
 
     await receiver.start();

@@ -73,6 +73,19 @@ describe('the offline spool', () => {
     });
   });
 
+  it('holds at most one chunk on its way to disk: a burst beyond that is dropped and counted', async () => {
+    await receiver.stop();
+    const dir = tempDir();
+    const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, maxQueue: 10, batchSize: 100 });
+    // One synchronous burst: events 1-10 fill the queue; the 11th sends them to disk and
+    // opens a new queue, filled by 11-20; 21-35 find no room before the disk is done.
+    for (let i = 0; i < 35; i++) cloud.log(checkEvent(i));
+    expect(cloud.stats().dropped.queue_full).toBe(15);
+    await cloud.close(50);
+    expect(readSpool(dir)).toHaveLength(20);
+    expect(cloud.stats()).toMatchObject({ logged: 35, spooled: 20, queued: 0 });
+  });
+
   it('with spoolDir: false, counts unsent events at close as dropped for shutdown', async () => {
     await receiver.stop();
     await withStderr(async (stderr) => {
