@@ -1,0 +1,94 @@
+import { createServer, dashboard, type AgentSudoServer } from '@agentsudo/server';
+import { configureCloud, flushCloud, shutdownCloud } from '@agentsudo/transport-cloud';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DemoUsageError, parseDemoOptions, type DemoOptions } from './options';
+import { runQuickstart } from './support-desk';
+
+/** The demo's login; example.com is reserved for examples, so it is nobody's real address. */
+const EMAIL = 'demo@example.com';
+
+/**
+ * The local dashboard with something in it: a fresh SQLite database, a demo project and a
+ * login (printed), the quickstart run in cloud mode against it, then serving until Ctrl+C.
+ */
+async function main(options: DemoOptions): Promise<void> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = join(options.dataDir, 'dashboard-demo.db');
+  // A fresh database each run: the login and key printed below are new every time, and
+  // passwords and keys are stored only as hashes, so old ones could not be shown again.
+  for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+
+  const server = await createServer({ db, port: options.port, extend: dashboard() });
+  const password = randomBytes(12).toString('base64url');
+  await server.admin.createUser(EMAIL, password);
+  const { project, apiKey } = await server.admin.createProject('demo');
+  const url = await listen(server, options.port);
+
+  console.log(`AgentSudo dashboard: ${url}/`);
+  console.log(`  email:    ${EMAIL}`);
+  console.log(`  password: ${password}`);
+  console.log(`  project:  ${project.name} (${project.id})`);
+  console.log('');
+  console.log(`Running the quickstart in cloud mode against ${url} …`);
+
+  configureCloud({ endpoint: url, apiKey, spoolDir: false });
+  for (const line of runQuickstart()) console.log(`  ${line}`);
+  const delivered = await flushCloud(5000);
+  console.log(
+    delivered
+      ? '  ☁️  both checks were sent to the dashboard'
+      : '  ☁️  the checks could not be delivered; see the messages above',
+  );
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nStopping (${reason}) …`);
+    await shutdownCloud(2000);
+    await server.close();
+    console.log('Dashboard stopped.');
+  };
+  if (options.exitAfterMs !== undefined) {
+    setTimeout(() => void stop(`after ${options.exitAfterMs} ms`), options.exitAfterMs);
+    return;
+  }
+  console.log(`\nOpen ${url}/ and sign in to see the allowed and the denied check. Ctrl+C stops.`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      // A second Ctrl+C while shutting down means "now".
+      if (stopping) process.exit(130);
+      void stop(signal);
+    });
+  }
+}
+
+async function listen(server: AgentSudoServer, port: number): Promise<string> {
+  try {
+    return await server.listen();
+  } catch (err) {
+    await server.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new DemoUsageError(
+        `Port ${port} is in use (another dashboard?). Stop it, or pass --port 0 for a free port.`,
+      );
+    }
+    throw err;
+  }
+}
+
+let options: DemoOptions;
+try {
+  options = parseDemoOptions(process.argv.slice(2), process.env);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+main(options).catch((err: Error) => {
+  console.error(
+    err instanceof DemoUsageError ? err.message : `dashboard demo failed: ${err.stack ?? err.message}`,
+  );
+  process.exitCode = 1;
+});

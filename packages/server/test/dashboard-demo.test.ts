@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The repository's main command: the demo starts the local dashboard, creates a login and
+ * a project, runs the quickstart in cloud mode against it and serves until Ctrl+C. It runs
+ * built code, as `npm start` does.
+ */
+const DEMO = join(__dirname, '..', '..', '..', 'examples', 'dashboard-demo', 'dist', 'main.js');
+const BOUND_MS = 20_000;
+
+jest.setTimeout(60_000);
+
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run \`npm run build\` first.`);
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'agentsudo-demo-'));
+});
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  errors: () => string;
+  /** Resolves once the output matches, rejects after BOUND_MS. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+function runDemo(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, [DEMO, ...args], { cwd: dir, env: { ...process.env, ...env } });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    errors: () => err,
+    exited,
+    waitFor(pattern) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const poll = setInterval(() => {
+          const match = pattern.exec(out);
+          if (match || child.exitCode !== null || Date.now() - started > BOUND_MS) {
+            clearInterval(poll);
+            if (match) resolve(match);
+            else reject(new Error(`no ${pattern} in the demo's output:\n${out}\n${err}`));
+          }
+        }, 25);
+      });
+    },
+  };
+}
+
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${BOUND_MS} ms`)), BOUND_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test('prints a URL and a login; signed in, the quickstart’s allowed and denied checks are there; Ctrl+C stops it', async () => {
+  const demo = runDemo(['--port', '0', '--data-dir', join(dir, 'data')]);
+  const [, url] = await demo.waitFor(/AgentSudo dashboard: (http:\/\/127\.0\.0\.1:\d+)\//);
+  const [, email] = await demo.waitFor(/email: +(\S+)/);
+  const [, password] = await demo.waitFor(/password: +(\S+)/);
+  await demo.waitFor(/Ctrl\+C stops/);
+
+  const page = await fetch(`${url}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<div id="app"');
+
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(login.status).toBe(200);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0];
+  const { projects } = (await (await fetch(`${url}/api/projects`, { headers: { cookie } })).json()) as {
+    projects: Array<{ id: string; name: string }>;
+  };
+  expect(projects.map((p) => p.name)).toEqual(['demo']);
+  const { events } = (await (
+    await fetch(`${url}/api/projects/${projects[0].id}/events?action=permission_check`, {
+      headers: { cookie },
+    })
+  ).json()) as { events: Array<Record<string, unknown>> };
+  expect(
+    events
+      .map((e) => [e.agent_name, e.function_name, e.scope, e.allowed])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+  ).toEqual([
+    ['SupportBot', 'CustomerService.getCustomer', 'read:customers', true],
+    ['SupportBot', 'CustomerService.processRefund', 'write:refunds', false],
+  ]);
+
+  demo.child.kill('SIGINT');
+  expect(await bounded(demo.exited, 'stopping after Ctrl+C')).toBe(0);
+  expect(demo.output()).toContain('Dashboard stopped.');
+  await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+});
+
+test('with AGENTSUDO_DEMO_EXIT_AFTER_MS it sends the checks and stops by itself', async () => {
+  const demo = runDemo(['--port', '0', '--data-dir', join(dir, 'data')], {
+    AGENTSUDO_DEMO_EXIT_AFTER_MS: '100',
+  });
+  expect(await bounded(demo.exited, 'the timed demo')).toBe(0);
+  expect(demo.output()).toContain('both checks were sent to the dashboard');
+  expect(demo.output()).toContain('Dashboard stopped.');
+  expect(existsSync(join(dir, 'data', 'dashboard-demo.db'))).toBe(true);
+});
+
+test('a port in use is a clear error, not a stack trace', async () => {
+  const blocker: Server = createNetServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const demo = runDemo(['--port', String(port), '--data-dir', join(dir, 'data')]);
+    expect(await bounded(demo.exited, 'the failing demo')).toBe(1);
+    expect(demo.errors()).toContain(`Port ${port} is in use`);
+    expect(demo.errors()).toContain('--port 0');
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
