@@ -82,6 +82,19 @@ describe('configureCloud()', () => {
     expect(getCloudStats().sent).toBe(3);
   });
 
+  it('serverless style: asyncSend: false sends each event at once and flushCloud() waits for them', async () => {
+    configureCloud({
+      apiKey: 'as_cfg_0000000001',
+      endpoint: receiver.url,
+      asyncSend: false,
+      spoolDir: tempDir(),
+    });
+    const result = bot.startSession(() => lookUp('c-9'));
+    expect(await flushCloud(5000)).toBe(true);
+    expect(result).toEqual({ id: 'c-9' });
+    expect(receiver.requests.map((r) => r.events.length)).toEqual([1, 1, 1]);
+  });
+
   it("core's shutdown() also closes cloud mode, flushing it first", async () => {
     configureCloud({ apiKey: 'as_cfg_0000000001', endpoint: receiver.url, spoolDir: tempDir() });
     bot.startSession(() => lookUp('c-1'));

@@ -102,5 +102,6 @@ describe('privacy: only permission metadata leaves the process', () => {
     expect(text.split('\n').filter(Boolean)).toHaveLength(5);
     expect(text).not.toContain(SECRET_ARG);
     expect(text).not.toContain(SECRET_RESULT);
+    expect(text).not.toContain('as_priv_000000001'); // nor the API key
   });
 });
