@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createServer, dashboard, type AgentSudoServer } from '../src';
 
 const { buildUi } = require('../scripts/build-ui') as { buildUi: (o: { outdir: string }) => Promise<string> };
+const { launchChromium } = require('../scripts/chromium') as { launchChromium: () => Promise<Browser> };
 
 /** The dashboard login every browser test signs in with. */
 export const LOGIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
@@ -37,18 +38,7 @@ export async function startDashboardRig(): Promise<DashboardRig> {
   });
   await server.admin.createUser(LOGIN.email, LOGIN.password);
   const url = await server.listen();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   return {
     server,

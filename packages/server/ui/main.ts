@@ -9,7 +9,7 @@ import { loginPage } from './pages/login';
 import { projectsPage } from './pages/projects';
 import { settingsPage } from './pages/settings';
 import { go, Router, type Page } from './router';
-import { state } from './state';
+import { RETURN_KEY, state } from './state';
 
 const router = new Router()
   .add('/login', loginPage, false)
@@ -49,7 +49,10 @@ async function render(): Promise<void> {
     return;
   }
   try {
-    if (!(await signedIn())) return go('/login');
+    if (!(await signedIn())) {
+      sessionStorage.setItem(RETURN_KEY, location.hash.slice(1));
+      return go('/login');
+    }
   } catch (error) {
     replaceChildren(app, notice('error', `The server did not answer: ${(error as Error).message}`));
     return;
@@ -72,6 +75,9 @@ function run(page: Page, main: HTMLElement, params: Record<string, string>): (()
 window.addEventListener('hashchange', () => void render());
 window.addEventListener(UNAUTHORIZED_EVENT, () => {
   state.user = undefined;
-  if (!location.hash.startsWith('#/login')) go('/login');
+  if (location.hash.startsWith('#/login')) return;
+  // Come back here after signing in again.
+  sessionStorage.setItem(RETURN_KEY, location.hash.slice(1));
+  go('/login');
 });
 void render();

@@ -14,3 +14,6 @@ export const state = {
 export function projectName(projectId: string): string {
   return state.projects.find((p) => p.id === projectId)?.name ?? projectId;
 }
+
+/** Session-storage key of the page to return to after signing in. */
+export const RETURN_KEY = 'agentsudo.return';

@@ -30,7 +30,7 @@ function agentCard(project: string, agent: AgentSummary): HTMLElement {
     h(
       'dl',
       { class: 'facts' },
-      h('div', {}, h('dt', {}, 'Checks'), h('dd', {}, formatCount(agent.events))),
+      h('div', {}, h('dt', {}, 'Events'), h('dd', {}, formatCount(agent.events))),
       h(
         'div',
         { class: agent.denied ? 'tone-denied' : '' },

@@ -133,18 +133,28 @@ export const feedPage: Page = (main, { project }) => {
   source.addEventListener('message', onMessage);
   source.addEventListener('events', onMessage as EventListener);
   source.addEventListener('event', onMessage as EventListener);
+  let dropped = false;
   source.addEventListener('open', () => {
     if (!paused) Object.assign(status, { textContent: 'Live' }).dataset.state = 'live';
+    // After a dropped connection, fetch what arrived meanwhile (duplicates are skipped).
+    if (dropped) void loadRecent().catch(() => undefined);
+    dropped = false;
   });
   source.addEventListener('error', () => {
+    dropped = true;
     if (!paused) Object.assign(status, { textContent: 'Reconnecting…' }).dataset.state = 'connecting';
+    // The browser gives up on a refused stream (e.g. the login expired): find out why.
+    if (source.readyState === EventSource.CLOSED) void api.me().catch(() => undefined);
   });
 
+  async function loadRecent(): Promise<void> {
+    const { events: recent } = await api.events(project, {}, undefined, 50);
+    add([...recent].reverse(), false);
+  }
+
   // The latest events first, so the feed is not blank until the next check happens.
-  void api
-    .events(project, {}, undefined, 50)
-    .then(({ events: recent }) => {
-      add([...recent].reverse(), false);
+  loadRecent()
+    .then(() => {
       if (events.length === 0) drawEmpty();
     })
     .catch((err: Error) => replaceChildren(empty, notice('error', err.message)));

@@ -1,7 +1,7 @@
 import { api, ApiError } from '../api';
 import { field, h, replaceChildren } from '../dom';
 import { go, type Page } from '../router';
-import { state } from '../state';
+import { RETURN_KEY, state } from '../state';
 
 /** Sign in with a dashboard login (created with `agentsudo-server user create <email>`). */
 export const loginPage: Page = (main) => {
@@ -26,8 +26,16 @@ export const loginPage: Page = (main) => {
         try {
           state.user = (await api.login(email.value.trim(), password.value)).user;
           state.projects = (await api.projects()).projects;
+          const back = sessionStorage.getItem(RETURN_KEY);
+          sessionStorage.removeItem(RETURN_KEY);
           const only = state.projects.length === 1 ? state.projects[0] : undefined;
-          go(only ? `/projects/${encodeURIComponent(only.id)}/feed` : '/projects');
+          go(
+            back && back.startsWith('/projects')
+              ? back
+              : only
+                ? `/projects/${encodeURIComponent(only.id)}/feed`
+                : '/projects',
+          );
         } catch (error) {
           message.textContent =
             error instanceof ApiError && error.status === 401
