@@ -145,7 +145,7 @@ async function main() {
     apiKey: 'as_bench_000000001',
     endpoint: url,
     spoolDir: false,
-    batchSize: 2000,
+    batchSize: 1000,
     maxQueue: 40_000,
   });
   const before = memory();
@@ -175,7 +175,7 @@ async function main() {
   const after = memory();
 
   rows.push({
-    name: `sustained delivery, ${TOTAL.toLocaleString('en-US')} events (batchSize 2000, gzip)`,
+    name: `sustained delivery, ${TOTAL.toLocaleString('en-US')} events (batchSize 1000, gzip)`,
     ops: received,
     opsPerSec: received / seconds,
     nsPerOp: (seconds * 1e9) / received,

@@ -13,7 +13,7 @@ const gzipAsync = promisify(gzip);
  * - `ok`: stored; `duplicates` of them the server had already (a replay).
  * - `retry`: network error, timeout, 408, 429 or 5xx; `retryAfterMs` when the server said.
  * - `unauthorized`: 401/403, the key is wrong.
- * - `too_large`: 413, split the batch.
+ * - `too_large`: 413 (or 400 `batch_too_large`), split the batch.
  * - `rejected`: another 4xx; retrying the same body cannot help.
  * - `aborted`: the transport closed while the request was in flight.
  *
@@ -146,7 +146,10 @@ export class HttpSender {
 function classify(status: number, retryAfter: unknown, data: unknown): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok', duplicates: readDuplicates(data) };
   if (status === 401 || status === 403) return { kind: 'unauthorized', status };
-  if (status === 413) return { kind: 'too_large' };
+  // The dashboard answers 413 above 1 MiB and 400 `batch_too_large` above its event count.
+  if (status === 413 || (status === 400 && typeof data === 'string' && data.includes('"batch_too_large"'))) {
+    return { kind: 'too_large' };
+  }
   if (status === 408 || status === 429 || status >= 500) {
     return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs: parseRetryAfter(retryAfter) };
   }

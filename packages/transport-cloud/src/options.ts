@@ -30,7 +30,7 @@ export interface CloudOptions {
   endpoint?: string;
   /** true (default): batch in the background. false: send each event at once. */
   asyncSend?: boolean;
-  /** Events per request; a batch goes as soon as this many are queued. Default 500. */
+  /** Events per request (1 to 1000, the dashboard's limit); a batch goes as soon as this many are queued. Default 500. */
   batchSize?: number;
   /** A partial batch waits at most this long. Default 1000 ms. */
   flushIntervalMs?: number;
@@ -81,7 +81,8 @@ export interface ResolvedCloudOptions {
 
 /** Bounds per numeric option: [min, max, default]. */
 const NUMBERS = {
-  batchSize: [1, 10_000, 500],
+  // The dashboard takes at most 1000 events per request.
+  batchSize: [1, 1000, 500],
   flushIntervalMs: [1, 3_600_000, 1000],
   maxQueue: [1, 10_000_000, 10_000],
   maxSpoolBytes: [0, Number.MAX_SAFE_INTEGER, 64 * 1024 * 1024],

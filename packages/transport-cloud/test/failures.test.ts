@@ -94,6 +94,17 @@ describe('when the dashboard fails', () => {
     expect(cloud.stats().dropped.total).toBe(0);
   });
 
+  it('splits a batch with more events than the server takes (400 batch_too_large)', async () => {
+    receiver.maxBatchEvents = 3;
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 10 });
+    const events = Array.from({ length: 10 }, (_, i) => checkEvent(i));
+    events.forEach((e) => cloud.log(e));
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.ids()).toEqual(events.map((e) => e.eventId));
+    expect(receiver.requests.filter((r) => r.status === 200).every((r) => r.events.length <= 3)).toBe(true);
+    expect(cloud.stats().dropped.total).toBe(0);
+  });
+
   it('drops (and counts) a single event larger than the server accepts', async () => {
     receiver.maxBodyBytes = 2000;
     await withStderr(async (stderr) => {

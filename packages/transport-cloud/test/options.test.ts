@@ -61,7 +61,8 @@ describe('configuration', () => {
   it.each([
     [{ apiKey: 'as_k_0001', endpoint: 'ftp://x' }, 'endpoint', 'http:// or https://'],
     [{ apiKey: 'as_k_0001', endpoint: 'not a url' }, 'endpoint', 'is not a URL'],
-    [{ apiKey: 'as_k_0001', batchSize: 0 }, 'batchSize', 'from 1 to 10000, got 0'],
+    [{ apiKey: 'as_k_0001', batchSize: 0 }, 'batchSize', 'from 1 to 1000, got 0'],
+    [{ apiKey: 'as_k_0001', batchSize: 2000 }, 'batchSize', 'from 1 to 1000, got 2000'],
     [{ apiKey: 'as_k_0001', maxQueue: 1.5 }, 'maxQueue', 'got 1.5'],
     [{ apiKey: 'as_k_0001', asyncSend: 'yes' }, 'asyncSend', 'true or false'],
     [{ apiKey: 'as_k_0001', spoolDir: '' }, 'spoolDir', 'folder path or false'],

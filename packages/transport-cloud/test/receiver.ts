@@ -45,6 +45,8 @@ export class Receiver {
   fallback: Behaviour = {};
   /** Bodies larger than this (bytes on the wire) get 413. */
   maxBodyBytes = 1024 * 1024;
+  /** Batches with more events get 400 `batch_too_large`, as the dashboard answers. */
+  maxBatchEvents = 1000;
   private script: Behaviour[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -142,6 +144,11 @@ export class Receiver {
       return;
     }
     const events = JSON.parse(text) as Record<string, unknown>[];
+    if (events.length > this.maxBatchEvents) {
+      request.status = res.statusCode = 400;
+      res.end(JSON.stringify({ error: 'batch_too_large', message: `at most ${this.maxBatchEvents} events` }));
+      return;
+    }
     request.events = events;
     let duplicates = 0;
     for (const e of events) {
