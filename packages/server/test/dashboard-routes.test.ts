@@ -44,6 +44,19 @@ function call(method: string, path: string, body?: unknown, headers: Record<stri
   });
 }
 
+/** Sends events with an ingest key (one allowed check by default). */
+function ingest(
+  key: string,
+  events: object[] = [{ agent_name: 'Bot', action: 'permission_check', allowed: true }],
+) {
+  const body = events.map((e) => ({ timestamp: new Date().toISOString(), ...e }));
+  return fetch(`${url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify(body),
+  });
+}
+
 describe('the page', () => {
   test('is served at / with a strict content security policy', async () => {
     const response = await fetch(`${url}/`);
@@ -94,17 +107,7 @@ describe('projects and keys', () => {
     expect(keys.keys).toHaveLength(1);
     expect(keys.keys[0]).toMatchObject({ kind: 'ingest', prefix: api_key.slice(0, 11) });
     expect(JSON.stringify(keys)).not.toContain(api_key);
-    const ingest = await fetch(`${url}/api/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': api_key },
-      body: JSON.stringify({
-        timestamp: new Date().toISOString(),
-        agent_name: 'Bot',
-        action: 'permission_check',
-        allowed: true,
-      }),
-    });
-    expect(ingest.status).toBe(200);
+    expect((await ingest(api_key)).status).toBe(200);
   });
 
   test('a bad or taken name is a 400 or 409 naming the problem', async () => {
@@ -152,19 +155,8 @@ describe('projects and keys', () => {
       revoked: string[];
     };
     expect(rotated.revoked).toEqual([apiKey.slice(0, 11)]);
-    const send = (key: string) =>
-      fetch(`${url}/api/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        body: JSON.stringify({
-          timestamp: new Date().toISOString(),
-          agent_name: 'Bot',
-          action: 'permission_check',
-          allowed: true,
-        }),
-      });
-    expect((await send(apiKey)).status).toBe(401);
-    expect((await send(rotated.api_key)).status).toBe(200);
+    expect((await ingest(apiKey)).status).toBe(401);
+    expect((await ingest(rotated.api_key)).status).toBe(200);
   });
 
   test('revoking takes a key id of that project only', async () => {
@@ -191,11 +183,7 @@ describe('agent activity', () => {
       scope: 'read:x',
       allowed,
     });
-    await fetch(`${url}/api/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-      body: JSON.stringify([at(55, 'A', true), at(55, 'A', false), at(5, 'A', true), at(5, 'B', false)]),
-    });
+    await ingest(apiKey, [at(55, 'A', true), at(55, 'A', false), at(5, 'A', true), at(5, 'B', false)]);
     const from = new Date(now - 60 * 60_000).toISOString();
     const to = new Date(now).toISOString();
     const response = await call(

@@ -171,13 +171,7 @@ describe('the audit log', () => {
   });
 
   test('exports the current filter as CSV', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: WAIT_MS }),
-      page.getByRole('link', { name: 'Export CSV' }).click(),
-    ]);
-    const csv = readFileSync((await download.path())!, 'utf8')
-      .trim()
-      .split('\r\n');
+    const csv = (await download('Export CSV')).trim().split('\r\n');
     const header = csv[0].split(',');
     const rows = csv
       .slice(1)
@@ -193,11 +187,7 @@ describe('the audit log', () => {
   });
 
   test('exports JSON Lines with the same filter', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: WAIT_MS }),
-      page.getByRole('link', { name: 'Export JSON Lines' }).click(),
-    ]);
-    const lines = readFileSync((await download.path())!, 'utf8')
+    const lines = (await download('Export JSON Lines'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -318,6 +308,15 @@ describe('layout', () => {
     expect(status).toBe(401);
   });
 });
+
+/** Clicks a download link and returns the downloaded file's text. */
+async function download(linkName: string): Promise<string> {
+  const [file] = await Promise.all([
+    page.waitForEvent('download', { timeout: WAIT_MS }),
+    page.getByRole('link', { name: linkName }).click(),
+  ]);
+  return readFileSync((await file.path())!, 'utf8');
+}
 
 async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ timeout: WAIT_MS });
