@@ -52,6 +52,8 @@ function runChild(env: Record<string, string>, limitMs = 20_000): Promise<ChildR
 /** Runs the child and checks that it ended well: exit code 0 and no unhandled rejection. */
 async function runChildOk(env: Record<string, string>): Promise<ChildResult> {
   const result = await runChild(env);
+  expect(result.code).toBe(0);
+  expect(result.unhandled).toEqual([]);
   return result;
 }
 
