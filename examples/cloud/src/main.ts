@@ -39,14 +39,15 @@ supportBot.startSession(() => {
 async function finish(): Promise<void> {
   // Deliver what is queued (a short script would otherwise end before the next batch).
   const delivered = await shutdownCloud(3000);
-  const { sent, spooled, dropped } = getCloudStats();
+  const { sent, spooled, authRejected } = getCloudStats();
   const { endpoint, spoolDir } = cloud.config;
   if (delivered) {
     console.log(`☁️  ${sent} events sent to ${endpoint}`);
+  } else if (authRejected) {
+    console.log(`☁️  ${endpoint} rejected the API key: set AGENTSUDO_API_KEY to a key from the dashboard`);
   } else {
     console.log(
-      `☁️  the dashboard at ${endpoint} did not answer: ${spooled} events kept in ${String(spoolDir)} ` +
-        `for the next run (${dropped.total} dropped)`,
+      `☁️  the dashboard at ${endpoint} did not answer: ${spooled} events kept in ${String(spoolDir)} for the next run`,
     );
   }
 }

@@ -103,7 +103,8 @@ export function getCloudConfig(): CloudConfig | undefined {
 }
 
 /**
- * Waits until every event logged so far is delivered, false after `timeoutMs`. Call it
+ * Waits until every event logged so far is delivered; false after `timeoutMs` or when the
+ * dashboard rejected the API key. Call it
  * before a serverless function returns, where the process may be frozen right after.
  *
  * @example

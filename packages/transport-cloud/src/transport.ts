@@ -108,10 +108,11 @@ export class CloudTransport implements Transport {
 
   /**
    * Resolves true once everything logged so far (and any spool backlog) is delivered,
-   * false if that takes longer than `timeoutMs`. Partial batches go at once.
+   * false if that takes longer than `timeoutMs` or the API key was rejected. Events the
+   * server refused as invalid count as settled (see `dropped`). Partial batches go at once.
    */
   flush(timeoutMs = 5000): Promise<boolean> {
-    if (this.isIdle()) return Promise.resolve(true);
+    if (this.isIdle()) return Promise.resolve(!this.counters.authRejected);
     if (this.closed) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       // Ref'd on purpose: whoever awaits a flush wants the process to wait for it.
@@ -445,7 +446,7 @@ export class CloudTransport implements Transport {
     if (this.flushWaiters.length === 0 || !this.isIdle()) return;
     for (const w of this.flushWaiters.splice(0)) {
       clearTimeout(w.timer);
-      w.resolve(true);
+      w.resolve(!this.counters.authRejected);
     }
   }
 
