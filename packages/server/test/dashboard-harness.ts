@@ -62,6 +62,17 @@ export async function startDashboardRig(): Promise<DashboardRig> {
   };
 }
 
+/**
+ * The few browser globals the tests touch inside `page.evaluate` (which runs in the page);
+ * the tests are compiled for Node, without the DOM library.
+ */
+export interface BrowserWindow {
+  getComputedStyle(element: unknown): { getPropertyValue(name: string): string };
+  innerWidth: number;
+  document: { documentElement: { scrollWidth: number } };
+  marker?: string;
+}
+
 /** Signs in through the login form, as a user would. */
 export async function logIn(page: Page, credentials = LOGIN): Promise<void> {
   await page.goto('/#/login');
@@ -106,5 +117,8 @@ export function computedStyle(page: Page, selector: string, property: string): P
   return page
     .locator(selector)
     .first()
-    .evaluate((el, prop) => getComputedStyle(el).getPropertyValue(prop), property);
+    .evaluate(
+      (el, prop) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).getPropertyValue(prop),
+      property,
+    );
 }

@@ -9,6 +9,7 @@ import {
   screenshotDir,
   startDashboardRig,
   WAIT_MS,
+  type BrowserWindow,
   type DashboardRig,
 } from './dashboard-harness';
 
@@ -25,12 +26,21 @@ let shots: string;
 /** Filled in as the story goes: the project the user creates and its key. */
 let projectId = '';
 let apiKey = '';
+/** Script errors and policy violations (e.g. CSP) seen in the page. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   rig = await startDashboardRig();
   shots = screenshotDir(rig.dir);
   context = await rig.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
   page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    // A refused request (the wrong password's 401) is logged by the browser and expected.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      pageErrors.push(message.text());
+    }
+  });
 });
 
 afterAll(async () => {
@@ -101,7 +111,7 @@ describe('projects and keys', () => {
 describe('the live feed', () => {
   test('the quickstart’s allowed and denied checks appear live, green and red, without a reload', async () => {
     await page.locator('.live-status[data-state="live"]').waitFor();
-    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+    await page.evaluate(() => ((globalThis as unknown as BrowserWindow).marker = 'same page'));
 
     const output = await runQuickstartInCloudMode(rig.url, apiKey);
     expect(output).toContain('delivered');
@@ -121,7 +131,7 @@ describe('the live feed', () => {
     expect(await computedStyle(page, '.feed .outcome-denied .badge', 'color')).toBe(RED);
     expect(await computedStyle(page, '.feed .outcome-allowed .badge', 'color')).toBe(GREEN);
     // Still the same document: the rows came over the live connection, not a reload.
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserWindow).marker)).toBe('same page');
     await shot('live-feed');
   });
 
@@ -204,10 +214,46 @@ describe('the audit log', () => {
     await expectRowCount(page.locator('.audit-table tbody tr'), 1);
     await expectText(page.locator('.audit-table tbody tr'), 'getCustomer');
   });
+
+  test('a time range selects by when the check happened', async () => {
+    const inputValue = (d: Date) =>
+      new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    await page.goto(`/#/projects/${projectId}/audit`);
+    await page.getByLabel('From').fill(inputValue(tomorrow));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expectText(page.getByRole('status'), 'No events match these filters.');
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.getByLabel('To').fill(inputValue(tomorrow));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expectRowCount(page.locator('.audit-table tbody tr'), 5);
+  });
+
+  test('pages with a cursor: 50 at a time, then the older ones', async () => {
+    const paged = await rig.server.admin.createProject('paging');
+    const start = Date.now() - 120_000;
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      timestamp: new Date(start + i * 1000).toISOString(),
+      agent_name: 'PagerBot',
+      allowed: true,
+      function_name: `step${i}`,
+    }));
+    expect((await postEvents(paged.apiKey, events)).status).toBe(200);
+    await page.goto(`/#/projects/${paged.project.id}/audit`);
+    await expectRowCount(page.locator('.audit-table tbody tr'), 50);
+    // Newest first: step59 heads the first page, step10 ends it.
+    await expectText(page.locator('.audit-table tbody tr').first(), 'step59');
+    await expectText(page.locator('.audit-table tbody tr').last(), 'step10');
+    await page.getByRole('button', { name: 'Load older events' }).click();
+    await expectRowCount(page.locator('.audit-table tbody tr'), 60);
+    await expectText(page.locator('.audit-table tbody tr').last(), 'step0');
+    expect(await page.getByRole('button', { name: 'Load older events' }).isVisible()).toBe(false);
+  });
 });
 
 describe('analytics and agents', () => {
   test('the numbers match the checks sent', async () => {
+    await page.goto(`/#/projects/${projectId}/feed`);
     await page.getByRole('link', { name: 'Analytics' }).click();
     const kpi = (id: string) => page.locator(`[data-kpi="${id}"] .kpi-value`);
     await kpi('events').waitFor();
@@ -281,7 +327,10 @@ describe('layout', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/#/projects/${projectId}/feed`);
     await page.locator('.feed .event-row').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => {
+      const w = globalThis as unknown as BrowserWindow;
+      return w.document.documentElement.scrollWidth - w.innerWidth;
+    });
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('live-feed-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
@@ -296,6 +345,20 @@ describe('layout', () => {
     expect(r + g + b).toBeLessThan(120);
     await shot('analytics-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('keyboard navigation: Enter on a section link moves focus into the new page', async () => {
+    await page.goto(`/#/projects/${projectId}/feed`);
+    await page.locator('a[data-section="agents"]').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.agent-card').first().waitFor();
+    expect(await page.locator(':focus').getAttribute('id')).toBe('main');
+    await page.keyboard.press('Tab');
+    await expectText(page.locator(':focus'), 'Audit log for');
+  });
+
+  test('no page raised a script error or a content-security-policy violation', () => {
+    expect(pageErrors).toEqual([]);
   });
 
   test('logging out ends API access for that browser', async () => {
