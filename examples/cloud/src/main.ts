@@ -1,5 +1,4 @@
-import { Agent, PermissionError, Sudo } from '@agentsudo/core';
-import { configureCloud, getCloudStats, shutdownCloud } from '@agentsudo/transport-cloud';
+import { Agent, PermissionError, Sudo, configureCloud, getCloudStats, shutdownCloud } from 'agentsudo';
 
 // Cloud mode: every check below is sent to the dashboard. The key may also come from
 // AGENTSUDO_API_KEY, the address from AGENTSUDO_ENDPOINT (default http://127.0.0.1:4319).

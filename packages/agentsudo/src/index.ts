@@ -1,6 +1,6 @@
 /**
  * agentsudo: the permission layer for AI agents. Everything from `@agentsudo/core`,
- * the console and file transports, and defaults: importing this package installs the
+ * the console, file and cloud transports, and defaults: importing this package installs the
  * console transport (level `warn`) when nothing else is configured.
  *
  * @example
@@ -37,6 +37,23 @@ export {
   type AuditLogFilter,
   type ReadAuditLogOptions,
 } from '@agentsudo/transport-file';
+export {
+  configureCloud,
+  disableCloud,
+  getCloudConfig,
+  flushCloud,
+  shutdownCloud,
+  getCloudStats,
+  CloudTransport,
+  CloudConfigError,
+  DEFAULT_ENDPOINT,
+  type CloudConfig,
+  type CloudHandle,
+  type CloudOptions,
+  type ResolvedCloudOptions,
+  type CloudStats,
+  type DropReason,
+} from '@agentsudo/transport-cloud';
 export { configureConsole, configureFileLog } from './defaults';
 
 installDefaultConsole();

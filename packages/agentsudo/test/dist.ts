@@ -25,14 +25,14 @@ export interface Run {
 }
 
 /** Runs `node <args>` to completion (killed after 20 s so it cannot hang the suite). */
-export function runNode(args: string[]): Promise<Run> {
-  return run(process.execPath, args);
+export function runNode(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
+  return run(process.execPath, args, env);
 }
 
 /** Runs `command <args>` to completion (killed after 20 s so it cannot hang the suite). */
-export function run(command: string, args: string[]): Promise<Run> {
+export function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readAuditLog } from 'agentsudo';
@@ -32,4 +34,38 @@ test('the local audit log example writes the file and prints it back through age
   expect(stdout).toContain('8 events, 2 refused');
   expect(statSync(file).mode & 0o777).toBe(0o600);
   expect(await readAuditLog(file)).toHaveLength(8);
+});
+
+test('the cloud example sends its allowed and denied checks to the dashboard with the API key', async () => {
+  const received: { key: unknown; events: Array<Record<string, unknown>> }[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const events = JSON.parse(body) as Array<Record<string, unknown>>;
+      received.push({ key: req.headers['x-api-key'], events });
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ accepted: events.length, duplicates: 0 }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { code, stdout } = await runNode([built('cloud')], {
+      ...process.env,
+      AGENTSUDO_API_KEY: 'as_example_test_key',
+      AGENTSUDO_ENDPOINT: endpoint,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`events sent to ${endpoint}`);
+    const checks = received.flatMap((r) => r.events).filter((e) => e.action === 'permission_check');
+    expect(received.every((r) => r.key === 'as_example_test_key')).toBe(true);
+    expect(checks.map((e) => `${e.agent_name} ${e.scope} ${e.allowed}`)).toEqual([
+      'SupportBot read:customers true',
+      'SupportBot write:refunds false',
+    ]);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
