@@ -3,7 +3,14 @@
  * route the pages use is named here, so the page code never builds URLs by hand.
  */
 
-/** An event as the read API returns it (the wire form plus `seq` and `received_at`). */
+/**
+ * An event as the read API returns it (the wire form plus `seq` and `received_at`).
+ *
+ * @example
+ * ```ts
+ * const e: ApiEvent = { event_id: 'e1', timestamp: '2026-01-01T00:00:00Z', agent_name: 'Bot', action: 'permission_check', allowed: true };
+ * ```
+ */
 export interface ApiEvent {
   seq?: number;
   event_id: string;
@@ -21,12 +28,28 @@ export interface ApiEvent {
   received_at?: string;
 }
 
+/**
+ * A project as `GET /api/projects` lists it.
+ *
+ * @example
+ * ```ts
+ * const p: Project = { id: 'prj_1', name: 'checkout', created_at: '2026-01-01T00:00:00Z' };
+ * ```
+ */
 export interface Project {
   id: string;
   name: string;
   created_at: string;
 }
 
+/**
+ * A key as the settings page lists it: its prefix, never the secret.
+ *
+ * @example
+ * ```ts
+ * const k: ApiKey = { id: 'key_1', kind: 'ingest', prefix: 'as_Jx3q9Kd0', created_at: '2026-01-01T00:00:00Z' };
+ * ```
+ */
 export interface ApiKey {
   id: string;
   kind: 'ingest' | 'read';
@@ -35,12 +58,28 @@ export interface ApiKey {
   revoked_at?: string;
 }
 
+/**
+ * Event, allowed and denied counts of a range, bucket or agent.
+ *
+ * @example
+ * ```ts
+ * const c: Counts = { events: 10, allowed: 8, denied: 2 };
+ * ```
+ */
 export interface Counts {
   events: number;
   allowed: number;
   denied: number;
 }
 
+/**
+ * The analytics of a project over a range, as `GET …/stats` answers.
+ *
+ * @example
+ * ```ts
+ * const { totals, buckets } = await api.stats(projectId, { from, to, bucket: 'hour' });
+ * ```
+ */
 export interface Stats {
   from: string;
   to: string;
@@ -52,8 +91,24 @@ export interface Stats {
   agents: Array<Counts & { agent_name: string }>;
 }
 
+/**
+ * The granularity of the events-over-time chart.
+ *
+ * @example
+ * ```ts
+ * const bucket: Bucket = 'minute';
+ * ```
+ */
 export type Bucket = 'minute' | 'hour' | 'day';
 
+/**
+ * One agent's activity, as the agents page shows it.
+ *
+ * @example
+ * ```ts
+ * const { agents } = await api.agents(projectId);
+ * ```
+ */
 export interface AgentSummary {
   agent_name: string;
   first_seen: string;
@@ -63,7 +118,14 @@ export interface AgentSummary {
   scopes: Array<{ scope: string; first_seen: string; last_seen: string; events: number; denied: number }>;
 }
 
-/** Which events a listing, the live feed or an export selects. Empty fields select all. */
+/**
+ * Which events a listing, the live feed or an export selects. Empty fields select all.
+ *
+ * @example
+ * ```ts
+ * const deniedRefunds: EventQuery = { allowed: 'false', scope: 'write:*' };
+ * ```
+ */
 export interface EventQuery {
   agent?: string;
   scope?: string;
@@ -75,7 +137,14 @@ export interface EventQuery {
   q?: string;
 }
 
-/** The server's answer to a failed request: status, machine code and a readable message. */
+/**
+ * The server's answer to a failed request: status, machine code and a readable message.
+ *
+ * @example
+ * ```ts
+ * try { await api.login(email, password); } catch (e) { if (e instanceof ApiError && e.status === 401) showWrongPassword(); }
+ * ```
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -88,7 +157,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Fired on window whenever the server says the login is gone, so the app can show the login page. */
+/**
+ * Fired on window whenever the server says the login is gone, so the app can show the login page.
+ *
+ * @example
+ * ```ts
+ * window.addEventListener(UNAUTHORIZED_EVENT, () => go('/login'));
+ * ```
+ */
 export const UNAUTHORIZED_EVENT = 'agentsudo:unauthorized';
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -126,7 +202,14 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** The query string of an event filter, leaving out empty fields. */
+/**
+ * The query string of an event filter, leaving out empty fields.
+ *
+ * @example
+ * ```ts
+ * queryString({ agent: 'Bot', scope: '' }); // '?agent=Bot'
+ * ```
+ */
 export function queryString(query: EventQuery & Record<string, string | undefined>): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
@@ -136,6 +219,14 @@ export function queryString(query: EventQuery & Record<string, string | undefine
 
 const projectPath = (projectId: string) => `/api/projects/${encodeURIComponent(projectId)}`;
 
+/**
+ * Every server route the pages use, as typed calls.
+ *
+ * @example
+ * ```ts
+ * const { events, next_cursor } = await api.events(projectId, { allowed: 'false' });
+ * ```
+ */
 export const api = {
   me: () => request<{ user: { id: string; email: string } }>('GET', '/api/auth/me'),
   login: (email: string, password: string) =>

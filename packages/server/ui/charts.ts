@@ -8,7 +8,7 @@ const LABEL_FORMATS: Record<Bucket, Intl.DateTimeFormatOptions> = {
 };
 
 /** A round axis maximum at or above `max` (2, 4, 6, 8, 10 × 10ⁿ), so tick labels read well. */
-export function niceMax(max: number): number {
+function niceMax(max: number): number {
   // Even steps only, so the middle grid line is a whole number too.
   if (max <= 2) return 2;
   const power = 10 ** Math.floor(Math.log10(max));
@@ -19,6 +19,11 @@ export function niceMax(max: number): number {
 /**
  * Checks over time as stacked bars (allowed below, denied on top), drawn as SVG so it
  * needs no chart library and scales to any width. Each bar has a tooltip with its counts.
+ *
+ * @example
+ * ```ts
+ * card.append(timeSeriesChart(stats.buckets, stats.bucket));
+ * ```
  */
 export function timeSeriesChart(buckets: Array<Counts & { start: string }>, bucket: Bucket): SVGElement {
   const width = 800;
@@ -70,7 +75,14 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
   );
 }
 
-/** A small line of activity per bucket, with denials marked, for tables. */
+/**
+ * A small line of activity per bucket, with denials marked, for tables.
+ *
+ * @example
+ * ```ts
+ * cell.append(sparkline([3, 5, 2], [0, 1, 0], 'SupportBot: 10 events'));
+ * ```
+ */
 export function sparkline(values: number[], denied: number[], label: string): SVGElement {
   const width = 120;
   const height = 28;

@@ -1,7 +1,21 @@
-/** What an element may contain: nodes, text, nothing, or lists of those. */
+/**
+ * What an element may contain: nodes, text, nothing, or lists of those.
+ *
+ * @example
+ * ```ts
+ * const children: Child[] = ['Agent ', h('strong', {}, name), cond && h('em', {}, 'new')];
+ * ```
+ */
 export type Child = Node | string | number | null | undefined | false | Child[];
 
-/** Attributes, `on…` listeners, and `class` of an element built by {@link h}. */
+/**
+ * Attributes, `on…` listeners, and `class` of an element built by {@link h}.
+ *
+ * @example
+ * ```ts
+ * const props: Props = { class: 'primary', disabled: true, onclick: () => save() };
+ * ```
+ */
 export type Props = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 function append(parent: Node, child: Child): void {

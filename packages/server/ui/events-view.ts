@@ -3,13 +3,27 @@ import { h } from './dom';
 import { formatTime, outcomeLabel, outcomeOf } from './format';
 import { outcomeIcon } from './icons';
 
-/** An outcome badge: icon and word, so colour is never the only signal. */
+/**
+ * An outcome badge: icon and word, so colour is never the only signal.
+ *
+ * @example
+ * ```ts
+ * cell.append(outcomeBadge(event)); // ✅ Allowed / ❌ Denied / ⚠ Audit
+ * ```
+ */
 export function outcomeBadge(event: ApiEvent): HTMLElement {
   const outcome = outcomeOf(event);
   return h('span', { class: `badge badge-${outcome}` }, outcomeIcon(outcome), outcomeLabel(outcome));
 }
 
-/** One event as a feed entry. */
+/**
+ * One event as a feed entry.
+ *
+ * @example
+ * ```ts
+ * feedList.prepend(feedRow(event));
+ * ```
+ */
 export function feedRow(event: ApiEvent): HTMLElement {
   const outcome = outcomeOf(event);
   return h(
@@ -29,7 +43,14 @@ export function feedRow(event: ApiEvent): HTMLElement {
   );
 }
 
-/** One event as an audit-log table row. */
+/**
+ * One event as an audit-log table row.
+ *
+ * @example
+ * ```ts
+ * tbody.append(...page.events.map(auditRow));
+ * ```
+ */
 export function auditRow(event: ApiEvent): HTMLTableRowElement {
   const outcome = outcomeOf(event);
   return h(

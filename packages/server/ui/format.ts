@@ -1,6 +1,13 @@
 import type { ApiEvent } from './api';
 
-/** How the dashboard colours an event: allowed green, denied red, audit amber, the rest neutral. */
+/**
+ * How the dashboard colours an event: allowed green, denied red, audit amber, the rest neutral.
+ *
+ * @example
+ * ```ts
+ * const o: Outcome = outcomeOf(event); // 'denied'
+ * ```
+ */
 export type Outcome = 'allowed' | 'denied' | 'audit' | 'info';
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
@@ -13,6 +20,11 @@ const OUTCOME_LABELS: Record<Outcome, string> = {
 /**
  * The outcome of one event. An audit-mode violation ran the call but would have been
  * denied, so it is neither plainly allowed nor denied: it gets its own colour.
+ *
+ * @example
+ * ```ts
+ * outcomeOf({ action: 'audit_violation', allowed: true }); // 'audit'
+ * ```
  */
 export function outcomeOf(event: Pick<ApiEvent, 'action' | 'allowed'>): Outcome {
   if (event.action === 'audit_violation') return 'audit';
@@ -20,11 +32,26 @@ export function outcomeOf(event: Pick<ApiEvent, 'action' | 'allowed'>): Outcome 
   return event.allowed ? 'allowed' : 'denied';
 }
 
+/**
+ * The word for an outcome, shown next to its icon.
+ *
+ * @example
+ * ```ts
+ * outcomeLabel('denied'); // 'Denied'
+ * ```
+ */
 export function outcomeLabel(outcome: Outcome): string {
   return OUTCOME_LABELS[outcome];
 }
 
-/** Outcome filter values and the event query each stands for. */
+/**
+ * Outcome filter values and the event query each stands for.
+ *
+ * @example
+ * ```ts
+ * h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, ''));
+ * ```
+ */
 export const OUTCOME_FILTERS: ReadonlyArray<readonly [string, string]> = [
   ['', 'All outcomes'],
   ['allowed', 'Allowed'],
@@ -32,6 +59,14 @@ export const OUTCOME_FILTERS: ReadonlyArray<readonly [string, string]> = [
   ['audit', 'Audit'],
 ];
 
+/**
+ * Whether an event passes an outcome filter ('' passes everything).
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => matchesOutcome(e, 'denied'));
+ * ```
+ */
 export function matchesOutcome(event: ApiEvent, outcome: string): boolean {
   return outcome === '' || outcomeOf(event) === outcome;
 }
@@ -46,25 +81,54 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
 
 const yearFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-/** A timestamp in the viewer's locale and time zone. */
+/**
+ * A timestamp in the viewer's locale and time zone.
+ *
+ * @example
+ * ```ts
+ * formatTime('2026-11-26T13:38:04Z'); // 'Nov 26, 01:38:04 PM' (in the viewer's locale and zone)
+ * ```
+ */
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return date.getFullYear() === new Date().getFullYear() ? timeFormat.format(date) : yearFormat.format(date);
 }
 
-/** `12.5%`, or `—` when there is nothing to divide. */
+/**
+ * `12.5%`, or `—` when there is nothing to divide.
+ *
+ * @example
+ * ```ts
+ * formatPercent(1, 4); // '25%'
+ * ```
+ */
 export function formatPercent(part: number, whole: number): string {
   if (whole === 0) return '—';
   const pct = (part / whole) * 100;
   return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
+/**
+ * A count with the viewer's digit grouping.
+ *
+ * @example
+ * ```ts
+ * formatCount(12500); // '12,500'
+ * ```
+ */
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }
 
-/** `datetime-local` input values are local time without a zone; the API wants ISO 8601. */
+/**
+ * `datetime-local` input values are local time without a zone; the API wants ISO 8601.
+ *
+ * @example
+ * ```ts
+ * localInputToIso('2026-01-01T09:00'); // '2026-01-01T08:00:00.000Z' in UTC+1
+ * ```
+ */
 export function localInputToIso(value: string): string | undefined {
   if (!value) return undefined;
   const date = new Date(value);

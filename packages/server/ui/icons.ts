@@ -40,7 +40,14 @@ const SHAPES: Record<Outcome, () => SVGElement[]> = {
   ],
 };
 
-/** The icon of an outcome, hidden from screen readers (the word next to it says it). */
+/**
+ * The icon of an outcome, hidden from screen readers (the word next to it says it).
+ *
+ * @example
+ * ```ts
+ * badge.prepend(outcomeIcon('allowed'));
+ * ```
+ */
 export function outcomeIcon(outcome: Outcome): SVGElement {
   return svg(
     'svg',

@@ -3,7 +3,14 @@ import { h, options } from './dom';
 import { go } from './router';
 import { state } from './state';
 
-/** The sections of a project, in navigation order. */
+/**
+ * The sections of a project, in navigation order.
+ *
+ * @example
+ * ```ts
+ * SECTIONS.map(([id, label]) => h('a', { href: `#/projects/${p}/${id}` }, label));
+ * ```
+ */
 export const SECTIONS: ReadonlyArray<readonly [string, string]> = [
   ['feed', 'Live feed'],
   ['analytics', 'Analytics'],
@@ -15,6 +22,11 @@ export const SECTIONS: ReadonlyArray<readonly [string, string]> = [
 /**
  * The signed-in frame: brand, project picker, section navigation, the user and a logout
  * button, and the `main` element the page draws into.
+ *
+ * @example
+ * ```ts
+ * const { root, main } = shell({ project: 'prj_1' }, 'feed');
+ * ```
  */
 export function shell(
   params: Record<string, string>,
@@ -88,12 +100,26 @@ export function shell(
   return { root, main };
 }
 
-/** A page heading with optional actions on the right. */
+/**
+ * A page heading with optional actions on the right.
+ *
+ * @example
+ * ```ts
+ * pageHeader('Audit log', exportCsvLink, exportJsonLink);
+ * ```
+ */
 export function pageHeader(title: string, ...actions: Array<HTMLElement | null>): HTMLElement {
   return h('div', { class: 'page-header' }, h('h1', {}, title), h('div', { class: 'actions' }, actions));
 }
 
-/** A message in place of content: loading, an error, or nothing yet. */
+/**
+ * A message in place of content: loading, an error, or nothing yet.
+ *
+ * @example
+ * ```ts
+ * replaceChildren(body, notice('loading', 'Loading agents…'));
+ * ```
+ */
 export function notice(kind: 'loading' | 'error' | 'empty', text: string): HTMLElement {
   return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }

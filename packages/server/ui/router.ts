@@ -1,4 +1,11 @@
-/** A page: draws itself into `main` and returns what to do when the user leaves it. */
+/**
+ * A page: draws itself into `main` and returns what to do when the user leaves it.
+ *
+ * @example
+ * ```ts
+ * const hello: Page = (main) => { main.textContent = 'hi'; return () => console.log('left'); };
+ * ```
+ */
 export type Page = (main: HTMLElement, params: Record<string, string>) => void | (() => void);
 
 interface Route {
@@ -12,6 +19,12 @@ interface Route {
 /**
  * Hash routes (`#/projects/abc/feed`): the server serves one page at `/`, and every view
  * stays linkable, bookmarkable and works with the back button.
+ *
+ * @example
+ * ```ts
+ * const router = new Router().add('/projects/:project/feed', feedPage);
+ * router.match('#/projects/p1/feed')?.params; // { project: 'p1' }
+ * ```
  */
 export class Router {
   private readonly routes: Route[] = [];
@@ -39,7 +52,14 @@ export class Router {
   }
 }
 
-/** Navigates to a hash route. */
+/**
+ * Navigates to a hash route.
+ *
+ * @example
+ * ```ts
+ * go('/projects');
+ * ```
+ */
 export function go(path: string): void {
   if (location.hash === `#${path}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
   else location.hash = path;

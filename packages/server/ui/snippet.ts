@@ -4,6 +4,11 @@ import { h } from './dom';
  * Copies text to the clipboard. The Clipboard API needs a secure context (https or
  * localhost); a dashboard opened over plain http on a LAN address falls back to a hidden
  * text area and the older copy command.
+ *
+ * @example
+ * ```ts
+ * if (await copyText(apiKey)) button.textContent = 'Copied';
+ * ```
  */
 export async function copyText(text: string): Promise<boolean> {
   try {
@@ -19,7 +24,14 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** A button that copies `text` and says so. */
+/**
+ * A button that copies `text` and says so.
+ *
+ * @example
+ * ```ts
+ * row.append(copyButton(apiKey, 'Copy key'));
+ * ```
+ */
 export function copyButton(text: string, label = 'Copy'): HTMLButtonElement {
   const button: HTMLButtonElement = h(
     'button',
@@ -37,7 +49,14 @@ export function copyButton(text: string, label = 'Copy'): HTMLButtonElement {
   return button;
 }
 
-/** A block of code with a copy button. */
+/**
+ * A block of code with a copy button.
+ *
+ * @example
+ * ```ts
+ * card.append(codeBlock(cloudSnippet(apiKey), 'setup code'));
+ * ```
+ */
 export function codeBlock(code: string, label: string): HTMLElement {
   return h(
     'div',
@@ -50,6 +69,11 @@ export function codeBlock(code: string, label: string): HTMLElement {
 /**
  * The code that sends a project's checks here: this dashboard's own address and, when it
  * was just created in this tab, the project's real key.
+ *
+ * @example
+ * ```ts
+ * cloudSnippet('as_abc'); // "import { configureCloud } from 'agentsudo'; …"
+ * ```
  */
 export function cloudSnippet(apiKey: string | undefined): string {
   const endpoint = location.origin;
@@ -66,6 +90,11 @@ export function cloudSnippet(apiKey: string | undefined): string {
 
 /**
  * What a project with no events yet shows: how to send the first ones.
+ *
+ * @example
+ * ```ts
+ * replaceChildren(body, setupSteps(state.newKeys.get(projectId), 'as_Jx3q9Kd0'));
+ * ```
  */
 export function setupSteps(apiKey: string | undefined, keyPrefix?: string): HTMLElement {
   return h(

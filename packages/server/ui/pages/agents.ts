@@ -46,7 +46,14 @@ function agentCard(project: string, agent: AgentSummary): HTMLElement {
   );
 }
 
-/** Agents: every agent that has sent checks, its scopes, denials and when it was first and last seen. */
+/**
+ * Agents: every agent that has sent checks, its scopes, denials and when it was first and last seen.
+ *
+ * @example
+ * ```ts
+ * router.add('/projects/:project/agents', agentsPage);
+ * ```
+ */
 export const agentsPage: Page = (main, { project }) => {
   const body = h('div', { class: 'agent-grid' }, notice('loading', 'Loading agents…'));
   replaceChildren(main, pageHeader('Agents'), body);

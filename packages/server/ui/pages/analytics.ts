@@ -55,6 +55,11 @@ function table(caption: string, head: string[], rows: HTMLTableRowElement[], emp
 /**
  * Analytics: denial rate, active agents, checks over time for a chosen range, the most
  * denied scopes and each agent's activity with a sparkline.
+ *
+ * @example
+ * ```ts
+ * router.add('/projects/:project/analytics', analyticsPage);
+ * ```
  */
 export const analyticsPage: Page = (main, { project }) => {
   const range = h(

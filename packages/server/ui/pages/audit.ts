@@ -48,7 +48,7 @@ function formFromHash(): AuditForm {
 }
 
 /** What the server filters on. The outcome is `allowed` for allowed/denied, an action for audit. */
-export function toQuery(form: AuditForm): EventQuery {
+function toQuery(form: AuditForm): EventQuery {
   const query: EventQuery = {
     agent: form.agent || undefined,
     scope: form.scope || undefined,
@@ -81,6 +81,11 @@ function matchesSearch(event: ApiEvent, q: string): boolean {
  * Audit log: every stored event, filtered by the server (agent, scope pattern, outcome,
  * action, function, time range), searched, paged with a cursor, and exported as CSV or
  * JSON Lines with the same filter.
+ *
+ * @example
+ * ```ts
+ * router.add('/projects/:project/audit', auditPage); // filters: #/projects/p/audit?outcome=denied
+ * ```
  */
 export const auditPage: Page = (main, { project }) => {
   const form = formFromHash();

@@ -11,7 +11,7 @@ import { state } from '../state';
 const MAX_ROWS = 300;
 
 /** Reads the events out of one live-feed message: a single event or a batch. */
-export function eventsOfMessage(data: string): ApiEvent[] {
+function eventsOfMessage(data: string): ApiEvent[] {
   try {
     const parsed = JSON.parse(data) as unknown;
     const list = Array.isArray(parsed) ? parsed : ((parsed as { events?: unknown }).events ?? [parsed]);
@@ -24,6 +24,11 @@ export function eventsOfMessage(data: string): ApiEvent[] {
 /**
  * Live feed: the project's checks as they are ingested (Server-Sent Events), newest on
  * top, with pause/resume and filters by agent and outcome.
+ *
+ * @example
+ * ```ts
+ * router.add('/projects/:project/feed', feedPage);
+ * ```
  */
 export const feedPage: Page = (main, { project }) => {
   const events: ApiEvent[] = [];

@@ -3,7 +3,14 @@ import { field, h, replaceChildren } from '../dom';
 import { go, type Page } from '../router';
 import { RETURN_KEY, state } from '../state';
 
-/** Sign in with a dashboard login (created with `agentsudo-server user create <email>`). */
+/**
+ * Sign in with a dashboard login (created with `agentsudo-server user create <email>`).
+ *
+ * @example
+ * ```ts
+ * router.add('/login', loginPage, false);
+ * ```
+ */
 export const loginPage: Page = (main) => {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
   const password = h('input', {

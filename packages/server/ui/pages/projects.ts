@@ -6,7 +6,14 @@ import { codeBlock, cloudSnippet, copyButton } from '../snippet';
 import { state } from '../state';
 import { formatTime } from '../format';
 
-/** The panel that shows a brand-new key: the only time the full key is ever visible. */
+/**
+ * The panel that shows a brand-new key: the only time the full key is ever visible.
+ *
+ * @example
+ * ```ts
+ * replaceChildren(slot, newKeyPanel(project.id, apiKey, 'Project created'));
+ * ```
+ */
 export function newKeyPanel(projectId: string, apiKey: string, title: string): HTMLElement {
   return h(
     'section',
@@ -46,7 +53,14 @@ function projectCard(project: Project): HTMLElement {
   );
 }
 
-/** The project picker: every project, and a form to create one (which shows its first key). */
+/**
+ * The project picker: every project, and a form to create one (which shows its first key).
+ *
+ * @example
+ * ```ts
+ * router.add('/projects', projectsPage);
+ * ```
+ */
 export const projectsPage: Page = (main) => {
   const list = h('ul', { class: 'project-list' });
   const created = h('div');

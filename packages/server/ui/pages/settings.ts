@@ -9,6 +9,11 @@ import { newKeyPanel } from './projects';
 /**
  * Project settings: the project's keys (prefix, kind, status), rotating the ingest key
  * (a new key, the old ones revoked), issuing read tokens for scripts, and revoking keys.
+ *
+ * @example
+ * ```ts
+ * router.add('/projects/:project/settings', settingsPage);
+ * ```
  */
 export const settingsPage: Page = (main, { project }) => {
   const created = h('div');
