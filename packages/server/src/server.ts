@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Admin } from './admin';
 import { Access } from './auth/access';
@@ -60,7 +61,7 @@ export interface ServerOptions extends StorageOptions {
   logger?: FastifyServerOptions['logger'];
   /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies). */
   trustProxy?: boolean;
-  /** A request not received completely within this time gets 408 (default 30 s). */
+  /** A request body not received completely within this time gets 408 (default 30 s). */
   requestTimeoutMs?: number;
   /** Most live-feed clients per instance (default 1000). */
   maxLiveClients?: number;
@@ -114,13 +115,14 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     trustProxy: options.trustProxy ?? false,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout,
-    // Node checks request timeouts on this interval; keep it a fraction of the timeout.
-    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) },
     // Types are checked, not coerced: "true" is not a boolean and 42 is not a string.
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);
+  app.addHook('preParsing', async (request, _reply, payload) =>
+    bodyDeadline(request, payload, requestTimeout),
+  );
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)
@@ -176,6 +178,37 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   };
 }
 
+/**
+ * A body must arrive within `ms`, or the request fails with 408: a client trickling (or
+ * stalling) its body must not hold a connection and a parser forever.
+ */
+function bodyDeadline(
+  request: { headers: Record<string, unknown> },
+  payload: Readable,
+  ms: number,
+): Readable {
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) return payload;
+  const out = new PassThrough();
+  const timer = setTimeout(() => {
+    payload.unpipe(out);
+    payload.resume();
+    out.destroy(
+      new ApiError(
+        408,
+        'request_timeout',
+        `The request body did not arrive within ${ms} ms; send it at once.`,
+      ),
+    );
+  }, ms);
+  payload.on('end', () => clearTimeout(timer));
+  payload.on('close', () => clearTimeout(timer));
+  payload.on('error', (err) => out.destroy(err));
+  payload.pipe(out);
+  return out;
+}
+
 /** Every error becomes `{ error, message, field? }`; 5xx details stay in the log. */
 function errorHandler(
   this: FastifyInstance,
@@ -184,6 +217,8 @@ function errorHandler(
   reply: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[2],
 ) {
   if (err instanceof ApiError) {
+    // The rest of a timed-out body is still on the socket: do not reuse the connection.
+    if (err.statusCode === 408) reply.header('connection', 'close');
     return reply
       .code(err.statusCode)
       .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });

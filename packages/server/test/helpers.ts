@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,4 +123,53 @@ export async function startServer(storage: StorageOptions, options: ServerOption
       return { status: res.status, body: await res.json() };
     },
   };
+}
+
+/** A Server-Sent Events client over node:http that collects each `data:` message. */
+export interface LiveClient {
+  events: any[];
+  /** Resolves once `n` events arrived (or rejects after `timeoutMs`). */
+  waitFor(n: number, timeoutMs?: number): Promise<any[]>;
+  close(): void;
+}
+
+export function openLive(url: string, headers: Record<string, string>): Promise<LiveClient> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`live feed answered ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      const events: any[] = [];
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = message
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n');
+          if (data) events.push(JSON.parse(data));
+        }
+      });
+      res.on('error', () => undefined);
+      resolve({
+        events,
+        async waitFor(n, timeoutMs = 10_000) {
+          const deadline = Date.now() + timeoutMs;
+          while (events.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          if (events.length < n) throw new Error(`expected ${n} live events, got ${events.length}`);
+          return events;
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
 }

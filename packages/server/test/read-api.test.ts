@@ -1,0 +1,202 @@
+import { backends, startServer, wire, type TestServer } from './helpers';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe.each(backends())('read API on $name', (backend) => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    t = await startServer(await backend.fresh());
+    await t.server.admin.createUser('ops@example.com', PASSWORD);
+    const base = Date.UTC(2026, 10, 26, 10, 0, 0);
+    const at = (min: number) => new Date(base + min * 60_000).toISOString();
+    await t.ingest([
+      wire({ agent_name: 'SupportBot', scope: 'read:customers', timestamp: at(0) }),
+      wire({
+        agent_name: 'SupportBot',
+        scope: 'write:refunds',
+        allowed: false,
+        timestamp: at(1),
+        function_name: 'Refunds.process',
+      }),
+      wire({ agent_name: 'SupportBot', scope: 'write:refunds', allowed: false, timestamp: at(61) }),
+      wire({
+        agent_name: 'Billing',
+        scope: 'read:invoices',
+        timestamp: at(62),
+        metadata: { note: 'has, "quotes"\nand a newline' },
+      }),
+      wire({ agent_name: 'Billing', scope: '=HYPERLINK("http://x")', allowed: false, timestamp: at(63) }),
+    ]);
+  });
+  afterAll(async () => {
+    await t.server.close();
+    await backend.cleanup();
+  });
+
+  const login = async (
+    email = 'ops@example.com',
+    password = PASSWORD,
+    headers: Record<string, string> = {},
+  ) =>
+    fetch(`${t.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ email, password }),
+    });
+  const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0];
+
+  test('logging in sets an HttpOnly, SameSite=Lax session cookie that reads every project', async () => {
+    const res = await login('OPS@example.com');
+    expect(res.status).toBe(200);
+    const setCookie = res.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^agentsudo_session=[\w-]{40,};/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toMatch(/Secure/);
+    const cookie = cookieOf(res);
+    const me = await fetch(`${t.url}/api/auth/me`, { headers: { cookie } });
+    expect(await me.json()).toEqual({ user: { id: expect.any(String), email: 'ops@example.com' } });
+    const projects = await (await fetch(`${t.url}/api/projects`, { headers: { cookie } })).json();
+    expect(projects.projects.map((p: { id: string }) => p.id)).toContain(t.projectId);
+  });
+
+  test('behind a TLS proxy the cookie is Secure', async () => {
+    const proxied = await startServer(await backend.fresh(), { trustProxy: true });
+    try {
+      await proxied.server.admin.createUser('tls@example.com', PASSWORD);
+      const res = await fetch(`${proxied.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+        body: JSON.stringify({ email: 'tls@example.com', password: PASSWORD }),
+      });
+      expect(res.headers.get('set-cookie')).toMatch(/; Secure/);
+    } finally {
+      await proxied.server.close();
+    }
+  });
+
+  test('logging out ends the session', async () => {
+    const cookie = cookieOf(await login());
+    await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    expect((await fetch(`${t.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${t.url}/api/projects/${t.projectId}/events`, { headers: { cookie } })).status).toBe(
+      401,
+    );
+  });
+
+  test('repeated wrong passwords are limited with 429 and Retry-After, even for the right one then', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login('limited@example.com', 'wrong password!')).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const limited = await login('limited@example.com', 'wrong password!');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  test('without a login or token reads get 401; an ingest key gets 403', async () => {
+    expect((await fetch(`${t.url}/api/projects/${t.projectId}/events`)).status).toBe(401);
+    const res = await fetch(`${t.url}/api/projects/${t.projectId}/events`, {
+      headers: { 'x-api-key': t.apiKey },
+    });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error).toBe('not_a_read_token');
+  });
+
+  test('events filter by agent, scope pattern, outcome and time, and page with a cursor', async () => {
+    const ev = async (q: string) => (await t.read(`/api/projects/${t.projectId}/events?${q}`)).body;
+    expect((await ev('agent=Billing')).events).toHaveLength(2);
+    expect((await ev('scope=write:*')).events.map((e: any) => e.scope)).toEqual([
+      'write:refunds',
+      'write:refunds',
+    ]);
+    expect((await ev('allowed=false&agent=SupportBot')).events).toHaveLength(2);
+    expect((await ev('function=Refunds.process')).events).toHaveLength(1);
+    expect((await ev('from=2026-11-26T11:00:00Z')).events).toHaveLength(3);
+    const first = await ev('limit=2');
+    expect(first.events).toHaveLength(2);
+    const second = await ev(`limit=2&cursor=${first.next_cursor}`);
+    const third = await ev(`limit=2&cursor=${second.next_cursor}`);
+    expect(third.next_cursor).toBeNull();
+    const ids = [...first.events, ...second.events, ...third.events].map((e: any) => e.event_id);
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  test('bad query values get 400 naming the parameter', async () => {
+    for (const [q, field] of [
+      ['allowed=maybe', 'allowed'],
+      ['limit=5000', 'limit'],
+      ['from=last-tuesday', 'from'],
+      ['cursor=garbage', 'cursor'],
+      ['action=explode', 'action'],
+    ]) {
+      const { status, body } = await t.read(`/api/projects/${t.projectId}/events?${q}`);
+      expect([status, body.field]).toEqual([400, field]);
+    }
+  });
+
+  test('stats give totals, denial rate, active agents, buckets, top denied scopes and agents', async () => {
+    const { body } = await t.read(
+      `/api/projects/${t.projectId}/stats?from=2026-11-26T10:00:00Z&to=2026-11-26T12:00:00Z&bucket=hour`,
+    );
+    expect(body.totals).toEqual({ events: 5, allowed: 2, denied: 3, denial_rate: 0.6 });
+    expect(body.active_agents).toBe(2);
+    expect(body.buckets).toEqual([
+      { start: '2026-11-26T10:00:00.000Z', events: 2, allowed: 1, denied: 1 },
+      { start: '2026-11-26T11:00:00.000Z', events: 3, allowed: 1, denied: 2 },
+    ]);
+    expect(body.top_denied_scopes[0]).toEqual({ scope: 'write:refunds', denied: 2 });
+    expect(body.agents.map((a: any) => [a.agent_name, a.events, a.denial_rate])).toEqual([
+      ['SupportBot', 3, 2 / 3],
+      ['Billing', 2, 0.5],
+    ]);
+    const minutes = await t.read(
+      `/api/projects/${t.projectId}/stats?from=2026-11-26T10:00:00Z&to=2026-11-26T10:05:00Z`,
+    );
+    expect(minutes.body.bucket).toBe('minute');
+    expect(minutes.body.buckets.map((b: any) => b.events)).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  test('agents list first and last seen and scopes used', async () => {
+    const { body } = await t.read(`/api/projects/${t.projectId}/agents`);
+    const support = body.agents.find((a: any) => a.agent_name === 'SupportBot');
+    expect(support).toMatchObject({
+      first_seen: '2026-11-26T10:00:00.000Z',
+      last_seen: '2026-11-26T11:01:00.000Z',
+      events: 3,
+      denied: 2,
+    });
+    expect(support.scopes.map((s: any) => s.scope)).toEqual(['read:customers', 'write:refunds']);
+  });
+
+  test('CSV export is streamed oldest first, quoted, and safe to open in a spreadsheet', async () => {
+    const res = await fetch(`${t.url}/api/projects/${t.projectId}/export?format=csv&agent=Billing`, {
+      headers: { authorization: `Bearer ${t.readToken}` },
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/);
+    const lines = (await res.text()).split('\r\n');
+    expect(lines[0]).toBe(
+      'event_id,timestamp,agent_name,agent_id,role,session_id,action,scope,allowed,function_name,sdk,metadata,received_at',
+    );
+    expect(lines[1]).toContain('"{""note"":""has, \\""quotes\\""\\nand a newline""}"');
+    expect(lines[2]).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(lines).toHaveLength(4);
+  });
+
+  test('JSON Lines export holds one event per line, the same shape as the listing', async () => {
+    const res = await fetch(`${t.url}/api/projects/${t.projectId}/export?format=jsonl&allowed=false`, {
+      headers: { authorization: `Bearer ${t.readToken}` },
+    });
+    const events = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => e.allowed)).toEqual([false, false, false]);
+    expect(events.map((e) => e.timestamp)).toEqual([...events.map((e) => e.timestamp)].sort());
+  });
+
+  test('GET / is left to the dashboard: the API answers only under /api', async () => {
+    const { status, body } = await t.read('/api/nope');
+    expect([status, body.error]).toEqual([404, 'not_found']);
+  });
+});
