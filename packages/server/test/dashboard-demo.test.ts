@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+
+const { launchChromium } = require('../scripts/chromium') as { launchChromium: () => Promise<Browser> };
 
 /**
  * The repository's main command: the demo starts the local dashboard, creates a login and
@@ -114,6 +117,41 @@ test('prints a URL and a login; signed in, the quickstart’s allowed and denied
   expect(await bounded(demo.exited, 'stopping after Ctrl+C')).toBe(0);
   expect(demo.output()).toContain('Dashboard stopped.');
   await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+});
+
+test('opened in Chromium with the printed login, the feed shows the allowed check green and the denied one red', async () => {
+  const demo = runDemo(['--port', '0', '--data-dir', join(dir, 'data')]);
+  const [, url] = await demo.waitFor(/AgentSudo dashboard: (http:\/\/127\.0\.0\.1:\d+)\//);
+  const [, email] = await demo.waitFor(/email: +(\S+)/);
+  const [, password] = await demo.waitFor(/password: +(\S+)/);
+  await demo.waitFor(/Ctrl\+C stops/);
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(BOUND_MS);
+    await page.goto(`${url}/`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // One project, so signing in lands on its live feed.
+    const allowed = page.locator('.event-row.outcome-allowed', { hasText: 'getCustomer' });
+    const denied = page.locator('.event-row.outcome-denied', { hasText: 'processRefund' });
+    await allowed.waitFor();
+    await denied.waitFor();
+    const color = (row: typeof allowed) =>
+      row.evaluate(
+        (el) =>
+          (
+            globalThis as unknown as { getComputedStyle(e: unknown): { borderLeftColor: string } }
+          ).getComputedStyle(el).borderLeftColor,
+      );
+    expect(await color(allowed)).toBe('rgb(21, 128, 61)');
+    expect(await color(denied)).toBe('rgb(185, 28, 28)');
+  } finally {
+    await browser.close();
+  }
+  demo.child.kill('SIGINT');
+  expect(await bounded(demo.exited, 'stopping after Ctrl+C')).toBe(0);
 });
 
 test('with AGENTSUDO_DEMO_EXIT_AFTER_MS it sends the checks and stops by itself', async () => {
