@@ -153,7 +153,7 @@ describe('the live feed', () => {
     await page.getByLabel('Outcome').selectOption('denied');
     await expectRowCount(page.locator('.feed .event-row'), 2);
     expect(await page.locator('.feed .outcome-allowed').count()).toBe(0);
-    await page.getByLabel('Agent').fill('SupportBot');
+    await page.getByLabel('Agent').fill('support');
     await expectRowCount(page.locator('.feed .event-row'), 1);
     await expectText(page.locator('.feed .event-row'), 'processRefund()');
     await page.getByLabel('Outcome').selectOption('');

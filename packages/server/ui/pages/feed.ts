@@ -58,7 +58,9 @@ export const feedPage: Page = (main, { project }) => {
   const empty = h('div');
 
   const visible = (e: ApiEvent) =>
-    (!agentFilter.value || e.agent_name === agentFilter.value) && matchesOutcome(e, outcomeFilter.value);
+    // Part of a name is enough (case-insensitive): "support" finds SupportBot and SupportBot-eu.
+    e.agent_name.toLowerCase().includes(agentFilter.value.trim().toLowerCase()) &&
+    matchesOutcome(e, outcomeFilter.value);
 
   function redraw(): void {
     replaceChildren(list, events.filter(visible).map(feedRow));
