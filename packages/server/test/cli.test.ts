@@ -1,0 +1,175 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { tempDir, wire } from './helpers';
+
+/** The built CLI (npm test builds first; run `npm run build -w packages/server` otherwise). */
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir.dir,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: '' },
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Starts `agentsudo-server start` on a free port; resolves once it prints its URL. */
+function startChild(
+  db: string,
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', '--db', db], {
+    cwd: dir.dir,
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], exited });
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited early: ${out}`)));
+  });
+}
+
+function keyFrom(stdout: string): string {
+  const m = /(as_[\w-]{32})/.exec(stdout);
+  if (!m) throw new Error(`no key in ${stdout}`);
+  return m[1];
+}
+
+describe('agentsudo-server admin commands', () => {
+  const db = () => ['--db', join(dir.dir, 'admin.db')];
+
+  test('project create prints an as_ key with 192 random bits once; project list shows only its prefix', () => {
+    const created = cli(['project', 'create', 'checkout', ...db()]);
+    expect(created.status).toBe(0);
+    const key = keyFrom(created.stdout);
+    const listed = cli(['project', 'list', ...db()]);
+    expect(listed.stdout).toMatch(/prj_[0-9a-f]{16}\s+checkout/);
+    expect(listed.stdout).toContain(`${key.slice(0, 11)}…`);
+    expect(listed.stdout).not.toContain(key);
+  });
+
+  test('key rotate issues a new key and revokes the old; key revoke takes a prefix', () => {
+    const first = keyFrom(cli(['project', 'create', 'rotating', ...db()]).stdout);
+    const rotated = cli(['key', 'rotate', 'rotating', ...db()]);
+    expect(rotated.stdout).toContain(`Revoked: ${first.slice(0, 11)}…`);
+    const second = keyFrom(rotated.stdout);
+    expect(second).not.toBe(first);
+    const revoked = cli(['key', 'revoke', second.slice(0, 11), ...db()]);
+    expect(revoked.status).toBe(0);
+    const listed = cli(['project', 'list', ...db()]).stdout;
+    expect(listed.match(/ingest {2}revoked/g)).toHaveLength(2);
+  });
+
+  test('user create reads the password from stdin; a short password is refused with the rule', () => {
+    expect(cli(['user', 'create', 'ops@example.com', ...db()], 'a long enough password\n').stdout).toContain(
+      'User ops@example.com created.',
+    );
+    const short = cli(['user', 'create', 'dev@example.com', ...db()], 'short\n');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toMatch(/at least 10 characters/);
+  });
+
+  test('mistakes exit non-zero with a message saying what to do', () => {
+    const unknownProject = cli(['key', 'rotate', 'nope', ...db()]);
+    expect([unknownProject.status, unknownProject.stderr]).toEqual([
+      1,
+      expect.stringMatching(/project list/),
+    ]);
+    const badFlag = cli(['start', '--port', 'eighty']);
+    expect([badFlag.status, badFlag.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--port must be a whole number/),
+    ]);
+    expect(cli(['frobnicate']).status).toBe(2);
+  });
+});
+
+describe('agentsudo-server start', () => {
+  test('SIGTERM finishes the batch in flight, then exits 0 with the data on disk', async () => {
+    const file = join(dir.dir, 'graceful.db');
+    const key = keyFrom(cli(['project', 'create', 'graceful', '--db', file]).stdout);
+    const { child, url, exited } = await startChild(file);
+    const body = JSON.stringify(Array.from({ length: 100 }, () => wire({ agent_name: 'InFlight' })));
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+    const response = new Promise<string>((resolve) => {
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('close', () => resolve(data));
+    });
+    socket.write(
+      `POST /api/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nX-API-Key: ${key}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 100)}`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    socket.end(body.slice(100));
+    expect(await response).toMatch(/^HTTP\/1\.1 200[\s\S]*"accepted":100/);
+    expect(await exited).toBe(0);
+    const rows = new Database(file, { readonly: true })
+      .prepare("SELECT COUNT(*) AS n FROM events WHERE agent_name = 'InFlight'")
+      .get() as { n: number };
+    expect(rows.n).toBe(100);
+  });
+
+  test('SIGKILL during ingest loses no acknowledged batch and leaves no partial one', async () => {
+    const file = join(dir.dir, 'crash.db');
+    const key = keyFrom(cli(['project', 'create', 'crash', '--db', file]).stdout);
+    const { child, url, exited } = await startChild(file);
+    const acknowledged: string[][] = [];
+    const sent: string[][] = [];
+    let stop = false;
+    const sender = async () => {
+      // Bounded: at most 400 batches per sender, and it stops once the server is gone.
+      for (let i = 0; i < 400 && !stop; i++) {
+        const batch = Array.from({ length: 100 }, () =>
+          wire({ event_id: randomUUID(), agent_name: 'Crash' }),
+        );
+        const ids = batch.map((e) => e.event_id as string);
+        sent.push(ids);
+        try {
+          const res = await fetch(`${url}/api/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': key },
+            body: JSON.stringify(batch),
+          });
+          if (res.status === 200 && (await res.json()).accepted === 100) acknowledged.push(ids);
+        } catch {
+          return; // connection refused or reset: the server is dead
+        }
+      }
+    };
+    const senders = [sender(), sender(), sender()];
+    while (acknowledged.length < 30) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await exited;
+    stop = true;
+    await Promise.all(senders);
+
+    const db = new Database(file, { readonly: true });
+    const stored = new Set(
+      (db.prepare('SELECT event_id FROM events').all() as Array<{ event_id: string }>).map((r) => r.event_id),
+    );
+    db.close();
+    for (const ids of acknowledged) for (const id of ids) expect(stored.has(id)).toBe(true);
+    // Every batch is all or nothing, acknowledged or not.
+    for (const ids of sent) expect([0, 100]).toContain(ids.filter((id) => stored.has(id)).length);
+    expect(stored.size).toBeGreaterThanOrEqual(acknowledged.length * 100);
+  });
+});
