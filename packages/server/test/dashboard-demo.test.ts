@@ -77,12 +77,18 @@ function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-test('prints a URL and a login; signed in, the quickstart’s allowed and denied checks are there; Ctrl+C stops it', async () => {
+/** Starts the demo as a user would and reads the URL and login it prints once it serves. */
+async function startServing() {
   const demo = runDemo(['--port', '0', '--data-dir', join(dir, 'data')]);
   const [, url] = await demo.waitFor(/AgentSudo dashboard: (http:\/\/127\.0\.0\.1:\d+)\//);
   const [, email] = await demo.waitFor(/email: +(\S+)/);
   const [, password] = await demo.waitFor(/password: +(\S+)/);
   await demo.waitFor(/Ctrl\+C stops/);
+  return { demo, url, email, password };
+}
+
+test('prints a URL and a login; signed in, the quickstart’s allowed and denied checks are there; Ctrl+C stops it', async () => {
+  const { demo, url, email, password } = await startServing();
 
   const page = await fetch(`${url}/`);
   expect(page.status).toBe(200);
@@ -120,11 +126,7 @@ test('prints a URL and a login; signed in, the quickstart’s allowed and denied
 });
 
 test('opened in Chromium with the printed login, the feed shows the allowed check green and the denied one red', async () => {
-  const demo = runDemo(['--port', '0', '--data-dir', join(dir, 'data')]);
-  const [, url] = await demo.waitFor(/AgentSudo dashboard: (http:\/\/127\.0\.0\.1:\d+)\//);
-  const [, email] = await demo.waitFor(/email: +(\S+)/);
-  const [, password] = await demo.waitFor(/password: +(\S+)/);
-  await demo.waitFor(/Ctrl\+C stops/);
+  const { demo, url, email, password } = await startServing();
   const browser = await launchChromium();
   try {
     const page = await (await browser.newContext()).newPage();
