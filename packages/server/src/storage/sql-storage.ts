@@ -42,6 +42,21 @@ const MAX_NOTIFY_BYTES = 7000;
 /** Deletes run in slices so retention never holds the write lock for long. */
 const DELETE_SLICE = 5000;
 const TOP_DENIED = 10;
+/** Most events one group commit holds; more waiting batches go in the next. */
+const MAX_GROUP_EVENTS = 20_000;
+
+/** A batch waiting for its transaction, and how to answer its caller. */
+interface WriteJob {
+  projectId: string;
+  /** The batch's distinct events, by `ts event_id` (how RETURNING rows are matched back). */
+  batch: Map<string, EventRecord>;
+  /** Events as received, repeats within the batch included (they count as duplicates). */
+  received: number;
+  resolve(result: InsertResult): void;
+  reject(err: unknown): void;
+}
+
+const noop = () => undefined;
 
 interface EventRow {
   seq: number;
@@ -72,6 +87,8 @@ interface EventRow {
  */
 export class SqlStorage implements Storage {
   private readonly listeners = new Map<string, Set<(events: EventRecord[]) => void>>();
+  private readonly queued: WriteJob[] = [];
+  private flushing = false;
 
   private constructor(private readonly driver: SqlDriver) {}
 
@@ -183,30 +200,113 @@ export class SqlStorage implements Storage {
 
   async insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {
     const unique = new Map<string, EventRecord>();
-    for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
-    const batch = [...unique.values()];
-    const receivedAt = Date.now() * 1000;
-    const stored = await this.driver.transaction(async (tx) => {
-      const inserted: EventRecord[] = [];
-      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
-        const chunk = batch.slice(i, i + INSERT_CHUNK);
-        const rows = await tx.all<{ seq: number; event_id: string }>(
-          `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders(chunk.length, EVENT_COLUMNS.length)}
-           ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, event_id`,
-          chunk.flatMap((e) => eventParams(projectId, e, receivedAt)),
-        );
-        for (const r of rows) inserted.push({ ...unique.get(r.event_id)!, seq: Number(r.seq), receivedAt });
-      }
-      await updateRollups(tx, projectId, inserted);
-      if (this.driver.notifications && inserted.length) {
-        for (const payload of notifyPayloads(projectId, inserted))
-          await this.driver.notifications.notify(tx, payload);
-      }
-      return inserted;
+    for (const e of events) {
+      const key = `${e.ts} ${e.eventId}`;
+      if (!unique.has(key)) unique.set(key, e);
+    }
+    const job: WriteJob = { projectId, batch: unique, received: events.length, resolve: noop, reject: noop };
+    const done = new Promise<InsertResult>((resolve, reject) => {
+      job.resolve = resolve;
+      job.reject = reject;
     });
-    // Without a notification channel this process is the only writer: fan out directly.
-    if (!this.driver.notifications && stored.length) this.publish(projectId, stored);
-    return { accepted: stored.length, duplicates: events.length - stored.length };
+    if (this.driver.dialect === 'sqlite') {
+      // One writer: batches that arrive while a commit runs share the next transaction
+      // (group commit). Each is still answered only after the commit that stored it.
+      // The flush starts on the next turn of the event loop, so batches whose requests were
+      // parsed in this turn (SQLite blocked the loop during the last commit) join it.
+      this.queued.push(job);
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flushQueued());
+      }
+    } else {
+      this.commit([job]).catch(() => undefined);
+    }
+    return done;
+  }
+
+  private async flushQueued(): Promise<void> {
+    try {
+      while (this.queued.length) {
+        let events = 0;
+        let n = 0;
+        while (
+          n < this.queued.length &&
+          (n === 0 || events + this.queued[n].batch.size <= MAX_GROUP_EVENTS)
+        ) {
+          events += this.queued[n++].batch.size;
+        }
+        const group = this.queued.splice(0, n);
+        try {
+          await this.commit(group);
+        } catch {
+          // One bad batch must not fail the others it shared a transaction with.
+          if (group.length > 1) for (const job of group) await this.commit([job]).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Stores jobs in one transaction; answers each after commit, or rejects them all (a lone job). */
+  private async commit(jobs: WriteJob[]): Promise<void> {
+    const receivedAt = Date.now() * 1000;
+    let stored: EventRecord[][];
+    try {
+      stored = await this.driver.transaction(async (tx) => {
+        const out: EventRecord[][] = [];
+        for (const job of jobs) out.push(await this.writeBatch(tx, job.projectId, job.batch, receivedAt));
+        // Rollups once per project for the whole group: fewer statements per commit.
+        const byProject = new Map<string, EventRecord[]>();
+        jobs.forEach((job, i) => {
+          const list = byProject.get(job.projectId);
+          if (list) list.push(...out[i]);
+          else byProject.set(job.projectId, [...out[i]]);
+        });
+        for (const [projectId, events] of byProject) await updateRollups(tx, projectId, events);
+        return out;
+      });
+    } catch (err) {
+      if (jobs.length === 1) jobs[0].reject(err);
+      throw err;
+    }
+    jobs.forEach((job, i) => {
+      // Without a notification channel this process is the only writer: fan out directly.
+      if (!this.driver.notifications && stored[i].length) this.publish(job.projectId, stored[i]);
+      job.resolve({ accepted: stored[i].length, duplicates: job.received - stored[i].length });
+    });
+  }
+
+  private async writeBatch(
+    tx: SqlExecutor,
+    projectId: string,
+    batch: Map<string, EventRecord>,
+    receivedAt: number,
+  ): Promise<EventRecord[]> {
+    const all = [...batch.values()];
+    const inserted: EventRecord[] = [];
+    for (let i = 0; i < all.length; i += INSERT_CHUNK) {
+      const chunk = all.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      for (const e of chunk) pushEventParams(params, projectId, e, receivedAt);
+      const rows = await tx.all<{ seq: number; event_id: string; ts: number }>(
+        insertSql(chunk.length),
+        params,
+      );
+      for (const r of rows) {
+        // Records are the server's own copies (built from the request), so stamping them is safe.
+        const e = batch.get(`${Number(r.ts)} ${r.event_id}`)!;
+        e.seq = Number(r.seq);
+        e.receivedAt = receivedAt;
+        inserted.push(e);
+      }
+    }
+    if (this.driver.notifications && inserted.length) {
+      for (const payload of notifyPayloads(projectId, inserted))
+        await this.driver.notifications.notify(tx, payload);
+    }
+    return inserted;
   }
 
   async listEvents(
@@ -469,13 +569,35 @@ export class SqlStorage implements Storage {
   }
 }
 
+const placeholderCache = new Map<string, string>();
+
+/** `(?, ?), (?, ?)` for rows × cols, built once per shape (ingest reuses a few shapes). */
 function placeholders(rows: number, cols: number): string {
-  const row = `(${new Array(cols).fill('?').join(', ')})`;
-  return new Array(rows).fill(row).join(', ');
+  const key = `${rows}x${cols}`;
+  let text = placeholderCache.get(key);
+  if (text === undefined) {
+    const row = `(${new Array(cols).fill('?').join(', ')})`;
+    text = new Array(rows).fill(row).join(', ');
+    if (placeholderCache.size > 4096) placeholderCache.clear();
+    placeholderCache.set(key, text);
+  }
+  return text;
 }
 
-function eventParams(projectId: string, e: EventRecord, receivedAt: number): unknown[] {
-  return [
+const insertSqlCache = new Map<number, string>();
+
+function insertSql(rows: number): string {
+  let sql = insertSqlCache.get(rows);
+  if (sql === undefined) {
+    sql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders(rows, EVENT_COLUMNS.length)}
+      ON CONFLICT (project_id, ts, event_id) DO NOTHING RETURNING seq, event_id, ts`;
+    insertSqlCache.set(rows, sql);
+  }
+  return sql;
+}
+
+function pushEventParams(out: unknown[], projectId: string, e: EventRecord, receivedAt: number): void {
+  out.push(
     projectId,
     e.eventId,
     e.ts,
@@ -490,7 +612,7 @@ function eventParams(projectId: string, e: EventRecord, receivedAt: number): unk
     e.metadata == null ? null : JSON.stringify(e.metadata),
     e.sdk ?? null,
     receivedAt,
-  ];
+  );
 }
 
 function toRecord(r: EventRow): EventRecord {

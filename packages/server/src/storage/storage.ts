@@ -46,7 +46,10 @@ export interface Storage {
   findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined>;
   deleteLoginSession(tokenHash: string): Promise<void>;
 
-  /** Stores a batch in one transaction; an event id already in the project is a duplicate. */
+  /**
+   * Stores a batch in one transaction. An event whose id and timestamp are already in the
+   * project (a retried delivery) is a duplicate and is not stored again.
+   */
   insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult>;
   listEvents(
     projectId: string,

@@ -1,0 +1,226 @@
+'use strict';
+/**
+ * Ingest throughput of agentsudo-server: the server runs as a child process (the built
+ * CLI), a local load generator in this process posts batches of 100 events over
+ * kept-alive connections for a fixed time, and the server's memory is sampled meanwhile.
+ * SQLite always; PostgreSQL when DATABASE_URL (or AGENTSUDO_TEST_DATABASE_URL) is set.
+ *
+ * @example
+ * npm run bench -- server-ingest
+ * DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- server-ingest
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const http = require('node:http');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { randomBytes, randomUUID } = require('node:crypto');
+const { Buffer } = require('node:buffer');
+const { setInterval, clearInterval } = require('node:timers');
+const { URL } = require('node:url');
+const { report } = require('./lib/harness');
+
+const CLI = join(__dirname, '..', 'packages', 'server', 'dist', 'cli.js');
+const BATCH = 100;
+const CONCURRENCY = 8;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const WARMUP_MS = 1_000;
+
+function cli(args, env) {
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  if (res.status !== 0) throw new Error(res.stderr);
+  return res.stdout;
+}
+
+function startServer(storageArgs, env) {
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...storageArgs], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: new URL(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A batch body with fresh event ids, built from a template (cheap for the generator). */
+function makeBatchFactory() {
+  const agents = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
+  const scopes = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
+  const events = Array.from({ length: BATCH }, (_, i) => ({
+    event_id: '@@ID@@',
+    timestamp: '@@TS@@',
+    agent_name: agents[i % agents.length],
+    action: 'permission_check',
+    scope: scopes[i % scopes.length],
+    allowed: i % 10 !== 0,
+    function_name: 'Service.method',
+    sdk: 'agentsudo-js/0.1.0',
+  }));
+  const parts = JSON.stringify(events).split(/"@@(?:ID|TS)@@"/);
+  return () => {
+    const prefix = randomUUID().slice(0, 24);
+    const ts = JSON.stringify(new Date().toISOString());
+    let body = parts[0];
+    for (let i = 1; i < parts.length; i++) {
+      body += (i % 2 === 1 ? `"${prefix}${String(i).padStart(12, '0')}"` : ts) + parts[i];
+    }
+    return body;
+  };
+}
+
+function post(agent, url, key, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: '/api/events',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (data += d));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(data).accepted)
+            : reject(new Error(`HTTP ${res.statusCode}: ${data}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function run(name, storageArgs, env) {
+  const out = cli(['project', 'create', 'bench', ...storageArgs], env);
+  const key = /(as_[\w-]{32})/.exec(out)[1];
+  const { child, url } = await startServer(storageArgs, env);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const makeBatch = makeBatchFactory();
+  const rss = [];
+  const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 1000);
+  let accepted = 0;
+  let measuring = false;
+  const warmEnd = Date.now() + WARMUP_MS;
+  const end = warmEnd + DURATION_MS;
+  let start;
+  let cpuStart = 0;
+  const worker = async () => {
+    while (Date.now() < end) {
+      if (!measuring && Date.now() >= warmEnd) {
+        measuring = true;
+        start = process.hrtime.bigint();
+        cpuStart = cpuSeconds(child.pid);
+        accepted = 0;
+      }
+      // Read `accepted` only after the await: `accepted += await …` would add to a stale value.
+      const n = await post(agent, url, key, makeBatch());
+      accepted += n;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ns = Number(process.hrtime.bigint() - start);
+  const serverCpu = (cpuSeconds(child.pid) - cpuStart) / (ns / 1e9);
+  clearInterval(sampler);
+  agent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  const perSec = (accepted * 1e9) / ns;
+  const steady = rss.slice(1);
+  return {
+    name,
+    ops: accepted,
+    nsPerOp: ns / accepted,
+    opsPerSec: perSec,
+    extra: {
+      'events/s': Math.round(perSec).toLocaleString('en-US'),
+      'server CPU': `${Math.round(serverCpu * 100)}%`,
+      'RSS MiB first→last (max)': steady.length
+        ? `${steady[0].toFixed(0)}→${steady[steady.length - 1].toFixed(0)} (${Math.max(...steady).toFixed(0)})`
+        : '-',
+    },
+    rssMiB: rss.map((r) => Math.round(r)),
+    serverCpuShare: serverCpu,
+  };
+}
+
+async function freshPgDatabase(adminUrl) {
+  const { Client } = require(join(__dirname, '..', 'node_modules', 'pg'));
+  const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const d = new Client({ connectionString: adminUrl });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-'));
+  const rows = [];
+  try {
+    rows.push(
+      await run('SQLite (WAL, synchronous=NORMAL)', ['--db', join(dir, 'bench.db')], { DATABASE_URL: '' }),
+    );
+    const pgUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
+    if (pgUrl) {
+      const db = await freshPgDatabase(pgUrl);
+      try {
+        rows.push(await run('PostgreSQL', ['--database-url', db.url], { DATABASE_URL: '' }));
+      } finally {
+        await db.drop();
+      }
+    } else {
+      console.log(
+        'note: PostgreSQL skipped; set DATABASE_URL to a server this benchmark may create databases on.',
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report('server-ingest', rows, {
+    note: `batches of ${BATCH} events, ${CONCURRENCY} concurrent keep-alive connections, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; server in a child process; RSS sampled every second`,
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
