@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
       // random uuid positions, which is what makes ingest fast on large tables.
       `CREATE UNIQUE INDEX events_project_ts_event_id ON events (project_id, ts, event_id)`,
       `CREATE INDEX events_project_ts ON events (project_id, ts, seq)`,
-      `CREATE INDEX events_project_agent_ts ON events (project_id, agent_name, ts)`,
+      `CREATE INDEX events_project_agent_ts ON events (project_id, agent_name, ts, seq)`,
       // Rollups kept in the ingest transaction, so stats never scan the events table
       // beyond the partial hours at the edges of a range.
       `CREATE TABLE hourly_agent_counts (

@@ -1,0 +1,171 @@
+'use strict';
+/**
+ * Read-side speed of agentsudo-server's storage over 1,000,000 stored events: stats
+ * (totals, denial rate, active agents, buckets, top denied scopes, per-agent breakdown)
+ * over several ranges, the first page of the events listing, and the agents summary.
+ * The events are bulk-loaded through the storage's own insert path (batches of 5,000).
+ * SQLite always; PostgreSQL when DATABASE_URL (or AGENTSUDO_TEST_DATABASE_URL) is set.
+ *
+ * @example
+ * npm run bench -- server-stats
+ * BENCH_EVENTS=200000 npm run bench -- server-stats
+ */
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { randomBytes, randomUUID } = require('node:crypto');
+const { performance } = require('node:perf_hooks');
+const { openStorage } = require('../packages/server/dist');
+const { report } = require('./lib/harness');
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const LOAD_BATCH = 5000;
+const RUNS = 20;
+const HOUR_US = 3_600_000_000;
+const DAY_US = 24 * HOUR_US;
+
+async function load(storage, projectId, now) {
+  const agents = Array.from({ length: 20 }, (_, i) => `Agent-${i}`);
+  const scopes = Array.from(
+    { length: 40 },
+    (_, i) => `${['read', 'write', 'delete', 'send'][i % 4]}:thing-${i}`,
+  );
+  const span = 30 * DAY_US;
+  const started = performance.now();
+  for (let done = 0; done < EVENTS; done += LOAD_BATCH) {
+    const batch = [];
+    for (let i = 0; i < LOAD_BATCH && done + i < EVENTS; i++) {
+      const n = done + i;
+      // Spread evenly over the last 30 days, oldest first, as a steady stream would arrive.
+      const ts = now - span + Math.floor((n / EVENTS) * span);
+      const agent = agents[n % agents.length];
+      batch.push(
+        n % 50 === 0
+          ? { eventId: randomUUID(), ts, agentName: agent, action: 'session_start', allowed: true }
+          : {
+              eventId: randomUUID(),
+              ts,
+              agentName: agent,
+              action: 'permission_check',
+              scope: scopes[(n * 7) % scopes.length],
+              allowed: n % 8 !== 0,
+              functionName: 'Service.method',
+              sdk: 'agentsudo-js/0.1.0',
+            },
+      );
+    }
+    await storage.insertEvents(projectId, batch);
+  }
+  return (EVENTS / (performance.now() - started)) * 1000;
+}
+
+async function time(name, fn) {
+  await fn(); // warm the caches once
+  const ms = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const median = ms[Math.floor(ms.length / 2)];
+  const p95 = ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))];
+  return {
+    name,
+    ops: RUNS,
+    nsPerOp: median * 1e6,
+    opsPerSec: 1000 / median,
+    extra: { 'median ms': median.toFixed(1), 'p95 ms': p95.toFixed(1) },
+    medianMs: median,
+    p95Ms: p95,
+  };
+}
+
+async function suite(label, storageOptions) {
+  const storage = await openStorage(storageOptions);
+  const projectId = `prj_${randomBytes(8).toString('hex')}`;
+  await storage.createProject({ id: projectId, name: 'bench', createdAt: Date.now() });
+  const now = Date.now() * 1000;
+  const loadRate = await load(storage, projectId, now);
+  console.log(
+    `${label}: loaded ${EVENTS.toLocaleString('en-US')} events at ${Math.round(loadRate).toLocaleString('en-US')} events/s`,
+  );
+  const rows = [];
+  const stats = (from, to, bucket) => () => storage.stats(projectId, { from, to, bucket });
+  rows.push(await time(`${label}: stats, all 30 days, daily buckets`, stats(now - 30 * DAY_US, now, 'day')));
+  rows.push(
+    await time(`${label}: stats, 7 days (unaligned), hourly`, stats(now - 7 * DAY_US - 12_345, now, 'hour')),
+  );
+  rows.push(await time(`${label}: stats, last 24 h, hourly`, stats(now - DAY_US, now, 'hour')));
+  rows.push(await time(`${label}: stats, last hour, per minute`, stats(now - HOUR_US, now, 'minute')));
+  rows.push(
+    await time(`${label}: events, first page of 100`, () =>
+      storage.listEvents(projectId, {}, { limit: 100 }),
+    ),
+  );
+  rows.push(
+    await time(`${label}: events, one agent's denials, 100`, () =>
+      storage.listEvents(projectId, { agent: 'Agent-4', allowed: false }, { limit: 100 }),
+    ),
+  );
+  rows.push(await time(`${label}: agents summary`, () => storage.agents(projectId)));
+  await storage.close();
+  return { rows, loadRate };
+}
+
+async function freshPgDatabase(adminUrl) {
+  const { Client } = require('pg');
+  const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new (require('node:url').URL)(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const d = new Client({ connectionString: adminUrl });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-'));
+  const rows = [];
+  const loadRates = {};
+  try {
+    const sqlite = await suite('SQLite', { db: join(dir, 'stats.db') });
+    rows.push(...sqlite.rows);
+    loadRates.sqlite = Math.round(sqlite.loadRate);
+    const pgUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
+    if (pgUrl) {
+      const db = await freshPgDatabase(pgUrl);
+      try {
+        const pg = await suite('PostgreSQL', { databaseUrl: db.url });
+        rows.push(...pg.rows);
+        loadRates.postgres = Math.round(pg.loadRate);
+      } finally {
+        await db.drop();
+      }
+    } else {
+      console.log(
+        'note: PostgreSQL skipped; set DATABASE_URL to a server this benchmark may create databases on.',
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report('server-stats', rows, {
+    note: `${EVENTS.toLocaleString('en-US')} events over 30 days, 20 agents, 40 scopes; median and p95 of ${RUNS} runs after one warm-up`,
+    bulkLoadEventsPerSec: loadRates,
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
