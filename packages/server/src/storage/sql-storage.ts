@@ -58,6 +58,20 @@ interface WriteJob {
 
 const noop = () => undefined;
 
+/** PostgreSQL deadlock and serialization failures: the transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/** Runs fn up to three times while it fails with a retryable conflict. */
+async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
+}
+
 interface EventRow {
   seq: number;
   event_id: string;
@@ -254,19 +268,21 @@ export class SqlStorage implements Storage {
     const receivedAt = Date.now() * 1000;
     let stored: EventRecord[][];
     try {
-      stored = await this.driver.transaction(async (tx) => {
-        const out: EventRecord[][] = [];
-        for (const job of jobs) out.push(await this.writeBatch(tx, job.projectId, job.batch, receivedAt));
-        // Rollups once per project for the whole group: fewer statements per commit.
-        const byProject = new Map<string, EventRecord[]>();
-        jobs.forEach((job, i) => {
-          const list = byProject.get(job.projectId);
-          if (list) list.push(...out[i]);
-          else byProject.set(job.projectId, [...out[i]]);
-        });
-        for (const [projectId, events] of byProject) await updateRollups(tx, projectId, events);
-        return out;
-      });
+      stored = await retryConflicts(() =>
+        this.driver.transaction(async (tx) => {
+          const out: EventRecord[][] = [];
+          for (const job of jobs) out.push(await this.writeBatch(tx, job.projectId, job.batch, receivedAt));
+          // Rollups once per project for the whole group: fewer statements per commit.
+          const byProject = new Map<string, EventRecord[]>();
+          jobs.forEach((job, i) => {
+            const list = byProject.get(job.projectId);
+            if (list) list.push(...out[i]);
+            else byProject.set(job.projectId, [...out[i]]);
+          });
+          for (const [projectId, events] of byProject) await updateRollups(tx, projectId, events);
+          return out;
+        }),
+      );
     } catch (err) {
       if (jobs.length === 1) jobs[0].reject(err);
       throw err;
