@@ -1,6 +1,7 @@
 /**
  * The few cookie operations the session needs. (`@fastify/cookie` loads its parser with a
- * dynamic `import()`, which test runners without ESM support cannot load.)
+ * dynamic `import()`, which the test runner cannot load without ESM support, so the server
+ * does without it.)
  *
  * @example
  * ```ts
