@@ -10,15 +10,15 @@
  * DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- server-ingest
  */
 const { spawn, spawnSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const http = require('node:http');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { randomBytes, randomUUID } = require('node:crypto');
+const { randomUUID } = require('node:crypto');
 const { Buffer } = require('node:buffer');
 const { setInterval, clearInterval } = require('node:timers');
 const { URL } = require('node:url');
 const { report } = require('./lib/harness');
+const { eachBackend } = require('./lib/server-backends');
 
 const CLI = join(__dirname, '..', 'packages', 'server', 'dist', 'cli.js');
 const BATCH = 100;
@@ -172,49 +172,12 @@ async function run(name, storageArgs, env) {
   };
 }
 
-async function freshPgDatabase(adminUrl) {
-  const { Client } = require(join(__dirname, '..', 'node_modules', 'pg'));
-  const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new Client({ connectionString: adminUrl });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
-}
-
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-'));
-  const rows = [];
-  try {
-    rows.push(
-      await run('SQLite (WAL, synchronous=NORMAL)', ['--db', join(dir, 'bench.db')], { DATABASE_URL: '' }),
-    );
-    const pgUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
-    if (pgUrl) {
-      const db = await freshPgDatabase(pgUrl);
-      try {
-        rows.push(await run('PostgreSQL', ['--database-url', db.url], { DATABASE_URL: '' }));
-      } finally {
-        await db.drop();
-      }
-    } else {
-      console.log(
-        'note: PostgreSQL skipped; set DATABASE_URL to a server this benchmark may create databases on.',
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = await eachBackend((b) =>
+    b.db
+      ? run('SQLite (WAL, synchronous=NORMAL)', ['--db', b.db], { DATABASE_URL: '' })
+      : run('PostgreSQL', ['--database-url', b.databaseUrl], { DATABASE_URL: '' }),
+  );
   report('server-ingest', rows, {
     note: `batches of ${BATCH} events, ${CONCURRENCY} concurrent keep-alive connections, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; server in a child process; RSS sampled every second`,
   });

@@ -10,13 +10,11 @@
  * npm run bench -- server-stats
  * BENCH_EVENTS=200000 npm run bench -- server-stats
  */
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { openStorage } = require('../packages/server/dist');
 const { report } = require('./lib/harness');
+const { eachBackend } = require('./lib/server-backends');
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LOAD_BATCH = 5000;
@@ -110,59 +108,21 @@ async function suite(label, storageOptions) {
   );
   rows.push(await time(`${label}: agents summary`, () => storage.agents(projectId)));
   await storage.close();
-  return { rows, loadRate };
-}
-
-async function freshPgDatabase(adminUrl) {
-  const { Client } = require('pg');
-  const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new (require('node:url').URL)(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new Client({ connectionString: adminUrl });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
+  return { name: label, rows, loadRate };
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-'));
-  const rows = [];
-  const loadRates = {};
-  try {
-    const sqlite = await suite('SQLite', { db: join(dir, 'stats.db') });
-    rows.push(...sqlite.rows);
-    loadRates.sqlite = Math.round(sqlite.loadRate);
-    const pgUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
-    if (pgUrl) {
-      const db = await freshPgDatabase(pgUrl);
-      try {
-        const pg = await suite('PostgreSQL', { databaseUrl: db.url });
-        rows.push(...pg.rows);
-        loadRates.postgres = Math.round(pg.loadRate);
-      } finally {
-        await db.drop();
-      }
-    } else {
-      console.log(
-        'note: PostgreSQL skipped; set DATABASE_URL to a server this benchmark may create databases on.',
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  report('server-stats', rows, {
-    note: `${EVENTS.toLocaleString('en-US')} events over 30 days, 20 agents, 40 scopes; median and p95 of ${RUNS} runs after one warm-up`,
-    bulkLoadEventsPerSec: loadRates,
-  });
+  const results = await eachBackend((b) =>
+    suite(b.name, b.db ? { db: b.db } : { databaseUrl: b.databaseUrl }),
+  );
+  report(
+    'server-stats',
+    results.flatMap((r) => r.rows),
+    {
+      note: `${EVENTS.toLocaleString('en-US')} events over 30 days, 20 agents, 40 scopes; median and p95 of ${RUNS} runs after one warm-up`,
+      bulkLoadEventsPerSec: Object.fromEntries(results.map((r) => [r.name, Math.round(r.loadRate)])),
+    },
+  );
 }
 
 main().catch((err) => {

@@ -59,7 +59,7 @@ export function liveRoutes(
       const reader = await ctx.access.reader(request);
       const projectId = request.params.project;
       await ctx.access.readableProject(reader, projectId);
-      const filter = parseFilter(request.query);
+      const matches = compileFilter(parseFilter(request.query));
       if (ctx.live.size >= ctx.live.max) {
         reply.code(503).header('retry-after', '30');
         return {
@@ -81,7 +81,7 @@ export function liveRoutes(
       const unsubscribe = ctx.storage.subscribe(projectId, (events) => {
         let chunk = '';
         for (const e of events) {
-          if (matches(e, filter)) chunk += `id: ${e.seq}\ndata: ${JSON.stringify(toApiEvent(e))}\n\n`;
+          if (matches(e)) chunk += `id: ${e.seq}\ndata: ${JSON.stringify(toApiEvent(e))}\n\n`;
         }
         if (!chunk) return;
         if (res.writableLength > MAX_QUEUED_BYTES) {
@@ -101,19 +101,28 @@ export function liveRoutes(
   );
 }
 
-function matches(e: EventRecord, f: EventFilter): boolean {
-  if (f.agent !== undefined && e.agentName !== f.agent) return false;
-  if (f.allowed !== undefined && e.allowed !== f.allowed) return false;
-  if (f.action !== undefined && e.action !== f.action) return false;
-  if (f.functionName !== undefined && e.functionName !== f.functionName) return false;
-  if (f.sessionId !== undefined && e.sessionId !== f.sessionId) return false;
-  if (f.from !== undefined && e.ts < f.from) return false;
-  if (f.to !== undefined && e.ts >= f.to) return false;
-  if (f.scope !== undefined) {
-    if (e.scope === undefined) return false;
-    if (!f.scope.includes('*')) return e.scope === f.scope;
-    const parts = f.scope.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    return new RegExp(`^${parts.join('.*')}$`, 's').test(e.scope);
-  }
-  return true;
+/** The listing's filter as a predicate over new events (the scope pattern compiled once). */
+function compileFilter(f: EventFilter): (e: EventRecord) => boolean {
+  const scope =
+    f.scope === undefined
+      ? undefined
+      : f.scope.includes('*')
+        ? new RegExp(
+            `^${f.scope
+              .split('*')
+              .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+              .join('.*')}$`,
+            's',
+          )
+        : f.scope;
+  return (e) =>
+    (f.agent === undefined || e.agentName === f.agent) &&
+    (f.allowed === undefined || e.allowed === f.allowed) &&
+    (f.action === undefined || e.action === f.action) &&
+    (f.functionName === undefined || e.functionName === f.functionName) &&
+    (f.sessionId === undefined || e.sessionId === f.sessionId) &&
+    (f.from === undefined || e.ts >= f.from) &&
+    (f.to === undefined || e.ts < f.to) &&
+    (scope === undefined ||
+      (e.scope !== undefined && (typeof scope === 'string' ? e.scope === scope : scope.test(e.scope))));
 }

@@ -380,7 +380,7 @@ export class SqlStorage implements Storage {
        GROUP BY agent_name ORDER BY agent_name`,
       [projectId, src.fromHour, src.toHour, ...edgeParams],
     );
-    const deniedRows = await this.driver.all<{ scope: string; n: number }>(
+    const deniedRows = await this.driver.all<{ scope: string; total: number }>(
       `SELECT scope, SUM(n) AS total FROM (
          SELECT scope, n FROM hourly_denied_scopes WHERE project_id = ? AND hour >= ? AND hour < ?
          ${raw('scope, 1 AS n', ' AND allowed = 0 AND scope IS NOT NULL')}) s

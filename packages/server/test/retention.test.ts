@@ -1,0 +1,31 @@
+import { createServer } from '../src';
+import { backends, startServer, wire } from './helpers';
+
+const DAY_MS = 24 * 3600_000;
+
+describe.each(backends())('retention on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  test('a server started with retentionDays deletes older events and keeps the rest', async () => {
+    const storage = await backend.fresh();
+    const first = await startServer(storage);
+    const old = wire({ agent_name: 'Old', timestamp: new Date(Date.now() - 40 * DAY_MS).toISOString() });
+    const recent = wire({ agent_name: 'Recent', timestamp: new Date(Date.now() - 2 * DAY_MS).toISOString() });
+    expect((await first.ingest([old, recent])).status).toBe(200);
+    await first.server.close();
+
+    const second = await createServer({ ...storage, port: 0, retentionDays: 30 });
+    try {
+      let names: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const page = await second.storage.listEvents(first.projectId, {}, { limit: 10 });
+        names = page.events.map((e) => e.agentName);
+        if (!names.includes('Old')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(names).toEqual(['Recent']);
+    } finally {
+      await second.close();
+    }
+  });
+});
