@@ -1,10 +1,10 @@
-import { PassThrough, type Readable } from 'node:stream';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Admin } from './admin';
 import { Access } from './auth/access';
 import { LoginLimiter } from './auth/login-limiter';
-import { ApiError } from './http/api-error';
 import { authRoutes } from './http/auth-routes';
+import { bodyDeadline } from './http/body-deadline';
+import { errorHandler } from './http/error-handler';
 import { ingestRoutes } from './http/ingest-routes';
 import { LiveConnections, liveRoutes } from './http/live-routes';
 import { readRoutes } from './http/read-routes';
@@ -176,105 +176,4 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
       return closing;
     },
   };
-}
-
-/**
- * A body must arrive within `ms`, or the request fails with 408: a client trickling (or
- * stalling) its body must not hold a connection and a parser forever.
- */
-function bodyDeadline(
-  request: { headers: Record<string, unknown> },
-  payload: Readable,
-  ms: number,
-): Readable {
-  const hasBody =
-    request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if (!hasBody) return payload;
-  const out = new PassThrough();
-  const timer = setTimeout(() => {
-    payload.unpipe(out);
-    payload.resume();
-    out.destroy(
-      new ApiError(
-        408,
-        'request_timeout',
-        `The request body did not arrive within ${ms} ms; send it at once.`,
-      ),
-    );
-  }, ms);
-  payload.on('end', () => clearTimeout(timer));
-  payload.on('close', () => clearTimeout(timer));
-  payload.on('error', (err) => out.destroy(err));
-  payload.pipe(out);
-  return out;
-}
-
-/** Every error becomes `{ error, message, field? }`; 5xx details stay in the log. */
-function errorHandler(
-  this: FastifyInstance,
-  err: FastifyError | ApiError,
-  request: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[1],
-  reply: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[2],
-) {
-  if (err instanceof ApiError) {
-    // The rest of a timed-out body is still on the socket: do not reuse the connection.
-    if (err.statusCode === 408) reply.header('connection', 'close');
-    return reply
-      .code(err.statusCode)
-      .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
-  }
-  const fe = err as FastifyError & {
-    validation?: Array<{
-      instancePath: string;
-      keyword: string;
-      message?: string;
-      params: Record<string, unknown>;
-    }>;
-  };
-  if (fe.validation?.length) {
-    const v = fe.validation[0];
-    const path = v.instancePath.split('/').slice(1);
-    if (v.keyword === 'required') path.push(String(v.params.missingProperty));
-    const root =
-      fe.validationContext === 'body' && request.url.startsWith('/api/events')
-        ? 'events'
-        : (fe.validationContext ?? 'body');
-    const field = path.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), root);
-    const detail =
-      v.keyword === 'required'
-        ? 'is required'
-        : v.keyword === 'enum'
-          ? `must be one of ${(v.params.allowedValues as string[]).join(', ')}`
-          : v.keyword === 'pattern'
-            ? 'must not contain NUL characters'
-            : v.keyword === 'type' && path.length === 0
-              ? `must be ${root === 'events' ? 'a JSON array of events or one event object' : `a JSON ${String(v.params.type)}`}`
-              : (v.message ?? 'is invalid');
-    return reply.code(400).send({ error: 'invalid_body', message: `${field} ${detail}.`, field });
-  }
-  const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
-  if (status >= 500) {
-    request.log.error({ err }, 'request failed');
-    return reply
-      .code(status)
-      .send({ error: 'internal_error', message: 'The server failed to handle this request; it is logged.' });
-  }
-  const zlib =
-    (fe.code === 'Z_BUF_ERROR' || fe.code === 'Z_DATA_ERROR') &&
-    'The body is not valid gzip/deflate (truncated or corrupt).';
-  const message =
-    status === 413
-      ? `The body is over the ${MAX_BODY_BYTES}-byte (1 MiB) limit (after decompression too); send smaller batches.`
-      : zlib || fe.message;
-  const code =
-    status === 413
-      ? 'body_too_large'
-      : status === 415
-        ? 'unsupported_media_type'
-        : zlib
-          ? 'invalid_encoding'
-          : /JSON/.test(fe.code ?? '')
-            ? 'invalid_json'
-            : 'invalid_request';
-  return reply.code(status).send({ error: code, message });
 }
