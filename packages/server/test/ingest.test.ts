@@ -176,4 +176,37 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     expect((await (await asB(`/api/projects/${b.project.id}/events`)).json()).events).toHaveLength(1);
     expect((await asB(`/api/projects/${t.projectId}/events`)).status).toBe(404);
   });
+
+  test('concurrent clients sending overlapping batches: every event stored once, rollups agree', async () => {
+    const shared = Array.from({ length: 200 }, () =>
+      wire({ agent_name: 'Concurrent', timestamp: '2026-05-05T05:05:05.000Z' }),
+    );
+    const answers: Array<{ accepted: number; duplicates: number }> = [];
+    // 4 clients × 10 batches of 40: each batch mixes 20 own events and 20 of the shared pool,
+    // so the same event arrives from several clients at once.
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, client) => {
+        for (let i = 0; i < 10; i++) {
+          const own = Array.from({ length: 20 }, () =>
+            wire({ agent_name: 'Concurrent', timestamp: '2026-05-05T05:05:05.000Z' }),
+          );
+          const start = ((client * 10 + i) * 20) % shared.length;
+          const res = await t.ingest([...own, ...shared.slice(start, start + 20)]);
+          expect(res.status).toBe(200);
+          answers.push(await res.json());
+        }
+      }),
+    );
+    const accepted = answers.reduce((n, a) => n + a.accepted, 0);
+    expect(accepted).toBe(4 * 10 * 20 + shared.length);
+    expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(4 * 10 * 40 - accepted);
+    const stats = await t.read(
+      `/api/projects/${t.projectId}/stats?from=2026-05-05T00:00:00Z&to=2026-05-06T00:00:00Z&bucket=hour`,
+    );
+    expect(stats.body.totals.events).toBe(accepted);
+    const exported = await fetch(`${t.url}/api/projects/${t.projectId}/export?agent=Concurrent`, {
+      headers: { authorization: `Bearer ${t.readToken}` },
+    });
+    expect((await exported.text()).trim().split('\n')).toHaveLength(accepted);
+  });
 });
