@@ -163,6 +163,7 @@ describe('agentsudo-server start', () => {
     await Promise.all(senders);
 
     const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const stored = new Set(
       (db.prepare('SELECT event_id FROM events').all() as Array<{ event_id: string }>).map((r) => r.event_id),
     );

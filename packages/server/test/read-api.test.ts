@@ -173,6 +173,8 @@ describe.each(backends())('read API on $name', (backend) => {
       headers: { authorization: `Bearer ${t.readToken}` },
     });
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    // Streamed as it is read from the database: no Content-Length known up front.
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/);
     const lines = (await res.text()).split('\r\n');
     expect(lines[0]).toBe(
