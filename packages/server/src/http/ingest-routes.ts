@@ -67,22 +67,23 @@ function decompress(request: FastifyRequest, payload: Readable): Readable {
       `Content-Encoding ${JSON.stringify(encoding)} is not supported; send gzip or no encoding.`,
     );
   }
-  const inflater = encoding === 'gzip' ? createGunzip() : createInflate();
+  const inflater: Transform & { receivedEncodedLength?: number } =
+    encoding === 'gzip' ? createGunzip() : createInflate();
+  // Fastify compares this count with Content-Length and with the body limit.
   let encoded = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       encoded += chunk.length;
-      (out as Readable & { receivedEncodedLength?: number }).receivedEncodedLength = encoded;
+      inflater.receivedEncodedLength = encoded;
       done(null, chunk);
     },
   });
-  const out = inflater;
-  payload.on('error', (err) => out.destroy(err));
-  counter.on('error', (err) => out.destroy(err));
+  payload.on('error', (err) => inflater.destroy(err));
+  counter.on('error', (err) => inflater.destroy(err));
   inflater.on('error', (err: Error & { statusCode?: number }) => {
     // A truncated or corrupt stream is the client's fault.
     err.statusCode = 400;
   });
   payload.pipe(counter).pipe(inflater);
-  return out;
+  return inflater;
 }

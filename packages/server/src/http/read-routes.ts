@@ -4,6 +4,7 @@ import type { Access } from '../auth/access';
 import type { EventRecord, Stats } from '../storage/records';
 import type { Storage } from '../storage/storage';
 import { microsToIso } from '../storage/time';
+import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
 import { encodeCursor, parseFilter, parsePage, parseStatsRange } from './query';
 
@@ -79,12 +80,12 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
     const projectId = await authorize(request);
     const format = request.query.format ?? 'jsonl';
     if (format !== 'csv' && format !== 'jsonl') {
-      reply.code(400);
-      return {
-        error: 'invalid_query',
-        field: 'format',
-        message: `Query parameter format=${JSON.stringify(format)} is invalid: use 'csv' or 'jsonl'.`,
-      };
+      throw new ApiError(
+        400,
+        'invalid_query',
+        `Query parameter format=${JSON.stringify(format)} is invalid: use 'csv' or 'jsonl'.`,
+        'format',
+      );
     }
     const filter = parseFilter(request.query);
     const events = ctx.storage.streamEvents(projectId, filter);
