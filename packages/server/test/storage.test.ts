@@ -222,3 +222,14 @@ describe.each(backends())('storage on $name', (backend) => {
     expect((await storage.findKeyByHash('h1'))?.revokedAt).toBe(99);
   });
 });
+
+test('an in-memory SQLite database works for quick experiments (reads see writes)', async () => {
+  const storage = await openStorage({ db: ':memory:' });
+  try {
+    await storage.createProject({ id: 'prj_mem', name: 'mem', createdAt: 1 });
+    expect(await storage.insertEvents('prj_mem', [event(), event()])).toEqual({ accepted: 2, duplicates: 0 });
+    expect((await storage.listEvents('prj_mem', {}, { limit: 10 })).events).toHaveLength(2);
+  } finally {
+    await storage.close();
+  }
+});

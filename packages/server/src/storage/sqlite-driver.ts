@@ -47,10 +47,14 @@ export class SqliteDriver implements SqlDriver {
     // checkpoints mean fewer syncs of the database file under sustained ingest.
     this.writer.pragma('cache_size = -65536');
     this.writer.pragma('wal_autocheckpoint = 10000');
-    this.reader = new Database(file);
-    this.reader.pragma('busy_timeout = 5000');
-    this.reader.pragma('cache_size = -32768');
-    for (const db of [this.writer, this.reader]) {
+    // An in-memory database exists only on its own connection: read through the writer.
+    const inMemory = file === ':memory:' || file === '';
+    this.reader = inMemory ? this.writer : new Database(file);
+    if (!inMemory) {
+      this.reader.pragma('busy_timeout = 5000');
+      this.reader.pragma('cache_size = -32768');
+    }
+    for (const db of new Set([this.writer, this.reader])) {
       // LIKE is case-sensitive in PostgreSQL; make SQLite agree so filters match the same rows.
       db.pragma('case_sensitive_like = ON');
       this.statements.set(db, new Map());
@@ -96,7 +100,7 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    this.reader.close();
+    if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
   }
 
