@@ -105,6 +105,7 @@ describe('sessions', () => {
   it('answers each agent by its own scopes when agents alternate on one method', async () => {
     const allowed = new Agent({ name: 'Allowed', scopes: ['read:data'] });
     const denied = new Agent({ name: 'Denied', scopes: ['read:other'] });
+    captureEvents(); // keep the 100 denials off stderr
     const tools = new Tools();
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) => {

@@ -224,6 +224,8 @@ describe('the audit log', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expectText(page.getByRole('status'), 'No events match these filters.');
     await page.getByRole('link', { name: 'Clear' }).click();
+    // Clearing re-renders the page: wait for it before filling the new range.
+    await expectRowCount(page.locator('.audit-table tbody tr'), 5);
     await page.getByLabel('To').fill(inputValue(tomorrow));
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expectRowCount(page.locator('.audit-table tbody tr'), 5);

@@ -27,8 +27,13 @@ export function bodyDeadline(request: FastifyRequest, payload: Readable, ms: num
       ),
     );
   }, ms);
+  // The parser may stop reading early (a 413, a rejected request) and leave the socket
+  // open: the deadline then belongs to nobody and must not fire later.
+  timer.unref();
   payload.on('end', () => clearTimeout(timer));
   payload.on('close', () => clearTimeout(timer));
+  out.on('close', () => clearTimeout(timer));
+  request.raw.on('close', () => clearTimeout(timer));
   payload.on('error', (err) => out.destroy(err));
   payload.pipe(out);
   return out;
