@@ -259,26 +259,26 @@ describe('analytics and agents', () => {
     await page.getByRole('link', { name: 'Analytics' }).click();
     const kpi = (id: string) => page.locator(`[data-kpi="${id}"] .kpi-value`);
     await kpi('events').waitFor();
-    // The quickstart sent 4 events (session start, getCustomer allowed, processRefund denied,
-    // session end); BillingBot 1 denial.
-    await expectText(kpi('events'), '5');
+    // The quickstart made 2 checks (getCustomer allowed, processRefund denied) and BillingBot
+    // 1 denial. Its session start and end are stored but are not checks, so not counted.
+    await expectText(kpi('events'), '3');
     await expectText(kpi('denied'), '2');
-    await expectText(kpi('denial-rate'), '40%');
+    await expectText(kpi('denial-rate'), '67%');
     await expectText(kpi('active-agents'), '2');
     const support = page.locator('tr[data-agent="SupportBot"]');
-    await expectText(support, '25%');
+    await expectText(support, '50%');
     await support.locator('svg.sparkline').waitFor();
     const scopes = page.locator('table', { hasText: 'Top denied scopes' });
     await expectText(scopes, 'write:refunds');
     await expectText(scopes, 'write:invoices');
     // One bar per bucket; the chart names its totals for screen readers.
-    expect(await page.locator('svg.chart').getAttribute('aria-label')).toContain('5 events, 2 denied');
+    expect(await page.locator('svg.chart').getAttribute('aria-label')).toContain('3 checks, 2 denied');
     await shot('analytics');
   });
 
   test('a different range redraws the chart', async () => {
     await page.getByLabel('Range', { exact: true }).selectOption('1h');
-    await expectText(page.getByRole('heading', { name: /Events over time/ }), 'per minute');
+    await expectText(page.getByRole('heading', { name: /Checks over time/ }), 'per minute');
     expect(await page.locator('svg.chart .bar').count()).toBeGreaterThanOrEqual(60);
   });
 

@@ -156,6 +156,25 @@ describe.each(backends())('storage on $name', (backend) => {
     ]);
   });
 
+  test('stats count checks, not session start and end, in rollups, edges and minute buckets', async () => {
+    const session = (action: EventRecord['action'], ts: number) => event({ action, ts, scope: undefined });
+    await storage.insertEvents(projectId, [
+      session('session_start', T0 + HOUR / 2),
+      event({ ts: T0 + HOUR / 2 + 1 }),
+      event({ ts: T0 + HOUR / 2 + 2, allowed: false, scope: 'write:refunds' }),
+      session('session_end', T0 + HOUR / 2 + 3),
+      session('session_start', T0 + HOUR + 10), // a whole hour, read from the rollups
+      event({ ts: T0 + HOUR + 11, action: 'audit_violation', allowed: false, scope: 'write:refunds' }),
+      session('session_end', T0 + HOUR + 12),
+    ]);
+    const hours = await storage.stats(projectId, { from: T0 + HOUR / 4, to: T0 + 2 * HOUR, bucket: 'hour' });
+    expect(hours.totals).toEqual({ events: 3, allowed: 1, denied: 2 });
+    expect(hours.agents).toEqual([{ agentName: 'SupportBot', events: 3, allowed: 1, denied: 2 }]);
+    expect(hours.buckets.map((b) => b.events)).toEqual([2, 1]);
+    const minutes = await storage.stats(projectId, { from: T0, to: T0 + HOUR, bucket: 'minute' });
+    expect(minutes.buckets.reduce((n, b) => n + b.events, 0)).toBe(2);
+  });
+
   test('minute and day buckets cover the range with zeros where nothing happened', async () => {
     await storage.insertEvents(projectId, [event({ ts: T0 + 90_000_000 }), event({ ts: T0 + 30 * HOUR })]);
     const minutes = await storage.stats(projectId, { from: T0, to: T0 + 5 * 60_000_000, bucket: 'minute' });

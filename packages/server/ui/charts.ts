@@ -68,7 +68,7 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       class: 'chart',
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',
-      'aria-label': `Events over time: ${total} events, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
+      'aria-label': `Checks over time: ${total} checks, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
     },
     grid,
     bars,

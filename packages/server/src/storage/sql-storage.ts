@@ -366,9 +366,14 @@ export class SqlStorage implements Storage {
   async stats(projectId: string, range: { from: number; to: number; bucket: Bucket }): Promise<Stats> {
     const { from, to, bucket } = range;
     const src = rollupRanges(from, to);
+    // Stats count checks (decisions), not session lifecycle: a session's start and end
+    // would otherwise read as allowed checks and dilute the denial rate.
     const raw = (cols: string, extra = '') =>
       src.edges
-        .map(() => `UNION ALL SELECT ${cols} FROM events WHERE project_id = ? AND ts >= ? AND ts < ?${extra}`)
+        .map(
+          () =>
+            `UNION ALL SELECT ${cols} FROM events WHERE project_id = ? AND ts >= ? AND ts < ?${CHECKS_ONLY}${extra}`,
+        )
         .join(' ');
     const edgeParams = src.edges.flatMap(([a, b]) => [projectId, a, b]);
 
@@ -393,7 +398,7 @@ export class SqlStorage implements Storage {
       bucket === 'minute'
         ? await this.driver.all<{ b: number; a: number; d: number }>(
             `SELECT ts / ${size} AS b, SUM(allowed) AS a, SUM(1 - allowed) AS d FROM events
-             WHERE project_id = ? AND ts >= ? AND ts < ? GROUP BY 1`,
+             WHERE project_id = ? AND ts >= ? AND ts < ?${CHECKS_ONLY} GROUP BY 1`,
             [projectId, from, to],
           )
         : await this.driver.all<{ b: number; a: number; d: number }>(
@@ -695,6 +700,10 @@ function counts(agentName: string, allowed: number, denied: number): Counts & { 
   return { agentName, events: allowed + denied, allowed, denied };
 }
 
+/** Session start and end are lifecycle, not decisions: stats leave them out. */
+const SESSION_LIFECYCLE: ReadonlySet<string> = new Set(['session_start', 'session_end']);
+const CHECKS_ONLY = ` AND action NOT IN (${[...SESSION_LIFECYCLE].map((a) => `'${a}'`).join(', ')})`;
+
 /** Adds a batch's newly stored events to the hourly and per-agent rollups. */
 async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRecord[]): Promise<void> {
   if (!events.length) return;
@@ -703,9 +712,11 @@ async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRe
   const agentScopes = new Map<string, [string, string, number, number, number, number]>();
   for (const e of events) {
     const hour = Math.floor(e.ts / HOUR_US);
-    const ah = `${hour}\u0000${e.agentName}`;
-    const a = agentHours.get(ah) ?? agentHours.set(ah, [hour, e.agentName, 0, 0]).get(ah)!;
-    a[e.allowed ? 2 : 3]++;
+    if (!SESSION_LIFECYCLE.has(e.action)) {
+      const ah = `${hour}\u0000${e.agentName}`;
+      const a = agentHours.get(ah) ?? agentHours.set(ah, [hour, e.agentName, 0, 0]).get(ah)!;
+      a[e.allowed ? 2 : 3]++;
+    }
     if (!e.allowed && e.scope !== undefined) {
       const ds = `${hour}\u0000${e.scope}`;
       const d = deniedScopes.get(ds) ?? deniedScopes.set(ds, [hour, e.scope, 0]).get(ds)!;
@@ -723,13 +734,14 @@ async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRe
   const sorted = <T>(m: Map<string, T>) =>
     [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
   const ahRows = sorted(agentHours);
-  await tx.run(
-    `INSERT INTO hourly_agent_counts (project_id, hour, agent_name, allowed_n, denied_n) VALUES ${placeholders(ahRows.length, 5)}
+  if (ahRows.length)
+    await tx.run(
+      `INSERT INTO hourly_agent_counts (project_id, hour, agent_name, allowed_n, denied_n) VALUES ${placeholders(ahRows.length, 5)}
      ON CONFLICT (project_id, hour, agent_name) DO UPDATE SET
        allowed_n = hourly_agent_counts.allowed_n + excluded.allowed_n,
        denied_n = hourly_agent_counts.denied_n + excluded.denied_n`,
-    ahRows.flatMap((r) => [projectId, ...r]),
-  );
+      ahRows.flatMap((r) => [projectId, ...r]),
+    );
   const dsRows = sorted(deniedScopes);
   if (dsRows.length) {
     await tx.run(

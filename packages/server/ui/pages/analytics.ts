@@ -100,7 +100,7 @@ export const analyticsPage: Page = (main, { project }) => {
     const kpis = h(
       'div',
       { class: 'kpis' },
-      kpi('Events', formatCount(totals.events), 'events'),
+      kpi('Checks', formatCount(totals.events), 'events'),
       kpi('Denied', formatCount(totals.denied), 'denied', totals.denied > 0 ? 'tone-denied' : ''),
       kpi('Denial rate', formatPercent(totals.denied, totals.events), 'denial-rate'),
       kpi('Active agents', formatCount(stats.active_agents), 'active-agents'),
@@ -137,7 +137,7 @@ export const analyticsPage: Page = (main, { project }) => {
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'chart-title' },
-        h('h2', { id: 'chart-title' }, `Events over time (per ${stats.bucket})`),
+        h('h2', { id: 'chart-title' }, `Checks over time (per ${stats.bucket})`),
         h(
           'p',
           { class: 'legend' },
@@ -154,7 +154,7 @@ export const analyticsPage: Page = (main, { project }) => {
         table('Top denied scopes', ['Scope', 'Denied'], scopes, 'No denials in this range.'),
         table(
           'Agents',
-          ['Agent', 'Events', 'Denied', 'Denial rate', 'Activity'],
+          ['Agent', 'Checks', 'Denied', 'Denial rate', 'Activity'],
           agents,
           'No agents in this range.',
         ),
