@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir, wire } from './helpers';
 
-/** The built CLI (npm test builds first; run `npm run build -w packages/server` otherwise). */
-const CLI = join(__dirname, '..', 'dist', 'cli.js');
+/**
+ * The command npm links as `agentsudo-server` (package.json "bin"), which loads the built
+ * CLI (npm test builds first; run `npm run build -w packages/server` otherwise).
+ */
+const CLI = join(__dirname, '..', require('../package.json').bin['agentsudo-server']);
 
 const dir = tempDir();
 afterAll(() => dir.remove());
