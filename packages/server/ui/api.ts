@@ -1,3 +1,5 @@
+import type { WireEvent } from '@agentsudo/core';
+
 /**
  * The dashboard's only way to the server: JSON over fetch with the login cookie. Every
  * route the pages use is named here, so the page code never builds URLs by hand.
@@ -11,20 +13,9 @@
  * const e: ApiEvent = { event_id: 'e1', timestamp: '2026-01-01T00:00:00Z', agent_name: 'Bot', action: 'permission_check', allowed: true };
  * ```
  */
-export interface ApiEvent {
+export interface ApiEvent extends WireEvent {
   seq?: number;
   event_id: string;
-  timestamp: string;
-  agent_name: string;
-  agent_id?: string;
-  role?: string;
-  session_id?: string;
-  action: string;
-  scope?: string;
-  allowed: boolean;
-  function_name?: string;
-  metadata?: Record<string, unknown>;
-  sdk?: string;
   received_at?: string;
 }
 

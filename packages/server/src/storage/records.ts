@@ -1,4 +1,4 @@
-import type { SudoAction } from '@agentsudo/core';
+import type { SudoAction, SudoEvent } from '@agentsudo/core';
 
 /**
  * One stored event. Times are microseconds since the epoch: the original Python SDK stamps
@@ -10,21 +10,11 @@ import type { SudoAction } from '@agentsudo/core';
  *   action: 'permission_check', allowed: true, scope: 'read:orders' };
  * ```
  */
-export interface EventRecord {
+export interface EventRecord extends Omit<SudoEvent, 'timestamp'> {
   /** Insertion order within the database; the tie-breaker of cursors. */
   seq?: number;
-  eventId: string;
+  /** When it happened (µs); the event's `timestamp` at full precision. */
   ts: number;
-  agentName: string;
-  agentId?: string;
-  role?: string;
-  sessionId?: string;
-  action: SudoAction;
-  scope?: string;
-  allowed: boolean;
-  functionName?: string;
-  metadata?: Record<string, unknown>;
-  sdk?: string;
   /** When the server stored it (µs). */
   receivedAt?: number;
 }
