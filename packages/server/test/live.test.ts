@@ -12,6 +12,7 @@ describe.each(backends())('live feed on $name', (backend) => {
       `${t.url}/api/projects/${t.projectId}/live?allowed=false&scope=write:*`,
       auth,
     );
+    const searched = await openLive(`${t.url}/api/projects/${t.projectId}/live?q=REFUND`, auth);
     try {
       const batch = [
         wire({ agent_name: 'Live' }),
@@ -29,6 +30,7 @@ describe.each(backends())('live feed on $name', (backend) => {
         expect.any(String),
       ]);
       expect(denials.events.map((e) => e.scope)).toEqual(['write:refunds']);
+      expect(searched.events.map((e) => e.scope)).toEqual(['write:refunds']);
       expect(all.events[0]).toMatchObject({
         agent_name: 'Live',
         action: 'permission_check',
@@ -37,6 +39,7 @@ describe.each(backends())('live feed on $name', (backend) => {
     } finally {
       all.close();
       denials.close();
+      searched.close();
       await t.server.close();
     }
   });

@@ -97,6 +97,23 @@ describe.each(backends())('storage on $name', (backend) => {
     expect(await scopes({ from: T0 + 1, to: T0 + 3 })).toEqual(['read:customers', 'write:refunds']);
   });
 
+  test('free-text search finds agent, scope, function or session substrings, ignoring case', async () => {
+    await storage.insertEvents(projectId, [
+      event({ agentName: 'SupportBot', functionName: 'CustomerService.getCustomer', ts: T0 + 1 }),
+      event({ agentName: 'BillingBot', scope: 'write:invoices', functionName: 'voidInvoice', ts: T0 + 2 }),
+      event({ agentName: 'Odd%_Bot', scope: 'read:x', sessionId: 'sess-42', ts: T0 + 3 }),
+    ]);
+    const names = async (search: string) =>
+      (await storage.listEvents(projectId, { search }, { limit: 10 })).events.map((e) => e.agentName);
+    expect(await names('customer')).toEqual(['SupportBot']);
+    expect(await names('INVOICE')).toEqual(['BillingBot']);
+    expect(await names('sess-4')).toEqual(['Odd%_Bot']);
+    // LIKE's wildcards are plain characters in a search.
+    expect(await names('%_')).toEqual(['Odd%_Bot']);
+    expect(await names('%')).toEqual(['Odd%_Bot']);
+    expect(await names('bot')).toEqual(['Odd%_Bot', 'BillingBot', 'SupportBot']);
+  });
+
   test('cursor pages walk every event newest first, without gaps or repeats, ties included', async () => {
     // 25 events over 5 distinct timestamps: the cursor must break ties by insertion order.
     const all = Array.from({ length: 25 }, (_, i) => event({ ts: T0 + Math.floor(i / 5) }));

@@ -1,3 +1,4 @@
+import { compileScopes } from '@agentsudo/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Access } from '../auth/access';
@@ -103,18 +104,17 @@ export function liveRoutes(
 
 /** The listing's filter as a predicate over new events (the scope pattern compiled once). */
 function compileFilter(f: EventFilter): (e: EventRecord) => boolean {
-  const scope =
-    f.scope === undefined
-      ? undefined
-      : f.scope.includes('*')
-        ? new RegExp(
-            `^${f.scope
-              .split('*')
-              .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-              .join('.*')}$`,
-            's',
-          )
-        : f.scope;
+  // The same wildcard rules as an agent's granted scopes.
+  const scope = f.scope === undefined ? undefined : compileScopes([f.scope]);
+  const needle = f.search?.toLowerCase();
+  const searched: Array<(e: EventRecord) => string | undefined> = [
+    (e) => e.agentName,
+    (e) => e.scope,
+    (e) => e.functionName,
+    (e) => e.action,
+    (e) => e.sessionId,
+    (e) => e.eventId,
+  ];
   return (e) =>
     (f.agent === undefined || e.agentName === f.agent) &&
     (f.allowed === undefined || e.allowed === f.allowed) &&
@@ -123,6 +123,6 @@ function compileFilter(f: EventFilter): (e: EventRecord) => boolean {
     (f.sessionId === undefined || e.sessionId === f.sessionId) &&
     (f.from === undefined || e.ts >= f.from) &&
     (f.to === undefined || e.ts < f.to) &&
-    (scope === undefined ||
-      (e.scope !== undefined && (typeof scope === 'string' ? e.scope === scope : scope.test(e.scope))));
+    (scope === undefined || (e.scope !== undefined && scope.test(e.scope))) &&
+    (needle === undefined || searched.some((get) => get(e)?.toLowerCase().includes(needle)));
 }

@@ -28,6 +28,8 @@ export function parseFilter(q: Query): EventFilter {
   if (scope !== undefined) f.scope = scope;
   if (fn !== undefined) f.functionName = fn;
   if (session !== undefined) f.sessionId = session;
+  const search = str(q, 'q');
+  if (search !== undefined) f.search = search;
   const allowed = str(q, 'allowed');
   if (allowed !== undefined) {
     if (allowed !== 'true' && allowed !== 'false') throw bad('allowed', allowed, "use 'true' or 'false'");

@@ -35,9 +35,31 @@ export interface EventFilter {
   action?: SudoAction;
   functionName?: string;
   sessionId?: string;
+  /**
+   * Free text: events whose agent, scope, function, action, session id or event id contain
+   * it, ignoring case (ASCII letters on SQLite). `%`, `_` and `*` are plain characters here.
+   */
+  search?: string;
   from?: number;
   to?: number;
 }
+
+/**
+ * The columns free-text search looks in, as stored (snake_case).
+ *
+ * @example
+ * ```ts
+ * SEARCH_COLUMNS.includes('function_name'); // true
+ * ```
+ */
+export const SEARCH_COLUMNS = [
+  'agent_name',
+  'scope',
+  'function_name',
+  'action',
+  'session_id',
+  'event_id',
+] as const;
 
 /**
  * A position in a listing: the last event seen. Listings run newest first; exports oldest

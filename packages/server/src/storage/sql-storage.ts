@@ -16,6 +16,7 @@ import type {
   Stats,
   UserRecord,
 } from './records';
+import { SEARCH_COLUMNS } from './records';
 import { HOUR_US, bucketUs } from './time';
 import type { Storage } from './storage';
 
@@ -677,6 +678,11 @@ function filterSql(projectId: string, f: EventFilter): { sql: string; params: un
   if (f.action !== undefined) add('action = ?', f.action);
   if (f.functionName !== undefined) add('function_name = ?', f.functionName);
   if (f.sessionId !== undefined) add('session_id = ?', f.sessionId);
+  if (f.search !== undefined) {
+    const like = `%${escapeLike(f.search.toLowerCase())}%`;
+    parts.push(`(${SEARCH_COLUMNS.map((c) => `LOWER(${c}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...SEARCH_COLUMNS.map(() => like));
+  }
   if (f.from !== undefined) add('ts >= ?', f.from);
   if (f.to !== undefined) add('ts < ?', f.to);
   return { sql: parts.join(' AND '), params };
