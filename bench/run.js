@@ -1,7 +1,9 @@
 'use strict';
 /**
  * Runs every bench/*.bench.js (or those named on the command line) one after another,
- * each in its own process so one benchmark's garbage does not tax the next.
+ * each in its own process so one benchmark's garbage does not tax the next. Unless
+ * DATABASE_URL names a PostgreSQL server, a throwaway one is started on 127.0.0.1 (the
+ * same helper the tests use) so the server benchmarks report PostgreSQL beside SQLite.
  *
  * @example
  * npm run bench                 # all
@@ -15,9 +17,28 @@ const only = process.argv.slice(2);
 const files = readdirSync(__dirname)
   .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)));
+
+const env = { ...process.env };
+let postgres;
+if (!env.DATABASE_URL && files.some((f) => f.startsWith('server-'))) {
+  require('ts-node').register({ transpileOnly: true, project: join(__dirname, '..', 'tsconfig.json') });
+  const { findPgBin, freePort, startTestPostgres } = require('../test-support/postgres');
+  if (findPgBin()) {
+    postgres = startTestPostgres(freePort());
+    env.DATABASE_URL = postgres.url;
+  }
+}
+
 let failed = 0;
-for (const file of files) {
-  const res = spawnSync(process.execPath, ['--expose-gc', join(__dirname, file)], { stdio: 'inherit' });
-  if (res.status !== 0) failed++;
+try {
+  for (const file of files) {
+    const res = spawnSync(process.execPath, ['--expose-gc', join(__dirname, file)], {
+      stdio: 'inherit',
+      env,
+    });
+    if (res.status !== 0) failed++;
+  }
+} finally {
+  postgres?.stop();
 }
 process.exit(failed ? 1 : 0);
