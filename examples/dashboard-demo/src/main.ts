@@ -1,17 +1,18 @@
 import { createServer, dashboard, type AgentSudoServer } from '@agentsudo/server';
-import { configureCloud, flushCloud, shutdownCloud } from '@agentsudo/transport-cloud';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DemoUsageError, parseDemoOptions, type DemoOptions } from './options';
-import { runQuickstart } from './support-desk';
 
 /** The demo's login; example.com is reserved for examples, so it is nobody's real address. */
 const EMAIL = 'demo@example.com';
 
 /**
  * The local dashboard with something in it: a fresh SQLite database, a demo project and a
- * login (printed), the quickstart run in cloud mode against it, then serving until Ctrl+C.
+ * login (printed), the quickstart in cloud mode (examples/cloud) run against it, then
+ * serving until Ctrl+C.
  */
 async function main(options: DemoOptions): Promise<void> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -33,9 +34,7 @@ async function main(options: DemoOptions): Promise<void> {
   console.log('');
   console.log(`Running the quickstart in cloud mode against ${url} …`);
 
-  configureCloud({ endpoint: url, apiKey, spoolDir: false });
-  for (const line of runQuickstart()) console.log(`  ${line}`);
-  const delivered = await flushCloud(5000);
+  const delivered = await runCloudExample(url, apiKey);
   console.log(
     delivered
       ? '  ☁️  both checks were sent to the dashboard'
@@ -47,7 +46,6 @@ async function main(options: DemoOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\nStopping (${reason}) …`);
-    await shutdownCloud(2000);
     await server.close();
     console.log('Dashboard stopped.');
   };
@@ -63,6 +61,29 @@ async function main(options: DemoOptions): Promise<void> {
       void stop(signal);
     });
   }
+}
+
+/**
+ * Runs the quickstart in cloud mode (examples/cloud, as built) with this dashboard's
+ * address and key, the way a user would: AGENTSUDO_ENDPOINT and AGENTSUDO_API_KEY.
+ * True when it exited cleanly after delivering its events.
+ */
+function runCloudExample(endpoint: string, apiKey: string): Promise<boolean> {
+  const main = require.resolve('@agentsudo/example-cloud');
+  const env = { ...process.env, AGENTSUDO_ENDPOINT: endpoint, AGENTSUDO_API_KEY: apiKey };
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  let stdout = '';
+  // Both streams, indented, in the order the lines arrive.
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      if (stream === child.stdout) stdout += `${line}\n`;
+      console.log(`  ${line}`);
+    });
+  }
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0 && stdout.includes(`events sent to ${endpoint}`)));
+  });
 }
 
 async function listen(server: AgentSudoServer, port: number): Promise<string> {

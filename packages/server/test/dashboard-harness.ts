@@ -82,14 +82,15 @@ export async function logIn(page: Page, credentials = LOGIN): Promise<void> {
 }
 
 /**
- * Runs the quickstart in cloud mode in a child process (the built packages, like an
- * installed app) against the server with `apiKey`; resolves with its output.
+ * Runs the quickstart example in cloud mode (examples/cloud, as built) in a child process
+ * against the server with `apiKey`, configured as a user would through AGENTSUDO_ENDPOINT
+ * and AGENTSUDO_API_KEY; resolves with its output.
  */
 export function runQuickstartInCloudMode(endpoint: string, apiKey: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [join(__dirname, 'fixtures', 'quickstart-cloud.js')],
+      [join(__dirname, '..', '..', '..', 'examples', 'cloud', 'dist', 'main.js')],
       {
         env: { ...process.env, AGENTSUDO_ENDPOINT: endpoint, AGENTSUDO_API_KEY: apiKey },
         timeout: 20_000,
