@@ -7,7 +7,14 @@ import { emitSessionEvent, sessionEvent, type Session } from './session';
 
 const AsyncFunction = (async () => {}).constructor;
 
-/** Resolves the name shown for a protected function, given the call's `this`. */
+/**
+ * Resolves the name shown for a protected function, given the call's `this`.
+ *
+ * @example
+ * ```ts
+ * const nameOf: NameResolver = (self) => `${(self as object).constructor.name}.refund`;
+ * ```
+ */
 export type NameResolver = (thisArg: unknown) => string;
 
 /**

@@ -6,6 +6,14 @@ import { qualifiedName, registerProtected } from './metadata';
 /**
  * The decorator `@Sudo` returns. It has both signatures, so the same `@Sudo(...)` compiles
  * under `experimentalDecorators` (NestJS style) and under TC39 standard decorators.
+ *
+ * @example
+ * ```ts
+ * const readCustomers: SudoDecorator = Sudo('read:customers');
+ * class CustomerService {
+ *   @readCustomers getCustomer(id: string) { return { id }; }
+ * }
+ * ```
  */
 export interface SudoDecorator {
   /** TC39 standard decorators (TypeScript 5 default). */

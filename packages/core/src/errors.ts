@@ -3,7 +3,14 @@
  * one `instanceof` check covers them all; each error's message says what to do next.
  */
 
-/** Fields shared by every permission error. */
+/**
+ * Fields shared by every permission error.
+ *
+ * @example
+ * ```ts
+ * const details: PermissionErrorDetails = { agentName: 'Bot', scope: 'write:refunds', functionName: 'refund' };
+ * ```
+ */
 export interface PermissionErrorDetails {
   /** The agent that made the call, when one was in session. */
   agentName?: string;

@@ -5,6 +5,11 @@ import { SDK_NAME } from './version';
 /**
  * What happened. `permission_check` carries `allowed: true | false`; the others are
  * audit-mode violations, approver outcomes and session lifecycle.
+ *
+ * @example
+ * ```ts
+ * const denialsOnly = (action: SudoAction, allowed: boolean) => action === 'permission_check' && !allowed;
+ * ```
  */
 export type SudoAction =
   | 'permission_check'

@@ -59,6 +59,11 @@ const registry: RegistryEntry[] = (holder[REGISTRY_KEY] ??= []);
 /**
  * @internal Records a protected function; the decorator calls it. Returns the entry so
  * the owner can be filled in later (TC39 decorators learn their class at first use).
+ *
+ * @example
+ * ```ts
+ * const entry = registerProtected(wrapped, { methodName: 'refund', scope: 'write:refunds', options: {}, isStatic: false });
+ * ```
  */
 export function registerProtected(
   fn: Function,
