@@ -13,7 +13,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const http = require('node:http');
 const { join } = require('node:path');
-const { randomUUID } = require('node:crypto');
+const { newEventId } = require('../packages/core/dist');
 const { Buffer } = require('node:buffer');
 const { setInterval, clearInterval } = require('node:timers');
 const { URL } = require('node:url');
@@ -78,11 +78,12 @@ function makeBatchFactory() {
   }));
   const parts = JSON.stringify(events).split(/"@@(?:ID|TS)@@"/);
   return () => {
-    const prefix = randomUUID().slice(0, 24);
-    const ts = JSON.stringify(new Date().toISOString());
+    // Ids as the SDK makes them (UUID v7, time first).
+    const now = Date.now();
+    const ts = JSON.stringify(new Date(now).toISOString());
     let body = parts[0];
     for (let i = 1; i < parts.length; i++) {
-      body += (i % 2 === 1 ? `"${prefix}${String(i).padStart(12, '0')}"` : ts) + parts[i];
+      body += (i % 2 === 1 ? `"${newEventId(now)}"` : ts) + parts[i];
     }
     return body;
   };

@@ -10,7 +10,8 @@
  * npm run bench -- server-stats
  * BENCH_EVENTS=200000 npm run bench -- server-stats
  */
-const { randomBytes, randomUUID } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
+const { newEventId } = require('../packages/core/dist');
 const { performance } = require('node:perf_hooks');
 const { openStorage } = require('../packages/server/dist');
 const { report } = require('./lib/harness');
@@ -39,9 +40,15 @@ async function load(storage, projectId, now) {
       const agent = agents[n % agents.length];
       batch.push(
         n % 50 === 0
-          ? { eventId: randomUUID(), ts, agentName: agent, action: 'session_start', allowed: true }
+          ? {
+              eventId: newEventId(Math.floor(ts / 1000)),
+              ts,
+              agentName: agent,
+              action: 'session_start',
+              allowed: true,
+            }
           : {
-              eventId: randomUUID(),
+              eventId: newEventId(Math.floor(ts / 1000)),
               ts,
               agentName: agent,
               action: 'permission_check',

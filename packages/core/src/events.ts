@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { ConfigurationError } from './errors';
 import { SDK_NAME } from './version';
 
@@ -157,7 +157,7 @@ export function toWire(event: SudoEvent): WireEvent {
 /**
  * Parses a wire event from this SDK or the original Python SDK. Python action names
  * are mapped (`permission_denied` → a denied `permission_check`), a missing `event_id`
- * gets a fresh uuid, and a timestamp without a zone is read as UTC.
+ * gets a fresh one ({@link newEventId}), and a timestamp without a zone is read as UTC.
  *
  * @example
  * ```ts
@@ -178,7 +178,7 @@ export function fromWire(input: unknown): SudoEvent {
     throw new WireFormatError('action', `unknown action ${JSON.stringify(rawAction)}`);
   }
   const event: SudoEvent = {
-    eventId: optionalString(w, 'event_id') ?? randomUUID(),
+    eventId: optionalString(w, 'event_id') ?? newEventId(),
     timestamp: normalizeTimestamp(w.timestamp),
     agentName,
     action: mapped ? mapped.action : (rawAction as SudoAction),
@@ -215,9 +215,10 @@ export function fromWire(input: unknown): SudoEvent {
  * ```
  */
 export function createEvent(fields: Omit<SudoEvent, 'eventId' | 'timestamp' | 'sdk'>): SudoEvent {
+  const now = Date.now();
   return {
-    eventId: randomUUID(),
-    timestamp: isoNow(),
+    eventId: newEventId(now),
+    timestamp: isoAt(now),
     agentId: fields.agentId,
     agentName: fields.agentName,
     role: fields.role,
@@ -231,17 +232,59 @@ export function createEvent(fields: Omit<SudoEvent, 'eventId' | 'timestamp' | 's
   };
 }
 
-let lastMs = -1;
-let lastIso = '';
-
-/** The current time in ISO 8601, formatted at most once per millisecond. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
+/**
+ * A fresh event id: a UUID version 7 (RFC 9562), whose first 48 bits are the time in
+ * milliseconds and the rest random. Ids made later sort later, so a store indexing them
+ * appends instead of writing all over its index, and a retried event keeps its id.
+ *
+ * @example
+ * ```ts
+ * newEventId(); // '019ac1d2-3b4c-7e5f-9a0b-1c2d3e4f5a6b'
+ * ```
+ */
+export function newEventId(now: number = Date.now()): string {
+  if (poolOffset + 10 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
   }
-  return lastIso;
+  const b = pool;
+  const o = poolOffset;
+  poolOffset += 10;
+  // 48 bits of time, version 7, 12 random bits, variant 10, 62 random bits.
+  return (
+    `${timePrefix(now)}-7${HEX[b[o] & 0x0f][1]}${HEX[b[o + 1]]}-` +
+    `${HEX[(b[o + 2] & 0x3f) | 0x80]}${HEX[b[o + 3]]}-` +
+    `${HEX[b[o + 4]]}${HEX[b[o + 5]]}${HEX[b[o + 6]]}${HEX[b[o + 7]]}${HEX[b[o + 8]]}${HEX[b[o + 9]]}`
+  );
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Random bytes drawn in bulk: one system call serves hundreds of ids. */
+const pool = new Uint8Array(10 * 512);
+let poolOffset = pool.length;
+let prefixMs = -1;
+let prefix = '';
+
+/** `tttttttt-tttt`: the 48-bit millisecond time of a v7 uuid, formatted once per millisecond. */
+function timePrefix(now: number): string {
+  if (now !== prefixMs) {
+    const hex = now.toString(16).padStart(12, '0');
+    prefixMs = now;
+    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
+  }
+  return prefix;
+}
+
+let isoMs = -1;
+let iso = '';
+
+/** The time in ISO 8601, formatted at most once per millisecond. */
+function isoAt(now: number): string {
+  if (now !== isoMs) {
+    isoMs = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
 }
 
 function requireString(w: Record<string, unknown>, field: string): string {

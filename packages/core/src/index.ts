@@ -34,6 +34,7 @@ export {
   toWire,
   fromWire,
   createEvent,
+  newEventId,
   type SudoEvent,
   type SudoAction,
   type WireEvent,

@@ -1,4 +1,13 @@
-import { Agent, Sudo, WireFormatError, configure, fromWire, toWire, type SudoEvent } from '@agentsudo/core';
+import {
+  Agent,
+  Sudo,
+  WireFormatError,
+  configure,
+  fromWire,
+  newEventId,
+  toWire,
+  type SudoEvent,
+} from '@agentsudo/core';
 import { captureEvents } from './helpers';
 
 class Vault {
@@ -40,7 +49,7 @@ describe('events', () => {
         metadata: { team: 'cx' },
         sdk: 'agentsudo-js/0.1.0',
       });
-      expect(e.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(e.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(Date.parse(e.timestamp)).toBeGreaterThanOrEqual(before - 1);
       expect(e.timestamp).toMatch(/Z$/);
     });
@@ -58,6 +67,24 @@ describe('events', () => {
     expect(text).not.toContain('secret-argument');
     expect(text).not.toContain('secret-return');
     expect(text).not.toContain('secret-error-text');
+  });
+});
+
+describe('event ids', () => {
+  it('are UUID version 7: unique, with the creation time in their first 48 bits', () => {
+    const now = Date.UTC(2026, 10, 26, 12, 0, 0, 123);
+    const ids = Array.from({ length: 5000 }, () => newEventId(now));
+    expect(new Set(ids).size).toBe(5000);
+    for (const id of ids.slice(0, 50)) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(now);
+    }
+  });
+
+  it('sort by time, so later events index after earlier ones', () => {
+    const earlier = newEventId(1_780_000_000_000);
+    const later = newEventId(1_780_000_000_001);
+    expect(earlier < later).toBe(true);
   });
 });
 

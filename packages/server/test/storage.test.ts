@@ -50,6 +50,24 @@ describe.each(backends())('storage on $name', (backend) => {
     expect(page.events).toHaveLength(3);
   });
 
+  test('an event id is stored once even when a later copy carries another timestamp', async () => {
+    const first = event({ ts: T0 + 1 });
+    const copy = { ...first, ts: T0 + 5_000_000, allowed: false };
+    expect(await storage.insertEvents(projectId, [first])).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await storage.insertEvents(projectId, [copy])).toEqual({ accepted: 0, duplicates: 1 });
+    expect(
+      await storage.insertEvents(projectId, [
+        { ...first, ts: T0 + 9 },
+        { ...copy, ts: T0 + 7 },
+      ]),
+    ).toEqual({
+      accepted: 0,
+      duplicates: 2,
+    });
+    const page = await storage.listEvents(projectId, {}, { limit: 10 });
+    expect(page.events.map((e) => [e.eventId, e.ts, e.allowed])).toEqual([[first.eventId, T0 + 1, true]]);
+  });
+
   test('the same event id in two projects is two events: projects never share rows', async () => {
     await storage.createProject({ id: 'prj_other', name: 'other', createdAt: 1 });
     const e = event();

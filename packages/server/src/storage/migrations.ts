@@ -80,7 +80,9 @@ export const MIGRATIONS: readonly Migration[] = [
       // A retried event repeats its id and its timestamp. Leading with the (mostly
       // increasing) time keeps inserts at the right edge of the index instead of at
       // random uuid positions, which is what makes ingest fast on large tables.
-      `CREATE UNIQUE INDEX events_project_ts_event_id ON events (project_id, ts, event_id)`,
+      // Event ids are unique per project. The SDK's ids are UUID v7 (time first), so this
+      // index grows at its end like the time index instead of taking random writes.
+      `CREATE UNIQUE INDEX events_project_event_id ON events (project_id, event_id)`,
       `CREATE INDEX events_project_ts ON events (project_id, ts, seq)`,
       `CREATE INDEX events_project_agent_ts ON events (project_id, agent_name, ts, seq)`,
       // Rollups kept in the ingest transaction, so stats never scan the events table

@@ -49,7 +49,7 @@ const MAX_GROUP_EVENTS = 20_000;
 /** A batch waiting for its transaction, and how to answer its caller. */
 interface WriteJob {
   projectId: string;
-  /** The batch's distinct events, by `ts event_id` (how RETURNING rows are matched back). */
+  /** The batch's distinct events, by event id (how RETURNING rows are matched back). */
   batch: Map<string, EventRecord>;
   /** Events as received, repeats within the batch included (they count as duplicates). */
   received: number;
@@ -215,10 +215,7 @@ export class SqlStorage implements Storage {
 
   async insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {
     const unique = new Map<string, EventRecord>();
-    for (const e of events) {
-      const key = `${e.ts} ${e.eventId}`;
-      if (!unique.has(key)) unique.set(key, e);
-    }
+    for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
     const job: WriteJob = { projectId, batch: unique, received: events.length, resolve: noop, reject: noop };
     const done = new Promise<InsertResult>((resolve, reject) => {
       job.resolve = resolve;
@@ -307,13 +304,10 @@ export class SqlStorage implements Storage {
       const chunk = all.slice(i, i + INSERT_CHUNK);
       const params: unknown[] = [];
       for (const e of chunk) pushEventParams(params, projectId, e, receivedAt);
-      const rows = await tx.all<{ seq: number; event_id: string; ts: number }>(
-        insertSql(chunk.length),
-        params,
-      );
+      const rows = await tx.all<{ seq: number; event_id: string }>(insertSql(chunk.length), params);
       for (const r of rows) {
         // Records are the server's own copies (built from the request), so stamping them is safe.
-        const e = batch.get(`${Number(r.ts)} ${r.event_id}`)!;
+        const e = batch.get(r.event_id)!;
         e.seq = Number(r.seq);
         e.receivedAt = receivedAt;
         inserted.push(e);
@@ -612,7 +606,7 @@ function insertSql(rows: number): string {
   let sql = insertSqlCache.get(rows);
   if (sql === undefined) {
     sql = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholders(rows, EVENT_COLUMNS.length)}
-      ON CONFLICT (project_id, ts, event_id) DO NOTHING RETURNING seq, event_id, ts`;
+      ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, event_id`;
     insertSqlCache.set(rows, sql);
   }
   return sql;

@@ -47,8 +47,8 @@ export interface Storage {
   deleteLoginSession(tokenHash: string): Promise<void>;
 
   /**
-   * Stores a batch in one transaction. An event whose id and timestamp are already in the
-   * project (a retried delivery) is a duplicate and is not stored again.
+   * Stores a batch in one transaction. An event whose id is already in the project (a
+   * retried delivery) is a duplicate and is not stored again.
    */
   insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult>;
   listEvents(
