@@ -49,7 +49,7 @@ export const SUDO_ACTIONS: readonly SudoAction[] = Object.freeze([
  * ```
  */
 export interface SudoEvent {
-  /** uuid; lets delivery be idempotent. */
+  /** A UUID v7 ({@link newEventId}); lets delivery be idempotent. */
   eventId: string;
   /** ISO 8601 UTC. */
   timestamp: string;
