@@ -49,6 +49,6 @@ export {
   shutdown,
   type SudoConfig,
 } from './config';
-export { LocalNoticeTransport, describeOutcome } from './local-notice';
+export { LocalNoticeTransport, describeOutcome, describeSubject } from './local-notice';
 export { compileScopes, assertValidScope, type ScopeMatcher } from './scopes';
 export { SDK_NAME, SDK_VERSION } from './version';

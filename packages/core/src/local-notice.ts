@@ -22,9 +22,7 @@ export class LocalNoticeTransport implements Transport {
   }
 
   log(event: SudoEvent): void {
-    this.write(
-      `agentsudo: ${describeOutcome(event)} ${event.agentName} → ${event.scope ?? '-'} (${event.functionName ?? '-'})\n`,
-    );
+    this.write(`agentsudo: ${describeOutcome(event)} ${describeSubject(event)}\n`);
   }
 }
 
@@ -53,4 +51,22 @@ export function describeOutcome(event: Pick<SudoEvent, 'action' | 'allowed'>): s
     default:
       return event.allowed ? '✅ allowed' : '❌ denied';
   }
+}
+
+/**
+ * Who did what, for the readable outputs: `SupportBot → write:refunds (CustomerService.processRefund)`,
+ * or `SupportBot (session 9d2a41c3)` for a session's start and end.
+ *
+ * @example
+ * ```ts
+ * `${describeOutcome(event)} ${describeSubject(event)}`; // '❌ denied SupportBot → write:refunds (refund)'
+ * ```
+ */
+export function describeSubject(
+  event: Pick<SudoEvent, 'action' | 'agentName' | 'scope' | 'functionName' | 'sessionId'>,
+): string {
+  if (event.action === 'session_start' || event.action === 'session_end') {
+    return event.sessionId ? `${event.agentName} (session ${event.sessionId.slice(0, 8)})` : event.agentName;
+  }
+  return `${event.agentName} → ${event.scope ?? '-'} (${event.functionName ?? '-'})`;
 }

@@ -3,6 +3,8 @@ import {
   Sudo,
   addTransport,
   configure,
+  describeOutcome,
+  describeSubject,
   flush,
   getTransports,
   removeTransport,
@@ -160,5 +162,27 @@ describe('local-only mode (nothing configured)', () => {
     );
     expect(stderr).toBe('');
     expect(t.events.some((e: SudoEvent) => !e.allowed)).toBe(true);
+  });
+});
+
+describe('readable lines', () => {
+  it('name the agent, scope and function of a check, and the session of a lifecycle event', () => {
+    const check = {
+      action: 'permission_check',
+      allowed: false,
+      agentName: 'Bot',
+      scope: 'write:x',
+      functionName: 'T.w',
+    } as const;
+    expect(`${describeOutcome(check)} ${describeSubject(check)}`).toBe('❌ denied Bot → write:x (T.w)');
+    const start = {
+      action: 'session_start',
+      allowed: true,
+      agentName: 'Bot',
+      sessionId: '9d2a41c3-1111-4222-8333-444455556666',
+    } as const;
+    expect(`${describeOutcome(start)} ${describeSubject(start)}`).toBe(
+      '▶ session start Bot (session 9d2a41c3)',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { describeOutcome, toWire, type SudoEvent } from '@agentsudo/core';
+import { describeOutcome, describeSubject, toWire, type SudoEvent } from '@agentsudo/core';
 import type { ConsoleLevel } from './levels';
 
 const GREEN = '\x1b[32m';
@@ -18,7 +18,7 @@ const RESET = '\x1b[39m';
 export function renderPretty(event: SudoEvent, color: boolean): string {
   const outcome = describeOutcome(event);
   const painted = color ? `${colorOf(event)}${outcome}${RESET}` : outcome;
-  return `${event.timestamp} agentsudo ${painted} ${event.agentName} → ${event.scope ?? '-'} (${event.functionName ?? '-'})`;
+  return `${event.timestamp} agentsudo ${painted} ${describeSubject(event)}`;
 }
 
 /**
