@@ -1,4 +1,4 @@
-import { api, type ApiEvent, type EventQuery } from '../api';
+import { api, type EventQuery } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
 import { auditRow } from '../events-view';
 import { localInputToIso, OUTCOME_FILTERS } from '../format';
@@ -121,20 +121,18 @@ export const auditPage: Page = (main, { project }) => {
   const rows = h('tbody');
   const summary = h('p', { class: 'muted', role: 'status' }, 'Loading…');
   const more = h('button', { type: 'button', hidden: true }, 'Load older events');
-  const loaded: ApiEvent[] = [];
   let cursor: string | undefined;
 
   async function loadPage(): Promise<void> {
     more.disabled = true;
     try {
       const page = await api.events(project, query, cursor, PAGE_SIZE);
-      loaded.push(...page.events);
       rows.append(...page.events.map(auditRow));
       cursor = page.next_cursor;
       more.hidden = !cursor;
       const shown = rows.childElementCount;
       summary.textContent =
-        loaded.length === 0
+        shown === 0
           ? 'No events match these filters.'
           : `${shown} event${shown === 1 ? '' : 's'} shown${form.q ? ` matching “${form.q}”` : ''}${cursor ? '; older events are on the next page' : ''}.`;
     } catch (err) {
