@@ -14,46 +14,10 @@
 import { installDefaultConsole } from './defaults';
 
 export * from '@agentsudo/core';
-export {
-  ConsoleTransport,
-  levelFor,
-  renderPretty,
-  renderJson,
-  type ConsoleTransportOptions,
-  type ConsoleLevel,
-} from '@agentsudo/transport-console';
-export {
-  FileTransport,
-  SyncAppendTransport,
-  LineAppender,
-  readAuditLog,
-  compileFilter,
-  rotatedFiles,
-  AuditLogPathError,
-  AuditLogFormatError,
-  type FileTransportOptions,
-  type SyncAppendTransportOptions,
-  type LineAppenderOptions,
-  type AuditLogFilter,
-  type ReadAuditLogOptions,
-} from '@agentsudo/transport-file';
-export {
-  configureCloud,
-  disableCloud,
-  getCloudConfig,
-  flushCloud,
-  shutdownCloud,
-  getCloudStats,
-  CloudTransport,
-  CloudConfigError,
-  DEFAULT_ENDPOINT,
-  type CloudConfig,
-  type CloudHandle,
-  type CloudOptions,
-  type ResolvedCloudOptions,
-  type CloudStats,
-  type DropReason,
-} from '@agentsudo/transport-cloud';
+// Each transport's whole public API, as its own index defines it (no list to keep in step).
+export * from '@agentsudo/transport-console';
+export * from '@agentsudo/transport-file';
+export * from '@agentsudo/transport-cloud';
 export { configureConsole, configureFileLog } from './defaults';
 
 installDefaultConsole();
