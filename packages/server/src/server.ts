@@ -120,8 +120,8 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);
-  app.addHook('preParsing', async (request, _reply, payload) =>
-    bodyDeadline(request, payload, requestTimeout),
+  app.addHook('preParsing', async (request, reply, payload) =>
+    bodyDeadline(request, reply, payload, requestTimeout),
   );
   app.setNotFoundHandler((request, reply) => {
     reply

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PassThrough, type Readable } from 'node:stream';
 import { ApiError } from './api-error';
 
@@ -8,10 +8,15 @@ import { ApiError } from './api-error';
  *
  * @example
  * ```ts
- * app.addHook('preParsing', async (request, _reply, payload) => bodyDeadline(request, payload, 30_000));
+ * app.addHook('preParsing', async (request, reply, payload) => bodyDeadline(request, reply, payload, 30_000));
  * ```
  */
-export function bodyDeadline(request: FastifyRequest, payload: Readable, ms: number): Readable {
+export function bodyDeadline(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: Readable,
+  ms: number,
+): Readable {
   const hasBody =
     request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   if (!hasBody) return payload;
@@ -19,17 +24,24 @@ export function bodyDeadline(request: FastifyRequest, payload: Readable, ms: num
   const timer = setTimeout(() => {
     payload.unpipe(out);
     payload.resume();
+    // Only a reader still waiting for the body hears why it stopped; with no reader left
+    // an 'error' event would have no listener and crash the process.
+    const reading = out.listenerCount('error') > 0;
     out.destroy(
-      new ApiError(
-        408,
-        'request_timeout',
-        `The request body did not arrive within ${ms} ms; send it at once.`,
-      ),
+      reading
+        ? new ApiError(
+            408,
+            'request_timeout',
+            `The request body did not arrive within ${ms} ms; send it at once.`,
+          )
+        : undefined,
     );
   }, ms);
-  // The parser may stop reading early (a 413, a rejected request) and leave the socket
-  // open: the deadline then belongs to nobody and must not fire later.
+  // The parser may stop reading early (a 413 from Content-Length alone, a rejected request)
+  // and answer while the socket stays open: once the response is done, the deadline belongs
+  // to nobody and must not fire later.
   timer.unref();
+  reply.raw.on('close', () => clearTimeout(timer));
   payload.on('end', () => clearTimeout(timer));
   payload.on('close', () => clearTimeout(timer));
   out.on('close', () => clearTimeout(timer));
