@@ -128,6 +128,8 @@ export async function startServer(storage: StorageOptions, options: ServerOption
 /** A Server-Sent Events client over node:http that collects each `data:` message. */
 export interface LiveClient {
   events: any[];
+  /** Named messages (`event: skipped`, …) with their parsed data, in arrival order. */
+  named: Array<{ event: string; data: any }>;
   /** Resolves once `n` events arrived (or rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<any[]>;
   close(): void;
@@ -142,6 +144,7 @@ export function openLive(url: string, headers: Record<string, string>): Promise<
         return;
       }
       const events: any[] = [];
+      const named: LiveClient['named'] = [];
       let buffer = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -150,17 +153,20 @@ export function openLive(url: string, headers: Record<string, string>): Promise<
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const message = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = message
-            .split('\n')
+          const lines = message.split('\n');
+          const data = lines
             .filter((l) => l.startsWith('data: '))
             .map((l) => l.slice(6))
             .join('\n');
-          if (data) events.push(JSON.parse(data));
+          const name = lines.find((l) => l.startsWith('event: '))?.slice(7);
+          if (data && name) named.push({ event: name, data: JSON.parse(data) });
+          else if (data) events.push(JSON.parse(data));
         }
       });
       res.on('error', () => undefined);
       resolve({
         events,
+        named,
         async waitFor(n, timeoutMs = 10_000) {
           const deadline = Date.now() + timeoutMs;
           while (events.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

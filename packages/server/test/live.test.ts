@@ -1,4 +1,4 @@
-import { createServer } from '../src';
+import { createServer, MAX_REPLAY_EVENTS } from '../src';
 import { backends, freshDatabase, openLive, startServer, wire } from './helpers';
 
 describe.each(backends())('live feed on $name', (backend) => {
@@ -56,6 +56,81 @@ describe.each(backends())('live feed on $name', (backend) => {
       await expect(
         openLive(`${t.url}/api/projects/${t.projectId}/live`, { 'x-api-key': t.apiKey }),
       ).rejects.toThrow(/403/);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  test('a client reconnecting with Last-Event-ID gets what it missed, then new events, each once', async () => {
+    const t = await startServer(await backend.fresh());
+    const auth = { authorization: `Bearer ${t.readToken}` };
+    const url = `${t.url}/api/projects/${t.projectId}/live`;
+    try {
+      const first = await openLive(url, auth);
+      await t.ingest([wire({ agent_name: 'Before' })]);
+      const [seen] = await first.waitFor(1);
+      first.close();
+      const missed = [
+        wire({ agent_name: 'Missed-0' }),
+        wire({ agent_name: 'Missed-1', allowed: false, scope: 'write:refunds' }),
+        wire({ agent_name: 'Missed-2' }),
+      ];
+      await t.ingest(missed);
+      const again = await openLive(url, { ...auth, 'last-event-id': String(seen.seq) });
+      await again.waitFor(3);
+      await t.ingest([wire({ agent_name: 'After' })]);
+      await again.waitFor(4);
+      await new Promise((r) => setTimeout(r, 200));
+      again.close();
+      expect(again.events.map((e) => e.agent_name)).toEqual(['Missed-0', 'Missed-1', 'Missed-2', 'After']);
+      expect(again.named).toEqual([]);
+      // The replay honours the feed's filter, and last_event_id works on a first connection.
+      const denials = await openLive(`${url}?allowed=false&last_event_id=${seen.seq}`, auth);
+      await denials.waitFor(1);
+      await new Promise((r) => setTimeout(r, 200));
+      denials.close();
+      expect(denials.events.map((e) => e.agent_name)).toEqual(['Missed-1']);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  test(`a reconnection replays at most ${MAX_REPLAY_EVENTS} events, the newest, after a skipped message`, async () => {
+    const t = await startServer(await backend.fresh());
+    const auth = { authorization: `Bearer ${t.readToken}` };
+    try {
+      await t.ingest([wire({ agent_name: 'Oldest' })]);
+      const before = (await t.read(`/api/projects/${t.projectId}/events?limit=1`)).body.events[0].seq;
+      const missed = Array.from({ length: MAX_REPLAY_EVENTS + 5 }, (_, i) => wire({ agent_name: `M-${i}` }));
+      await t.ingest(missed.slice(0, 1000));
+      await t.ingest(missed.slice(1000));
+      const live = await openLive(`${t.url}/api/projects/${t.projectId}/live`, {
+        ...auth,
+        'last-event-id': String(before),
+      });
+      const got = await live.waitFor(MAX_REPLAY_EVENTS);
+      await new Promise((r) => setTimeout(r, 300)); // nothing more may follow
+      live.close();
+      expect(got.map((e) => e.agent_name)).toEqual(missed.slice(5).map((e) => e.agent_name));
+      expect(live.named).toEqual([{ event: 'skipped', data: { after: before, before: got[0].seq } }]);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  test('a Last-Event-ID that is not a whole number gets 400 naming it', async () => {
+    const t = await startServer(await backend.fresh());
+    try {
+      const res = await fetch(`${t.url}/api/projects/${t.projectId}/live`, {
+        headers: { authorization: `Bearer ${t.readToken}`, 'last-event-id': 'abc' },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_last_event_id', field: 'Last-Event-ID' });
+      const query = await fetch(`${t.url}/api/projects/${t.projectId}/live?last_event_id=-1`, {
+        headers: { authorization: `Bearer ${t.readToken}` },
+      });
+      expect(query.status).toBe(400);
+      expect((await query.json()).message).toMatch(/last_event_id "-1" is invalid/);
     } finally {
       await t.server.close();
     }

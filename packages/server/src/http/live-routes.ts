@@ -5,11 +5,13 @@ import type { Access } from '../auth/access';
 import type { EventFilter, EventRecord } from '../storage/records';
 import type { Storage } from '../storage/storage';
 import { toApiEvent } from './api-event';
-import { parseFilter } from './query';
+import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
+/** Most missed events one reconnection replays; older ones are in the audit log. */
+export const MAX_REPLAY_EVENTS = 1000;
 
 /**
  * The live feed's open connections, ended on shutdown so `close()` does not wait on them.
@@ -40,7 +42,9 @@ export class LiveConnections {
 
 /**
  * `GET /api/projects/:project/live`: Server-Sent Events, one `data:` message per stored
- * event (JSON as in the events listing, `id:` = `seq`), filtered like the listing.
+ * event (JSON as in the events listing, `id:` = `seq`), filtered like the listing. A client
+ * that reconnects with `Last-Event-ID` first gets what it missed (at most
+ * {@link MAX_REPLAY_EVENTS}, newest kept, after a `skipped` message when more were missed).
  *
  * @example
  * ```ts
@@ -60,7 +64,9 @@ export function liveRoutes(
       const reader = await ctx.access.reader(request);
       const projectId = request.params.project;
       await ctx.access.readableProject(reader, projectId);
-      const matches = compileFilter(parseFilter(request.query));
+      const filter = parseFilter(request.query);
+      const matches = compileFilter(filter);
+      const lastEventId = parseLastEventId(request.headers['last-event-id'], request.query);
       if (ctx.live.size >= ctx.live.max) {
         reply.code(503).header('retry-after', '30');
         return {
@@ -79,10 +85,16 @@ export function liveRoutes(
       res.write(': connected\nretry: 3000\n\n');
       ctx.live.add(res);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-      const unsubscribe = ctx.storage.subscribe(projectId, (events) => {
+      // While the missed events are read, new ones wait here. Those the replay already sent
+      // are left out, then and later: on PostgreSQL the notice of a batch stored just before
+      // the replay may arrive after it.
+      let waiting: EventRecord[] | undefined = lastEventId === undefined ? undefined : [];
+      let replayed: ReadonlySet<number> | undefined;
+      const send = (events: readonly EventRecord[]) => {
         let chunk = '';
         for (const e of events) {
-          if (matches(e)) chunk += `id: ${e.seq}\ndata: ${JSON.stringify(toApiEvent(e))}\n\n`;
+          if (!matches(e) || replayed?.has(e.seq!)) continue;
+          chunk += `id: ${e.seq}\ndata: ${JSON.stringify(toApiEvent(e))}\n\n`;
         }
         if (!chunk) return;
         if (res.writableLength > MAX_QUEUED_BYTES) {
@@ -90,6 +102,10 @@ export function liveRoutes(
           return;
         }
         res.write(chunk);
+      };
+      const unsubscribe = ctx.storage.subscribe(projectId, (events) => {
+        if (waiting) waiting.push(...events);
+        else send(events);
       });
       const cleanup = () => {
         clearInterval(heartbeat);
@@ -98,6 +114,32 @@ export function liveRoutes(
       };
       res.on('close', cleanup);
       res.on('error', cleanup);
+      if (lastEventId !== undefined) {
+        try {
+          const missed = await ctx.storage.eventsStoredAfter(
+            projectId,
+            filter,
+            lastEventId,
+            MAX_REPLAY_EVENTS,
+          );
+          if (missed.skipped) {
+            const resumesAt = missed.events[0].seq!;
+            res.write(
+              `event: skipped\ndata: ${JSON.stringify({ after: lastEventId, before: resumesAt })}\n\n`,
+            );
+          }
+          send(missed.events);
+          replayed = new Set(missed.events.map((e) => e.seq!));
+        } catch (err) {
+          // The stream is open: the error cannot be an answer any more; the client reconnects.
+          request.log.error({ err }, 'live feed replay failed');
+          res.destroy();
+          return;
+        }
+        const arrived = waiting!;
+        waiting = undefined;
+        send(arrived);
+      }
     },
   );
 }

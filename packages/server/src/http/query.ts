@@ -67,6 +67,31 @@ export function parsePage(q: Query): { limit: number; before?: EventCursor } {
 }
 
 /**
+ * Where a live client resumes: the `Last-Event-ID` header a reconnecting `EventSource`
+ * sends, or `last_event_id` in the query for a first connection that already knows where it
+ * stopped. Either is the `seq` of the last event received; none means "only new events".
+ *
+ * @example
+ * ```ts
+ * parseLastEventId(request.headers['last-event-id'], request.query); // 42 or undefined
+ * ```
+ */
+export function parseLastEventId(header: string | string[] | undefined, q: Query): number | undefined {
+  const name = header === undefined ? 'last_event_id' : 'Last-Event-ID';
+  const raw = header ?? str(q, 'last_event_id');
+  if (raw === undefined || raw === '') return undefined;
+  const value = Array.isArray(raw) ? raw.join(',') : raw;
+  if (!/^\d{1,15}$/.test(value))
+    throw new ApiError(
+      400,
+      'invalid_last_event_id',
+      `${name} ${JSON.stringify(value)} is invalid: give the id (seq) of the last event received, a whole number.`,
+      name,
+    );
+  return Number(value);
+}
+
+/**
  * The opaque cursor clients pass back: `ts.seq` in base64url.
  *
  * @example

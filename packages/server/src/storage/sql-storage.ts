@@ -339,6 +339,22 @@ export class SqlStorage implements Storage {
     return rows.length > page.limit ? { events, next: { ts: last.ts, seq: last.seq! } } : { events };
   }
 
+  async eventsStoredAfter(
+    projectId: string,
+    filter: EventFilter,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ events: EventRecord[]; skipped: boolean }> {
+    const where = filterSql(projectId, filter);
+    // Walks the primary key back from the newest row, so only rows stored after `afterSeq`
+    // are read, however large the project.
+    const rows = await this.driver.all<EventRow>(
+      `SELECT * FROM events WHERE ${where.sql} AND seq > ? ORDER BY seq DESC LIMIT ?`,
+      [...where.params, afterSeq, limit + 1],
+    );
+    return { events: rows.slice(0, limit).reverse().map(toRecord), skipped: rows.length > limit };
+  }
+
   async *streamEvents(projectId: string, filter: EventFilter, pageSize = 1000): AsyncIterable<EventRecord> {
     let after: EventCursor | undefined;
     for (;;) {

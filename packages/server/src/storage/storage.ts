@@ -56,6 +56,16 @@ export interface Storage {
     filter: EventFilter,
     page: { limit: number; before?: EventCursor },
   ): Promise<EventPage>;
+  /**
+   * What a reconnecting live client missed: the newest `limit` matching events stored after
+   * `afterSeq`, in the order they were stored. `skipped` says older ones did not fit.
+   */
+  eventsStoredAfter(
+    projectId: string,
+    filter: EventFilter,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ events: EventRecord[]; skipped: boolean }>;
   /** Every matching event, oldest first, read a page at a time (memory stays bounded). */
   streamEvents(projectId: string, filter: EventFilter, pageSize?: number): AsyncIterable<EventRecord>;
   stats(projectId: string, range: { from: number; to: number; bucket: Bucket }): Promise<Stats>;
