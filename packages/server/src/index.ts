@@ -22,6 +22,7 @@ export { Admin, type KeyInfo, type ProjectInfo } from './admin';
 export { Access, SESSION_COOKIE, type Reader } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';
 export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/passwords';
+export { LoginLimiter, type LoginAttempt, type LoginLimits } from './auth/login-limiter';
 export {
   AdminError,
   ProjectNotFoundError,
@@ -49,6 +50,7 @@ export type {
   ProjectRecord,
   KeyRecord,
   KeyKind,
+  LoginAttemptCount,
   UserRecord,
   InsertResult,
 } from './storage/records';

@@ -132,7 +132,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   ingestRoutes(app, { storage, access });
   readRoutes(app, { storage, access });
   liveRoutes(app, { storage, access, live });
-  authRoutes(app, { storage, access, limiter: new LoginLimiter() });
+  authRoutes(app, { storage, access, limiter: new LoginLimiter(storage) });
   if (options.extend) await options.extend(app, { storage, admin, access });
 
   const stopRetention =

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { MIGRATIONS, openStorage, runRetention, type EventRecord, type Storage } from '../src';
+import {
+  MIGRATIONS,
+  migrate,
+  openStorage,
+  PostgresDriver,
+  runRetention,
+  SqliteDriver,
+  type EventRecord,
+  type Storage,
+} from '../src';
 import { backends } from './helpers';
 
 const HOUR = 3_600_000_000;
@@ -38,7 +47,23 @@ describe.each(backends())('storage on $name', (backend) => {
     const second = await openStorage(options);
     expect((await second.listProjects()).map((p) => p.name)).toEqual(['keep']);
     await second.close();
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
+  });
+
+  test('a database made by the first release upgrades in place and keeps its data', async () => {
+    const options = await backend.fresh();
+    const old = options.databaseUrl ? new PostgresDriver(options.databaseUrl) : new SqliteDriver(options.db!);
+    expect(await migrate(old, MIGRATIONS.slice(0, 1))).toEqual([1]);
+    await old.run('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)', ['prj_v1', 'from-v1', 1]);
+    await old.close();
+    const upgraded = await openStorage(options);
+    try {
+      expect((await upgraded.listProjects()).map((p) => p.name)).toEqual(['from-v1']);
+      const [count] = await upgraded.recordLoginAttempt('a1', ['email:ops@example.com'], 2_000, 1_000);
+      expect(count).toEqual({ key: 'email:ops@example.com', count: 1, oldest: 2_000 });
+    } finally {
+      await upgraded.close();
+    }
   });
 
   test('a batch is stored once: repeated event ids in the project count as duplicates', async () => {

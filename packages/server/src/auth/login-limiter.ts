@@ -1,52 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/storage';
+
 /**
- * Counts failed logins per client address and per email in a sliding window, so password
- * guessing is slowed to a handful of tries. In memory: each instance limits on its own.
+ * How many login attempts each key (a client address, an email) gets per sliding window.
  *
  * @example
  * ```ts
- * const limiter = new LoginLimiter({ maxFailures: 5, windowMs: 15 * 60_000 });
- * const wait = limiter.retryAfterMs([ip, email]); // 0 when allowed
+ * const strict: LoginLimits = { maxFailures: 3, windowMs: 60 * 60_000 };
+ * ```
+ */
+export interface LoginLimits {
+  maxFailures: number;
+  windowMs: number;
+}
+
+/**
+ * An admitted login attempt: call `succeeded()` once the password is right (it clears the
+ * keys' counts); a failed attempt simply stays counted.
+ *
+ * @example
+ * ```ts
+ * const attempt = await limiter.attempt([`ip:${ip}`, `email:${email}`]);
+ * if (attempt.retryAfterMs > 0) return tooMany(attempt.retryAfterMs);
+ * if (await passwordIsRight()) await attempt.succeeded();
+ * ```
+ */
+export interface LoginAttempt {
+  /** 0 when the attempt may go ahead; otherwise how long until one may. */
+  retryAfterMs: number;
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Limits password guessing per client address and per email in a sliding window (5 tries
+ * per 15 minutes by default). Attempts are counted in the database, so every instance on
+ * one PostgreSQL shares the count, and a restart does not reset it. Each attempt is counted
+ * before its password is checked, so parallel guesses cannot slip past the limit.
+ *
+ * @example
+ * ```ts
+ * const limiter = new LoginLimiter(storage);
+ * const attempt = await limiter.attempt([`ip:${request.ip}`, `email:${email}`]);
  * ```
  */
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
-    private readonly options: { maxFailures: number; windowMs: number; maxTracked?: number } = {
-      maxFailures: 5,
-      windowMs: 15 * 60_000,
-    },
+    private readonly storage: Storage,
+    private readonly limits: LoginLimits = { maxFailures: 5, windowMs: 15 * 60_000 },
   ) {}
 
-  /** Milliseconds until any of these keys may try again; 0 when none is limited. */
-  retryAfterMs(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const times = this.recent(key, now);
-      if (times.length >= this.options.maxFailures) {
-        wait = Math.max(wait, times[0] + this.options.windowMs - now);
-      }
+  async attempt(keys: readonly string[], now = Date.now()): Promise<LoginAttempt> {
+    const id = randomUUID();
+    const since = now - this.limits.windowMs;
+    const counts = await this.storage.recordLoginAttempt(id, keys, now, since);
+    let retryAfterMs = 0;
+    for (const c of counts) {
+      if (c.count > this.limits.maxFailures)
+        retryAfterMs = Math.max(retryAfterMs, c.oldest + this.limits.windowMs - now, 1);
     }
-    return wait;
-  }
-
-  fail(keys: string[], now = Date.now()): void {
-    // Bounded memory even under a flood of distinct addresses: the oldest entries go first.
-    const max = this.options.maxTracked ?? 10_000;
-    for (const key of keys) {
-      const times = this.recent(key, now);
-      times.push(now);
-      this.failures.delete(key);
-      this.failures.set(key, times);
-      while (this.failures.size > max) this.failures.delete(this.failures.keys().next().value!);
-    }
-  }
-
-  succeed(keys: string[]): void {
-    for (const key of keys) this.failures.delete(key);
-  }
-
-  private recent(key: string, now: number): number[] {
-    return (this.failures.get(key) ?? []).filter((t) => t > now - this.options.windowMs);
+    // A refused attempt is not a guess: it does not push the window further out.
+    if (retryAfterMs > 0) await this.storage.deleteLoginAttempt(id);
+    return { retryAfterMs, succeeded: () => this.storage.clearLoginAttempts(keys) };
   }
 }

@@ -20,7 +20,7 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  *
  * @example
  * ```ts
- * authRoutes(app, { storage, access, limiter: new LoginLimiter() });
+ * authRoutes(app, { storage, access, limiter: new LoginLimiter(storage) });
  * ```
  */
 export function authRoutes(
@@ -46,22 +46,16 @@ export function authRoutes(
       const { email, password } = request.body as { email: string; password: string };
       const normalized = email.trim().toLowerCase();
       const keys = [`ip:${request.ip}`, `email:${normalized}`];
-      const wait = ctx.limiter.retryAfterMs(keys);
-      if (wait > 0) {
-        reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        throw new ApiError(
-          429,
-          'too_many_attempts',
-          `Too many failed logins; try again in ${Math.ceil(wait / 1000)} s.`,
-        );
+      const attempt = await ctx.limiter.attempt(keys);
+      if (attempt.retryAfterMs > 0) {
+        const seconds = Math.ceil(attempt.retryAfterMs / 1000);
+        reply.header('retry-after', String(seconds));
+        throw new ApiError(429, 'too_many_attempts', `Too many failed logins; try again in ${seconds} s.`);
       }
       const user = await ctx.storage.findUserByEmail(normalized);
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) {
-        ctx.limiter.fail(keys);
-        throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
-      }
-      ctx.limiter.succeed(keys);
+      if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
+      await attempt.succeeded();
       const token = randomBytes(32).toString('base64url');
       await ctx.storage.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
       reply.header(

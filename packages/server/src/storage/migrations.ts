@@ -111,18 +111,36 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (project_id, agent_name, scope))`,
     ],
   },
+  {
+    version: 2,
+    name: 'login attempts shared by every instance',
+    statements: [
+      // One row per key (client address, email) per attempt; `at` in milliseconds like the
+      // login sessions. Rows older than the limiter's window are swept on each attempt.
+      `CREATE TABLE login_attempts (
+        attempt_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (attempt_id, key))`,
+      `CREATE INDEX login_attempts_key_at ON login_attempts (key, at)`,
+      `CREATE INDEX login_attempts_at ON login_attempts (at)`,
+    ],
+  },
 ];
 
 /**
- * Brings the database up to the newest schema; safe when several instances start at once
- * (the driver's exclusive lock serialises them).
+ * Brings the database up to the newest schema (or up to the last of `migrations`); safe
+ * when several instances start at once (the driver's exclusive lock serialises them).
  *
  * @example
  * ```ts
  * const applied = await migrate(driver); // [1] on a fresh database, [] afterwards
  * ```
  */
-export async function migrate(driver: SqlDriver): Promise<number[]> {
+export async function migrate(
+  driver: SqlDriver,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   return driver.exclusive(async () => {
     await driver.run(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
@@ -133,7 +151,7 @@ export async function migrate(driver: SqlDriver): Promise<number[]> {
       ),
     );
     const applied: number[] = [];
-    for (const m of MIGRATIONS) {
+    for (const m of migrations) {
       if (done.has(m.version)) continue;
       await driver.transaction(async (tx) => {
         for (const sql of m.statements)

@@ -219,3 +219,18 @@ export interface InsertResult {
   accepted: number;
   duplicates: number;
 }
+
+/**
+ * Recent login attempts under one key (`ip:…` or `email:…`), as the login limiter reads them.
+ *
+ * @example
+ * ```ts
+ * const c: LoginAttemptCount = { key: 'email:ada@example.com', count: 3, oldest: Date.now() - 60_000 };
+ * ```
+ */
+export interface LoginAttemptCount {
+  key: string;
+  count: number;
+  /** When the oldest counted attempt was made (ms). */
+  oldest: number;
+}

@@ -12,6 +12,7 @@ import type {
   InsertResult,
   KeyKind,
   KeyRecord,
+  LoginAttemptCount,
   ProjectRecord,
   Stats,
   UserRecord,
@@ -211,6 +212,42 @@ export class SqlStorage implements Storage {
 
   async deleteLoginSession(tokenHash: string): Promise<void> {
     await this.driver.run('DELETE FROM login_sessions WHERE token_hash = ?', [tokenHash]);
+  }
+
+  async recordLoginAttempt(
+    attemptId: string,
+    keys: readonly string[],
+    at: number,
+    since: number,
+  ): Promise<LoginAttemptCount[]> {
+    await this.driver.transaction(async (tx) => {
+      await tx.run('DELETE FROM login_attempts WHERE at <= ?', [since]);
+      for (const key of keys)
+        await tx.run('INSERT INTO login_attempts (attempt_id, key, at) VALUES (?, ?, ?)', [
+          attemptId,
+          key,
+          at,
+        ]);
+    });
+    // Counted after the commit, so of attempts made at the same time on any instance, each
+    // sees at least every one committed before it: no more than the limit get through.
+    const rows = await this.driver.all<{ key: string; n: number | string; oldest: number | string }>(
+      `SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts
+       WHERE key IN (${keys.map(() => '?').join(', ')}) AND at > ? GROUP BY key`,
+      [...keys, since],
+    );
+    return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
+  }
+
+  async deleteLoginAttempt(attemptId: string): Promise<void> {
+    await this.driver.run('DELETE FROM login_attempts WHERE attempt_id = ?', [attemptId]);
+  }
+
+  async clearLoginAttempts(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.driver.run(`DELETE FROM login_attempts WHERE key IN (${keys.map(() => '?').join(', ')})`, [
+      ...keys,
+    ]);
   }
 
   async insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {

@@ -7,6 +7,7 @@ import type {
   EventRecord,
   InsertResult,
   KeyRecord,
+  LoginAttemptCount,
   ProjectRecord,
   Stats,
   UserRecord,
@@ -45,6 +46,22 @@ export interface Storage {
   /** The user of a live (unexpired) session. */
   findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined>;
   deleteLoginSession(tokenHash: string): Promise<void>;
+
+  /**
+   * Records one login attempt under each of `keys` (a client address, an email) at `at`
+   * (ms), sweeping every attempt up to `since`, and returns per key the attempts after
+   * `since`, this one included, with the time of the oldest.
+   */
+  recordLoginAttempt(
+    attemptId: string,
+    keys: readonly string[],
+    at: number,
+    since: number,
+  ): Promise<LoginAttemptCount[]>;
+  /** Forgets one attempt (refused before its password was checked). */
+  deleteLoginAttempt(attemptId: string): Promise<void>;
+  /** Forgets every attempt under these keys (after a successful login). */
+  clearLoginAttempts(keys: readonly string[]): Promise<void>;
 
   /**
    * Stores a batch in one transaction. An event whose id is already in the project (a
