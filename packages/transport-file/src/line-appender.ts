@@ -16,6 +16,8 @@ import { shiftRotated, withRotationLock } from './rotation';
 
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 const NEWLINE = 0x0a;
+/** How often the path is checked for a rename (logrotate, `mv`); lines meanwhile land in the renamed file. */
+const FOLLOW_RENAME_MS = 1000;
 
 /**
  * Where and how lines are appended.
@@ -56,6 +58,7 @@ export class LineAppender {
   readonly maxFiles: number;
   readonly mode: number;
   private fd: number | undefined;
+  private nextRenameCheck = 0;
 
   /** @throws AuditLogPathError naming the path when it cannot be created or written. */
   constructor(path: string, options: LineAppenderOptions = {}) {
@@ -109,12 +112,24 @@ export class LineAppender {
     closeSync(fd);
   }
 
-  /** Follows a deleted file and rotates before a line would cross `maxSize`. */
+  /**
+   * Follows a deleted file at once and a renamed one within a second (so logrotate's default
+   * `create` mode works: nothing is copied, nothing can be lost), and rotates before a line
+   * would cross `maxSize`.
+   */
   private prepare(incoming: number): void {
     const st = fstatSync(this.fd!);
     if (st.nlink === 0) {
       this.reopen();
       return;
+    }
+    const now = Date.now();
+    if (now >= this.nextRenameCheck) {
+      this.nextRenameCheck = now + FOLLOW_RENAME_MS;
+      if (!sameFile(st, statOrUndefined(this.path))) {
+        this.reopen();
+        return;
+      }
     }
     if (this.maxSize !== undefined && st.size > 0 && st.size + incoming > this.maxSize) this.rotate(st);
   }

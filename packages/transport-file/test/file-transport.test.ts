@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   Agent,
@@ -168,6 +177,19 @@ describe('FileTransport', () => {
     unlinkSync(file);
     transport.log(event(2));
     expect(jsonLines(file).map((l) => l.scope)).toEqual(['read:item-2']);
+  });
+
+  test('follows a file renamed under it (logrotate) within a second, losing no line', async () => {
+    const file = fresh();
+    const transport = new FileTransport({ filename: file });
+    transport.log(event(1));
+    renameSync(file, `${file}.1`);
+    await new Promise((r) => setTimeout(r, 1100));
+    transport.log(event(2));
+    transport.log(event(3));
+    expect(jsonLines(`${file}.1`).map((l) => l.scope)).toEqual(['read:item-1']);
+    expect(jsonLines(file).map((l) => l.scope)).toEqual(['read:item-2', 'read:item-3']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   test('wants() narrows what is kept, e.g. refusals only', () => {
