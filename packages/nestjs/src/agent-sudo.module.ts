@@ -126,8 +126,10 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
   configure(consumer: MiddlewareConsumer): void {
     const applied = consumer.apply(AgentSudoMiddleware);
     const exclude = this.options.exclude ?? [];
+    // Nest 11's wildcard syntax: '*' still works, but draws a conversion warning under a
+    // global prefix.
     (exclude.length ? applied.exclude(...exclude) : applied).forRoutes({
-      path: '*',
+      path: '{*path}',
       method: RequestMethod.ALL,
     });
   }

@@ -329,6 +329,43 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
     });
   });
 
+  describe('AgentSudoModule under a global prefix', () => {
+    it('admits prefixed routes with no route warning from Nest', async () => {
+      const desk = supportDeskAgents();
+      const warnings: string[] = [];
+      const logger = {
+        log: () => undefined,
+        error: (m: unknown) => warnings.push(String(m)),
+        warn: (m: unknown) => warnings.push(String(m)),
+      };
+      const moduleRef = await Test.createTestingModule({
+        imports: [AgentSudoModule.forRoot({ agents: desk.registrations })],
+        controllers: supportDeskControllers,
+        providers: supportDeskProviders,
+      }).compile();
+      const app =
+        platform === 'fastify'
+          ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger })
+          : moduleRef.createNestApplication({ logger });
+      app.setGlobalPrefix('api');
+      await app.listen(0, '127.0.0.1');
+      captureEvents();
+      try {
+        const me = await request(app.getHttpServer())
+          .get('/api/me')
+          .auth(desk.readerToken, { type: 'bearer' });
+        const anonymous = await request(app.getHttpServer()).get('/api/customers/c-1');
+
+        expect(me.body.name).toBe('SupportBot');
+        expect(anonymous.status).toBe(401);
+        expect(warnings).toEqual([]);
+      } finally {
+        await app.close();
+        configure({ transports: [] });
+      }
+    });
+  });
+
   describe('AgentSudoModule.forRootAsync', () => {
     const desk = supportDeskAgents();
 
