@@ -34,6 +34,7 @@ export {
 } from './errors';
 export { ApiError } from './http/api-error';
 export { toApiEvent, CSV_COLUMNS } from './http/api-event';
+export { OUTCOMES, LIFECYCLE_ACTIONS, AUDIT_ACTION, outcomeOf, type Outcome } from './outcome';
 export { MAX_REPLAY_EVENTS } from './http/live-routes';
 export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA } from './http/wire-schema';
 export { openStorage, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';

@@ -13,6 +13,7 @@ describe.each(backends())('live feed on $name', (backend) => {
       auth,
     );
     const searched = await openLive(`${t.url}/api/projects/${t.projectId}/live?q=REFUND`, auth);
+    const audits = await openLive(`${t.url}/api/projects/${t.projectId}/live?outcome=audit`, auth);
     try {
       const batch = [
         wire({ agent_name: 'Live' }),
@@ -21,14 +22,17 @@ describe.each(backends())('live feed on $name', (backend) => {
       await t.ingest(batch);
       await t.ingest(batch); // duplicates: stored once, announced once
       await t.ingest([wire({ agent_name: 'Live', allowed: false, scope: 'read:x' })]);
-      await all.waitFor(3);
+      await t.ingest([wire({ agent_name: 'Live', action: 'audit_violation', scope: 'admin:x' })]);
+      await all.waitFor(4);
       await denials.waitFor(1);
       await new Promise((r) => setTimeout(r, 200));
       expect(all.events.map((e) => e.event_id)).toEqual([
         batch[0].event_id,
         batch[1].event_id,
         expect.any(String),
+        expect.any(String),
       ]);
+      expect(audits.events.map((e) => e.scope)).toEqual(['admin:x']);
       expect(denials.events.map((e) => e.scope)).toEqual(['write:refunds']);
       expect(searched.events.map((e) => e.scope)).toEqual(['write:refunds']);
       expect(all.events[0]).toMatchObject({
@@ -40,6 +44,7 @@ describe.each(backends())('live feed on $name', (backend) => {
       all.close();
       denials.close();
       searched.close();
+      audits.close();
       await t.server.close();
     }
   });

@@ -102,6 +102,44 @@ describe.each(backends())('read API on $name', (backend) => {
     expect((await res.json()).error).toBe('not_a_read_token');
   });
 
+  test('outcome filters as the dashboard colours: audit and session events are neither allowed nor denied', async () => {
+    // A project of its own, so these events stay out of the other tests' counts.
+    const { project, apiKey } = await t.server.admin.createProject('outcomes');
+    const { token } = await t.server.admin.createReadToken(project.id);
+    const auth = { authorization: `Bearer ${token}` };
+    const ingested = await fetch(`${t.url}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify([
+        wire({ action: 'session_start', scope: undefined, function_name: undefined }),
+        wire({ scope: 'read:customers' }),
+        wire({ action: 'approval_granted', scope: 'write:refunds' }),
+        wire({ allowed: false, scope: 'write:refunds' }),
+        wire({ action: 'audit_violation', scope: 'admin:reports' }),
+        wire({ action: 'session_expired', allowed: false, scope: 'read:orders' }),
+        wire({ action: 'session_end', scope: undefined, function_name: undefined }),
+      ]),
+    });
+    expect(ingested.status).toBe(200);
+    const get = (path: string) => fetch(`${t.url}/api/projects/${project.id}/${path}`, { headers: auth });
+    const actions = async (outcome: string) =>
+      ((await (await get(`events?outcome=${outcome}`)).json()).events as any[])
+        .map((e) => `${e.action}:${e.allowed}`)
+        .sort();
+    expect(await actions('allowed')).toEqual(['approval_granted:true', 'permission_check:true']);
+    expect(await actions('denied')).toEqual(['permission_check:false', 'session_expired:false']);
+    expect(await actions('audit')).toEqual(['audit_violation:true']);
+    expect(await actions('info')).toEqual(['session_end:true', 'session_start:true']);
+    const exported = await (await get('export?format=jsonl&outcome=allowed')).text();
+    expect(exported.trim().split('\n')).toHaveLength(2);
+    const bad = await get('events?outcome=green');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      field: 'outcome',
+      message: expect.stringMatching(/allowed, denied, audit, info/),
+    });
+  });
+
   test('events filter by agent, scope pattern, outcome and time, and page with a cursor', async () => {
     const ev = async (q: string) => (await t.read(`/api/projects/${t.projectId}/events?${q}`)).body;
     expect((await ev('agent=Billing')).events).toHaveLength(2);

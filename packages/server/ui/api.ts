@@ -1,4 +1,5 @@
 import type { WireEvent } from '@agentsudo/core';
+import type { Outcome } from '../src/outcome';
 
 /**
  * The dashboard's only way to the server: JSON over fetch with the login cookie. Every
@@ -114,13 +115,14 @@ export interface AgentSummary {
  *
  * @example
  * ```ts
- * const deniedRefunds: EventQuery = { allowed: 'false', scope: 'write:*' };
+ * const deniedRefunds: EventQuery = { outcome: 'denied', scope: 'write:*' };
  * ```
  */
 export interface EventQuery {
   agent?: string;
   scope?: string;
   allowed?: 'true' | 'false';
+  outcome?: Outcome;
   action?: string;
   function?: string;
   from?: string;

@@ -1,14 +1,7 @@
+import { outcomeOf as outcomeOfAction, type Outcome } from '../src/outcome';
 import type { ApiEvent } from './api';
 
-/**
- * How the dashboard colours an event: allowed green, denied red, audit amber, the rest neutral.
- *
- * @example
- * ```ts
- * const o: Outcome = outcomeOf(event); // 'denied'
- * ```
- */
-export type Outcome = 'allowed' | 'denied' | 'audit' | 'info';
+export type { Outcome } from '../src/outcome';
 
 const OUTCOME_LABELS: Record<Outcome, string> = {
   allowed: 'Allowed',
@@ -18,8 +11,8 @@ const OUTCOME_LABELS: Record<Outcome, string> = {
 };
 
 /**
- * The outcome of one event. An audit-mode violation ran the call but would have been
- * denied, so it is neither plainly allowed nor denied: it gets its own colour.
+ * The outcome of one event (allowed, denied, audit or info), as the server's `?outcome=`
+ * filter classifies it.
  *
  * @example
  * ```ts
@@ -27,9 +20,7 @@ const OUTCOME_LABELS: Record<Outcome, string> = {
  * ```
  */
 export function outcomeOf(event: Pick<ApiEvent, 'action' | 'allowed'>): Outcome {
-  if (event.action === 'audit_violation') return 'audit';
-  if (event.action.startsWith('session_')) return 'info';
-  return event.allowed ? 'allowed' : 'denied';
+  return outcomeOfAction(event.action, event.allowed);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Access } from '../auth/access';
 import type { EventFilter, EventRecord } from '../storage/records';
 import type { Storage } from '../storage/storage';
 import { toApiEvent } from './api-event';
+import { outcomeOf } from '../outcome';
 import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
@@ -160,6 +161,7 @@ function compileFilter(f: EventFilter): (e: EventRecord) => boolean {
   return (e) =>
     (f.agent === undefined || e.agentName === f.agent) &&
     (f.allowed === undefined || e.allowed === f.allowed) &&
+    (f.outcome === undefined || outcomeOf(e.action, e.allowed) === f.outcome) &&
     (f.action === undefined || e.action === f.action) &&
     (f.functionName === undefined || e.functionName === f.functionName) &&
     (f.sessionId === undefined || e.sessionId === f.sessionId) &&

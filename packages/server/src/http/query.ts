@@ -1,6 +1,7 @@
 import { SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
 import type { Bucket, EventCursor, EventFilter } from '../storage/records';
 import { isoToMicros } from '../storage/time';
+import { OUTCOMES, type Outcome } from '../outcome';
 import { ApiError } from './api-error';
 
 type Query = Record<string, unknown>;
@@ -34,6 +35,12 @@ export function parseFilter(q: Query): EventFilter {
   if (allowed !== undefined) {
     if (allowed !== 'true' && allowed !== 'false') throw bad('allowed', allowed, "use 'true' or 'false'");
     f.allowed = allowed === 'true';
+  }
+  const outcome = str(q, 'outcome');
+  if (outcome !== undefined) {
+    if (!(OUTCOMES as readonly string[]).includes(outcome))
+      throw bad('outcome', outcome, `use one of ${OUTCOMES.join(', ')}`);
+    f.outcome = outcome as Outcome;
   }
   const action = str(q, 'action');
   if (action !== undefined) {

@@ -1,4 +1,5 @@
 import type { SudoAction, SudoEvent } from '@agentsudo/core';
+import type { Outcome } from '../outcome';
 
 /**
  * One stored event. Times are microseconds since the epoch: the original Python SDK stamps
@@ -32,6 +33,8 @@ export interface EventFilter {
   agent?: string;
   scope?: string;
   allowed?: boolean;
+  /** allowed / denied / audit / info, as the dashboard colours events (see `outcomeOf`). */
+  outcome?: Outcome;
   action?: SudoAction;
   functionName?: string;
   sessionId?: string;

@@ -1,5 +1,6 @@
 import type { SudoAction } from '@agentsudo/core';
 import type { SqlDriver, SqlExecutor } from './driver';
+import { AUDIT_ACTION, LIFECYCLE_ACTIONS, type Outcome } from '../outcome';
 import { migrate } from './migrations';
 import type {
   AgentSummary,
@@ -722,6 +723,7 @@ function filterSql(projectId: string, f: EventFilter): { sql: string; params: un
     else add('scope = ?', f.scope);
   }
   if (f.allowed !== undefined) add('allowed = ?', f.allowed ? 1 : 0);
+  if (f.outcome !== undefined) parts.push(`(${OUTCOME_SQL[f.outcome]})`);
   if (f.action !== undefined) add('action = ?', f.action);
   if (f.functionName !== undefined) add('function_name = ?', f.functionName);
   if (f.sessionId !== undefined) add('session_id = ?', f.sessionId);
@@ -754,8 +756,16 @@ function counts(agentName: string, allowed: number, denied: number): Counts & { 
 }
 
 /** Session start and end are lifecycle, not decisions: stats leave them out. */
-const SESSION_LIFECYCLE: ReadonlySet<string> = new Set(['session_start', 'session_end']);
-const CHECKS_ONLY = ` AND action NOT IN (${[...SESSION_LIFECYCLE].map((a) => `'${a}'`).join(', ')})`;
+const SESSION_LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_ACTIONS);
+const LIFECYCLE_SQL = LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ');
+const CHECKS_ONLY = ` AND action NOT IN (${LIFECYCLE_SQL})`;
+/** `outcomeOf` as SQL: the same classification the dashboard colours by. */
+const OUTCOME_SQL: Record<Outcome, string> = {
+  allowed: `allowed = 1 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL})`,
+  denied: `allowed = 0 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL})`,
+  audit: `action = '${AUDIT_ACTION}'`,
+  info: `action IN (${LIFECYCLE_SQL})`,
+};
 
 /** Adds a batch's newly stored events to the hourly and per-agent rollups. */
 async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRecord[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { api, type EventQuery } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
 import { auditRow } from '../events-view';
-import { localInputToIso, OUTCOME_FILTERS } from '../format';
+import { localInputToIso, OUTCOME_FILTERS, type Outcome } from '../format';
 import { notice, pageHeader } from '../layout';
 import { go, type Page } from '../router';
 
@@ -47,7 +47,7 @@ function formFromHash(): AuditForm {
   };
 }
 
-/** What the server filters on. The outcome is `allowed` for allowed/denied, an action for audit. */
+/** What the server filters on: the form's fields as the listing's query parameters. */
 function toQuery(form: AuditForm): EventQuery {
   const query: EventQuery = {
     agent: form.agent || undefined,
@@ -58,9 +58,7 @@ function toQuery(form: AuditForm): EventQuery {
     from: localInputToIso(form.from),
     to: localInputToIso(form.to),
   };
-  if (form.outcome === 'allowed') query.allowed = 'true';
-  if (form.outcome === 'denied') query.allowed = 'false';
-  if (form.outcome === 'audit') query.action = 'audit_violation';
+  if (form.outcome) query.outcome = form.outcome as Outcome;
   return query;
 }
 
