@@ -1,4 +1,4 @@
-import { Agent, PermissionError, configure, sudo } from '@agentsudo/core';
+import { Agent, PermissionError, configure, createEvent, sudo, type SudoEvent } from '@agentsudo/core';
 import { CloudTransport } from '@agentsudo/transport-cloud';
 import { backends, startServer } from './helpers';
 
@@ -45,6 +45,39 @@ describe.each(backends())('the SDK delivering to the server on $name', (backend)
     } finally {
       await transport.close();
       configure({ transports: [] });
+      await t.server.close();
+    }
+  });
+
+  test('events the server refuses cost only themselves: the rest of their batch is stored', async () => {
+    const t = await startServer(await backend.fresh());
+    const transport = new CloudTransport({
+      apiKey: t.apiKey,
+      endpoint: t.url,
+      spoolDir: false,
+      batchSize: 100,
+    });
+    try {
+      const event = (i: number, extra: Partial<SudoEvent> = {}) =>
+        createEvent({
+          agentName: 'Batch',
+          action: 'permission_check',
+          allowed: true,
+          scope: `read:item-${i}`,
+          ...extra,
+        });
+      for (let i = 0; i < 100; i++) {
+        if (i === 10) transport.log(event(i, { metadata: { notes: 'x'.repeat(20 * 1024) } }));
+        else if (i === 60) transport.log(event(i, { scope: `read:${'y'.repeat(600)}` }));
+        else transport.log(event(i));
+      }
+      expect(await transport.flush(10_000)).toBe(true);
+      expect(transport.stats()).toMatchObject({ sent: 98, dropped: { rejected: 2 } });
+      const { body } = await t.read(`/api/projects/${t.projectId}/events?agent=Batch&limit=1000`);
+      expect(body.events).toHaveLength(98);
+      expect(body.events.map((e: any) => e.scope)).not.toContain('read:item-10');
+    } finally {
+      await transport.close();
       await t.server.close();
     }
   });

@@ -14,7 +14,8 @@ const gzipAsync = promisify(gzip);
  * - `retry`: network error, timeout, 408, 429 or 5xx; `retryAfterMs` when the server said.
  * - `unauthorized`: 401/403, the key is wrong.
  * - `too_large`: 413 (or 400 `batch_too_large`), split the batch.
- * - `rejected`: another 4xx; retrying the same body cannot help.
+ * - `invalid`: 400, some event is refused; `index` is the one the server named, if it did.
+ * - `rejected`: another 3xx or 4xx; retrying the same body cannot help.
  * - `aborted`: the transport closed while the request was in flight.
  *
  * @example
@@ -28,6 +29,7 @@ export type SendOutcome =
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   | { kind: 'unauthorized'; status: number }
   | { kind: 'too_large' }
+  | { kind: 'invalid'; reason: string; index?: number }
   | { kind: 'rejected'; status: number; reason: string }
   | { kind: 'aborted' };
 
@@ -130,7 +132,7 @@ export class HttpSender {
         headers,
         signal: this.controller.signal,
       });
-      return classify(res.status, res.headers['retry-after'], res.data);
+      return classify(res.status, res.headers, res.data);
     } catch (err) {
       if (this.controller.signal.aborted) return { kind: 'aborted' };
       return { kind: 'retry', reason: describeError(err) };
@@ -143,17 +145,38 @@ export class HttpSender {
   }
 }
 
-function classify(status: number, retryAfter: unknown, data: unknown): SendOutcome {
+function classify(status: number, headers: Record<string, unknown>, data: unknown): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok', duplicates: readDuplicates(data) };
   if (status === 401 || status === 403) return { kind: 'unauthorized', status };
   // The dashboard answers 413 above 1 MiB and 400 `batch_too_large` above its event count.
   if (status === 413 || (status === 400 && typeof data === 'string' && data.includes('"batch_too_large"'))) {
     return { kind: 'too_large' };
   }
+  if (status === 400)
+    return { kind: 'invalid', reason: `HTTP 400${snippet(data)}`, index: invalidIndex(data) };
   if (status === 408 || status === 429 || status >= 500) {
-    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs: parseRetryAfter(retryAfter) };
+    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs: parseRetryAfter(headers['retry-after']) };
+  }
+  if (status >= 300 && status < 400 && typeof headers.location === 'string') {
+    return {
+      kind: 'rejected',
+      status,
+      reason: `HTTP ${status} redirect to ${headers.location}; set the endpoint to that address`,
+    };
   }
   return { kind: 'rejected', status, reason: `HTTP ${status}${snippet(data)}` };
+}
+
+/** The event a 400 names in its `field` (`events[12].scope` → 12), as the dashboard answers. */
+function invalidIndex(data: unknown): number | undefined {
+  if (typeof data !== 'string') return undefined;
+  try {
+    const field = (JSON.parse(data) as { field?: unknown }).field;
+    const match = typeof field === 'string' ? /^events\[(\d+)\]/.exec(field) : null;
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readDuplicates(data: unknown): number {

@@ -243,7 +243,9 @@ export class CloudTransport implements Transport {
 
   /**
    * Sends items until each is accepted or dropped for a reason. Retries with backoff;
-   * a 413 splits the items in two.
+   * a 413 splits the items in two; a 400 drops only the event it names (or, naming none,
+   * splits the items until the refused ones are alone), so one bad event never costs
+   * its batch.
    */
   private async sendAll(
     items: object[],
@@ -271,18 +273,25 @@ export class CloudTransport implements Transport {
           this.counters.lastError = outcome.reason;
           this.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
           return 'settled';
-        case 'too_large': {
+        case 'too_large':
           if (items.length === 1) {
             this.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
             return 'settled';
           }
-          const half = Math.ceil(items.length / 2);
-          if ((await this.sendAll(items.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
-          if (this.counters.authRejected) {
-            if (!fromSpool) this.counters.drop('unauthorized', items.length - half);
-            return 'settled';
+          return this.sendHalves(items, fromSpool);
+        case 'invalid': {
+          this.counters.lastError = outcome.reason;
+          const { index } = outcome;
+          if (items.length === 1 || (index !== undefined && index < items.length)) {
+            this.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
+            if (items.length === 1) return 'settled';
+            return this.sendAll(
+              items.filter((_, i) => i !== index),
+              0,
+              fromSpool,
+            );
           }
-          return this.sendAll(items.slice(half), 0, fromSpool);
+          return this.sendHalves(items, fromSpool);
         }
         case 'retry': {
           this.counters.lastError = outcome.reason;
@@ -293,6 +302,17 @@ export class CloudTransport implements Transport {
         }
       }
     }
+  }
+
+  /** Sends each half of `items` on its own, the first half first. */
+  private async sendHalves(items: object[], fromSpool: boolean): Promise<Settled> {
+    const half = Math.ceil(items.length / 2);
+    if ((await this.sendAll(items.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
+    if (this.counters.authRejected) {
+      if (!fromSpool) this.counters.drop('unauthorized', items.length - half);
+      return 'settled';
+    }
+    return this.sendAll(items.slice(half), 0, fromSpool);
   }
 
   /** Stops delivery for good: drops (and counts) `count` events of the current send and all memory holds. */

@@ -124,15 +124,73 @@ describe('when the dashboard fails', () => {
     });
   });
 
-  it('drops a batch the server rejects as invalid (400) and goes on with the next', async () => {
-    receiver.respond({ status: 400 });
+  it('drops only the event a 400 names, and sends the rest of its batch', async () => {
+    receiver.refuse = (e) => (String(e.scope).startsWith('bad:') ? 'scope' : undefined);
     await withStderr(async (stderr) => {
-      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 2 });
-      for (let i = 0; i < 4; i++) cloud.log(checkEvent(i));
+      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 10 });
+      const events = Array.from({ length: 10 }, (_, i) =>
+        createEvent({
+          agentName: 'Bot',
+          action: 'permission_check',
+          allowed: true,
+          scope: `${i % 4 ? 'ok' : 'bad'}:${i}`,
+        }),
+      );
+      for (const e of events) cloud.log(e);
       expect(await cloud.flush(5000)).toBe(true);
-      expect(cloud.stats().dropped.rejected).toBe(2);
-      expect(receiver.stored).toHaveLength(2);
-      expect(stderr()).toContain('HTTP 400');
+      expect(cloud.stats().dropped.rejected).toBe(3);
+      expect(receiver.stored.map((e) => e.scope)).toEqual([
+        'ok:1',
+        'ok:2',
+        'ok:3',
+        'ok:5',
+        'ok:6',
+        'ok:7',
+        'ok:9',
+      ]);
+      // One request per refused event, then the accepted rest: no event sent twice.
+      expect(receiver.requests.map((r) => r.status)).toEqual([400, 400, 400, 200]);
+      expect(stderr().match(/refused an event/g)).toHaveLength(1);
+      expect(stderr()).toContain('events[0].scope');
+    });
+  });
+
+  it('finds refused events by splitting when a 400 names none', async () => {
+    receiver.refuse = (e) => (String(e.scope).startsWith('bad:') ? 'scope' : undefined);
+    receiver.nameField = false;
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 8 });
+    for (let i = 0; i < 8; i++)
+      cloud.log(
+        createEvent({
+          agentName: 'Bot',
+          action: 'permission_check',
+          allowed: true,
+          scope: `${i === 5 ? 'bad' : 'ok'}:${i}`,
+        }),
+      );
+    expect(await cloud.flush(5000)).toBe(true);
+    expect(cloud.stats().dropped.rejected).toBe(1);
+    expect(receiver.stored.map((e) => e.scope)).toEqual([
+      'ok:0',
+      'ok:1',
+      'ok:2',
+      'ok:3',
+      'ok:4',
+      'ok:6',
+      'ok:7',
+    ]);
+  });
+
+  it('names the address a redirect points to, instead of following it', async () => {
+    receiver.respond({ status: 301, location: 'https://dashboard.example/' });
+    await withStderr(async (stderr) => {
+      const cloud = makeTransport({ endpoint: receiver.url });
+      cloud.log(checkEvent(1));
+      expect(await cloud.flush(5000)).toBe(true);
+      expect(cloud.stats().dropped.rejected).toBe(1);
+      expect(stderr()).toMatch(
+        /HTTP 301 redirect to https:\/\/dashboard\.example\/; set the endpoint to that address/,
+      );
     });
   });
 

@@ -8,12 +8,14 @@ import { gunzipSync } from 'node:zlib';
  * - `retryAfter`: the Retry-After header to send
  * - `delayMs`: wait before answering
  * - `drop`: destroy the connection without answering
+ * - `location`: the Location header to send (a redirect)
  */
 export interface Behaviour {
   status?: number;
   retryAfter?: string;
   delayMs?: number;
   drop?: boolean;
+  location?: string;
 }
 
 /** One request as it arrived. */
@@ -40,6 +42,12 @@ export class Receiver {
   readonly requests: ReceivedRequest[] = [];
   /** event_id → how many times a 200 answer carried it. */
   readonly deliveries = new Map<string, number>();
+  /**
+   * Validation like the dashboard's: an event for which this returns a field name makes the
+   * whole batch a 400 naming `events[i].<field>` (or naming nothing when `nameField` is off).
+   */
+  refuse?: (event: Record<string, unknown>) => string | undefined;
+  nameField = true;
   /** Events stored, in arrival order, first copy only. */
   readonly stored: Record<string, unknown>[] = [];
   fallback: Behaviour = {};
@@ -137,6 +145,7 @@ export class Receiver {
     const request: ReceivedRequest = { at: Date.now(), method, url, headers, raw, text, events: [], status };
     this.requests.push(request);
     if (behaviour.retryAfter !== undefined) res.setHeader('Retry-After', behaviour.retryAfter);
+    if (behaviour.location !== undefined) res.setHeader('Location', behaviour.location);
     res.setHeader('Content-Type', 'application/json');
     if (status !== 200) {
       res.statusCode = status;
@@ -147,6 +156,19 @@ export class Receiver {
     if (events.length > this.maxBatchEvents) {
       request.status = res.statusCode = 400;
       res.end(JSON.stringify({ error: 'batch_too_large', message: `at most ${this.maxBatchEvents} events` }));
+      return;
+    }
+    const bad = this.refuse ? events.findIndex((e) => this.refuse!(e) !== undefined) : -1;
+    if (bad >= 0) {
+      const field = `events[${bad}].${this.refuse!(events[bad])}`;
+      request.status = res.statusCode = 400;
+      res.end(
+        JSON.stringify({
+          error: 'invalid_body',
+          message: `${field} is invalid.`,
+          ...(this.nameField ? { field } : {}),
+        }),
+      );
       return;
     }
     request.events = events;
