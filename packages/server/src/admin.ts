@@ -56,11 +56,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * ```
  */
 export class Admin {
-  constructor(
-    private readonly storage: Storage,
-    /** Called after a key is revoked, so caches of this instance forget it at once. */
-    private readonly onKeysChanged: () => void = () => undefined,
-  ) {}
+  constructor(private readonly storage: Storage) {}
 
   /** Creates a project and its first ingest key (shown once). */
   async createProject(name: string): Promise<{ project: ProjectRecord; apiKey: string }> {
@@ -104,7 +100,6 @@ export class Admin {
     const apiKey = await this.issueKey(project.id, 'ingest');
     const now = Date.now();
     for (const k of old) await this.storage.revokeKey(k.id, now);
-    this.onKeysChanged();
     return { project, apiKey, revoked: old.map((k) => k.prefix) };
   }
 
@@ -132,7 +127,6 @@ export class Admin {
       );
     const revokedAt = Date.now();
     await this.storage.revokeKey(matches[0].id, revokedAt);
-    this.onKeysChanged();
     return { ...keyInfo(matches[0]), revokedAt };
   }
 

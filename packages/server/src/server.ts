@@ -107,7 +107,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   const storage = options.storage ?? (await openStorage(options));
   const ownsStorage = !options.storage;
   const access = new Access(storage);
-  const admin = new Admin(storage, () => access.invalidate());
+  const admin = new Admin(storage);
   const live = new LiveConnections(options.maxLiveClients ?? 1000);
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({

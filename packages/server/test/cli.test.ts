@@ -176,4 +176,29 @@ describe('agentsudo-server start', () => {
     for (const ids of sent) expect([0, 100]).toContain(ids.filter((id) => stored.has(id)).length);
     expect(stored.size).toBeGreaterThanOrEqual(acknowledged.length * 100);
   });
+
+  test('a key rotated or revoked with the CLI is refused by the running server at once', async () => {
+    const file = join(dir.dir, 'live-keys.db');
+    const first = keyFrom(cli(['project', 'create', 'live-keys', '--db', file]).stdout);
+    const { child, url, exited } = await startChild(file);
+    const ingest = async (key: string) =>
+      (
+        await fetch(`${url}/api/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify([wire()]),
+        })
+      ).status;
+    try {
+      expect(await ingest(first)).toBe(200); // now cached by the server
+      const second = keyFrom(cli(['key', 'rotate', 'live-keys', '--db', file]).stdout);
+      expect(await ingest(first)).toBe(401);
+      expect(await ingest(second)).toBe(200);
+      expect(cli(['key', 'revoke', second.slice(0, 11), '--db', file]).status).toBe(0);
+      expect(await ingest(second)).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
 });

@@ -151,7 +151,7 @@ describe.each(backends())('live feed on $name', (backend) => {
   });
 });
 
-describe('live feed across two instances on one PostgreSQL', () => {
+describe('two instances on one PostgreSQL', () => {
   test('a client of instance B sees events ingested through instance A', async () => {
     const db = await freshDatabase();
     const a = await createServer({ databaseUrl: db.url, port: 0 });
@@ -174,6 +174,38 @@ describe('live feed across two instances on one PostgreSQL', () => {
       await live.waitFor(3);
       live.close();
       expect(live.events.map((e) => e.agent_name)).toEqual(['viaA-0', 'viaA-1', 'viaA-2']);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  });
+
+  test('a key revoked through instance A is refused by instance B without waiting for its cache', async () => {
+    const db = await freshDatabase();
+    const a = await createServer({ databaseUrl: db.url, port: 0 });
+    const b = await createServer({ databaseUrl: db.url, port: 0 });
+    try {
+      const { apiKey } = await a.admin.createProject('revoked');
+      const urlB = await b.listen();
+      const ingest = async () =>
+        (
+          await fetch(`${urlB}/api/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+            body: JSON.stringify([wire()]),
+          })
+        ).status;
+      expect(await ingest()).toBe(200); // B now holds the key in its cache
+      await a.admin.revokeKey(apiKey);
+      // The notice travels through PostgreSQL; B's cache would otherwise keep the key 10 s.
+      const deadline = Date.now() + 2000;
+      let status = await ingest();
+      while (status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = await ingest();
+      }
+      expect(status).toBe(401);
     } finally {
       await a.close();
       await b.close();

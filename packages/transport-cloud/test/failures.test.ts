@@ -9,12 +9,18 @@ describe('when the dashboard fails', () => {
 
   it('retries a 500 with backoff until the batch is accepted', async () => {
     receiver.respond({ status: 500 }, { status: 503 }, { status: 502 });
-    const cloud = makeTransport({ endpoint: receiver.url });
+    const cloud = makeTransport({ endpoint: receiver.url, maxBackoffMs: 2000 });
     for (let i = 0; i < 3; i++) cloud.log(checkEvent(i));
     expect(await cloud.flush(10_000)).toBe(true);
     expect(receiver.requests.map((r) => r.status)).toEqual([500, 503, 502, 200]);
     expect(receiver.stored).toHaveLength(3);
     expect(cloud.stats()).toMatchObject({ sent: 3, retried: 9, requests: 4, lastError: 'HTTP 502' });
+    // Each wait is at least half its doubling ceiling (250, 500, 1000 ms): 125, 250, 500.
+    const at = receiver.requests.map((r) => r.at);
+    const waits = at.slice(1).map((t, i) => t - at[i]);
+    expect(waits[0]).toBeGreaterThanOrEqual(120);
+    expect(waits[1]).toBeGreaterThanOrEqual(245);
+    expect(waits[2]).toBeGreaterThanOrEqual(495);
   });
 
   it('waits as long as Retry-After asks after a 429, even past maxBackoffMs', async () => {

@@ -26,14 +26,15 @@ export const SESSION_COOKIE = 'agentsudo_session';
  */
 export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; projectId: string };
 
-/** Presented keys are looked up again after this long, so a revocation elsewhere lands. */
+/** Presented keys are looked up again after this long at the latest. */
 const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 1000;
 
 /**
  * Authenticates requests: ingest keys for `POST /api/events`, session cookies and read
- * tokens for the read API. Keys are cached briefly (a lookup per batch would cost a
- * database round trip); revocations through this instance clear the cache at once.
+ * tokens for the read API. Keys are cached (a lookup per batch would cost a database round
+ * trip) until the storage's keys version moves: a key created, rotated or revoked anywhere
+ * (this instance, another one, the CLI) counts at once.
  *
  * @example
  * ```ts
@@ -41,14 +42,9 @@ const KEY_CACHE_MAX = 1000;
  * ```
  */
 export class Access {
-  private readonly cache = new Map<string, { key?: KeyRecord; until: number }>();
+  private readonly cache = new Map<string, { key?: KeyRecord; until: number; version: number }>();
 
   constructor(private readonly storage: Storage) {}
-
-  /** Forgets cached keys (after a revoke or rotate). */
-  invalidate(): void {
-    this.cache.clear();
-  }
 
   /** The project an ingest key writes to. */
   async ingestProject(request: FastifyRequest): Promise<string> {
@@ -116,12 +112,14 @@ export class Access {
 
   private async lookup(presented: string): Promise<KeyRecord | undefined> {
     const now = Date.now();
+    // Read before the lookup: a change landing during it leaves the entry already stale.
+    const version = this.storage.keysVersion();
     const hit = this.cache.get(presented);
-    if (hit && hit.until > now) return hit.key;
+    if (hit && hit.until > now && hit.version === version) return hit.key;
     const key = await this.storage.findKeyByHash(hashKey(presented));
     const live = key && !key.revokedAt ? key : undefined;
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
-    this.cache.set(presented, { key: live, until: now + KEY_CACHE_MS });
+    this.cache.set(presented, { key: live, until: now + KEY_CACHE_MS, version });
     return live;
   }
 }

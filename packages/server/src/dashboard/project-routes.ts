@@ -116,7 +116,6 @@ export function projectRoutes(
       if (!key.revokedAt) {
         const revokedAt = Date.now();
         await ctx.storage.revokeKey(key.id, revokedAt);
-        ctx.access.invalidate();
         key.revokedAt = revokedAt;
       }
       return { key: keyJson(key) };

@@ -44,6 +44,11 @@ export interface SqlDriver extends SqlExecutor {
    * process owns the file and fan-out stays in memory.
    */
   readonly notifications?: NotificationChannel;
+  /**
+   * A number that changes whenever another process commits to the database (SQLite's
+   * `data_version`), read without I/O. Absent where `notifications` tell instead.
+   */
+  externalCommits?(): number;
   close(): Promise<void>;
 }
 

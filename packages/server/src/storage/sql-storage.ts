@@ -106,6 +106,8 @@ export class SqlStorage implements Storage {
   private readonly listeners = new Map<string, Set<(events: EventRecord[]) => void>>();
   private readonly queued: WriteJob[] = [];
   private flushing = false;
+  /** Key changes made through this storage or announced by other instances. */
+  private keyChanges = 0;
 
   private constructor(private readonly driver: SqlDriver) {}
 
@@ -151,10 +153,16 @@ export class SqlStorage implements Storage {
   }
 
   async insertKey(k: KeyRecord): Promise<void> {
-    await this.driver.run(
-      'INSERT INTO api_keys (id, project_id, kind, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [k.id, k.projectId, k.kind, k.prefix, k.keyHash, k.createdAt, k.revokedAt ?? null],
+    await this.changeKeys((tx) =>
+      tx.run(
+        'INSERT INTO api_keys (id, project_id, kind, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [k.id, k.projectId, k.kind, k.prefix, k.keyHash, k.createdAt, k.revokedAt ?? null],
+      ),
     );
+  }
+
+  keysVersion(): number {
+    return this.keyChanges + (this.driver.externalCommits?.() ?? 0);
   }
 
   async findKeyByHash(keyHash: string): Promise<KeyRecord | undefined> {
@@ -170,7 +178,18 @@ export class SqlStorage implements Storage {
   }
 
   async revokeKey(id: string, at: number): Promise<void> {
-    await this.driver.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
+    await this.changeKeys((tx) =>
+      tx.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]),
+    );
+  }
+
+  /** Changes keys and tells every instance (PostgreSQL NOTIFY at commit) to look them up again. */
+  private async changeKeys(change: (tx: SqlExecutor) => Promise<unknown>): Promise<void> {
+    await this.driver.transaction(async (tx) => {
+      await change(tx);
+      await this.driver.notifications?.notify(tx, KEYS_CHANGED);
+    });
+    this.keyChanges++;
   }
 
   async createUser(u: UserRecord): Promise<void> {
@@ -577,8 +596,15 @@ export class SqlStorage implements Storage {
     }
   }
 
-  /** `project|a-b,c-d`: another instance (or this one) stored those seqs; fetch and fan out. */
+  /**
+   * `project|a-b,c-d`: another instance (or this one) stored those seqs; fetch and fan out.
+   * {@link KEYS_CHANGED}: keys were created, rotated or revoked.
+   */
   private onNotification(payload: string): void {
+    if (payload === KEYS_CHANGED) {
+      this.keyChanges++;
+      return;
+    }
     const bar = payload.lastIndexOf('|');
     const projectId = payload.slice(0, bar);
     if (!this.listeners.has(projectId)) return;
@@ -754,6 +780,9 @@ function rollupRanges(
 function counts(agentName: string, allowed: number, denied: number): Counts & { agentName: string } {
   return { agentName, events: allowed + denied, allowed, denied };
 }
+
+/** The notification that keys changed; never a project payload (those hold a `|`). */
+const KEYS_CHANGED = 'keys';
 
 /** Session start and end are lifecycle, not decisions: stats leave them out. */
 const SESSION_LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_ACTIONS);

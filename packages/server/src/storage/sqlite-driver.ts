@@ -93,6 +93,12 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  externalCommits(): number {
+    // Per connection: the writer's counter moves only for commits by other connections,
+    // which here means other processes (the reader never writes).
+    return this.writer.pragma('data_version', { simple: true }) as number;
+  }
+
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     // One process owns a SQLite file; SQLite's own locking guards the rest.
     return fn();

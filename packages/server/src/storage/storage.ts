@@ -35,6 +35,12 @@ export interface Storage {
   insertKey(key: KeyRecord): Promise<void>;
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   listKeys(projectId?: string): Promise<KeyRecord[]>;
+  /**
+   * A number that changes whenever API keys may have changed, through this storage, another
+   * instance or another process (the CLI); read without I/O, so key caches can check it on
+   * every request.
+   */
+  keysVersion(): number;
   /** Keys whose prefix starts with `prefix`. */
   findKeysByPrefix(prefix: string): Promise<KeyRecord[]>;
   revokeKey(id: string, at: number): Promise<void>;
