@@ -59,6 +59,9 @@ const retired = new WeakMap<CloudTransport, Promise<boolean>>();
 export function configureCloud(options: CloudOptions = {}): CloudHandle {
   const transport = new CloudTransport(options);
   if (active) retire(active);
+  // A transport still closing may spool what it could not send into the same folder
+  // after the new one looked: have the new one look again, so this process sends it.
+  for (const closing of retiring) void closing.then(() => transport.rescanSpool());
   addTransport(transport);
   active = last = transport;
   return {

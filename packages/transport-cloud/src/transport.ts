@@ -59,6 +59,8 @@ export class CloudTransport implements Transport {
   private stopping = false;
   /** False until the spool folder was listed: a flush must also cover an earlier process's backlog. */
   private scanned = false;
+  /** Set when another transport of this process may have spooled into our folder. */
+  private rescan = false;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly pump: Promise<void>;
@@ -83,6 +85,17 @@ export class CloudTransport implements Transport {
   /** True once closed (by close(), core's shutdown() or the exit hook); later events are dropped. */
   get isClosed(): boolean {
     return this.closed || this.closing !== undefined;
+  }
+
+  /**
+   * Looks in the spool folder again: another transport of this process (one replaced by
+   * `configureCloud`) may have spooled there since this one started. Found files are sent
+   * before newer events, oldest first.
+   */
+  rescanSpool(): void {
+    if (!this.spool || this.closed) return;
+    this.rescan = true;
+    this.wake();
   }
 
   /** Cloud mode wants every event. */
@@ -180,6 +193,10 @@ export class CloudTransport implements Transport {
     }
     this.scanned = true;
     while (!this.stopping) {
+      if (this.rescan && this.inflight.length === 0) {
+        this.rescan = false;
+        await this.spool!.scan().catch(() => undefined);
+      }
       const held = this.inflight[0];
       const file = held || this.counters.authRejected ? undefined : this.spool?.head();
       if (held) {

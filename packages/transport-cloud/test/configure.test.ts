@@ -72,6 +72,23 @@ describe('configureCloud()', () => {
     expect(first.stats().dropped.closed).toBe(1);
   });
 
+  it('what a replaced configuration spools while the dashboard is down is sent by its successor', async () => {
+    const spoolDir = tempDir();
+    receiver.fallback = { status: 503 };
+    const options = { endpoint: receiver.url, spoolDir, maxBackoffMs: 20, exitTimeoutMs: 200 };
+    configureCloud({ apiKey: 'as_first_00000001', ...options });
+    const before = bot.startSession((s) => (lookUp('before'), s.id));
+    configureCloud({ apiKey: 'as_second_0000002', ...options });
+    const after = bot.startSession((s) => (lookUp('after'), s.id));
+    await receiver.waitFor('the first transport to spool its events', () => readSpool(spoolDir).length >= 3);
+    receiver.fallback = {};
+    expect(await flushCloud(5000)).toBe(true);
+    const sessions = receiver.stored.map((e) => e.session_id);
+    expect(sessions.filter((id) => id === before)).toHaveLength(3);
+    expect(sessions.filter((id) => id === after)).toHaveLength(3);
+    expect(readSpool(spoolDir)).toEqual([]);
+  });
+
   it('disableCloud() stops sending new events at once', async () => {
     configureCloud({ apiKey: 'as_cfg_0000000001', endpoint: receiver.url, spoolDir: tempDir() });
     bot.startSession(() => lookUp('sent'));
