@@ -121,8 +121,8 @@ describe('cloud mode across processes (built packages)', () => {
       { status: 413 },
       {}, // first half of the split batch
       {}, // second half
-      { status: 400 },
-      {},
+      { status: 400, body: { error: 'invalid_body', field: 'events[3].scope' } }, // that event only
+      {}, // the other 49
       { status: 401 },
     );
     const result = await runChildOk({
@@ -134,10 +134,10 @@ describe('cloud mode across processes (built packages)', () => {
     expect(result.stderr).toContain('API key rejected');
     const { logged, sent, retried, dropped } = result.stats;
     expect(logged).toBe(302);
-    expect(sent).toBe(100);
+    expect(sent).toBe(99);
     expect(retried).toBe(150);
-    expect(dropped).toMatchObject({ rejected: 50, unauthorized: 152, total: 202 });
-    expect(receiver.stored).toHaveLength(100);
+    expect(dropped).toMatchObject({ rejected: 1, unauthorized: 202, total: 203 });
+    expect(receiver.stored).toHaveLength(99);
   });
 
   it('the next process replays the spool in order, exactly once, and empties it', async () => {

@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
  * - `delayMs`: wait before answering
  * - `drop`: destroy the connection without answering
  * - `location`: the Location header to send (a redirect)
+ * - `body`: the JSON body of a non-200 answer (default `{ error: 'HTTP <status>' }`)
  */
 export interface Behaviour {
   status?: number;
@@ -16,6 +17,7 @@ export interface Behaviour {
   delayMs?: number;
   drop?: boolean;
   location?: string;
+  body?: Record<string, unknown>;
 }
 
 /** One request as it arrived. */
@@ -149,7 +151,7 @@ export class Receiver {
     res.setHeader('Content-Type', 'application/json');
     if (status !== 200) {
       res.statusCode = status;
-      res.end(JSON.stringify({ error: `HTTP ${status}` }));
+      res.end(JSON.stringify(behaviour.body ?? { error: `HTTP ${status}` }));
       return;
     }
     const events = JSON.parse(text) as Record<string, unknown>[];
