@@ -69,7 +69,12 @@ export async function startDashboardRig(): Promise<DashboardRig> {
 export interface BrowserWindow {
   getComputedStyle(element: unknown): { getPropertyValue(name: string): string };
   innerWidth: number;
-  document: { documentElement: { scrollWidth: number } };
+  document: {
+    scrollingElement: { scrollWidth: number };
+    body: { append(element: unknown): void };
+    createElement(tag: string): { style: { color: string }; remove(): void };
+  };
+  navigator: { clipboard: { readText(): Promise<string> } };
   marker?: string;
 }
 
@@ -122,4 +127,28 @@ export function computedStyle(page: Page, selector: string, property: string): P
       (el, prop) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).getPropertyValue(prop),
       property,
     );
+}
+
+/**
+ * What a CSS colour value (e.g. `var(--audit)`) resolves to on the page, as `rgb(r, g, b)`:
+ * tests compare against the stylesheet's own colours instead of restating them.
+ */
+export function cssColour(page: Page, value: string): Promise<string> {
+  return page.evaluate((colour) => {
+    const w = globalThis as unknown as BrowserWindow;
+    const probe = w.document.createElement('span');
+    probe.style.color = colour;
+    w.document.body.append(probe);
+    const resolved = w.getComputedStyle(probe).getPropertyValue('color');
+    probe.remove();
+    return resolved;
+  }, value);
+}
+
+/** How far the page is wider than the window, in CSS pixels (0 when nothing overflows). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const w = globalThis as unknown as BrowserWindow;
+    return Math.max(0, w.document.scrollingElement.scrollWidth - w.innerWidth);
+  });
 }

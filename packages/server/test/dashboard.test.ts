@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   computedStyle,
+  cssColour,
+  horizontalOverflow,
   LOGIN,
   logIn,
   runQuickstartInCloudMode,
@@ -18,6 +20,30 @@ jest.setTimeout(60_000);
 /** The colours the stylesheet gives outcomes in the light scheme. */
 const GREEN = 'rgb(21, 128, 61)';
 const RED = 'rgb(185, 28, 28)';
+
+/**
+ * One agent's session in a compliance project: an allowed check, a denied one, an
+ * audit-mode violation (the call ran but would have been denied) and the session's start
+ * and end, oldest first.
+ */
+const LEDGER_SESSION = 'sess-ledger-1';
+const LEDGER_EVENTS = [
+  { action: 'session_start', allowed: true },
+  { scope: 'read:ledger', allowed: true, function_name: 'LedgerService.readLedger' },
+  { scope: 'write:ledger', allowed: false, function_name: 'LedgerService.postEntry' },
+  {
+    action: 'audit_violation',
+    scope: 'export:ledger',
+    allowed: false,
+    function_name: 'LedgerService.exportLedger',
+  },
+  { action: 'session_end', allowed: true },
+].map((e, i) => ({
+  agent_name: 'LedgerBot',
+  session_id: LEDGER_SESSION,
+  timestamp: new Date(Date.now() - 60_000 + i * 1000).toISOString(),
+  ...e,
+}));
 
 let rig: DashboardRig;
 let context: BrowserContext;
@@ -99,12 +125,51 @@ describe('projects and keys', () => {
     await shot('project-created');
   });
 
+  test('the copy button puts exactly the shown key on the clipboard', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: rig.url });
+    await page.getByRole('button', { name: 'Copy key' }).click();
+    await page.getByRole('button', { name: 'Copied ✓' }).waitFor();
+    const copied = await page.evaluate(() =>
+      (globalThis as unknown as BrowserWindow).navigator.clipboard.readText(),
+    );
+    expect(copied).toBe(apiKey);
+  });
+
   test('a project without events shows how to send the first ones', async () => {
     await page.getByRole('link', { name: 'Open the live feed →' }).click();
     await page.getByRole('heading', { name: 'No permission checks yet' }).waitFor();
     await expectText(page.locator('.empty-state pre'), "import { configureCloud } from 'agentsudo';");
     await expectText(page.locator('.empty-state pre'), rig.url);
     await expectText(page.locator('.empty-state pre'), apiKey);
+  });
+
+  test('its audit log shows the same setup steps, with or without filters', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'No permission checks yet' }).waitFor();
+    await expectText(page.locator('.empty-state pre'), "import { configureCloud } from 'agentsudo';");
+    await expectText(page.locator('.empty-state pre'), `endpoint: '${rig.url}'`);
+    await expectText(page.locator('.empty-state pre'), apiKey);
+    expect(await page.locator('.audit-table').isVisible()).toBe(false);
+    // A filter cannot be what hides the events when there are none at all.
+    await page.getByLabel('Outcome').selectOption('denied');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/outcome=denied/);
+    await page.getByRole('heading', { name: 'No permission checks yet' }).waitFor();
+    await expectText(page.getByRole('status'), 'This project has no events yet.');
+    await page.getByRole('link', { name: 'Live feed' }).click();
+  });
+
+  test('in another tab, where the key is no longer shown, it says which key to set', async () => {
+    const quiet = await rig.server.admin.createProject('quiet');
+    const other = await context.newPage();
+    await other.goto(`/#/projects/${quiet.project.id}/audit`);
+    const steps = other.locator('.empty-state');
+    await steps.getByRole('heading', { name: 'No permission checks yet' }).waitFor();
+    await expectText(steps.locator('pre'), `endpoint: '${rig.url}'`);
+    await expectText(steps.locator('pre'), 'apiKey: process.env.AGENTSUDO_API_KEY');
+    await expectText(steps, `to this project’s key (it starts with ${quiet.apiKey.slice(0, 11)}…)`);
+    expect(await steps.textContent()).not.toContain(quiet.apiKey);
+    await other.close();
   });
 });
 
@@ -254,6 +319,94 @@ describe('the audit log', () => {
   });
 });
 
+describe('audit mode and outcomes', () => {
+  /** A second project, for the audit-mode session and for switching projects. */
+  let ledger: { id: string; key: string };
+
+  test('an audit-mode violation shows in amber in the live feed, neither green nor red', async () => {
+    const created = await rig.server.admin.createProject('ledger');
+    ledger = { id: created.project.id, key: created.apiKey };
+    await page.goto(`/#/projects/${ledger.id}/feed`);
+    await page.locator('.live-status[data-state="live"]').waitFor();
+    expect((await postEvents(ledger.key, LEDGER_EVENTS)).status).toBe(200);
+
+    const audit = page.locator('.feed .event-row.outcome-audit');
+    await audit.waitFor();
+    await expectText(audit, 'LedgerService.exportLedger()');
+    await expectText(audit, 'Audit');
+    await audit.locator('svg[data-icon="audit"]').waitFor();
+    const amber = await cssColour(page, 'var(--audit)');
+    expect([GREEN, RED]).not.toContain(amber);
+    expect(await computedStyle(page, '.feed .outcome-audit', 'border-left-color')).toBe(amber);
+    expect(await computedStyle(page, '.feed .outcome-audit .badge', 'color')).toBe(amber);
+    // Its neighbours keep their colours.
+    expect(await computedStyle(page, '.feed .outcome-allowed .badge', 'color')).toBe(GREEN);
+    expect(await computedStyle(page, '.feed .outcome-denied .badge', 'color')).toBe(RED);
+  });
+
+  test('the audit log shows the violation in amber too', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expectRowCount(page.locator('.audit-table tbody tr'), 5);
+    const row = page.locator('.audit-table tbody tr[data-outcome="audit"]');
+    await expectText(row, 'LedgerService.exportLedger');
+    const amber = await cssColour(page, 'var(--audit)');
+    expect(await computedStyle(page, '.audit-table tr.outcome-audit .badge', 'color')).toBe(amber);
+    const background = await computedStyle(page, '.audit-table tr.outcome-audit', 'background-color');
+    expect(background).toBe(await cssColour(page, 'var(--audit-bg)'));
+    expect(background).not.toBe(await cssColour(page, 'var(--allowed-bg)'));
+    expect(background).not.toBe(await cssColour(page, 'var(--denied-bg)'));
+  });
+
+  test('the outcome filter "Allowed" lists only allowed checks, not the violation or the session', async () => {
+    await page.getByLabel('Outcome').selectOption('allowed');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/outcome=allowed/);
+    await expectRowCount(page.locator('.audit-table tbody tr'), 1);
+    const row = page.locator('.audit-table tbody tr');
+    expect(await row.getAttribute('data-outcome')).toBe('allowed');
+    await expectText(row, 'LedgerService.readLedger');
+    await expectText(row, 'permission_check');
+    // The exports carry the same filter to the server.
+    expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain(
+      'outcome=allowed',
+    );
+  });
+
+  test('the outcome filter "Audit" lists only the violation', async () => {
+    await page.getByLabel('Outcome').selectOption('audit');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/outcome=audit/);
+    await expectRowCount(page.locator('.audit-table tbody tr'), 1);
+    const row = page.locator('.audit-table tbody tr');
+    expect(await row.getAttribute('data-outcome')).toBe('audit');
+    await expectText(row, 'audit_violation');
+  });
+
+  test('the project picker switches between projects, and the address follows', async () => {
+    // The projects page refreshes the list the picker offers.
+    await page.getByRole('link', { name: 'AgentSudo' }).click();
+    await page.getByRole('link', { name: 'support-desk' }).click();
+    await page.waitForURL(new RegExp(`#/projects/${projectId}/feed$`));
+    await page.locator('.feed .event-row', { hasText: 'SupportBot' }).first().waitFor();
+
+    const picker = page.getByLabel('Project', { exact: true });
+    await picker.selectOption({ label: 'ledger' });
+    await page.waitForURL(new RegExp(`#/projects/${ledger.id}/feed$`));
+    await expectRowCount(page.locator('.feed .event-row'), 5);
+    expect(await page.locator('.feed .event-row', { hasText: 'SupportBot' }).count()).toBe(0);
+    expect(await page.locator('.feed .event-row', { hasText: 'BillingBot' }).count()).toBe(0);
+    expect(await picker.inputValue()).toBe(ledger.id);
+
+    // The section stays the same when switching back.
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.locator('.agent-card[data-agent="LedgerBot"]').waitFor();
+    await picker.selectOption({ label: 'support-desk' });
+    await page.waitForURL(new RegExp(`#/projects/${projectId}/agents$`));
+    await page.locator('.agent-card[data-agent="SupportBot"]').waitFor();
+    expect(await page.locator('.agent-card[data-agent="LedgerBot"]').count()).toBe(0);
+  });
+});
+
 describe('analytics and agents', () => {
   test('the numbers match the checks sent', async () => {
     await page.goto(`/#/projects/${projectId}/feed`);
@@ -326,16 +479,30 @@ describe('project settings', () => {
 });
 
 describe('layout', () => {
-  test('works at phone width', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`/#/projects/${projectId}/feed`);
-    await page.locator('.feed .event-row').first().waitFor();
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as BrowserWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
-    expect(overflow).toBeLessThanOrEqual(0);
-    await shot('live-feed-phone');
+  test('no page is wider than a phone screen', async () => {
+    const phone = { width: 390, height: 844 };
+    const overflow: Record<string, number> = {};
+    const stranger = await (await rig.newContext({ viewport: phone })).newPage();
+    await stranger.goto('/#/login');
+    await stranger.getByRole('button', { name: 'Sign in' }).waitFor();
+    overflow.login = await horizontalOverflow(stranger);
+
+    await page.setViewportSize(phone);
+    const pages: Array<[string, string, string]> = [
+      ['projects', '/#/projects', '.project-card'],
+      ['feed', `/#/projects/${projectId}/feed`, '.feed .event-row'],
+      ['analytics', `/#/projects/${projectId}/analytics`, 'svg.chart'],
+      ['audit log', `/#/projects/${projectId}/audit`, '.audit-table tbody tr'],
+      ['agents', `/#/projects/${projectId}/agents`, '.agent-card'],
+      ['settings', `/#/projects/${projectId}/settings`, 'tr[data-key]'],
+    ];
+    for (const [name, path, content] of pages) {
+      await page.goto(path);
+      await page.locator(content).first().waitFor();
+      overflow[name] = await horizontalOverflow(page);
+      if (name === 'feed') await shot('live-feed-phone');
+    }
+    expect(overflow).toEqual(Object.fromEntries(Object.keys(overflow).map((name) => [name, 0])));
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 

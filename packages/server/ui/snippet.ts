@@ -1,4 +1,7 @@
-import { h } from './dom';
+import { api } from './api';
+import { h, replaceChildren } from './dom';
+import { notice } from './layout';
+import { state } from './state';
 
 /**
  * Copies text to the clipboard. The Clipboard API needs a secure context (https or
@@ -124,4 +127,29 @@ export function setupSteps(apiKey: string | undefined, keyPrefix?: string): HTML
           '. Lost it? Rotate the key in Settings to get a new one.',
         ),
   );
+}
+
+/**
+ * The setup steps for a project with no events at all, as every page shows them: the key
+ * just created in this tab if there is one, else the start of the project's active ingest
+ * key, looked up so the user knows which key to set. Returns at once; the key guidance
+ * fills in when the lookup answers (a page that gets events meanwhile just drops it).
+ *
+ * @example
+ * ```ts
+ * if (page.events.length === 0) replaceChildren(slot, projectSetupSteps(projectId));
+ * ```
+ */
+export function projectSetupSteps(projectId: string): HTMLElement {
+  const fresh = state.newKeys.get(projectId);
+  const slot = h('div', {}, fresh ? setupSteps(fresh) : notice('loading', 'Looking up this project’s key…'));
+  if (fresh) return slot;
+  void api
+    .keys(projectId)
+    .then(({ keys }) => {
+      const active = keys.find((k) => k.kind === 'ingest' && !k.revoked_at);
+      replaceChildren(slot, setupSteps(undefined, active?.prefix));
+    })
+    .catch(() => replaceChildren(slot, setupSteps(undefined)));
+  return slot;
 }

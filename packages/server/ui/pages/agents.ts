@@ -3,8 +3,7 @@ import { h, replaceChildren } from '../dom';
 import { formatCount, formatTime } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
-import { setupSteps } from '../snippet';
-import { state } from '../state';
+import { projectSetupSteps } from '../snippet';
 
 function scopeChip(scope: AgentSummary['scopes'][number]): HTMLElement {
   return h(
@@ -62,7 +61,7 @@ export const agentsPage: Page = (main, { project }) => {
     .then(({ agents }) =>
       replaceChildren(
         body,
-        agents.length ? agents.map((a) => agentCard(project, a)) : setupSteps(state.newKeys.get(project)),
+        agents.length ? agents.map((a) => agentCard(project, a)) : projectSetupSteps(project),
       ),
     )
     .catch((err: Error) => replaceChildren(body, notice('error', err.message)));

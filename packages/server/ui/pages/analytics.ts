@@ -4,8 +4,7 @@ import { field, h, options, replaceChildren } from '../dom';
 import { formatCount, formatPercent } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
-import { setupSteps } from '../snippet';
-import { state } from '../state';
+import { projectSetupSteps } from '../snippet';
 
 /** The ranges a user can pick, and the bucket each is drawn with. */
 const RANGES: Record<string, { label: string; ms: number; bucket: Bucket }> = {
@@ -72,6 +71,8 @@ export const analyticsPage: Page = (main, { project }) => {
   );
   const body = h('div', { class: 'analytics' }, notice('loading', 'Loading statistics…'));
   let generation = 0;
+  /** Kept across the 30-second redraws, so the key lookup runs once. */
+  let setup: HTMLElement | undefined;
 
   async function load(): Promise<void> {
     const mine = ++generation;
@@ -132,7 +133,7 @@ export const analyticsPage: Page = (main, { project }) => {
     });
     replaceChildren(
       body,
-      totals.events === 0 ? setupSteps(state.newKeys.get(project)) : null,
+      totals.events === 0 ? (setup ??= projectSetupSteps(project)) : null,
       kpis,
       h(
         'section',

@@ -4,6 +4,7 @@ import { auditRow } from '../events-view';
 import { localInputToIso, OUTCOME_FILTERS, type Outcome } from '../format';
 import { notice, pageHeader } from '../layout';
 import { go, type Page } from '../router';
+import { projectSetupSteps } from '../snippet';
 
 const ACTIONS: ReadonlyArray<readonly [string, string]> = [
   ['', 'Any action'],
@@ -119,7 +120,41 @@ export const auditPage: Page = (main, { project }) => {
   const rows = h('tbody');
   const summary = h('p', { class: 'muted', role: 'status' }, 'Loading…');
   const more = h('button', { type: 'button', hidden: true }, 'Load older events');
+  const setup = h('div');
+  const table = h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'audit-table' },
+      h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Time', 'Outcome', 'Agent', 'Scope', 'Function', 'Action', 'Session'].map((c) =>
+            h('th', { scope: 'col' }, c),
+          ),
+        ),
+      ),
+      rows,
+    ),
+  );
   let cursor: string | undefined;
+
+  /** Nothing matched: a project with no events at all gets the setup steps instead. */
+  async function showEmpty(): Promise<void> {
+    const filtered = Object.values(query).some((v) => v !== undefined);
+    if (filtered && (await api.events(project, {}, undefined, 1)).events.length > 0) {
+      summary.textContent = 'No events match these filters.';
+      return;
+    }
+    summary.textContent = 'This project has no events yet.';
+    table.hidden = true;
+    replaceChildren(setup, projectSetupSteps(project));
+  }
 
   async function loadPage(): Promise<void> {
     more.disabled = true;
@@ -129,10 +164,8 @@ export const auditPage: Page = (main, { project }) => {
       cursor = page.next_cursor;
       more.hidden = !cursor;
       const shown = rows.childElementCount;
-      summary.textContent =
-        shown === 0
-          ? 'No events match these filters.'
-          : `${shown} event${shown === 1 ? '' : 's'} shown${form.q ? ` matching “${form.q}”` : ''}${cursor ? '; older events are on the next page' : ''}.`;
+      if (shown === 0) return await showEmpty();
+      summary.textContent = `${shown} event${shown === 1 ? '' : 's'} shown${form.q ? ` matching “${form.q}”` : ''}${cursor ? '; older events are on the next page' : ''}.`;
     } catch (err) {
       replaceChildren(summary, notice('error', (err as Error).message));
     } finally {
@@ -158,27 +191,8 @@ export const auditPage: Page = (main, { project }) => {
     pageHeader('Audit log', exportLink('csv', 'Export CSV'), exportLink('jsonl', 'Export JSON Lines')),
     filters,
     summary,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'audit-table' },
-        h('caption', { class: 'visually-hidden' }, 'Events, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Time', 'Outcome', 'Agent', 'Scope', 'Function', 'Action', 'Session'].map((c) =>
-              h('th', { scope: 'col' }, c),
-            ),
-          ),
-        ),
-        rows,
-      ),
-    ),
+    setup,
+    table,
     more,
   );
   void loadPage();

@@ -4,8 +4,7 @@ import { feedRow } from '../events-view';
 import { matchesOutcome, OUTCOME_FILTERS } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
-import { setupSteps } from '../snippet';
-import { state } from '../state';
+import { projectSetupSteps } from '../snippet';
 
 /** Entries kept on screen; older ones drop off the bottom (the audit log has them all). */
 const MAX_ROWS = 300;
@@ -64,18 +63,6 @@ export const feedPage: Page = (main, { project }) => {
 
   function redraw(): void {
     replaceChildren(list, events.filter(visible).map(feedRow));
-  }
-
-  function drawEmpty(): void {
-    replaceChildren(empty, notice('loading', 'Looking up this project’s key…'));
-    void api
-      .keys(project)
-      .then(({ keys }) => {
-        if (events.length > 0) return;
-        const active = keys.find((k) => k.kind === 'ingest' && !k.revoked_at);
-        replaceChildren(empty, setupSteps(state.newKeys.get(project), active?.prefix));
-      })
-      .catch(() => replaceChildren(empty, setupSteps(state.newKeys.get(project))));
   }
 
   function add(batch: ApiEvent[], fresh: boolean): void {
@@ -162,7 +149,7 @@ export const feedPage: Page = (main, { project }) => {
   // The latest events first, so the feed is not blank until the next check happens.
   loadRecent()
     .then(() => {
-      if (events.length === 0) drawEmpty();
+      if (events.length === 0) replaceChildren(empty, projectSetupSteps(project));
     })
     .catch((err: Error) => replaceChildren(empty, notice('error', err.message)));
 
