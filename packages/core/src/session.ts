@@ -4,6 +4,12 @@ import { createEvent, type SudoAction, type SudoEvent } from './events';
 import { runtime } from './runtime';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * For its last minute (or all its life, when shorter), a session's checks read the clock:
+ * exact expiry even while synchronous or microtask-only work keeps timers from firing.
+ * Before that, a flag cleared by a timer spares the hot path the clock read.
+ */
+const CLOCK_WINDOW_MS = 60_000;
 
 /**
  * One run of an agent. Sessions travel with AsyncLocalStorage, so concurrent sessions
@@ -22,9 +28,10 @@ export class Session {
   /** Epoch milliseconds after which checks fail with `SessionExpiredError`. */
   readonly expiresAt: number;
   /**
-   * @internal True while the session runs and has not expired. A timer clears it at
-   * expiry, so the hot path reads a flag instead of the clock (a clock read costs more
-   * than the rest of a check). Once false, checks fall back to comparing the clock.
+   * @internal True while the session runs and is more than a minute from expiry. A timer
+   * clears it, so the hot path reads a flag instead of the clock (a clock read costs more
+   * than the rest of a check). Once false, every check compares the clock with
+   * `expiresAt`, so expiry is exact even if the timer fires late.
    */
   live = true;
   private ended = false;
@@ -50,14 +57,15 @@ export class Session {
   }
 
   private armExpiry(): void {
+    const clockFrom = this.expiresAt - CLOCK_WINDOW_MS;
     // setTimeout holds at most ~24.8 days; longer sessions re-arm until they are due.
-    const remaining = Math.min(this.expiresAt - Date.now(), MAX_TIMER_MS);
+    const remaining = Math.min(clockFrom - Date.now(), MAX_TIMER_MS);
     if (remaining <= 0) {
       this.live = false;
       return;
     }
     this.expiryTimer = setTimeout(
-      () => (Date.now() >= this.expiresAt ? (this.live = false) : this.armExpiry()),
+      () => (Date.now() >= clockFrom ? (this.live = false) : this.armExpiry()),
       remaining,
     );
     this.expiryTimer.unref();

@@ -172,6 +172,28 @@ describe('sessions', () => {
     ]);
   });
 
+  it('expires exactly even while synchronous or microtask-only work keeps timers from firing', async () => {
+    const bot = new Agent({ name: 'Busy', scopes: ['read:data'], sessionTtlMs: 20 });
+    const tools = new Tools();
+    const busy = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until);
+    };
+    bot.startSession(() => {
+      expect(tools.read()).toBe('Busy');
+      busy(40);
+      expect(() => tools.read()).toThrow(SessionExpiredError);
+    });
+    await bot.startSession(async () => {
+      expect(tools.read()).toBe('Busy');
+      for (let i = 0; i < 4; i++) {
+        await Promise.resolve(); // microtasks only: no timer can run in between
+        busy(10);
+      }
+      expect(() => tools.read()).toThrow(SessionExpiredError);
+    });
+  });
+
   it('emits session_start and session_end with the same session id, also when fn throws', async () => {
     const events = captureEvents();
     const bot = new Agent({ name: 'Bot', scopes: [] });
