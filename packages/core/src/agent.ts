@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from './errors';
-import { assertValidScope, compileScopes, type ScopeMatcher } from './scopes';
+import { assertValidScope, compileScopes, describeValue, type ScopeMatcher } from './scopes';
 import { runInSession, type Session } from './session';
 
 /** One hour: the default lifetime of a session. */
@@ -97,6 +97,11 @@ export class Agent {
    * ```
    */
   hasScope(scope: string): boolean {
+    if (typeof scope !== 'string') {
+      throw new TypeError(
+        `hasScope() takes a scope string such as 'read:customers', got ${describeValue(scope)}.`,
+      );
+    }
     return this.matcher.test(scope);
   }
 

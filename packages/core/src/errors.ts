@@ -63,7 +63,9 @@ export class PermissionDeniedError extends PermissionError {
   constructor(details: PermissionErrorDetails & { grantedScopes: readonly string[]; byApprover?: boolean }) {
     const granted = details.grantedScopes.length ? details.grantedScopes.join(', ') : '(none)';
     const message = details.byApprover
-      ? `Agent '${details.agentName}' was refused '${details.scope}' by the approver for ${details.functionName}.`
+      ? `Agent '${details.agentName}' lacks scope '${details.scope}' required by ${details.functionName}, ` +
+        `and the approver refused the call. It has: ${granted}. Grant '${details.scope}' in the agent's ` +
+        `scopes, or change what the approver accepts, if it should be allowed.`
       : `Agent '${details.agentName}' lacks scope '${details.scope}' required by ${details.functionName}. ` +
         `It has: ${granted}. Grant '${details.scope}' (or a wildcard such as '${wildcardFor(details.scope)}') ` +
         `in the agent's scopes if it should be allowed.`;

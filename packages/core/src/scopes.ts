@@ -31,7 +31,7 @@ const MAX_CACHED_ANSWERS = 4096;
 export function assertValidScope(scope: unknown, where: string): asserts scope is string {
   if (typeof scope !== 'string') {
     throw new ConfigurationError(
-      `${where}: scope must be a string like 'read:customers', got ${describe(scope)}.`,
+      `${where}: scope must be a string like 'read:customers', got ${describeValue(scope)}.`,
     );
   }
   if (scope.trim() === '') {
@@ -93,8 +93,16 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
+/**
+ * A bad value as an error message names it: `"read:x"`, `null`, `an array`, `number 42`.
+ *
+ * @example
+ * ```ts
+ * describeValue(42); // 'number 42'
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return `${typeof value} ${String(value)}`;

@@ -35,6 +35,14 @@ describe('Agent', () => {
     expect(bot.hasScope('write:orders')).toBe(false);
   });
 
+  it('names a non-string given to hasScope instead of failing obscurely', () => {
+    const bot = new Agent({ name: 'A', scopes: ['read:*'] });
+    expect(() => bot.hasScope(undefined as never)).toThrow(
+      /hasScope\(\) takes a scope string .* got undefined/,
+    );
+    expect(() => bot.hasScope(42 as never)).toThrow(/got number 42/);
+  });
+
   it.each([
     [{ name: '', scopes: [] }, /name must be a non-empty string/],
     [{ name: 'A', scopes: [], sessionTtlMs: 0 }, /sessionTtlMs must be a positive number/],

@@ -97,6 +97,9 @@ describe('onDeny: an approver function', () => {
     }
     expect(caught).toBeInstanceOf(PermissionDeniedError);
     expect((caught as PermissionDeniedError).byApprover).toBe(true);
+    expect((caught as PermissionDeniedError).message).toMatch(
+      /lacks scope 'write:refunds' .*approver refused the call\. It has: read:\*\. Grant 'write:refunds'/,
+    );
     expect(p.ran).toEqual([]);
     expect(events.actions()).toEqual(['approval_denied:false']);
   });
