@@ -42,6 +42,15 @@ beforeAll(async () => {
 const agentsudo = (...args: string[]) => run(BIN, args);
 
 describe('agentsudo logs', () => {
+  test('reads --since without a zone as UTC, like the table, whatever the machine zone', async () => {
+    const inNewYork = (...args: string[]) => run(BIN, args, { ...process.env, TZ: 'America/New_York' });
+    const zoneless = await inNewYork('logs', file, '--since', '2026-03-01T10:00:00', '--json');
+    const utc = await inNewYork('logs', file, '--since', '2026-03-01T10:00:00Z', '--json');
+    expect(zoneless.code).toBe(0);
+    expect(zoneless.stdout.trim().split('\n')).toHaveLength(3);
+    expect(zoneless.stdout).toBe(utc.stdout);
+  });
+
   test('prints every event as a table, then a count', async () => {
     const { code, stdout, stderr } = await agentsudo('logs', file);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });

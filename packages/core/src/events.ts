@@ -317,9 +317,24 @@ function normalizeTimestamp(value: unknown): string {
   if (typeof value !== 'string' || value === '') {
     throw new WireFormatError('timestamp', 'expected an ISO 8601 string such as 2026-01-01T00:00:00.000Z');
   }
-  const date = new Date(HAS_ZONE.test(value) ? value : `${value}Z`);
-  if (Number.isNaN(date.getTime())) {
+  const ms = parseIsoTime(value);
+  if (Number.isNaN(ms)) {
     throw new WireFormatError('timestamp', `${JSON.stringify(value)} is not an ISO 8601 time`);
   }
-  return date.toISOString();
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Milliseconds since the epoch of an ISO 8601 time, or NaN. A date-time without a zone is
+ * UTC, as in the wire format (the Python SDK writes such times), never the machine's zone.
+ *
+ * @example
+ * ```ts
+ * parseIsoTime('2026-01-01T12:00:00'); // same as '2026-01-01T12:00:00Z'
+ * parseIsoTime('2026-01-01'); // midnight UTC
+ * ```
+ */
+export function parseIsoTime(value: string): number {
+  const zoneless = value.includes('T') && !HAS_ZONE.test(value);
+  return Date.parse(zoneless ? `${value}Z` : value);
 }

@@ -35,6 +35,7 @@ export {
   fromWire,
   createEvent,
   newEventId,
+  parseIsoTime,
   type SudoEvent,
   type SudoAction,
   type WireEvent,

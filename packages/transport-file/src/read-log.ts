@@ -5,6 +5,7 @@ import {
   compileScopes,
   ConfigurationError,
   fromWire,
+  parseIsoTime,
   type SudoAction,
   type SudoEvent,
 } from '@agentsudo/core';
@@ -136,7 +137,8 @@ async function readOne(
 
 function toTime(value: Date | string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  const t = value instanceof Date ? value.getTime() : Date.parse(value);
+  // A time without a zone is UTC, like the log's own timestamps and the printed table.
+  const t = value instanceof Date ? value.getTime() : parseIsoTime(value);
   if (Number.isNaN(t)) {
     throw new ConfigurationError(
       `Audit log filter '${field}': ${JSON.stringify(value)} is not a time; use ISO 8601 such as 2026-01-31 or 2026-01-31T12:00:00Z.`,

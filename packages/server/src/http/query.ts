@@ -1,4 +1,4 @@
-import { SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
+import { parseIsoTime, SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
 import type { Bucket, EventCursor, EventFilter } from '../storage/records';
 import { isoToMicros } from '../storage/time';
 import { OUTCOMES, type Outcome } from '../outcome';
@@ -164,10 +164,10 @@ function time(q: Query, name: string): number | undefined {
   const v = str(q, name);
   if (v === undefined) return undefined;
   // A date-time without a zone means UTC, as in the wire format.
-  const iso = v.includes('T') && !/(Z|[+-]\d\d:?\d\d)$/i.test(v) ? `${v}Z` : v;
-  const ms = Date.parse(iso);
+  const ms = parseIsoTime(v);
   if (Number.isNaN(ms) || ms < 0) throw bad(name, v, 'use an ISO 8601 time such as 2026-01-01T00:00:00Z');
-  return isoToMicros(iso);
+  // Microsecond digits, if any, come from the text; the rest from the parsed time.
+  return isoToMicros(v, new Date(ms).toISOString());
 }
 
 function bad(name: string, value: unknown, hint: string): ApiError {

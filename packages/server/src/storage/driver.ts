@@ -37,6 +37,12 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: Dialect;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Inside tx, waits for and holds until commit a lock on `name` that every instance
+   * respects (PostgreSQL advisory lock). Absent on SQLite, whose write transactions run
+   * one at a time anyway.
+   */
+  lockInTransaction?(tx: SqlExecutor, name: string): Promise<void>;
   /** Runs fn while holding a lock every instance on the same database respects (migrations). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**

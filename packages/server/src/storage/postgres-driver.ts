@@ -71,6 +71,10 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  async lockInTransaction(tx: SqlExecutor, name: string): Promise<void> {
+    await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [name]);
+  }
+
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {

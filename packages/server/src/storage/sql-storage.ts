@@ -240,7 +240,9 @@ export class SqlStorage implements Storage {
     at: number,
     since: number,
   ): Promise<LoginAttemptCount[]> {
-    await this.driver.transaction(async (tx) => {
+    return this.driver.transaction(async (tx) => {
+      // Attempts on the same keys take turns, on every instance: each counts all before it.
+      for (const key of [...keys].sort()) await this.driver.lockInTransaction?.(tx, `login:${key}`);
       await tx.run('DELETE FROM login_attempts WHERE at <= ?', [since]);
       for (const key of keys)
         await tx.run('INSERT INTO login_attempts (attempt_id, key, at) VALUES (?, ?, ?)', [
@@ -248,15 +250,13 @@ export class SqlStorage implements Storage {
           key,
           at,
         ]);
+      const rows = await tx.all<{ key: string; n: number | string; oldest: number | string }>(
+        `SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts
+         WHERE key IN (${keys.map(() => '?').join(', ')}) AND at > ? GROUP BY key`,
+        [...keys, since],
+      );
+      return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
     });
-    // Counted after the commit, so of attempts made at the same time on any instance, each
-    // sees at least every one committed before it: no more than the limit get through.
-    const rows = await this.driver.all<{ key: string; n: number | string; oldest: number | string }>(
-      `SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts
-       WHERE key IN (${keys.map(() => '?').join(', ')}) AND at > ? GROUP BY key`,
-      [...keys, since],
-    );
-    return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
   }
 
   async deleteLoginAttempt(attemptId: string): Promise<void> {
