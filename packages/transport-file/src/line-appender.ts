@@ -161,7 +161,7 @@ export class LineAppender {
   private open(): number {
     let fd: number;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirectories(dirname(this.path));
       fd = openSync(this.path, APPEND_FLAGS, this.mode);
     } catch (err) {
       throw AuditLogPathError.from(this.path, err, 'write');
@@ -188,6 +188,39 @@ function sealTornLine(path: string, fd: number): void {
     // Unreadable (write-only file): nothing to check, appending still works.
   } finally {
     if (reader !== undefined) closeSync(reader);
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir
+ * reports EEXIST for a parent that is a file, and can loop forever under /proc; this
+ * stops at the first level that cannot be made, with that level's own error (ENOTDIR,
+ * EACCES, ENOENT, …).
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    const st = statOrUndefined(at);
+    if (st) {
+      if (!st.isDirectory()) {
+        throw Object.assign(new Error(`'${at}' is a file, not a directory`), { code: 'ENOTDIR' });
+      }
+      break;
+    }
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (err) {
+      // Made meanwhile by another process: fine.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statOrUndefined(level)?.isDirectory())
+        throw err;
+    }
   }
 }
 

@@ -112,8 +112,10 @@ describe('FileTransport', () => {
     const underAFile = join(blocker, 'logs', 'audit.jsonl');
     expect(() => new FileTransport({ filename: underAFile })).toThrow(AuditLogPathError);
     expect(() => new FileTransport({ filename: underAFile })).toThrow(
-      `Cannot write the audit log at '${underAFile}'`,
+      `Cannot write the audit log at '${underAFile}': ENOTDIR (a parent of it is a file, not a directory)`,
     );
+    // Where no directory can be made (a kernel file system), the error is immediate too.
+    expect(() => new FileTransport({ filename: '/proc/1/agentsudo/audit.jsonl' })).toThrow(AuditLogPathError);
     const aDirectory = join(dir, 'a-dir');
     mkdirSync(aDirectory);
     try {
