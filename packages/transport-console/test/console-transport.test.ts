@@ -147,6 +147,28 @@ describe('ConsoleTransport', () => {
     expect((await out.lines()).join('\n')).not.toContain('\x1b[');
   });
 
+  test('colors a terminal by default, and not when NO_COLOR is set', async () => {
+    const run = async (noColor: string | undefined) => {
+      const out = capture();
+      Object.assign(out.stream, { isTTY: true }); // what a terminal's stream says
+      const saved = process.env.NO_COLOR;
+      if (noColor === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = noColor;
+      try {
+        configure({ transports: [new ConsoleTransport({ stream: out.stream })] });
+      } finally {
+        if (saved === undefined) delete process.env.NO_COLOR;
+        else process.env.NO_COLOR = saved;
+      }
+      runScenario();
+      return (await out.lines()).join('\n');
+    };
+    expect(await run(undefined)).toContain('\x1b[31m❌ denied\x1b[39m');
+    const plain = await run('1');
+    expect(plain).toContain('❌ denied');
+    expect(plain).not.toContain('\x1b[');
+  });
+
   test('color is wanted only on a terminal and only when NO_COLOR is unset or empty', () => {
     expect(colorWanted({ isTTY: true }, {})).toBe(true);
     expect(colorWanted({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
