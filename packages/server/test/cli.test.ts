@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { tempDir, wire } from './helpers';
+import { Client } from 'pg';
+import { freshDatabase, tempDir, wire } from './helpers';
 
 /**
  * The command npm links as `agentsudo-server` (package.json "bin"), which loads the built
@@ -24,11 +25,15 @@ function cli(args: string[], input?: string): { status: number | null; stdout: s
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-/** Starts `agentsudo-server start` on a free port; resolves once it prints its URL. */
+/**
+ * Starts `agentsudo-server start` on a free port, on a SQLite file or with the given
+ * arguments; resolves once it prints its URL.
+ */
 function startChild(
-  db: string,
+  db: string | string[],
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', '--db', db], {
+  const where = typeof db === 'string' ? ['--db', db] : db;
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...where], {
     cwd: dir.dir,
     env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,6 +204,48 @@ describe('agentsudo-server start', () => {
     } finally {
       child.kill('SIGTERM');
       await exited;
+    }
+  });
+
+  test('--database-url runs on PostgreSQL, and --retention-days sweeps old events at start', async () => {
+    const db = await freshDatabase();
+    const pg = ['--database-url', db.url];
+    try {
+      const key = keyFrom(cli(['project', 'create', 'on-postgres', ...pg]).stdout);
+      const first = await startChild(pg);
+      const old = wire({
+        agent_name: 'Old',
+        timestamp: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+      });
+      const res = await fetch(`${first.url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify([old, wire({ agent_name: 'Recent' })]),
+      });
+      expect(res.status).toBe(200);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = await startChild([...pg, '--retention-days', '30']);
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        let names: string[] = [];
+        for (let i = 0; i < 100; i++) {
+          names = (await client.query('SELECT agent_name FROM events ORDER BY agent_name')).rows.map(
+            (r) => r.agent_name,
+          );
+          if (!names.includes('Old')) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(names).toEqual(['Recent']);
+      } finally {
+        await client.end();
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await db.drop();
     }
   });
 });

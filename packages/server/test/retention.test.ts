@@ -28,4 +28,26 @@ describe.each(backends())('retention on $name', (backend) => {
       await second.close();
     }
   });
+
+  test('the sweep repeats: an old event stored after start-up is deleted by a later sweep', async () => {
+    const t = await startServer(await backend.fresh(), { retentionDays: 30, retentionIntervalMs: 100 });
+    try {
+      const old = wire({
+        agent_name: 'LateOld',
+        timestamp: new Date(Date.now() - 40 * DAY_MS).toISOString(),
+      });
+      const recent = wire({ agent_name: 'Recent' });
+      expect((await t.ingest([old, recent])).status).toBe(200);
+      let names: string[] = ['LateOld'];
+      for (let i = 0; i < 100 && names.includes('LateOld'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        names = (await t.server.storage.listEvents(t.projectId, {}, { limit: 10 })).events.map(
+          (e) => e.agentName,
+        );
+      }
+      expect(names).toEqual(['Recent']);
+    } finally {
+      await t.server.close();
+    }
+  });
 });
