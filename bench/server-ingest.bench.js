@@ -9,58 +9,18 @@
  * npm run bench -- server-ingest
  * DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- server-ingest
  */
-const { spawn, spawnSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
 const http = require('node:http');
-const { join } = require('node:path');
 const { newEventId } = require('../packages/core/dist');
 const { Buffer } = require('node:buffer');
 const { setInterval, clearInterval } = require('node:timers');
-const { URL } = require('node:url');
 const { report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
+const { cli, cpuSeconds, keyFrom, rssMiB, startServer, stopServer } = require('./lib/server-process');
 
-const CLI = join(__dirname, '..', 'packages', 'server', 'dist', 'cli.js');
 const BATCH = 100;
 const CONCURRENCY = 8;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = 1_000;
-
-function cli(args, env) {
-  const res = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  if (res.status !== 0) throw new Error(res.stderr);
-  return res.stdout;
-}
-
-function startServer(storageArgs, env) {
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...storageArgs], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: new URL(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMiB(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 /** A batch body with fresh event ids, built from a template (cheap for the generator). */
 function makeBatchFactory() {
@@ -121,8 +81,7 @@ function post(agent, url, key, body) {
 }
 
 async function run(name, storageArgs, env) {
-  const out = cli(['project', 'create', 'bench', ...storageArgs], env);
-  const key = /(as_[\w-]{32})/.exec(out)[1];
+  const key = keyFrom(cli(['project', 'create', 'bench', ...storageArgs], env));
   const { child, url } = await startServer(storageArgs, env);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const makeBatch = makeBatchFactory();
@@ -152,8 +111,7 @@ async function run(name, storageArgs, env) {
   const serverCpu = (cpuSeconds(child.pid) - cpuStart) / (ns / 1e9);
   clearInterval(sampler);
   agent.destroy();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
+  await stopServer(child);
   const perSec = (accepted * 1e9) / ns;
   const steady = rss.slice(1);
   return {

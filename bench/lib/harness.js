@@ -32,7 +32,7 @@ function report(name, rows, extra = {}) {
   const base = rows[0];
   const table = rows.map((r) => ({
     case: r.name,
-    'ops/s': Math.round(r.opsPerSec ?? 0).toLocaleString('en-US'),
+    'ops/s': r.opsPerSec !== undefined ? Math.round(r.opsPerSec).toLocaleString('en-US') : '-',
     'ns/op': r.nsPerOp !== undefined ? r.nsPerOp.toFixed(1) : '-',
     'vs baseline':
       r.nsPerOp !== undefined && base.nsPerOp ? `${(r.nsPerOp / base.nsPerOp).toFixed(2)}x` : '-',

@@ -1,0 +1,70 @@
+'use strict';
+/**
+ * The AgentSudo server as the benchmarks run it: the built CLI in a child process, so its
+ * CPU and memory are its own, and the client load in the benchmark's process.
+ *
+ * @example
+ * const key = keyFrom(cli(['project', 'create', 'bench', '--db', file]));
+ * const { child, url } = await startServer(['--db', file]);
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { URL } = require('node:url');
+
+const CLI = join(__dirname, '..', '..', 'packages', 'server', 'dist', 'cli.js');
+
+/** Runs one `agentsudo-server` admin command and returns what it printed. */
+function cli(args, env) {
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  if (res.status !== 0) throw new Error(res.stderr);
+  return res.stdout;
+}
+
+/** The first `prefix…` key or token a command printed (`as_` keys, `asr_` read tokens). */
+function keyFrom(stdout, prefix = 'as_') {
+  const m = new RegExp(`(${prefix}[\\w-]{32,})`).exec(stdout);
+  if (!m) throw new Error(`no ${prefix} key in: ${stdout}`);
+  return m[1];
+}
+
+/** Starts `agentsudo-server start` on a free port; resolves with the child and its URL. */
+function startServer(storageArgs, env) {
+  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...storageArgs], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: new URL(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+/** Stops a server started by {@link startServer} and waits for it to exit. */
+async function stopServer(child) {
+  const exited = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident memory of a process, MiB. */
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+module.exports = { cli, keyFrom, startServer, stopServer, cpuSeconds, rssMiB };
