@@ -11,11 +11,18 @@
  */
 const http = require('node:http');
 const { newEventId } = require('../packages/core/dist');
-const { Buffer } = require('node:buffer');
 const { setInterval, clearInterval } = require('node:timers');
 const { report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
-const { cli, cpuSeconds, keyFrom, rssMiB, startServer, stopServer } = require('./lib/server-process');
+const {
+  cli,
+  cpuSeconds,
+  keyFrom,
+  postEvents,
+  rssMiB,
+  startServer,
+  stopServer,
+} = require('./lib/server-process');
 
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -49,37 +56,6 @@ function makeBatchFactory() {
   };
 }
 
-function post(agent, url, key, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: '/api/events',
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': key,
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (data += d));
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(JSON.parse(data).accepted)
-            : reject(new Error(`HTTP ${res.statusCode}: ${data}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function run(name, storageArgs, env) {
   const key = keyFrom(cli(['project', 'create', 'bench', ...storageArgs], env));
   const { child, url } = await startServer(storageArgs, env);
@@ -102,7 +78,7 @@ async function run(name, storageArgs, env) {
         accepted = 0;
       }
       // Read `accepted` only after the await: `accepted += await …` would add to a stale value.
-      const n = await post(agent, url, key, makeBatch());
+      const n = (await postEvents(agent, url, key, makeBatch())).accepted;
       accepted += n;
     }
   };

@@ -14,7 +14,7 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const { newEventId } = require('../packages/core/dist');
 const { report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
-const { cli, keyFrom, startServer, stopServer } = require('./lib/server-process');
+const { cli, keyFrom, postEvents, startServer, stopServer } = require('./lib/server-process');
 
 const EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 300);
 const GAP_MS = 20;
@@ -53,30 +53,6 @@ function openLive(url, projectId, token, onEvent) {
   });
 }
 
-function postOne(agent, url, key, event) {
-  const body = JSON.stringify([event]);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: '/api/events',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key, 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function run(name, storageArgs, env) {
@@ -110,7 +86,7 @@ async function run(name, storageArgs, env) {
         });
       });
       const sent = process.hrtime.bigint();
-      await postOne(agent, url, key, event);
+      await postEvents(agent, url, key, JSON.stringify([event]));
       const at = await arrived;
       waiting.delete(event.event_id);
       if (at === undefined) missed++;

@@ -8,7 +8,9 @@
  * const { child, url } = await startServer(['--db', file]);
  */
 const { spawn, spawnSync } = require('node:child_process');
+const { Buffer } = require('node:buffer');
 const { readFileSync } = require('node:fs');
+const http = require('node:http');
 const { join } = require('node:path');
 const { URL } = require('node:url');
 
@@ -55,6 +57,41 @@ async function stopServer(child) {
   await exited;
 }
 
+/**
+ * POSTs a JSON body of events to `/api/events` with the project key; resolves with the
+ * parsed answer, rejects on any status but 200.
+ */
+function postEvents(agent, url, key, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: '/api/events',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (data += d));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(data))
+            : reject(new Error(`HTTP ${res.statusCode}: ${data}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -67,4 +104,4 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-module.exports = { cli, keyFrom, startServer, stopServer, cpuSeconds, rssMiB };
+module.exports = { cli, keyFrom, startServer, stopServer, postEvents, cpuSeconds, rssMiB };
