@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, linkSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 
 /** A rotation lock older than this was left by a crashed process and is taken over. */
 const STALE_LOCK_MS = 30_000;
@@ -50,16 +50,42 @@ export function rotatedFiles(file: string): string[] {
  */
 export function withRotationLock(file: string, fn: () => void): boolean {
   const lock = `${file}.lock`;
-  if (!tryCreate(lock)) {
-    if (!isStale(lock)) return false;
-    ignoreMissing(() => unlinkSync(lock));
-    if (!tryCreate(lock)) return false;
-  }
+  if (!tryCreate(lock) && !(clearStale(lock) && tryCreate(lock))) return false;
   try {
     fn();
   } finally {
     ignoreMissing(() => unlinkSync(lock));
   }
+  return true;
+}
+
+/**
+ * True when the lock is gone: it was released meanwhile, or it was left by a crashed
+ * process and this one removed it. A lock that a live process just took is never removed:
+ * two holders would rename over each other's files.
+ */
+function clearStale(lock: string): boolean {
+  if (!isStale(lock)) return false;
+  // Of several processes that found it stale, only the one whose rename succeeds goes on.
+  const aside = `${lock}.${process.pid}.stale`;
+  try {
+    renameSync(lock, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  if (!isStale(aside)) {
+    // Another process replaced the stale lock with its own in between: give it back
+    // (unless yet another lock is already there).
+    try {
+      linkSync(aside, lock);
+    } catch {
+      // EEXIST: a lock is held again either way.
+    }
+    ignoreMissing(() => unlinkSync(aside));
+    return false;
+  }
+  ignoreMissing(() => unlinkSync(aside));
   return true;
 }
 
@@ -82,6 +108,7 @@ function tryCreate(path: string): boolean {
   }
 }
 
+/** Older than {@link STALE_LOCK_MS}, or already gone. */
 function isStale(lock: string): boolean {
   try {
     return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
