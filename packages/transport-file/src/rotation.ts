@@ -65,7 +65,14 @@ export function withRotationLock(file: string, fn: () => void): boolean {
  * two holders would rename over each other's files.
  */
 function clearStale(lock: string): boolean {
-  if (!isStale(lock)) return false;
+  let age: number;
+  try {
+    age = Date.now() - statSync(lock).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true; // released meanwhile
+    throw err;
+  }
+  if (age <= STALE_LOCK_MS) return false;
   // Of several processes that found it stale, only the one whose rename succeeds goes on.
   const aside = `${lock}.${process.pid}.stale`;
   try {

@@ -6,6 +6,7 @@ import {
   renameSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -170,6 +171,24 @@ describe('FileTransport', () => {
     const kept = (await readAuditLog(file, { includeRotated: true })).map((e) => Number(e.scope!.slice(10)));
     expect(kept.length).toBe(perFile * 4);
     expect(kept).toEqual(kept.map((_, i) => 100 + total - kept.length + i));
+  });
+
+  test('takes over a rotation lock left by a crashed process, never a live one', () => {
+    const file = fresh();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const lock = `${file}.lock`;
+    writeFileSync(lock, '');
+    const log = new FileTransport({ filename: file, maxSize: 2000, maxFiles: 3 });
+    for (let i = 0; i < 20; i++) log.log(event(i));
+    // A fresh lock belongs to a process rotating right now: this one writes on, unrotated.
+    expect(rotatedFiles(file)).toEqual([]);
+    expect(existsSync(lock)).toBe(true);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lock, minuteAgo, minuteAgo);
+    for (let i = 20; i < 40; i++) log.log(event(i));
+    expect(rotatedFiles(file).length).toBeGreaterThan(0);
+    expect(existsSync(lock)).toBe(false);
+    expect(statSync(file).size).toBeLessThanOrEqual(2000);
   });
 
   test('keeps writing when the file is deleted under it', () => {
