@@ -11,7 +11,14 @@ import { parseFilter, parseLastEventId } from './query';
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-/** Most missed events one reconnection replays; older ones are in the audit log. */
+/**
+ * Most missed events one reconnection replays (the newest); older ones are in the audit log.
+ *
+ * @example
+ * ```ts
+ * if (missed > MAX_REPLAY_EVENTS) console.log('read the gap from GET /api/projects/:project/events');
+ * ```
+ */
 export const MAX_REPLAY_EVENTS = 1000;
 
 /**
