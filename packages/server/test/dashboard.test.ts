@@ -559,7 +559,10 @@ async function expectText(locator: ReturnType<Page['locator']>, text: string): P
 async function expectRowCount(locator: ReturnType<Page['locator']>, n: number): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while ((await locator.count()) !== n && Date.now() < deadline) await page.waitForTimeout(50);
-  expect(await locator.count()).toBe(n);
+  const count = await locator.count();
+  // On a mismatch, say what the page showed instead (its address and status line).
+  const shown = count === n ? '' : `${page.url()}: ${await page.locator('#app').innerText()}`.slice(0, 600);
+  expect({ count, shown }).toEqual({ count: n, shown: '' });
 }
 
 function postEvents(
