@@ -298,17 +298,12 @@ export class CloudTransport implements Transport {
           return this.sendHalves(items, fromSpool);
         case 'invalid': {
           this.counters.lastError = outcome.reason;
-          const { index } = outcome;
-          if (items.length === 1 || (index !== undefined && index < items.length)) {
-            this.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
-            if (items.length === 1) return 'settled';
-            return this.sendAll(
-              items.filter((_, i) => i !== index),
-              0,
-              fromSpool,
-            );
-          }
-          return this.sendHalves(items, fromSpool);
+          // A lone event is the refused one; otherwise the one the server named, if it did.
+          const bad = items.length === 1 ? 0 : outcome.index;
+          if (bad === undefined || bad >= items.length) return this.sendHalves(items, fromSpool);
+          this.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
+          const rest = items.filter((_, i) => i !== bad);
+          return rest.length ? this.sendAll(rest, 0, fromSpool) : 'settled';
         }
         case 'retry': {
           this.counters.lastError = outcome.reason;

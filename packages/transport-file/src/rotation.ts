@@ -65,13 +65,8 @@ export function withRotationLock(file: string, fn: () => void): boolean {
  * two holders would rename over each other's files.
  */
 function clearStale(lock: string): boolean {
-  let age: number;
-  try {
-    age = Date.now() - statSync(lock).mtimeMs;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true; // released meanwhile
-    throw err;
-  }
+  const age = ageMs(lock);
+  if (age === undefined) return true; // released meanwhile
   if (age <= STALE_LOCK_MS) return false;
   // Of several processes that found it stale, only the one whose rename succeeds goes on.
   const aside = `${lock}.${process.pid}.stale`;
@@ -81,7 +76,8 @@ function clearStale(lock: string): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw err;
   }
-  if (!isStale(aside)) {
+  const fresh = (ageMs(aside) ?? Infinity) <= STALE_LOCK_MS;
+  if (fresh) {
     // Another process replaced the stale lock with its own in between: give it back
     // (unless yet another lock is already there).
     try {
@@ -89,11 +85,19 @@ function clearStale(lock: string): boolean {
     } catch {
       // EEXIST: a lock is held again either way.
     }
-    ignoreMissing(() => unlinkSync(aside));
-    return false;
   }
   ignoreMissing(() => unlinkSync(aside));
-  return true;
+  return !fresh;
+}
+
+/** Milliseconds since `path` was last modified, or undefined when it does not exist. */
+function ageMs(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 function exists(path: string): boolean {
@@ -112,15 +116,6 @@ function tryCreate(path: string): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
-  }
-}
-
-/** Older than {@link STALE_LOCK_MS}, or already gone. */
-function isStale(lock: string): boolean {
-  try {
-    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
-  } catch {
-    return true;
   }
 }
 

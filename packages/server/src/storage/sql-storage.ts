@@ -252,7 +252,7 @@ export class SqlStorage implements Storage {
         ]);
       const rows = await tx.all<{ key: string; n: number | string; oldest: number | string }>(
         `SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts
-         WHERE key IN (${keys.map(() => '?').join(', ')}) AND at > ? GROUP BY key`,
+         WHERE key IN ${placeholders(1, keys.length)} AND at > ? GROUP BY key`,
         [...keys, since],
       );
       return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
@@ -265,7 +265,7 @@ export class SqlStorage implements Storage {
 
   async clearLoginAttempts(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.driver.run(`DELETE FROM login_attempts WHERE key IN (${keys.map(() => '?').join(', ')})`, [
+    await this.driver.run(`DELETE FROM login_attempts WHERE key IN ${placeholders(1, keys.length)}`, [
       ...keys,
     ]);
   }
