@@ -555,11 +555,19 @@ async function expectText(locator: ReturnType<Page['locator']>, text: string): P
   await locator.filter({ hasText: text }).first().waitFor({ timeout: WAIT_MS });
 }
 
-/** Waits (bounded) until the locator matches exactly `n` elements. */
+/**
+ * Waits (bounded) until the locator matches exactly `n` elements on a settled page: nothing
+ * marked `aria-busy` (a page still being drawn after a navigation, or still loading its rows).
+ */
 async function expectRowCount(locator: ReturnType<Page['locator']>, n: number): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
-  while ((await locator.count()) !== n && Date.now() < deadline) await page.waitForTimeout(50);
-  const count = await locator.count();
+  const busy = page.locator('#app[aria-busy="true"], #app [aria-busy="true"]');
+  let count = -1;
+  for (;;) {
+    count = (await busy.count()) > 0 ? -1 : await locator.count();
+    if (count === n || Date.now() >= deadline) break;
+    await page.waitForTimeout(50);
+  }
   // On a mismatch, say what the page showed instead (its address and status line).
   const shown = count === n ? '' : `${page.url()}: ${await page.locator('#app').innerText()}`.slice(0, 600);
   expect({ count, shown }).toEqual({ count: n, shown: '' });

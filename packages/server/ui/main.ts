@@ -55,6 +55,7 @@ async function render(): Promise<void> {
     }
   } catch (error) {
     replaceChildren(app, notice('error', `The server did not answer: ${(error as Error).message}`));
+    app.removeAttribute('aria-busy');
     return;
   }
   const section = location.hash.split('/')[3] ?? '';
@@ -65,6 +66,8 @@ async function render(): Promise<void> {
 
 function run(page: Page, main: HTMLElement, params: Record<string, string>): (() => void) | undefined {
   const cleanup = page(main, params) ?? undefined;
+  // Drawn: what `go()` marked busy is the new page now (which may mark its own parts busy).
+  app.removeAttribute('aria-busy');
   // Move focus to the new content so keyboard and screen-reader users start there.
   if (document.activeElement === document.body || !document.activeElement?.closest('#app')) {
     main.focus({ preventScroll: true });

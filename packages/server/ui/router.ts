@@ -53,7 +53,9 @@ export class Router {
 }
 
 /**
- * Navigates to a hash route.
+ * Navigates to a hash route. The app is marked `aria-busy` at once, until the new page is
+ * drawn: the browser announces the route change only in a later task, and until then the
+ * old page must not pass for the new one.
  *
  * @example
  * ```ts
@@ -61,6 +63,7 @@ export class Router {
  * ```
  */
 export function go(path: string): void {
+  document.getElementById('app')?.setAttribute('aria-busy', 'true');
   if (location.hash === `#${path}`) window.dispatchEvent(new HashChangeEvent('hashchange'));
   else location.hash = path;
 }

@@ -158,6 +158,7 @@ export const auditPage: Page = (main, { project }) => {
 
   async function loadPage(): Promise<void> {
     more.disabled = true;
+    table.setAttribute('aria-busy', 'true');
     try {
       const page = await api.events(project, query, cursor, PAGE_SIZE);
       rows.append(...page.events.map(auditRow));
@@ -170,6 +171,7 @@ export const auditPage: Page = (main, { project }) => {
       replaceChildren(summary, notice('error', (err as Error).message));
     } finally {
       more.disabled = false;
+      table.removeAttribute('aria-busy');
     }
   }
   more.addEventListener('click', () => void loadPage());
