@@ -10,6 +10,9 @@ describe.each(backends())('export streaming on $name', (backend) => {
     // that read the whole log before answering would never send them, and time out here.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let atGate!: () => void;
+    const AT_GATE = Symbol('at the gate');
+    const reachedGate = new Promise<typeof AT_GATE>((resolve) => (atGate = () => resolve(AT_GATE)));
     let pagesRead = 0;
     const gated: Storage = Object.create(storage);
     gated.streamEvents = async function* (projectId, filter, pageSize = 1000) {
@@ -17,7 +20,10 @@ describe.each(backends())('export streaming on $name', (backend) => {
       for await (const e of storage.streamEvents(projectId, filter, pageSize)) {
         if (n++ % pageSize === 0) {
           pagesRead++;
-          if (pagesRead === 2) await gate;
+          if (pagesRead === 2) {
+            atGate();
+            await gate;
+          }
         }
         yield e as EventRecord;
       }
@@ -45,19 +51,26 @@ describe.each(backends())('export streaming on $name', (backend) => {
       reader = res.body!.getReader();
       const decoder = new TextDecoder();
       let text = '';
-      // Read until the server waits at the gate with rows already delivered.
-      while (pagesRead < 2 || text.split('\n').length <= 100) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
+      // Read until the server waits at the gate with rows already delivered. The read in
+      // flight when it gets there stays pending (nothing more comes until the gate opens),
+      // so it races the gate instead of being awaited alone.
+      let pending = reader.read();
+      let gateSeen = false;
+      while (!(gateSeen && text.split('\n').length > 100)) {
+        const next = await (gateSeen ? pending : Promise.race([pending, reachedGate]));
+        if (next === AT_GATE) {
+          gateSeen = true;
+          continue;
+        }
+        if (next.done) break;
+        text += decoder.decode(next.value, { stream: true });
+        pending = reader.read();
       }
       expect(text.split('\n').length).toBeGreaterThan(100);
       expect(pagesRead).toBe(2); // the second page is waiting at the gate
       release();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
+      for (let next = await pending; !next.done; next = await reader.read()) {
+        text += decoder.decode(next.value, { stream: true });
       }
       const rows = text
         .trim()
