@@ -39,12 +39,11 @@ export interface SqlDriver extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
    * Inside tx, waits for and holds until commit a lock on `name` that every instance
-   * respects (PostgreSQL advisory lock). Absent on SQLite, whose write transactions run
-   * one at a time anyway.
+   * respects (PostgreSQL advisory lock). Absent on SQLite, whose write transactions
+   * (`BEGIN IMMEDIATE`) hold the database's write lock from their start and so run one at
+   * a time across processes anyway.
    */
   lockInTransaction?(tx: SqlExecutor, name: string): Promise<void>;
-  /** Runs fn while holding a lock every instance on the same database respects (migrations). */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Absent on SQLite, where one
    * process owns the file and fan-out stays in memory.

@@ -3,8 +3,6 @@ import type { NotificationChannel, SqlDriver, SqlExecutor } from './driver';
 
 /** The LISTEN/NOTIFY channel every instance of one deployment shares. */
 const CHANNEL = 'agentsudo_events';
-/** Any fixed number: the advisory lock that serialises migrations across instances. */
-const MIGRATION_LOCK = 4319_0001;
 /** int8 and numeric: our values (counts, microsecond times) fit in a double exactly. */
 const NUMERIC_OIDS = new Set([20, 1700]);
 
@@ -73,20 +71,6 @@ export class PostgresDriver implements SqlDriver {
 
   async lockInTransaction(tx: SqlExecutor, name: string): Promise<void> {
     await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [name]);
-  }
-
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        return await fn();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-      }
-    } finally {
-      client.release();
-    }
   }
 
   async close(): Promise<void> {

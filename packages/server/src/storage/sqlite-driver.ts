@@ -39,9 +39,11 @@ export class SqliteDriver implements SqlDriver {
     options: { synchronous?: SqliteSync } = {},
   ) {
     this.writer = new Database(file);
+    // First: switching a new file to WAL needs a lock that another process opening the same
+    // file at the same moment may hold; waiting beats failing with "database is locked".
+    this.writer.pragma('busy_timeout = 5000');
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.writer.pragma('busy_timeout = 5000');
     this.writer.pragma('foreign_keys = ON');
     // A larger page cache keeps the event indexes' hot pages in memory, and fewer, larger
     // checkpoints mean fewer syncs of the database file under sustained ingest.
@@ -97,11 +99,6 @@ export class SqliteDriver implements SqlDriver {
     // Per connection: the writer's counter moves only for commits by other connections,
     // which here means other processes (the reader never writes).
     return this.writer.pragma('data_version', { simple: true }) as number;
-  }
-
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    // One process owns a SQLite file; SQLite's own locking guards the rest.
-    return fn();
   }
 
   async close(): Promise<void> {
