@@ -183,13 +183,35 @@ export class SqlStorage implements Storage {
     );
   }
 
+  async rotateIngestKey(k: KeyRecord, at: number): Promise<string[]> {
+    return this.changeKeys(async (tx) => {
+      // Rotations of one project take turns on its row (SQLite's BEGIN IMMEDIATE already
+      // serialises every write): each revokes exactly the keys active when it runs, so
+      // concurrent rotations leave one active key, not one each.
+      const lock = this.driver.dialect === 'postgres' ? ' FOR UPDATE' : '';
+      await tx.all(`SELECT id FROM projects WHERE id = ?${lock}`, [k.projectId]);
+      const revoked = await tx.all<{ prefix: string }>(
+        `UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND kind = 'ingest' AND revoked_at IS NULL
+         RETURNING prefix`,
+        [at, k.projectId],
+      );
+      await tx.run(
+        'INSERT INTO api_keys (id, project_id, kind, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [k.id, k.projectId, k.kind, k.prefix, k.keyHash, k.createdAt, null],
+      );
+      return revoked.map((r) => r.prefix);
+    });
+  }
+
   /** Changes keys and tells every instance (PostgreSQL NOTIFY at commit) to look them up again. */
-  private async changeKeys(change: (tx: SqlExecutor) => Promise<unknown>): Promise<void> {
-    await this.driver.transaction(async (tx) => {
-      await change(tx);
+  private async changeKeys<T>(change: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const result = await this.driver.transaction(async (tx) => {
+      const out = await change(tx);
       await this.driver.notifications?.notify(tx, KEYS_CHANGED);
+      return out;
     });
     this.keyChanges++;
+    return result;
   }
 
   async createUser(u: UserRecord): Promise<void> {
