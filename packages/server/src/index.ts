@@ -57,6 +57,7 @@ export type {
 } from './storage/records';
 export { SqlStorage } from './storage/sql-storage';
 export { SqliteDriver, type SqliteSync } from './storage/sqlite-driver';
+export { UnsafeDatabaseFileError } from './storage/database-file';
 export { PostgresDriver } from './storage/postgres-driver';
 export type {
   SqlDriver,

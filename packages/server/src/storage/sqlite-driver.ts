@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { prepareDatabaseFile } from './database-file';
 import type { SqlDriver, SqlExecutor } from './driver';
 
 /** Prepared statements kept per connection; more distinct SQL texts than the server uses. */
@@ -19,7 +20,8 @@ export type SqliteSync = 'normal' | 'full';
 /**
  * better-sqlite3 behind the async driver surface. One writer connection (transactions are
  * queued, never interleaved) and one reader connection: in WAL mode readers see only
- * committed data and never wait for the writer.
+ * committed data and never wait for the writer. The file is private (see
+ * {@link prepareDatabaseFile}): 0600 in a directory created 0700.
  *
  * @example
  * ```ts
@@ -38,6 +40,9 @@ export class SqliteDriver implements SqlDriver {
     readonly file: string,
     options: { synchronous?: SqliteSync } = {},
   ) {
+    // An in-memory database exists only on its own connection: read through the writer.
+    const inMemory = file === ':memory:' || file === '';
+    if (!inMemory) prepareDatabaseFile(file);
     this.writer = new Database(file);
     // First: switching a new file to WAL needs a lock that another process opening the same
     // file at the same moment may hold; waiting beats failing with "database is locked".
@@ -49,8 +54,6 @@ export class SqliteDriver implements SqlDriver {
     // checkpoints mean fewer syncs of the database file under sustained ingest.
     this.writer.pragma('cache_size = -65536');
     this.writer.pragma('wal_autocheckpoint = 10000');
-    // An in-memory database exists only on its own connection: read through the writer.
-    const inMemory = file === ':memory:' || file === '';
     this.reader = inMemory ? this.writer : new Database(file);
     if (!inMemory) {
       this.reader.pragma('busy_timeout = 5000');
