@@ -9,7 +9,7 @@ import {
   ProjectNotFoundError,
   UserExistsError,
 } from './errors';
-import type { KeyKind, ProjectRecord } from './storage/records';
+import type { KeyKind, KeyRecord, ProjectRecord } from './storage/records';
 import type { Storage } from './storage/storage';
 
 /**
@@ -96,11 +96,9 @@ export class Admin {
     projectIdOrName: string,
   ): Promise<{ project: ProjectRecord; apiKey: string; revoked: string[] }> {
     const project = await this.project(projectIdOrName);
-    const old = (await this.storage.listKeys(project.id)).filter((k) => k.kind === 'ingest' && !k.revokedAt);
-    const apiKey = await this.issueKey(project.id, 'ingest');
-    const now = Date.now();
-    for (const k of old) await this.storage.revokeKey(k.id, now);
-    return { project, apiKey, revoked: old.map((k) => k.prefix) };
+    const { key, record } = newKey(project.id, 'ingest');
+    const revoked = await this.storage.rotateIngestKey(record, record.createdAt);
+    return { project, apiKey: key, revoked };
   }
 
   /** Revokes the one active key (ingest or read) whose prefix starts with `prefix`. */
@@ -163,17 +161,19 @@ export class Admin {
   }
 
   private async issueKey(projectId: string, kind: KeyKind): Promise<string> {
-    const { key, keyHash, prefix } = generateKey(kind);
-    await this.storage.insertKey({
-      id: `key_${randomUUID()}`,
-      projectId,
-      kind,
-      prefix,
-      keyHash,
-      createdAt: Date.now(),
-    });
+    const { key, record } = newKey(projectId, kind);
+    await this.storage.insertKey(record);
     return key;
   }
+}
+
+/** A fresh secret (shown once) and the record that stores only its hash. */
+function newKey(projectId: string, kind: KeyKind): { key: string; record: KeyRecord } {
+  const { key, keyHash, prefix } = generateKey(kind);
+  return {
+    key,
+    record: { id: `key_${randomUUID()}`, projectId, kind, prefix, keyHash, createdAt: Date.now() },
+  };
 }
 
 function keyInfo(k: KeyInfo): KeyInfo {

@@ -57,8 +57,15 @@ export type {
 } from './storage/records';
 export { SqlStorage } from './storage/sql-storage';
 export { SqliteDriver, type SqliteSync } from './storage/sqlite-driver';
+export { UnsafeDatabaseFileError } from './storage/database-file';
 export { PostgresDriver } from './storage/postgres-driver';
-export type { SqlDriver, SqlExecutor, Dialect, NotificationChannel } from './storage/driver';
-export { MIGRATIONS, migrate, type Migration } from './storage/migrations';
+export type {
+  SqlDriver,
+  SqlExecutor,
+  Dialect,
+  NotificationChannel,
+  NotificationHandlers,
+} from './storage/driver';
+export { MIGRATIONS, migrate, UnknownMigrationsError, type Migration } from './storage/migrations';
 export { isoToMicros, microsToIso } from './storage/time';
 export { runRetention, startRetention } from './retention';

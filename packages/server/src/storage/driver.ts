@@ -39,12 +39,11 @@ export interface SqlDriver extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
    * Inside tx, waits for and holds until commit a lock on `name` that every instance
-   * respects (PostgreSQL advisory lock). Absent on SQLite, whose write transactions run
-   * one at a time anyway.
+   * respects (PostgreSQL advisory lock). Absent on SQLite, whose write transactions
+   * (`BEGIN IMMEDIATE`) hold the database's write lock from their start and so run one at
+   * a time across processes anyway.
    */
   lockInTransaction?(tx: SqlExecutor, name: string): Promise<void>;
-  /** Runs fn while holding a lock every instance on the same database respects (migrations). */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Absent on SQLite, where one
    * process owns the file and fan-out stays in memory.
@@ -59,17 +58,37 @@ export interface SqlDriver extends SqlExecutor {
 }
 
 /**
+ * What a {@link NotificationChannel} tells its listener: each payload, and when its
+ * connection was lost and came back (notifications sent in between never arrive).
+ *
+ * @example
+ * ```ts
+ * await channel.listen({ payload: (p) => console.log(p), resumed: () => console.log('catch up') });
+ * ```
+ */
+export interface NotificationHandlers {
+  payload(payload: string): void;
+  /** The connection was lost; the channel reconnects by itself, with backoff. */
+  lost?(): void;
+  /** The channel listens again after a loss; what was sent in between was missed. */
+  resumed?(): void;
+}
+
+/**
  * Publish/subscribe between server instances sharing a database.
  *
  * @example
  * ```ts
- * await channel.listen((payload) => console.log(payload));
+ * await channel.listen({ payload: (p) => console.log(p) });
  * await channel.notify(tx, 'p1|10-20');
  * ```
  */
 export interface NotificationChannel {
-  /** Starts listening; resolves once notifications sent afterwards will arrive. */
-  listen(onPayload: (payload: string) => void): Promise<void>;
+  /**
+   * Starts listening (once per channel); resolves once notifications sent afterwards will
+   * arrive. A lost connection is re-opened until the driver closes.
+   */
+  listen(handlers: NotificationHandlers): Promise<void>;
   /** Queues a notification inside tx; delivered to every listener at commit. */
   notify(tx: SqlExecutor, payload: string): Promise<void>;
 }

@@ -128,40 +128,74 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The lock every instance takes before it reads which migrations are applied. */
+const MIGRATION_LOCK = 'agentsudo:migrations';
+
 /**
- * Brings the database up to the newest schema (or up to the last of `migrations`); safe
- * when several instances start at once (the driver's exclusive lock serialises them).
+ * The database holds migrations this release does not know: a newer release migrated it.
+ * Starting would run old code against a schema it was not written for.
  *
  * @example
  * ```ts
- * const applied = await migrate(driver); // [1] on a fresh database, [] afterwards
+ * try { await migrate(driver); } catch (e) { if (e instanceof UnknownMigrationsError) console.error(e.versions); }
+ * ```
+ */
+export class UnknownMigrationsError extends Error {
+  constructor(
+    /** The applied versions this release has no migration for, ascending. */
+    readonly versions: number[],
+    /** The newest version this release knows. */
+    readonly known: number,
+  ) {
+    super(
+      `The database has schema migrations ${versions.join(', ')} applied, which this release does not know ` +
+        `(it knows up to ${known}): a newer release of @agentsudo/server migrated it. ` +
+        'Run that release (or newer) against this database, or point this one at another database.',
+    );
+    this.name = 'UnknownMigrationsError';
+  }
+}
+
+/**
+ * Brings the database up to the newest schema (or up to the last of `migrations`); safe
+ * when several instances start at once. Everything happens in one transaction that first
+ * takes the migration lock (SQLite's write lock through `BEGIN IMMEDIATE`, a PostgreSQL
+ * advisory lock) and only then reads what is applied, so a second instance waits and then
+ * finds the work done. Refuses ({@link UnknownMigrationsError}) a database that has versions
+ * `migrations` does not hold.
+ *
+ * @example
+ * ```ts
+ * const applied = await migrate(driver); // [1, 2] on a fresh database, [] afterwards
  * ```
  */
 export async function migrate(
   driver: SqlDriver,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
-  return driver.exclusive(async () => {
-    await driver.run(
+  return driver.transaction(async (tx) => {
+    await driver.lockInTransaction?.(tx, MIGRATION_LOCK);
+    await tx.run(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );
     const done = new Set(
-      (await driver.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) =>
+      (await tx.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) =>
         Number(r.version),
       ),
     );
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...done].filter((v) => !known.has(v)).sort((a, b) => a - b);
+    if (unknown.length) throw new UnknownMigrationsError(unknown, Math.max(0, ...known));
     const applied: number[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
-      await driver.transaction(async (tx) => {
-        for (const sql of m.statements)
-          await tx.run(sql.replace(/\{\{(\w+)\}\}/g, (_, t) => TYPES[driver.dialect][t]));
-        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-          m.version,
-          m.name,
-          Date.now(),
-        ]);
-      });
+      for (const sql of m.statements)
+        await tx.run(sql.replace(/\{\{(\w+)\}\}/g, (_, t) => TYPES[driver.dialect][t]));
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
       applied.push(m.version);
     }
     return applied;

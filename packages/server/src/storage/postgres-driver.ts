@@ -1,10 +1,14 @@
 import { Client, Pool, types, type PoolClient } from 'pg';
-import type { NotificationChannel, SqlDriver, SqlExecutor } from './driver';
+import type { NotificationChannel, NotificationHandlers, SqlDriver, SqlExecutor } from './driver';
 
 /** The LISTEN/NOTIFY channel every instance of one deployment shares. */
 const CHANNEL = 'agentsudo_events';
-/** Any fixed number: the advisory lock that serialises migrations across instances. */
-const MIGRATION_LOCK = 4319_0001;
+/** The LISTEN connection's name in `pg_stat_activity`, so operators can tell it apart. */
+const LISTEN_APPLICATION = 'agentsudo-listen';
+/** Reconnecting the LISTEN connection waits about this long at first, doubling per failure… */
+const RECONNECT_BASE_MS = 250;
+/** …up to this long. */
+const RECONNECT_MAX_MS = 15_000;
 /** int8 and numeric: our values (counts, microsecond times) fit in a double exactly. */
 const NUMERIC_OIDS = new Set([20, 1700]);
 
@@ -28,7 +32,11 @@ export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly notifications: NotificationChannel;
   private readonly pool: Pool;
+  /** The one LISTEN connection while it is up; undefined while it is being re-opened. */
   private listener?: Client;
+  private handlers?: NotificationHandlers;
+  /** Cuts a reconnection's wait short when the driver closes. */
+  private wake?: () => void;
   private closed = false;
   private readonly sqlCache = new Map<string, string>();
 
@@ -40,7 +48,7 @@ export class PostgresDriver implements SqlDriver {
     // An idle client losing its connection must not crash the server; the pool replaces it.
     this.pool.on('error', () => undefined);
     this.notifications = {
-      listen: (onPayload) => this.listen(onPayload),
+      listen: (handlers) => this.listen(handlers),
       notify: async (tx, payload) => {
         await tx.all('SELECT pg_notify(?, ?)', [CHANNEL, payload]);
       },
@@ -75,42 +83,77 @@ export class PostgresDriver implements SqlDriver {
     await tx.all('SELECT pg_advisory_xact_lock(hashtext(?))', [name]);
   }
 
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        return await fn();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-      }
-    } finally {
-      client.release();
-    }
-  }
-
   async close(): Promise<void> {
     this.closed = true;
+    this.wake?.();
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 
-  private async listen(onPayload: (payload: string) => void): Promise<void> {
-    const client = new Client({ connectionString: this.url, types: numericTypes });
+  private async listen(handlers: NotificationHandlers): Promise<void> {
+    // One LISTEN connection per driver, however often this is called: the newest handlers get
+    // what it receives.
+    const listening = this.handlers !== undefined;
+    this.handlers = handlers;
+    if (!listening) await this.openListener();
+  }
+
+  /** Opens the LISTEN connection; throws when it cannot. */
+  private async openListener(): Promise<void> {
+    const client = new Client({
+      connectionString: this.url,
+      types: numericTypes,
+      application_name: LISTEN_APPLICATION,
+    });
     client.on('notification', (msg) => {
-      if (msg.channel === CHANNEL && msg.payload) onPayload(msg.payload);
+      if (msg.channel === CHANNEL && msg.payload) this.handlers!.payload(msg.payload);
     });
-    client.on('error', () => {
-      // A dropped LISTEN connection is re-opened so the live feed recovers by itself.
+    // node-postgres may report one lost connection several times ('error', more than once,
+    // then 'end'); only the first report about the current listener counts.
+    client.on('error', () => this.listenerLost(client));
+    client.on('end', () => this.listenerLost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) await client.end().catch(() => undefined);
+    else this.listener = client;
+  }
+
+  private listenerLost(client: Client): void {
+    if (client !== this.listener || this.closed) return;
+    this.listener = undefined;
+    client.end().catch(() => undefined);
+    this.handlers!.lost?.();
+    void this.reconnect();
+  }
+
+  /** Re-opens the LISTEN connection with backoff until it listens again or the driver closes. */
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      // Equal jitter: instances that lost the database together do not return together.
+      const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ceiling / 2 + (ceiling / 2) * Math.random());
+        timer.unref();
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
       if (this.closed) return;
-      this.listener = undefined;
-      setTimeout(() => {
-        if (!this.closed) this.listen(onPayload).catch(() => undefined);
-      }, 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.listener = client;
+      try {
+        await this.openListener();
+      } catch {
+        continue;
+      }
+      if (this.listener) this.handlers!.resumed?.();
+      return;
+    }
   }
 
   private executor(client: PoolClient): SqlExecutor {

@@ -1,6 +1,7 @@
 import type { SudoAction } from '@agentsudo/core';
 import type { SqlDriver, SqlExecutor } from './driver';
 import { AUDIT_ACTION, LIFECYCLE_ACTIONS, type Outcome } from '../outcome';
+import { DeliveredSeqs } from './delivered-seqs';
 import { migrate } from './migrations';
 import type {
   AgentSummary,
@@ -45,6 +46,8 @@ const MAX_NOTIFY_BYTES = 7000;
 /** Deletes run in slices so retention never holds the write lock for long. */
 const DELETE_SLICE = 5000;
 const TOP_DENIED = 10;
+/** Rows per read when replaying what live feeds missed while LISTEN was down. */
+const REPLAY_PAGE = 1000;
 /** Most events one group commit holds; more waiting batches go in the next. */
 const MAX_GROUP_EVENTS = 20_000;
 
@@ -108,6 +111,10 @@ export class SqlStorage implements Storage {
   private flushing = false;
   /** Key changes made through this storage or announced by other instances. */
   private keyChanges = 0;
+  /** Stored events heard about through notifications or replays (PostgreSQL). */
+  private readonly delivered = new DeliveredSeqs();
+  /** The replay after a LISTEN reconnection, while it runs: notified events wait for it. */
+  private replaying?: Promise<void>;
 
   private constructor(private readonly driver: SqlDriver) {}
 
@@ -120,7 +127,17 @@ export class SqlStorage implements Storage {
     const storage = new SqlStorage(driver);
     try {
       await migrate(driver);
-      await driver.notifications?.listen((payload) => storage.onNotification(payload));
+      if (driver.notifications) {
+        await driver.notifications.listen({
+          payload: (payload) => storage.onNotification(payload),
+          // Key changes announced while the connection was down were missed: cached keys
+          // are looked up again, now and once it is back.
+          lost: () => storage.keyChanges++,
+          resumed: () => storage.onListenResumed(),
+        });
+        // Listening now: anything stored later is announced, anything before is history.
+        storage.delivered.raise(await storage.maxSeq());
+      }
     } catch (err) {
       await driver.close().catch(() => undefined);
       throw err;
@@ -183,13 +200,35 @@ export class SqlStorage implements Storage {
     );
   }
 
+  async rotateIngestKey(k: KeyRecord, at: number): Promise<string[]> {
+    return this.changeKeys(async (tx) => {
+      // Rotations of one project take turns on its row (SQLite's BEGIN IMMEDIATE already
+      // serialises every write): each revokes exactly the keys active when it runs, so
+      // concurrent rotations leave one active key, not one each.
+      const lock = this.driver.dialect === 'postgres' ? ' FOR UPDATE' : '';
+      await tx.all(`SELECT id FROM projects WHERE id = ?${lock}`, [k.projectId]);
+      const revoked = await tx.all<{ prefix: string }>(
+        `UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND kind = 'ingest' AND revoked_at IS NULL
+         RETURNING prefix`,
+        [at, k.projectId],
+      );
+      await tx.run(
+        'INSERT INTO api_keys (id, project_id, kind, prefix, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [k.id, k.projectId, k.kind, k.prefix, k.keyHash, k.createdAt, null],
+      );
+      return revoked.map((r) => r.prefix);
+    });
+  }
+
   /** Changes keys and tells every instance (PostgreSQL NOTIFY at commit) to look them up again. */
-  private async changeKeys(change: (tx: SqlExecutor) => Promise<unknown>): Promise<void> {
-    await this.driver.transaction(async (tx) => {
-      await change(tx);
+  private async changeKeys<T>(change: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const result = await this.driver.transaction(async (tx) => {
+      const out = await change(tx);
       await this.driver.notifications?.notify(tx, KEYS_CHANGED);
+      return out;
     });
     this.keyChanges++;
+    return result;
   }
 
   async createUser(u: UserRecord): Promise<void> {
@@ -597,8 +636,8 @@ export class SqlStorage implements Storage {
   }
 
   /**
-   * `project|a-b,c-d`: another instance (or this one) stored those seqs; fetch and fan out.
-   * {@link KEYS_CHANGED}: keys were created, rotated or revoked.
+   * `project|a-b,c-d`: another instance (or this one) stored those seqs; fetch and fan out
+   * those not yet delivered. {@link KEYS_CHANGED}: keys were created, rotated or revoked.
    */
   private onNotification(payload: string): void {
     if (payload === KEYS_CHANGED) {
@@ -607,22 +646,72 @@ export class SqlStorage implements Storage {
     }
     const bar = payload.lastIndexOf('|');
     const projectId = payload.slice(0, bar);
-    if (!this.listeners.has(projectId)) return;
     const ranges = payload
       .slice(bar + 1)
       .split(',')
-      .map((r) => r.split('-').map(Number));
+      .map((r) => r.split('-').map(Number))
+      // A run is one transaction's seqs; a longer one is not ours and would only burn CPU.
+      .filter(
+        ([a, b = a]) =>
+          Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b && b - a < MAX_GROUP_EVENTS,
+      );
+    // Recorded for every project, listened to or not, so a replay never sends them again.
+    const fresh = new Set<number>();
+    for (const [a, b = a] of ranges)
+      for (let seq = a; seq <= b; seq++) if (this.delivered.add(seq)) fresh.add(seq);
+    if (!fresh.size || !this.listeners.has(projectId)) return;
     void (async () => {
       const events: EventRecord[] = [];
-      for (const [a, b] of ranges) {
+      for (const [a, b = a] of ranges) {
         const rows = await this.driver.all<EventRow>(
           'SELECT * FROM events WHERE project_id = ? AND seq >= ? AND seq <= ? ORDER BY seq',
-          [projectId, a, b ?? a],
+          [projectId, a, b],
         );
-        events.push(...rows.map(toRecord));
+        for (const r of rows) if (fresh.has(Number(r.seq))) events.push(toRecord(r));
       }
+      // Events missed while LISTEN was down go out first, so feeds see seqs in order.
+      await this.replaying;
       if (events.length) this.publish(projectId, events);
     })().catch(() => undefined);
+  }
+
+  /**
+   * LISTEN is back after a loss: keys may have changed unannounced, and live feeds get
+   * what was stored in the meantime, each event once.
+   */
+  private onListenResumed(): void {
+    this.keyChanges++;
+    const replay = (this.replaying ?? Promise.resolve())
+      .then(() => this.replayMissed())
+      .catch(() => undefined);
+    this.replaying = replay;
+    void replay.then(() => {
+      if (this.replaying === replay) this.replaying = undefined;
+    });
+  }
+
+  private async replayMissed(): Promise<void> {
+    const from = this.delivered.floor();
+    // Stored after this point means announced: LISTEN is up again.
+    const to = await this.maxSeq();
+    for (const projectId of [...this.listeners.keys()]) {
+      for (let after = from; after < to;) {
+        const rows = await this.driver.all<EventRow>(
+          'SELECT * FROM events WHERE project_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+          [projectId, after, to, REPLAY_PAGE],
+        );
+        const missed = rows.filter((r) => this.delivered.add(Number(r.seq))).map(toRecord);
+        if (missed.length) this.publish(projectId, missed);
+        if (rows.length < REPLAY_PAGE) break;
+        after = Number(rows[rows.length - 1].seq);
+      }
+    }
+    this.delivered.raise(to);
+  }
+
+  private async maxSeq(): Promise<number> {
+    const [row] = await this.driver.all<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM events');
+    return Number(row?.seq ?? 0);
   }
 
   private async keys(where: string, params: unknown[]): Promise<KeyRecord[]> {

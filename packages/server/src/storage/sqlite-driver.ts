@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { prepareDatabaseFile } from './database-file';
 import type { SqlDriver, SqlExecutor } from './driver';
 
 /** Prepared statements kept per connection; more distinct SQL texts than the server uses. */
@@ -19,7 +20,8 @@ export type SqliteSync = 'normal' | 'full';
 /**
  * better-sqlite3 behind the async driver surface. One writer connection (transactions are
  * queued, never interleaved) and one reader connection: in WAL mode readers see only
- * committed data and never wait for the writer.
+ * committed data and never wait for the writer. The file is private (see
+ * {@link prepareDatabaseFile}): 0600 in a directory created 0700.
  *
  * @example
  * ```ts
@@ -38,17 +40,20 @@ export class SqliteDriver implements SqlDriver {
     readonly file: string,
     options: { synchronous?: SqliteSync } = {},
   ) {
+    // An in-memory database exists only on its own connection: read through the writer.
+    const inMemory = file === ':memory:' || file === '';
+    if (!inMemory) prepareDatabaseFile(file);
     this.writer = new Database(file);
+    // First: switching a new file to WAL needs a lock that another process opening the same
+    // file at the same moment may hold; waiting beats failing with "database is locked".
+    this.writer.pragma('busy_timeout = 5000');
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.writer.pragma('busy_timeout = 5000');
     this.writer.pragma('foreign_keys = ON');
     // A larger page cache keeps the event indexes' hot pages in memory, and fewer, larger
     // checkpoints mean fewer syncs of the database file under sustained ingest.
     this.writer.pragma('cache_size = -65536');
     this.writer.pragma('wal_autocheckpoint = 10000');
-    // An in-memory database exists only on its own connection: read through the writer.
-    const inMemory = file === ':memory:' || file === '';
     this.reader = inMemory ? this.writer : new Database(file);
     if (!inMemory) {
       this.reader.pragma('busy_timeout = 5000');
@@ -97,11 +102,6 @@ export class SqliteDriver implements SqlDriver {
     // Per connection: the writer's counter moves only for commits by other connections,
     // which here means other processes (the reader never writes).
     return this.writer.pragma('data_version', { simple: true }) as number;
-  }
-
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    // One process owns a SQLite file; SQLite's own locking guards the rest.
-    return fn();
   }
 
   async close(): Promise<void> {

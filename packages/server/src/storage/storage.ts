@@ -44,6 +44,12 @@ export interface Storage {
   /** Keys whose prefix starts with `prefix`. */
   findKeysByPrefix(prefix: string): Promise<KeyRecord[]>;
   revokeKey(id: string, at: number): Promise<void>;
+  /**
+   * Stores `key` (an ingest key) and revokes, at `at`, every other active ingest key of its
+   * project, in one transaction that concurrent rotations take turns on. Returns the
+   * revoked keys' prefixes.
+   */
+  rotateIngestKey(key: KeyRecord, at: number): Promise<string[]>;
 
   createUser(user: UserRecord): Promise<void>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
