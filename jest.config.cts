@@ -1,12 +1,20 @@
 import type { Config } from 'jest';
-import { readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 /**
  * One jest run over every package: a project per package that has a `test/` folder.
  * Tests import workspace packages from their TypeScript sources, so `jest` works
  * without a build; the build (and its type check) runs first in `npm test`.
+ *
+ * This file is CommonJS on purpose (hence `.cts`, `require` and `module.exports`): on
+ * Node 22.18 and later Jest lets Node strip the types and load the config itself, and a
+ * `.ts` file with `import` statements then loads as an ES module, where `__dirname` does
+ * not exist; on Node 20 Jest compiles it with ts-node to CommonJS. A `.cts` file is
+ * CommonJS under both, and Node's type stripping leaves `import` statements as they are,
+ * so only the type import may be one.
  */
+const { readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
+const { join } = require('node:path') as typeof import('node:path');
+
 const packagesDir = join(__dirname, 'packages');
 
 const moduleNameMapper: Record<string, string> = {
@@ -34,4 +42,4 @@ const config: Config = {
   globalTeardown: '<rootDir>/test-support/global-teardown.ts',
 };
 
-export default config;
+module.exports = config;
