@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
 /**
- * One jest run over every package: a project per package that has a `test/` folder.
+ * One jest run over every package: a project per package that has a `test/` folder, and
+ * one for the repository's own scripts.
  * Tests import workspace packages from their TypeScript sources, so `jest` works
  * without a build; the build (and its type check) runs first in `npm test`.
  *
@@ -22,18 +23,27 @@ const moduleNameMapper: Record<string, string> = {
   '^@agentsudo/([a-z-]+)$': '<rootDir>/../$1/src/index.ts',
 };
 
-const projects: Config['projects'] = readdirSync(packagesDir)
-  .filter((name) => existsSync(join(packagesDir, name, 'test')))
-  .map((name) => ({
+/** A project for the tests in `<dir>/test`, shown under `name`. */
+function project(name: string, dir: string) {
+  return {
     displayName: name,
-    rootDir: join(packagesDir, name),
+    rootDir: dir,
     testEnvironment: 'node',
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     moduleNameMapper,
     transform: {
       '^.+\\.tsx?$': ['ts-jest', { tsconfig: join(__dirname, 'tsconfig.json') }],
     },
-  }));
+  };
+}
+
+const projects: Config['projects'] = [
+  ...readdirSync(packagesDir)
+    .filter((name) => existsSync(join(packagesDir, name, 'test')))
+    .map((name) => project(name, join(packagesDir, name))),
+  // The repository's own scripts, such as the set-up behind the README's test command.
+  project('scripts', join(__dirname, 'scripts')),
+];
 
 const config: Config = {
   projects,
