@@ -76,7 +76,7 @@ if [ -n "$node_major" ]; then
   # first on PATH it runs npm, the build and jest; npm_config_nodedir makes node-gyp build
   # better-sqlite3 against it instead of the machine's Node.
   pkg="node-$(node -p 'process.platform + "-" + process.arch')"
-  dir="${XDG_CACHE_HOME:-$HOME/.cache}/agentsudo/node-$node_major"
+  dir="${XDG_CACHE_HOME:-$(node -p 'require("node:os").homedir()')/.cache}/agentsudo/node-$node_major"
   echo "test-all: fetching $pkg@$node_major into $dir"
   npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund "$pkg@$node_major" >/dev/null
   export PATH="$dir/node_modules/$pkg/bin:$PATH"

@@ -110,6 +110,28 @@ describe('scripts/test-all.sh, the README test command', () => {
     expect(res.stderr).toContain('Node.js and npm are needed');
   });
 
+  test('--node 24 fetches that Node from the npm registry and runs npm ci and npm test with it and its headers', () => {
+    for (const tool of ['redis-server', 'make', 'g++', 'python3']) standIn(tool);
+    // The environment npm ci runs in: the Node first on PATH and the headers node-gyp builds against.
+    standIn(
+      'npm',
+      `if [ "$1" = ci ]; then echo "env PATH=\${PATH%%:*} nodedir=$npm_config_nodedir" >> '${log}'; fi`,
+    );
+    const cache = join(bin, 'cache');
+    const res = testAll(['--node', '24'], { XDG_CACHE_HOME: cache });
+
+    const dir = join(cache, 'agentsudo', 'node-24');
+    const pkg = `node-${process.platform}-${process.arch}`;
+    expect(res.status).toBe(0);
+    expect(res.calls).toEqual([
+      `npm install --prefix ${dir} --no-save --no-package-lock --no-audit --no-fund ${pkg}@24`,
+      'npm --version',
+      'npm ci --no-audit --no-fund',
+      `env PATH=${join(dir, 'node_modules', pkg, 'bin')} nodedir=${join(dir, 'node_modules', pkg)}`,
+      'npm test',
+    ]);
+  });
+
   test('--node with something other than a major version is refused, naming the value', () => {
     standIn('npm');
     const res = testAll(['--node', 'latest']);
