@@ -33,8 +33,9 @@ export function startTestPostgres(port: number): TestPostgres {
   const bin = findPgBin();
   if (!bin) {
     throw new Error(
-      'PostgreSQL is needed by the server tests: install it (apt-get install -y postgresql) ' +
-        'or set AGENTSUDO_TEST_DATABASE_URL to a database the tests may use.',
+      'PostgreSQL is needed by the server tests: run scripts/test-all.sh, which installs what ' +
+        'the tests need, or apt-get install -y postgresql, or set AGENTSUDO_TEST_DATABASE_URL ' +
+        'to a database the tests may use.',
     );
   }
   const dir = mkdtempSync(join(tmpdir(), 'agentsudo-pg-'));

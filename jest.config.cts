@@ -1,0 +1,55 @@
+import type { Config } from 'jest';
+
+/**
+ * One jest run over every package: a project per package that has a `test/` folder, and
+ * one for the repository's own scripts.
+ * Tests import workspace packages from their TypeScript sources, so `jest` works
+ * without a build; the build (and its type check) runs first in `npm test`.
+ *
+ * This file is CommonJS on purpose (hence `.cts`, `require` and `module.exports`): on
+ * Node 22.18 and later Jest lets Node strip the types and load the config itself, and a
+ * `.ts` file with `import` statements then loads as an ES module, where `__dirname` does
+ * not exist; on Node 20 Jest compiles it with ts-node to CommonJS. A `.cts` file is
+ * CommonJS under both, and Node's type stripping leaves `import` statements as they are,
+ * so only the type import may be one.
+ */
+const { readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
+const { join } = require('node:path') as typeof import('node:path');
+
+const packagesDir = join(__dirname, 'packages');
+
+const moduleNameMapper: Record<string, string> = {
+  '^agentsudo$': '<rootDir>/../agentsudo/src/index.ts',
+  '^@agentsudo/([a-z-]+)$': '<rootDir>/../$1/src/index.ts',
+};
+
+/** A project for the tests in `<dir>/test`, shown under `name`. */
+function project(name: string, dir: string) {
+  return {
+    displayName: name,
+    rootDir: dir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    moduleNameMapper,
+    transform: {
+      '^.+\\.tsx?$': ['ts-jest', { tsconfig: join(__dirname, 'tsconfig.json') }],
+    },
+  };
+}
+
+const projects: Config['projects'] = [
+  ...readdirSync(packagesDir)
+    .filter((name) => existsSync(join(packagesDir, name, 'test')))
+    .map((name) => project(name, join(packagesDir, name))),
+  // The repository's own scripts, such as the set-up behind the README's test command.
+  project('scripts', join(__dirname, 'scripts')),
+];
+
+const config: Config = {
+  projects,
+  testTimeout: 30_000,
+  globalSetup: '<rootDir>/test-support/global-setup.ts',
+  globalTeardown: '<rootDir>/test-support/global-teardown.ts',
+};
+
+module.exports = config;
