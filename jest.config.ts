@@ -6,12 +6,11 @@ import type { Config } from 'jest';
  * Tests import workspace packages from their TypeScript sources, so `jest` works
  * without a build; the build (and its type check) runs first in `npm test`.
  *
- * This file is CommonJS on purpose (hence `.cts`, `require` and `module.exports`): on
- * Node 22.18 and later Jest lets Node strip the types and load the config itself, and a
- * `.ts` file with `import` statements then loads as an ES module, where `__dirname` does
- * not exist; on Node 20 Jest compiles it with ts-node to CommonJS. A `.cts` file is
- * CommonJS under both, and Node's type stripping leaves `import` statements as they are,
- * so only the type import may be one.
+ * This file is written as CommonJS on purpose (`require` and `module.exports`, with a type
+ * import only): on Node 22.18 and later Jest lets Node strip the types and load the config
+ * itself, and a config with `import` statements would then load as an ES module, where
+ * `__dirname` does not exist. Without them Node reads it as CommonJS, as ts-node does on
+ * Node 20.
  */
 const { readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
 const { join } = require('node:path') as typeof import('node:path');
