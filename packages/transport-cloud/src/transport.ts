@@ -1,6 +1,6 @@
 import type { SudoEvent, Transport } from '@agentsudo/core';
-import { backoffDelay } from './backoff';
-import { HttpSender, type EventSender, type PreparedBody } from './http-sender';
+import { Delivery, type Prepared, type Settled } from './delivery';
+import { HttpSender, type EventSender } from './http-sender';
 import {
   defaultSpoolRoot,
   resolveCloudOptions,
@@ -11,7 +11,6 @@ import { RingQueue } from './ring-queue';
 import { Spool, spoolTag, type SpoolFile } from './spool';
 import { serialize, SpoolWriter } from './spool-writer';
 import { StatsCounters, type CloudStats, type DropReason } from './stats';
-import { encodeBatch } from './wire-json';
 
 /** A batch taken from memory, in wire form, with the time it left the queue (its spool order). */
 interface Batch {
@@ -20,23 +19,6 @@ interface Batch {
   /** Its body, made ready while the batch before it is in flight. */
   prepared?: Promise<Prepared>;
 }
-
-/** A body ready to post and the events it holds (those that could be encoded). */
-interface Prepared {
-  body: PreparedBody;
-  items: object[];
-}
-
-/** How sending some items ended: all settled (sent or dropped), or the pump must stop. */
-type Settled = 'settled' | 'stopped';
-
-/**
- * After this many failed tries of the same events (5xx, timeouts, dropped connections;
- * never 429, which asks for patience), the transport asks whether the server takes an
- * empty batch. If it does, these events are the trouble: a batch is split, a lone event
- * dropped (`server_error`), so one poison event cannot block everything behind it.
- */
-const POISON_CHECK_AFTER = 5;
 
 /**
  * Makes the sender a transport posts through (Sentry's `makeRequest`): the HTTP one by
@@ -75,6 +57,7 @@ export class CloudTransport implements Transport {
   readonly options: ResolvedCloudOptions;
   private readonly counters = new StatsCounters();
   private readonly sender: EventSender;
+  private readonly delivery: Delivery;
   private readonly spool: Spool | undefined;
   private readonly writer: SpoolWriter;
   private queue: RingQueue<SudoEvent>;
@@ -119,6 +102,13 @@ export class CloudTransport implements Transport {
       o.spoolDir === false
         ? undefined
         : new Spool(o.spoolDir, o.maxSpoolBytes, spoolTag(o.endpoint, o.apiKey), privateFrom ?? o.spoolDir);
+    this.delivery = new Delivery(this.sender, o.maxBackoffMs, {
+      counters: this.counters,
+      drop: (reason, count, message) => this.drop(reason, count, message),
+      rejectKey: (status, count) => this.rejectKey(status, count),
+      sleep: (ms) => this.sleep(ms),
+      isStopping: () => this.stopping,
+    });
     this.writer = new SpoolWriter(
       this.spool,
       this.counters,
@@ -291,7 +281,7 @@ export class CloudTransport implements Transport {
     const next = this.takeBatch();
     this.inflight.push(next);
     setImmediate(() => {
-      if (!this.stopping) next.prepared ??= this.prepare(next.items);
+      if (!this.stopping) next.prepared ??= this.delivery.prepare(next.items);
     });
   }
 
@@ -310,8 +300,8 @@ export class CloudTransport implements Transport {
       this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
     }
     for (let at = 0; at < items.length; at += this.options.batchSize) {
-      const result = await this.sendAll(
-        await this.prepare(items.slice(at, at + this.options.batchSize)),
+      const result = await this.delivery.sendAll(
+        await this.delivery.prepare(items.slice(at, at + this.options.batchSize)),
         true,
       );
       // Stopped or the key was rejected: the file stays for a later process.
@@ -322,135 +312,10 @@ export class CloudTransport implements Transport {
 
   /** Sends a batch taken from memory; its events that cannot be encoded are gone for good. */
   private async sendBatch(batch: Batch): Promise<Settled> {
-    batch.prepared ??= this.prepare(batch.items);
+    batch.prepared ??= this.delivery.prepare(batch.items);
     const prepared = await batch.prepared;
     batch.items = prepared.items;
-    return this.sendAll(prepared, false);
-  }
-
-  /**
-   * Encodes items and makes the body ready; drops (and counts) events that cannot be encoded.
-   */
-  private async prepare(items: object[]): Promise<Prepared> {
-    const encoded = encodeBatch(items);
-    if (encoded.unserializable) {
-      this.drop(
-        'unserializable',
-        encoded.unserializable,
-        `${encoded.unserializable} event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped`,
-      );
-    }
-    return { body: await this.sender.prepare(encoded.json), items: encoded.items };
-  }
-
-  /**
-   * Sends items until each is accepted or dropped for a reason, so one bad event never
-   * costs its batch nor blocks the events behind it:
-   * - a 413 splits the items in two; a lone event is dropped (`too_large`);
-   * - a 400 or 422 drops only the event it names, or, naming none, splits the items until
-   *   the refused ones are alone (`rejected`);
-   * - network errors, timeouts, 408, 429 and 5xx are retried with backoff; when the same
-   *   items failed {@link POISON_CHECK_AFTER} times, the server answers an empty batch and
-   *   the items fail once more right after, the items are split, a lone event dropped
-   *   (`server_error`).
-   */
-  private async sendAll(prepared: Prepared, fromSpool: boolean): Promise<Settled> {
-    const { body, items } = prepared;
-    if (items.length === 0) return 'settled';
-    let attempt = 0;
-    let failures = 0;
-    for (;;) {
-      const outcome = await this.sender.post(body);
-      if (outcome.kind !== 'aborted') this.counters.requests++;
-      switch (outcome.kind) {
-        case 'ok':
-          this.counters.sent += items.length;
-          this.counters.duplicates += outcome.duplicates;
-          if (fromSpool) this.counters.replayed += items.length;
-          return 'settled';
-        case 'aborted':
-          return 'stopped';
-        case 'unauthorized':
-          this.rejectKey(outcome.status, fromSpool ? 0 : items.length);
-          return 'settled';
-        case 'rejected':
-          this.counters.lastError = outcome.reason;
-          this.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
-          return 'settled';
-        case 'too_large':
-          if (items.length === 1) {
-            this.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
-            return 'settled';
-          }
-          return this.sendHalves(items, fromSpool);
-        case 'invalid': {
-          this.counters.lastError = outcome.reason;
-          // A lone event is the refused one; otherwise the one the server named, if it did.
-          const bad = items.length === 1 ? 0 : outcome.index;
-          if (bad === undefined || bad >= items.length) return this.sendHalves(items, fromSpool);
-          this.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
-          const rest = items.filter((_, i) => i !== bad);
-          return rest.length ? this.sendAll(await this.prepare(rest), fromSpool) : 'settled';
-        }
-        case 'retry': {
-          this.counters.lastError = outcome.reason;
-          this.counters.retried += items.length;
-          attempt++;
-          // 429 asks for patience, not a verdict on the events.
-          if (outcome.status !== 429 && ++failures % POISON_CHECK_AFTER === 0) {
-            const verdict = await this.isPoison(body);
-            if (verdict === 'stopped') return 'stopped';
-            if (verdict === 'accepted') {
-              this.counters.sent += items.length;
-              if (fromSpool) this.counters.replayed += items.length;
-              return 'settled';
-            }
-            if (verdict === 'poison') {
-              if (items.length > 1) return this.sendHalves(items, fromSpool);
-              this.drop(
-                'server_error',
-                1,
-                `${this.sender.url} failed on one event ${failures + 1} times (${outcome.reason}) while it ` +
-                  'accepted an empty batch; that event was dropped so the events behind it can go',
-              );
-              return 'settled';
-            }
-          }
-          await this.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.options.maxBackoffMs));
-          if (this.stopping) return 'stopped';
-        }
-      }
-    }
-  }
-
-  /**
-   * Tells a server that is down from events it cannot take: posts an empty batch, and if
-   * the server takes it, `body` once more at once. `poison` when the server answered the
-   * empty batch but failed on `body` again; `accepted` when `body` went through this time;
-   * `unknown` when the server seems down (keep retrying).
-   */
-  private async isPoison(body: PreparedBody): Promise<'poison' | 'accepted' | 'unknown' | 'stopped'> {
-    const probe = await this.sender.post(await this.sender.prepare('[]'));
-    if (probe.kind === 'aborted') return 'stopped';
-    this.counters.requests++;
-    if (probe.kind !== 'ok' && probe.kind !== 'invalid' && probe.kind !== 'too_large') return 'unknown';
-    const again = await this.sender.post(body);
-    if (again.kind === 'aborted') return 'stopped';
-    this.counters.requests++;
-    if (again.kind === 'ok') return 'accepted';
-    return again.kind === 'retry' ? 'poison' : 'unknown';
-  }
-
-  /** Sends each half of `items` on its own, the first half first. */
-  private async sendHalves(items: object[], fromSpool: boolean): Promise<Settled> {
-    const half = Math.ceil(items.length / 2);
-    if ((await this.sendAll(await this.prepare(items.slice(0, half)), fromSpool)) === 'stopped')
-      return 'stopped';
-    if (this.counters.authRejected) {
-      if (!fromSpool) this.counters.drop('unauthorized', items.length - half);
-      return 'settled';
-    }
-    return this.sendAll(await this.prepare(items.slice(half)), fromSpool);
+    return this.delivery.sendAll(prepared, false);
   }
 
   /** Stops delivery for good: drops (and counts) `count` events of the current send and all memory holds. */
