@@ -11,22 +11,23 @@ const gzipAsync = promisify(gzip);
 /**
  * What one POST came to.
  * - `ok`: stored; `duplicates` of them the server had already (a replay).
- * - `retry`: network error, timeout, 408, 429 or 5xx; `retryAfterMs` when the server said.
+ * - `retry`: network error, timeout, 408, 429 or 5xx; `retryAfterMs` when the server said;
+ *   `status` when there was an answer.
  * - `unauthorized`: 401/403, the key is wrong.
  * - `too_large`: 413 (or 400 `batch_too_large`), split the batch.
- * - `invalid`: 400, some event is refused; `index` is the one the server named, if it did.
+ * - `invalid`: 400 or 422, some event is refused; `index` is the one the server named, if it did.
  * - `rejected`: another 3xx or 4xx; retrying the same body cannot help.
  * - `aborted`: the transport closed while the request was in flight.
  *
  * @example
  * ```ts
- * const outcome = await sender.send(batch);
+ * const outcome = await sender.post(await sender.prepare(json));
  * if (outcome.kind === 'retry') await sleep(outcome.retryAfterMs ?? backoffDelay(1, 30_000));
  * ```
  */
 export type SendOutcome =
   | { kind: 'ok'; duplicates: number }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number; status?: number }
   | { kind: 'unauthorized'; status: number }
   | { kind: 'too_large' }
   | { kind: 'invalid'; reason: string; index?: number }
@@ -38,13 +39,41 @@ export type SendOutcome =
  *
  * @example
  * ```ts
- * const prepared = await sender.prepare(batch);
+ * const prepared = await sender.prepare(JSON.stringify(batch));
  * const outcome = await sender.post(prepared);
  * ```
  */
 export interface PreparedBody {
   readonly body: string | Buffer;
   readonly gzip: boolean;
+}
+
+/**
+ * How the cloud transport hands a batch to the network: the request function it is given
+ * (the HTTP one by default), so delivery logic (retries, splits, drops) can run against
+ * any sender. `prepare` is separate from `post` so the next batch can be made ready while
+ * the current one is in flight; a retry posts the same prepared body again. Neither may throw.
+ *
+ * @example
+ * ```ts
+ * const memory: EventSender = {
+ *   url: 'memory:',
+ *   prepare: async (json) => ({ body: json, gzip: false }),
+ *   post: async () => ({ kind: 'ok', duplicates: 0 }),
+ *   abort: () => undefined,
+ * };
+ * new CloudTransport({ apiKey: 'as_…' }, () => memory);
+ * ```
+ */
+export interface EventSender {
+  /** Where batches go, for messages. */
+  readonly url: string;
+  /** Makes a JSON array of wire events ready to post. */
+  prepare(json: string): Promise<PreparedBody>;
+  /** Posts a prepared body and says how it went; never throws. */
+  post(prepared: PreparedBody): Promise<SendOutcome>;
+  /** Cuts the request in flight short: it then answers `aborted`. */
+  abort(): void;
 }
 
 /**
@@ -69,10 +98,10 @@ export interface HttpSenderSettings {
  * @example
  * ```ts
  * const sender = new HttpSender({ endpoint: 'http://127.0.0.1:4319', apiKey: 'as_…', gzipThresholdBytes: 16_384, requestTimeoutMs: 10_000 });
- * await sender.send([toWire(event)]);
+ * const outcome = await sender.post(await sender.prepare(JSON.stringify([toWire(event)])));
  * ```
  */
-export class HttpSender {
+export class HttpSender implements EventSender {
   readonly url: string;
   private readonly client: AxiosInstance;
   private readonly controller = new AbortController();
@@ -95,18 +124,11 @@ export class HttpSender {
     });
   }
 
-  /** Sends one batch; never throws. */
-  async send(items: readonly object[]): Promise<SendOutcome> {
-    return this.post(await this.prepare(items));
-  }
-
   /**
-   * Serializes (and maybe gzips) a batch. Separate from {@link post} so the next batch
+   * Gzips a batch's JSON when it is large. Separate from {@link post} so the next batch
    * can be made ready while the current request is in flight.
    */
-  async prepare(items: readonly object[]): Promise<PreparedBody> {
-    // One stringify of the whole array: several times faster than one per event.
-    const json = JSON.stringify(items);
+  async prepare(json: string): Promise<PreparedBody> {
     // Length in UTF-16 units never exceeds the byte length, and counting bytes costs a scan.
     if (json.length <= this.settings.gzipThresholdBytes) return { body: json, gzip: false };
     try {
@@ -152,10 +174,16 @@ function classify(status: number, headers: Record<string, unknown>, data: unknow
   if (status === 413 || (status === 400 && typeof data === 'string' && data.includes('"batch_too_large"'))) {
     return { kind: 'too_large' };
   }
-  if (status === 400)
-    return { kind: 'invalid', reason: `HTTP 400${snippet(data)}`, index: invalidIndex(data) };
+  // 422 says the same as 400 (the body is well-formed, some event in it is not).
+  if (status === 400 || status === 422)
+    return { kind: 'invalid', reason: `HTTP ${status}${snippet(data)}`, index: invalidIndex(data) };
   if (status === 408 || status === 429 || status >= 500) {
-    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs: parseRetryAfter(headers['retry-after']) };
+    return {
+      kind: 'retry',
+      reason: `HTTP ${status}`,
+      retryAfterMs: parseRetryAfter(headers['retry-after']),
+      status,
+    };
   }
   if (status >= 300 && status < 400 && typeof headers.location === 'string') {
     return {

@@ -21,7 +21,14 @@ export {
   type CloudConfig,
   type CloudHandle,
 } from './cloud';
-export { CloudTransport } from './transport';
-export { CloudConfigError } from './errors';
-export { DEFAULT_ENDPOINT, type CloudOptions, type ResolvedCloudOptions } from './options';
+export { CloudTransport, type MakeSender } from './transport';
+export {
+  HttpSender,
+  type EventSender,
+  type HttpSenderSettings,
+  type PreparedBody,
+  type SendOutcome,
+} from './http-sender';
+export { CloudConfigError, SpoolDirError, type SpoolDirProblem } from './errors';
+export { DEFAULT_ENDPOINT, defaultSpoolRoot, type CloudOptions, type ResolvedCloudOptions } from './options';
 export type { CloudStats, DropReason } from './stats';

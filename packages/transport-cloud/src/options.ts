@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir, tmpdir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { CloudConfigError } from './errors';
 
 /**
@@ -37,9 +38,12 @@ export interface CloudOptions {
   /** Events held in memory; beyond it they go to the spool. Default 10,000. */
   maxQueue?: number;
   /**
-   * Folder for the offline spool (JSON Lines). Default: a folder under the OS temp dir,
-   * one per endpoint and key. `false` keeps nothing on disk (events beyond `maxQueue`
-   * or unsent at exit are dropped and counted).
+   * Folder for the offline spool (JSON Lines). It must be private to this user (owned by
+   * it, not writable by group or others); otherwise it is not used, delivery goes on
+   * without it and stderr says why once. Default: one folder per endpoint and key under
+   * {@link defaultSpoolRoot} (`$XDG_STATE_HOME/agentsudo`, `~/.agentsudo` or
+   * `<os temp dir>/agentsudo-<uid>`), `spool/<id>`. `false` keeps nothing on disk (events
+   * beyond `maxQueue` or unsent at exit are dropped and counted).
    */
   spoolDir?: string | false;
   /** Bytes the spool may hold; beyond it events are dropped and counted. Default 64 MiB. */
@@ -150,7 +154,7 @@ export function resolveCloudOptions(
     endpoint,
     asyncSend,
     ...numbers,
-    spoolDir: resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim()),
+    spoolDir: resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim(), env),
   });
 }
 
@@ -205,12 +209,56 @@ function checkNumber(key: keyof typeof NUMBERS, value: unknown): number {
   return value;
 }
 
-function resolveSpoolDir(value: unknown, endpoint: string, apiKey: string): string | false {
+/**
+ * The per-user folder that holds the default spool: `$XDG_STATE_HOME/agentsudo` when that
+ * is set, else `~/.agentsudo` when the home folder is writable, else
+ * `<os temp dir>/agentsudo-<uid>` (serverless platforms often have a read-only home). The
+ * folder and everything under it must belong to this user, so another account cannot
+ * pre-create it to read, drop or forge the events.
+ *
+ * @example
+ * ```ts
+ * defaultSpoolRoot({ XDG_STATE_HOME: '/home/me/.local/state' }); // '/home/me/.local/state/agentsudo'
+ * ```
+ */
+export function defaultSpoolRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const state = nonEmpty(env.XDG_STATE_HOME);
+  if (state !== undefined && isAbsolute(state)) return join(state, 'agentsudo');
+  const home = nonEmpty(env.HOME) ?? safeHomedir();
+  if (home !== undefined && isWritableDir(home)) return join(home, '.agentsudo');
+  const user = process.getuid?.() ?? userInfo().username;
+  // TMPDIR read from `env` like the rest (os.tmpdir() reads it first too).
+  return join(nonEmpty(env.TMPDIR) ?? tmpdir(), `agentsudo-${user}`);
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return nonEmpty(homedir());
+  } catch {
+    return undefined;
+  }
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function resolveSpoolDir(
+  value: unknown,
+  endpoint: string,
+  apiKey: string,
+  env: NodeJS.ProcessEnv,
+): string | false {
   if (value === false) return false;
   if (value === undefined) {
     // One folder per endpoint and key, so a spool is never replayed to the wrong project.
     const id = createHash('sha256').update(`${endpoint}\n${apiKey}`).digest('hex').slice(0, 16);
-    return join(tmpdir(), 'agentsudo-spool', id);
+    return join(defaultSpoolRoot(env), 'spool', id);
   }
   if (typeof value !== 'string' || value.trim() === '') {
     throw new CloudConfigError(

@@ -1,17 +1,38 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SpoolDirError } from './errors';
+import { ensurePrivateDir } from './private-dir';
 
-/** Spool files: `<takenAt ms>-<pid>-<seq>-<count>.jsonl`, so names sort oldest first. */
-const FILE_PATTERN = /^(\d{13})-(\d+)-(\d{9})-(\d+)\.jsonl$/;
+/**
+ * Spool files: `<takenAt ms>-<pid>-<seq>-<count>-<tag>.jsonl`, so names sort oldest first;
+ * `tag` says which configuration wrote it (see {@link spoolTag}).
+ */
+const FILE_PATTERN = /^(\d{13})-(\d+)-(\d{9})-(\d+)-([0-9a-f]{16})\.jsonl$/;
 const TMP_PATTERN = /^\.(\d+)-.*\.tmp$/;
+
+/**
+ * The mark a configuration puts in the names of its spool files: an HMAC of the endpoint
+ * keyed by the API key. Only files with this configuration's mark are replayed, so a file
+ * written for another key or endpoint, or planted by someone without the key, is never
+ * sent with this key. It reveals nothing about the key.
+ *
+ * @example
+ * ```ts
+ * spoolTag('http://127.0.0.1:4319', 'as_live_…'); // e.g. '3f9a0c1d2e4b5a69'
+ * ```
+ */
+export function spoolTag(endpoint: string, apiKey: string): string {
+  return createHmac('sha256', apiKey).update(`agentsudo spool\n${endpoint}`).digest('hex').slice(0, 16);
+}
 
 /**
  * One spool file: a chunk of wire events, one JSON object per line.
  *
  * @example
  * ```ts
- * const file: SpoolFile = { name: '1795000000000-4242-000000001-500.jsonl', count: 500, bytes: 210_000 };
+ * const file: SpoolFile = { name: '1795000000000-4242-000000001-500-3f9a0c1d2e4b5a69.jsonl', count: 500, bytes: 210_000 };
  * ```
  */
 export interface SpoolFile {
@@ -21,14 +42,15 @@ export interface SpoolFile {
 }
 
 /**
- * Result of a spool write: `ok`, `full` (over `maxBytes`) or `error` (the disk refused).
+ * Result of a spool write: `ok`, `full` (over `maxBytes`), `error` (the disk refused) or
+ * `refused` (the folder is not private, see {@link Spool.refusal}).
  *
  * @example
  * ```ts
- * if ((await spool.write(items, Date.now())) !== 'ok') counters.drop('spool_full', items.length);
+ * if ((await spool.write(text, count, Date.now())) !== 'ok') counters.drop('spool_full', count);
  * ```
  */
-export type SpoolWriteResult = 'ok' | 'full' | 'error';
+export type SpoolWriteResult = 'ok' | 'full' | 'error' | 'refused';
 
 /**
  * The offline store: events the dashboard has not taken yet, as JSON Lines files in one
@@ -37,11 +59,15 @@ export type SpoolWriteResult = 'ok' | 'full' | 'error';
  * only after all its events were accepted, so a crash mid-replay sends some events again,
  * which the server recognises by `event_id`.
  *
+ * The folder must be private to this user (see {@link ensurePrivateDir}); otherwise the
+ * spool is refused and nothing is read from it or written to it. Files are `0600`, and
+ * only files carrying this configuration's {@link spoolTag} are replayed.
+ *
  * @example
  * ```ts
- * const spool = new Spool('/var/lib/myapp/agentsudo', 64 * 1024 * 1024);
+ * const spool = new Spool('/var/lib/myapp/agentsudo', 64 * 1024 * 1024, spoolTag(endpoint, apiKey));
  * await spool.scan();
- * await spool.write([toWire(event)], Date.now());
+ * await spool.write('{"event_id":"…"}\n', 1, Date.now());
  * const head = spool.head(); // oldest file, or undefined
  * ```
  */
@@ -49,12 +75,21 @@ export class Spool {
   private files: SpoolFile[] = [];
   private bytes = 0;
   private seq = 0;
-  private ready = false;
+  private checked: 'no' | 'ok' | SpoolDirError = 'no';
 
   constructor(
     readonly dir: string,
     readonly maxBytes: number,
+    /** This configuration's mark (see {@link spoolTag}). */
+    readonly tag: string,
+    /** The first folder to check for privacy: `dir` or one above it that AgentSudo made. */
+    private readonly privateFrom: string = dir,
   ) {}
+
+  /** Why the folder is not used, once it was found not private; undefined otherwise. */
+  get refusal(): SpoolDirError | undefined {
+    return this.checked instanceof SpoolDirError ? this.checked : undefined;
+  }
 
   /** Events in the files this spool knows of. */
   get pendingEvents(): number {
@@ -69,16 +104,19 @@ export class Spool {
   }
 
   /**
-   * Creates the folder and lists what an earlier process left. Temp files of processes
-   * that are gone are half-written and removed.
+   * Creates the folder, checks it is private, and lists what an earlier process of this
+   * configuration left. Temp files of processes that are gone are half-written and removed.
+   *
+   * @throws SpoolDirError when the folder is not private (then the spool stays unused).
    */
   async scan(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    this.ready = true;
+    const refusal = this.check();
+    if (refusal) throw refusal;
     const found: SpoolFile[] = [];
     for (const name of await readdir(this.dir)) {
       const m = FILE_PATTERN.exec(name);
       if (m) {
+        if (m[5] !== this.tag) continue; // another configuration's file (or a forged one)
         const size = await stat(join(this.dir, name)).then(
           (s) => s.size,
           () => -1,
@@ -94,20 +132,20 @@ export class Spool {
     for (const f of found) this.add(f);
   }
 
-  /** Writes one chunk as a new file named for `takenAt` (when it left the memory queue). */
-  async write(items: readonly object[], takenAt: number): Promise<SpoolWriteResult> {
-    const data = toJsonLines(items);
+  /**
+   * Writes one chunk (`count` events as JSON Lines) as a new file named for `takenAt`
+   * (when it left the memory queue).
+   */
+  async write(data: string, count: number, takenAt: number): Promise<SpoolWriteResult> {
+    if (this.check()) return 'refused';
     const size = Buffer.byteLength(data);
     if (this.bytes + size > this.maxBytes) return 'full';
-    const name = this.nextName(takenAt, items.length);
+    const name = this.nextName(takenAt, count);
     const tmp = join(this.dir, `.${process.pid}-${name}.tmp`);
     this.bytes += size; // reserved now so concurrent writes respect the bound
     try {
-      if (!this.ready) {
-        await mkdir(this.dir, { recursive: true });
-        this.ready = true;
-      }
-      await writeFile(tmp, data, { mode: 0o600 });
+      // 'wx': never through a link or into a file someone else made.
+      await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
       await rename(tmp, join(this.dir, name));
     } catch {
       this.bytes -= size;
@@ -115,25 +153,24 @@ export class Spool {
       return 'error';
     }
     this.bytes -= size;
-    this.add({ name, count: items.length, bytes: size });
+    this.add({ name, count, bytes: size });
     return 'ok';
   }
 
   /** The same as {@link write}, synchronously: for the process `exit` event, where nothing async runs. */
-  writeSync(items: readonly object[], takenAt: number): SpoolWriteResult {
-    const data = toJsonLines(items);
+  writeSync(data: string, count: number, takenAt: number): SpoolWriteResult {
+    if (this.check()) return 'refused';
     const size = Buffer.byteLength(data);
     if (this.bytes + size > this.maxBytes) return 'full';
-    const name = this.nextName(takenAt, items.length);
+    const name = this.nextName(takenAt, count);
     const tmp = join(this.dir, `.${process.pid}-${name}.tmp`);
     try {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(tmp, data, { mode: 0o600 });
+      writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
       renameSync(tmp, join(this.dir, name));
     } catch {
       return 'error';
     }
-    this.add({ name, count: items.length, bytes: size });
+    this.add({ name, count, bytes: size });
     return 'ok';
   }
 
@@ -169,9 +206,26 @@ export class Spool {
     await unlink(join(this.dir, file.name)).catch(() => undefined);
   }
 
+  /** Checks the folder once (creating it); the refusal is remembered, never retried. */
+  private check(): SpoolDirError | undefined {
+    if (this.checked === 'no') {
+      try {
+        ensurePrivateDir(this.dir, this.privateFrom);
+        this.checked = 'ok';
+      } catch (err) {
+        this.checked =
+          err instanceof SpoolDirError
+            ? err
+            : new SpoolDirError(this.dir, 'io', String(err), 'check the folder');
+      }
+    }
+    return this.refusal;
+  }
+
   private nextName(takenAt: number, count: number): string {
     this.seq = (this.seq + 1) % 1e9;
-    return `${String(takenAt).padStart(13, '0')}-${process.pid}-${String(this.seq).padStart(9, '0')}-${count}.jsonl`;
+    const seq = String(this.seq).padStart(9, '0');
+    return `${String(takenAt).padStart(13, '0')}-${process.pid}-${seq}-${count}-${this.tag}.jsonl`;
   }
 
   /** Keeps `files` sorted by name, i.e. by the time events left memory. */
@@ -181,12 +235,6 @@ export class Spool {
     while (i > 0 && this.files[i - 1].name > file.name) i--;
     this.files.splice(i, 0, file);
   }
-}
-
-function toJsonLines(items: readonly object[]): string {
-  let data = '';
-  for (const item of items) data += JSON.stringify(item) + '\n';
-  return data;
 }
 
 function parseObject(line: string): object | undefined {

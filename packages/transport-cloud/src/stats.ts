@@ -2,11 +2,15 @@
  * Why an event was dropped. Each drop happens only where a bound or a refusal forces it.
  * - `queue_full`: the in-memory queue was full and the spool could not take it in time.
  * - `spool_full`: the spool reached `maxSpoolBytes`.
- * - `spool_error`: writing the spool failed (disk full, no permission).
+ * - `spool_error`: writing the spool failed (disk full, no permission), or the spool
+ *   folder is not private to this user and is not used.
  * - `spool_corrupt`: a spool line that is not a JSON object (a damaged file).
  * - `unauthorized`: the server rejected the API key (401/403); nothing more is sent.
- * - `rejected`: the server refused the batch as invalid (another 4xx).
+ * - `rejected`: the server refused the event as invalid (400, 422), or the batch (another 4xx).
  * - `too_large`: one event alone exceeds the server's body limit (413).
+ * - `server_error`: the server failed on this event alone, again and again (5xx, timeouts),
+ *   while it answered an empty batch: retrying it would block every event behind it.
+ * - `unserializable`: the event cannot be turned into JSON (circular or BigInt metadata).
  * - `shutdown`: still unsent at close with no spool to keep it.
  * - `closed`: logged after the transport was closed.
  *
@@ -23,6 +27,8 @@ export type DropReason =
   | 'unauthorized'
   | 'rejected'
   | 'too_large'
+  | 'server_error'
+  | 'unserializable'
   | 'shutdown'
   | 'closed';
 
@@ -35,6 +41,8 @@ const DROP_REASONS: readonly DropReason[] = [
   'unauthorized',
   'rejected',
   'too_large',
+  'server_error',
+  'unserializable',
   'shutdown',
   'closed',
 ];

@@ -1,9 +1,15 @@
-import { toWire, type SudoEvent, type Transport, type WireEvent } from '@agentsudo/core';
-import { backoffDelay } from './backoff';
-import { HttpSender, type PreparedBody } from './http-sender';
-import { resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './options';
+import type { SudoEvent, Transport } from '@agentsudo/core';
+import { Delivery, type Prepared, type Settled } from './delivery';
+import { HttpSender, type EventSender } from './http-sender';
+import {
+  defaultSpoolRoot,
+  resolveCloudOptions,
+  type CloudOptions,
+  type ResolvedCloudOptions,
+} from './options';
 import { RingQueue } from './ring-queue';
-import { Spool, type SpoolFile } from './spool';
+import { Spool, spoolTag, type SpoolFile } from './spool';
+import { serialize, SpoolWriter } from './spool-writer';
 import { StatsCounters, type CloudStats, type DropReason } from './stats';
 
 /** A batch taken from memory, in wire form, with the time it left the queue (its spool order). */
@@ -11,11 +17,19 @@ interface Batch {
   items: object[];
   takenAt: number;
   /** Its body, made ready while the batch before it is in flight. */
-  prepared?: Promise<PreparedBody>;
+  prepared?: Promise<Prepared>;
 }
 
-/** How sending some items ended: all settled (sent or dropped), or the pump must stop. */
-type Settled = 'settled' | 'stopped';
+/**
+ * Makes the sender a transport posts through (Sentry's `makeRequest`): the HTTP one by
+ * default; another can deliver through a different channel or in memory.
+ *
+ * @example
+ * ```ts
+ * const makeSender: MakeSender = (options) => new HttpSender(options);
+ * ```
+ */
+export type MakeSender = (options: ResolvedCloudOptions) => EventSender;
 
 /**
  * Delivers events to the AgentSudo dashboard. `log()` only appends to a bounded
@@ -25,6 +39,9 @@ type Settled = 'settled' | 'stopped';
  *
  * Order: spool files (oldest first), then memory. Events that leave memory for the disk
  * are always older than those still in memory, so delivery stays oldest first.
+ *
+ * The sender is given from outside (the HTTP one unless `makeSender` says otherwise), so
+ * retries, splits and drops work the same whatever carries the bytes.
  *
  * @example
  * ```ts
@@ -39,11 +56,11 @@ export class CloudTransport implements Transport {
   /** The resolved configuration (the API key included: do not log it). */
   readonly options: ResolvedCloudOptions;
   private readonly counters = new StatsCounters();
-  private readonly sender: HttpSender;
+  private readonly sender: EventSender;
+  private readonly delivery: Delivery;
   private readonly spool: Spool | undefined;
+  private readonly writer: SpoolWriter;
   private queue: RingQueue<SudoEvent>;
-  /** Memory queues swapped out whole when full, waiting for their spool write. */
-  private readonly spilling: { events: RingQueue<SudoEvent>; takenAt: number }[] = [];
   /**
    * Batches taken from the queue and not settled, oldest first: the one in flight (or
    * waiting to retry) and at most one more being prepared behind it.
@@ -64,19 +81,40 @@ export class CloudTransport implements Transport {
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly pump: Promise<void>;
-  private spoolWrites: Promise<unknown> = Promise.resolve();
-  private pendingSpoolWrites = 0;
   private readonly notices = new Set<string>();
   private readonly onBeforeExit = () => this.drainBeforeExit();
   private readonly onExit = () => this.spoolOnExit();
 
-  constructor(options: CloudOptions = {}) {
+  /**
+   * @param makeSender makes what posts batches; default: HTTP to `{endpoint}/api/events`.
+   * @throws CloudConfigError naming the first bad option.
+   */
+  constructor(options: CloudOptions = {}, makeSender: MakeSender = (o) => new HttpSender(o)) {
     this.options = resolveCloudOptions(options);
     const o = this.options;
     this.queue = new RingQueue(o.maxQueue);
     this.wakeAt = o.asyncSend ? o.batchSize : 1;
-    this.sender = new HttpSender(o);
-    this.spool = o.spoolDir === false ? undefined : new Spool(o.spoolDir, o.maxSpoolBytes);
+    this.sender = makeSender(o);
+    // The default folder is checked for privacy from the per-user folder AgentSudo made.
+    const privateFrom =
+      options.spoolDir === undefined && o.spoolDir !== false ? defaultSpoolRoot() : undefined;
+    this.spool =
+      o.spoolDir === false
+        ? undefined
+        : new Spool(o.spoolDir, o.maxSpoolBytes, spoolTag(o.endpoint, o.apiKey), privateFrom ?? o.spoolDir);
+    this.delivery = new Delivery(this.sender, o.maxBackoffMs, {
+      counters: this.counters,
+      drop: (reason, count, message) => this.drop(reason, count, message),
+      rejectKey: (status, count) => this.rejectKey(status, count),
+      sleep: (ms) => this.sleep(ms),
+      isStopping: () => this.stopping,
+    });
+    this.writer = new SpoolWriter(
+      this.spool,
+      this.counters,
+      (reason, count, message) => this.drop(reason, count, message),
+      () => this.wake(),
+    );
     process.on('beforeExit', this.onBeforeExit);
     process.on('exit', this.onExit);
     this.pump = this.run().catch((err) => this.notice('pump', `cloud delivery stopped: ${String(err)}`));
@@ -111,7 +149,14 @@ export class CloudTransport implements Transport {
       return;
     }
     if (!this.queue.push(event)) {
-      this.overflow(event);
+      // Full: the whole queue goes to the spool (O(1)) and a fresh one takes the event.
+      if (!this.writer.spill(this.queue)) {
+        this.counters.drop('queue_full', 1);
+        return;
+      }
+      this.queue = new RingQueue(this.options.maxQueue);
+      this.queue.push(event);
+      this.armTimer();
       return;
     }
     const n = this.queue.size;
@@ -152,9 +197,8 @@ export class CloudTransport implements Transport {
 
   /** A snapshot of the counters. */
   stats(): CloudStats {
-    let queued = this.queue.size;
+    let queued = this.queue.size + this.writer.spillingEvents;
     for (const b of this.inflight) queued += b.items.length;
-    for (const s of this.spilling) queued += s.events.size;
     return this.counters.snapshot(queued, this.spool?.pendingEvents ?? 0);
   }
 
@@ -166,14 +210,12 @@ export class CloudTransport implements Transport {
     this.wake();
     this.sleeper?.resolve();
     await this.pump;
-    for (const b of this.inflight.splice(0)) await this.toSpool(b.items, b.takenAt, 'shutdown');
-    for (const s of this.spilling.splice(0)) {
-      await this.toSpool(serialize(s.events.take(s.events.size)), s.takenAt, 'shutdown');
-    }
+    for (const b of this.inflight.splice(0)) await this.writer.write(b.items, b.takenAt, 'shutdown');
+    await this.writer.writeSpilling();
     const queue = this.queue;
     this.queue = new RingQueue(1);
-    if (queue.size) await this.toSpool(serialize(queue.take(queue.size)), Date.now(), 'shutdown');
-    await this.spoolWrites;
+    if (queue.size) await this.writer.write(serialize(queue.take(queue.size)), Date.now(), 'shutdown');
+    await this.writer.settled();
     clearTimeout(this.timer);
     process.removeListener('beforeExit', this.onBeforeExit);
     process.removeListener('exit', this.onExit);
@@ -188,7 +230,14 @@ export class CloudTransport implements Transport {
   private async run(): Promise<void> {
     if (this.spool) {
       await this.spool.scan().catch((err: unknown) => {
-        this.notice('spool', `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`);
+        // A refused folder says what is wrong and how to fix it; delivery goes on without it.
+        const refusal = this.spool!.refusal;
+        this.notice(
+          'spool',
+          refusal
+            ? refusal.message.replace(/\.$/, '')
+            : `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`,
+        );
       });
     }
     this.scanned = true;
@@ -200,7 +249,7 @@ export class CloudTransport implements Transport {
       const held = this.inflight[0];
       const file = held || this.counters.authRejected ? undefined : this.spool?.head();
       if (held) {
-        const sending = this.sendAll(held.items, 0, false, held.prepared);
+        const sending = this.sendBatch(held);
         this.lookAhead();
         if ((await sending) === 'settled') this.inflight.shift();
       } else if (file) {
@@ -228,18 +277,18 @@ export class CloudTransport implements Transport {
   private lookAhead(): void {
     if (this.inflight.length !== 1 || !this.options.asyncSend || this.queue.size < this.wakeAt) return;
     // Anything on disk is older than the queue and must go first.
-    if (this.pendingSpoolWrites > 0 || this.counters.authRejected || this.spool?.head()) return;
+    if (this.writer.busy || this.counters.authRejected || this.spool?.head()) return;
     const next = this.takeBatch();
     this.inflight.push(next);
     setImmediate(() => {
-      if (!this.stopping) next.prepared ??= this.sender.prepare(next.items);
+      if (!this.stopping) next.prepared ??= this.delivery.prepare(next.items);
     });
   }
 
   private queueReady(): boolean {
     const n = this.queue.size;
     // An older chunk is on its way to the spool: it must be sent before anything newer.
-    if (n === 0 || this.counters.authRejected || this.pendingSpoolWrites > 0) return false;
+    if (n === 0 || this.counters.authRejected || this.writer.busy) return false;
     return n >= this.wakeAt || this.due || this.flushWaiters.length > 0;
   }
 
@@ -251,80 +300,22 @@ export class CloudTransport implements Transport {
       this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
     }
     for (let at = 0; at < items.length; at += this.options.batchSize) {
-      const result = await this.sendAll(items.slice(at, at + this.options.batchSize), 0, true);
+      const result = await this.delivery.sendAll(
+        await this.delivery.prepare(items.slice(at, at + this.options.batchSize)),
+        true,
+      );
       // Stopped or the key was rejected: the file stays for a later process.
       if (result === 'stopped' || this.counters.authRejected) return;
     }
     await this.spool!.remove(file);
   }
 
-  /**
-   * Sends items until each is accepted or dropped for a reason. Retries with backoff;
-   * a 413 splits the items in two; a 400 drops only the event it names (or, naming none,
-   * splits the items until the refused ones are alone), so one bad event never costs
-   * its batch.
-   */
-  private async sendAll(
-    items: object[],
-    attempt: number,
-    fromSpool = false,
-    prepared?: Promise<PreparedBody>,
-  ): Promise<Settled> {
-    // Prepared once; a retry sends the same bytes.
-    const body = await (prepared ?? this.sender.prepare(items));
-    for (;;) {
-      const outcome = await this.sender.post(body);
-      if (outcome.kind !== 'aborted') this.counters.requests++;
-      switch (outcome.kind) {
-        case 'ok':
-          this.counters.sent += items.length;
-          this.counters.duplicates += outcome.duplicates;
-          if (fromSpool) this.counters.replayed += items.length;
-          return 'settled';
-        case 'aborted':
-          return 'stopped';
-        case 'unauthorized':
-          this.rejectKey(outcome.status, fromSpool ? 0 : items.length);
-          return 'settled';
-        case 'rejected':
-          this.counters.lastError = outcome.reason;
-          this.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
-          return 'settled';
-        case 'too_large':
-          if (items.length === 1) {
-            this.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
-            return 'settled';
-          }
-          return this.sendHalves(items, fromSpool);
-        case 'invalid': {
-          this.counters.lastError = outcome.reason;
-          // A lone event is the refused one; otherwise the one the server named, if it did.
-          const bad = items.length === 1 ? 0 : outcome.index;
-          if (bad === undefined || bad >= items.length) return this.sendHalves(items, fromSpool);
-          this.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
-          const rest = items.filter((_, i) => i !== bad);
-          return rest.length ? this.sendAll(rest, 0, fromSpool) : 'settled';
-        }
-        case 'retry': {
-          this.counters.lastError = outcome.reason;
-          this.counters.retried += items.length;
-          attempt++;
-          await this.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.options.maxBackoffMs));
-          if (this.stopping) return 'stopped';
-        }
-      }
-    }
-  }
-
-  /** Sends each half of `items` on its own, the first half first. */
-  private async sendHalves(items: object[], fromSpool: boolean): Promise<Settled> {
-    const half = Math.ceil(items.length / 2);
-    if ((await this.sendAll(items.slice(0, half), 0, fromSpool)) === 'stopped') return 'stopped';
-    if (this.counters.authRejected) {
-      if (!fromSpool) this.counters.drop('unauthorized', items.length - half);
-      return 'settled';
-    }
-    return this.sendAll(items.slice(half), 0, fromSpool);
+  /** Sends a batch taken from memory; its events that cannot be encoded are gone for good. */
+  private async sendBatch(batch: Batch): Promise<Settled> {
+    batch.prepared ??= this.delivery.prepare(batch.items);
+    const prepared = await batch.prepared;
+    batch.items = prepared.items;
+    return this.delivery.sendAll(prepared, false);
   }
 
   /** Stops delivery for good: drops (and counts) `count` events of the current send and all memory holds. */
@@ -340,65 +331,8 @@ export class CloudTransport implements Transport {
         'counted in getCloudStats() but not sent. Check configureCloud({ apiKey }) or AGENTSUDO_API_KEY',
     );
     this.queue.take(this.queue.size);
-    for (const s of this.spilling) this.counters.drop('unauthorized', s.events.size);
-    this.spilling.length = 0;
+    this.writer.dropSpilling('unauthorized');
     this.settleFlushes();
-  }
-
-  // ---- memory bound and spool ---------------------------------------------------
-
-  /**
-   * The queue is full: swap it out whole for the spool (O(1)), or drop the event. One
-   * chunk on its way to disk at a time keeps memory bounded when the disk is slow.
-   */
-  private overflow(event: SudoEvent): void {
-    if (this.spool === undefined || this.pendingSpoolWrites > 0) {
-      this.counters.drop('queue_full', 1);
-      return;
-    }
-    const full = { events: this.queue, takenAt: Date.now() };
-    this.spilling.push(full);
-    this.queue = new RingQueue(this.options.maxQueue);
-    this.queue.push(event);
-    this.armTimer();
-    this.pendingSpoolWrites++;
-    // The write (and the serialization before it) runs after the caller's call returns.
-    setImmediate(() => {
-      const i = this.spilling.indexOf(full);
-      if (i < 0) return void this.pendingSpoolWrites--; // dropped meanwhile (key rejected)
-      const items = serialize(full.events.take(full.events.size));
-      this.spilling.splice(i, 1);
-      void this.toSpool(items, full.takenAt, 'queue_full').finally(() => {
-        this.pendingSpoolWrites--;
-        this.wake();
-      });
-    });
-  }
-
-  /** Queues a spool write (writes run one at a time); drops with `reason` when there is no spool. */
-  private toSpool(items: object[], takenAt: number, reason: DropReason): Promise<void> {
-    const spool = this.spool;
-    if (!spool) {
-      this.drop(
-        reason,
-        items.length,
-        `${items.length} event(s) could not be delivered and no spoolDir is set`,
-      );
-      return Promise.resolve();
-    }
-    const write = this.spoolWrites.then(async () => {
-      const result = await spool.write(items, takenAt);
-      if (result === 'ok') this.counters.spooled += items.length;
-      else if (result === 'full') {
-        this.drop('spool_full', items.length, `spool ${spool.dir} is full (maxSpoolBytes ${spool.maxBytes})`);
-      } else this.drop('spool_error', items.length, `cannot write to spool ${spool.dir}`);
-    });
-    // Never rejects: a failed write is counted above, and callers may not await this.
-    const settled = write.catch((err: unknown) =>
-      this.notice('spool', `spool write failed: ${describe(err)}`),
-    );
-    this.spoolWrites = settled;
-    return settled;
   }
 
   // ---- process exit ---------------------------------------------------------------
@@ -414,21 +348,7 @@ export class CloudTransport implements Transport {
   /** `process.exit()` skips beforeExit: write what memory holds, synchronously. */
   private spoolOnExit(): void {
     if (this.memoryEmpty()) return;
-    const chunks: Batch[] = this.inflight.splice(0);
-    for (const s of this.spilling)
-      chunks.push({ items: serialize(s.events.take(s.events.size)), takenAt: s.takenAt });
-    if (this.queue.size)
-      chunks.push({ items: serialize(this.queue.take(this.queue.size)), takenAt: Date.now() });
-    this.spilling.length = 0;
-    for (const c of chunks) {
-      const result = this.spool ? this.spool.writeSync(c.items, c.takenAt) : 'none';
-      if (result === 'ok') this.counters.spooled += c.items.length;
-      else
-        this.counters.drop(
-          result === 'full' ? 'spool_full' : result === 'error' ? 'spool_error' : 'shutdown',
-          c.items.length,
-        );
-    }
+    this.writer.writeSyncOnExit(this.inflight.splice(0), this.queue);
   }
 
   // ---- timers and wake-ups --------------------------------------------------------
@@ -466,11 +386,11 @@ export class CloudTransport implements Transport {
   }
 
   private memoryEmpty(): boolean {
-    return this.queue.size === 0 && this.inflight.length === 0 && this.spilling.length === 0;
+    return this.queue.size === 0 && this.inflight.length === 0 && this.writer.spillingEvents === 0;
   }
 
   private isIdle(): boolean {
-    if (!this.scanned || !this.memoryEmpty() || this.pendingSpoolWrites > 0) return false;
+    if (!this.scanned || !this.memoryEmpty() || this.writer.busy) return false;
     return this.counters.authRejected || this.spool?.head() === undefined;
   }
 
@@ -497,12 +417,6 @@ export class CloudTransport implements Transport {
       // stderr is gone; the counters still tell.
     }
   }
-}
-
-function serialize(events: SudoEvent[]): WireEvent[] {
-  const items = new Array<WireEvent>(events.length);
-  for (let i = 0; i < events.length; i++) items[i] = toWire(events[i]);
-  return items;
 }
 
 function describe(err: unknown): string {

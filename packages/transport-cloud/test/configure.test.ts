@@ -75,10 +75,17 @@ describe('configureCloud()', () => {
   it('what a replaced configuration spools while the dashboard is down is sent by its successor', async () => {
     const spoolDir = tempDir();
     receiver.fallback = { status: 503 };
-    const options = { endpoint: receiver.url, spoolDir, maxBackoffMs: 20, exitTimeoutMs: 200 };
-    configureCloud({ apiKey: 'as_first_00000001', ...options });
+    // The same key and endpoint (a spool is only ever replayed with the key it was written for).
+    const options = {
+      apiKey: 'as_first_00000001',
+      endpoint: receiver.url,
+      spoolDir,
+      maxBackoffMs: 20,
+      exitTimeoutMs: 200,
+    };
+    configureCloud({ ...options });
     const before = bot.startSession((s) => (lookUp('before'), s.id));
-    configureCloud({ apiKey: 'as_second_0000002', ...options });
+    configureCloud({ ...options, batchSize: 10 });
     const after = bot.startSession((s) => (lookUp('after'), s.id));
     await receiver.waitFor('the first transport to spool its events', () => readSpool(spoolDir).length >= 3);
     receiver.fallback = {};

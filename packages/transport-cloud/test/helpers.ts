@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configure, createEvent, type SudoEvent } from '@agentsudo/core';
-import { CloudTransport, shutdownCloud, type CloudOptions } from '@agentsudo/transport-cloud';
+import {
+  CloudTransport,
+  shutdownCloud,
+  type CloudOptions,
+  type MakeSender,
+} from '@agentsudo/transport-cloud';
 import { startReceiver, type Receiver } from './receiver';
 
 /** A permission-check event with a recognisable function name. */
@@ -40,14 +45,20 @@ export function readSpool(dir: string): Record<string, unknown>[] {
 /** Transports made in a test, all closed by `cleanup()` so jest exits cleanly. */
 const transports: CloudTransport[] = [];
 
+/** The API key {@link makeTransport} uses unless told otherwise. */
+export const TEST_KEY = 'as_test_0123456789';
+
 /** A CloudTransport with test-friendly defaults (short backoff, private spool folder). */
-export function makeTransport(options: CloudOptions): CloudTransport {
-  const t = new CloudTransport({
-    apiKey: 'as_test_0123456789',
-    maxBackoffMs: 50,
-    spoolDir: tempDir(),
-    ...options,
-  });
+export function makeTransport(options: CloudOptions, makeSender?: MakeSender): CloudTransport {
+  const t = new CloudTransport(
+    {
+      apiKey: TEST_KEY,
+      maxBackoffMs: 50,
+      spoolDir: tempDir(),
+      ...options,
+    },
+    makeSender,
+  );
   transports.push(t);
   return t;
 }

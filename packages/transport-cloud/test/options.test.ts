@@ -98,10 +98,11 @@ describe('configuration', () => {
     expect(getCloudConfig()!.apiKeyHint).toBe('as_…0001');
   });
 
-  it('defaults the spool to a folder per endpoint and key', () => {
-    const a = resolveCloudOptions({ apiKey: 'as_key_aaaa' }, {}).spoolDir;
-    const b = resolveCloudOptions({ apiKey: 'as_key_bbbb' }, {}).spoolDir;
-    expect(a).toContain('agentsudo-spool');
+  it('defaults the spool to a folder per endpoint and key, under a folder of this user', () => {
+    const env = { XDG_STATE_HOME: '/home/me/.local/state' };
+    const a = resolveCloudOptions({ apiKey: 'as_key_aaaa' }, env).spoolDir;
+    const b = resolveCloudOptions({ apiKey: 'as_key_bbbb' }, env).spoolDir;
+    expect(a).toMatch(/^\/home\/me\/\.local\/state\/agentsudo\/spool\/[0-9a-f]{16}$/);
     expect(a).not.toBe(b);
     expect(resolveCloudOptions({ apiKey: 'as_key_aaaa', spoolDir: false }, {}).spoolDir).toBe(false);
   });

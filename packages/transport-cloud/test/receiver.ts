@@ -50,6 +50,11 @@ export class Receiver {
    */
   refuse?: (event: Record<string, unknown>) => string | undefined;
   nameField = true;
+  /**
+   * The status a batch holding a refused event gets: 400 (default) or 422 name the event
+   * like the dashboard; a 5xx plays a server that fails on that event every time.
+   */
+  refuseStatus = 400;
   /** Events stored, in arrival order, first copy only. */
   readonly stored: Record<string, unknown>[] = [];
   fallback: Behaviour = {};
@@ -161,9 +166,14 @@ export class Receiver {
       return;
     }
     const bad = this.refuse ? events.findIndex((e) => this.refuse!(e) !== undefined) : -1;
+    if (bad >= 0 && this.refuseStatus >= 500) {
+      request.status = res.statusCode = this.refuseStatus;
+      res.end(JSON.stringify({ error: 'internal_error' }));
+      return;
+    }
     if (bad >= 0) {
       const field = `events[${bad}].${this.refuse!(events[bad])}`;
-      request.status = res.statusCode = 400;
+      request.status = res.statusCode = this.refuseStatus;
       res.end(
         JSON.stringify({
           error: 'invalid_body',

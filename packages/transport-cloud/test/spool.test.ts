@@ -1,6 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkEvent, withStderr, makeTransport, readSpool, tempDir, useReceiver } from './helpers';
+import { spoolTag } from '../src/spool';
+import { TEST_KEY, checkEvent, withStderr, makeTransport, readSpool, tempDir, useReceiver } from './helpers';
 import type { Receiver } from './receiver';
 
 describe('the offline spool', () => {
@@ -48,7 +49,7 @@ describe('the offline spool', () => {
       allowed: true,
     }));
     writeFileSync(
-      join(dir, `0001700000000-1-000000001-3.jsonl`),
+      join(dir, `0001700000000-1-000000001-3-${spoolTag(receiver.url, TEST_KEY)}.jsonl`),
       `${JSON.stringify(good[0])}\n{"event_id": "cut off in the midd\n${JSON.stringify(good[1])}\n`,
     );
     await withStderr(async (stderr) => {

@@ -20,13 +20,12 @@ export class AuditLogPathError extends ConfigurationError {
     readonly code: string,
     readonly operation: 'write' | 'read',
     detail: string,
+    message: string = operation === 'write'
+      ? `Cannot write the audit log at '${path}': ${code} (${detail}). ` +
+        `Pick a filename in a directory this process can create and write, e.g. './logs/agentsudo.jsonl'.`
+      : `Cannot read the audit log at '${path}': ${code} (${detail}). Check the path and its permissions.`,
   ) {
-    super(
-      operation === 'write'
-        ? `Cannot write the audit log at '${path}': ${code} (${detail}). ` +
-            `Pick a filename in a directory this process can create and write, e.g. './logs/agentsudo.jsonl'.`
-        : `Cannot read the audit log at '${path}': ${code} (${detail}). Check the path and its permissions.`,
-    );
+    super(message);
     this.name = 'AuditLogPathError';
   }
 
@@ -38,6 +37,95 @@ export class AuditLogPathError extends ConfigurationError {
     return new AuditLogPathError(path, code, operation, detail);
   }
 }
+
+/**
+ * What makes an existing audit log unsafe to adopt:
+ * - `symlink`: the path is a symbolic link (another account could point it at any file);
+ * - `owner`: another user owns the file (they could read it, or swap its contents);
+ * - `mode`: group or others may read or write it beyond what the `mode` option allows.
+ *
+ * @example
+ * ```ts
+ * const problem: UnsafeAuditLogProblem = 'owner';
+ * ```
+ */
+export type UnsafeAuditLogProblem = 'symlink' | 'owner' | 'mode';
+
+/**
+ * The audit log at `path` exists but is not safe to write: it is a symbolic link, another
+ * user owns it, or group or others may read or write it. The file is left untouched, and
+ * the message says how to fix it. A subclass of {@link AuditLogPathError} (`code` is
+ * `ELOOP`, `EOWNER` or `EMODE`), so code that catches bad paths catches this too.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new FileTransport({ filename: '/var/log/app/agentsudo.jsonl' });
+ * } catch (e) {
+ *   if (e instanceof UnsafeAuditLogError && e.problem === 'mode') console.error(e.message); // run chmod 600 …
+ * }
+ * ```
+ */
+export class UnsafeAuditLogError extends AuditLogPathError {
+  constructor(
+    path: string,
+    readonly problem: UnsafeAuditLogProblem,
+    /** The file's owner (uid), when known. */
+    readonly owner: number | undefined,
+    /** The file's permission bits, when known. */
+    readonly fileMode: number | undefined,
+    message: string,
+  ) {
+    super(path, UNSAFE_CODES[problem], 'write', problem, message);
+    this.name = 'UnsafeAuditLogError';
+  }
+
+  /** The path is a symbolic link: never written through. */
+  static symlink(path: string): UnsafeAuditLogError {
+    return new UnsafeAuditLogError(
+      path,
+      'symlink',
+      undefined,
+      undefined,
+      `Refusing the audit log at '${path}': it is a symbolic link, and an audit log is never written ` +
+        `through one (another account could point it at a file of yours). Remove the link, or set ` +
+        `filename to the real file in a directory only you can write.`,
+    );
+  }
+
+  /** Another user owns the file. */
+  static owner(path: string, owner: number, me: number): UnsafeAuditLogError {
+    return new UnsafeAuditLogError(
+      path,
+      'owner',
+      owner,
+      undefined,
+      `Refusing the audit log at '${path}': it belongs to uid ${owner}, not to this process (uid ${me}), ` +
+        `so that user could read or rewrite the audit trail. Move it aside or delete it (a new private ` +
+        `file is then created), or pick another filename.`,
+    );
+  }
+
+  /** Group or others have more access than `allowed` grants. */
+  static mode(path: string, fileMode: number, allowed: number): UnsafeAuditLogError {
+    const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, '0')}`;
+    return new UnsafeAuditLogError(
+      path,
+      'mode',
+      undefined,
+      fileMode & 0o777,
+      `Refusing the audit log at '${path}': its mode is ${octal(fileMode)}, so group or others may ` +
+        `read or write it. Run chmod ${octal(fileMode & allowed & 0o777)} '${path}', or pass the mode ` +
+        `you mean to allow (e.g. mode: 0o640 for a log shipper's group), then start again.`,
+    );
+  }
+}
+
+const UNSAFE_CODES: Record<UnsafeAuditLogProblem, string> = {
+  symlink: 'ELOOP',
+  owner: 'EOWNER',
+  mode: 'EMODE',
+};
 
 const EXPLANATIONS: Record<string, string> = {
   EACCES: 'permission denied',

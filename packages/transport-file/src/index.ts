@@ -17,4 +17,9 @@ export { SyncAppendTransport, type SyncAppendTransportOptions } from './sync-app
 export { LineAppender, type LineAppenderOptions } from './line-appender';
 export { readAuditLog, compileFilter, type AuditLogFilter, type ReadAuditLogOptions } from './read-log';
 export { rotatedFiles } from './rotation';
-export { AuditLogPathError, AuditLogFormatError } from './errors';
+export {
+  AuditLogPathError,
+  AuditLogFormatError,
+  UnsafeAuditLogError,
+  type UnsafeAuditLogProblem,
+} from './errors';

@@ -1,20 +1,9 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-  writeSync,
-  type Stats,
-} from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, fstatSync, readSync, writeSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigurationError } from '@agentsudo/core';
-import { AuditLogPathError } from './errors';
+import { openPrivateAppend, openSameFile, statOrUndefined } from './private-file';
 import { shiftRotated, withRotationLock } from './rotation';
 
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 const NEWLINE = 0x0a;
 /** How often the path is checked for a rename (logrotate, `mv`); lines meanwhile land in the renamed file. */
 const FOLLOW_RENAME_MS = 1000;
@@ -32,7 +21,10 @@ export interface LineAppenderOptions {
   maxSize?: number;
   /** Rotated files kept (`file.1` … `file.<maxFiles>`); the oldest is deleted. Default 5. */
   maxFiles?: number;
-  /** Permissions of a newly created file. Default `0o600`: audit logs are sensitive. */
+  /**
+   * Permissions of a newly created file, and the most an existing file may grant group and
+   * others before it is refused. Default `0o600`: audit logs are sensitive.
+   */
   mode?: number;
 }
 
@@ -76,6 +68,11 @@ export class LineAppender {
     if (!(Number.isInteger(maxFiles) && maxFiles >= 1)) {
       throw new ConfigurationError(
         `Audit log maxFiles must be a whole number of at least 1 (rotated files kept), got ${String(maxFiles)}.`,
+      );
+    }
+    if (!(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
+      throw new ConfigurationError(
+        `Audit log mode must be permission bits from 0o000 to 0o777 (e.g. 0o600), got ${String(mode)}.`,
       );
     }
     this.path = resolve(path);
@@ -159,13 +156,7 @@ export class LineAppender {
   }
 
   private open(): number {
-    let fd: number;
-    try {
-      makeDirectories(dirname(this.path));
-      fd = openSync(this.path, APPEND_FLAGS, this.mode);
-    } catch (err) {
-      throw AuditLogPathError.from(this.path, err, 'write');
-    }
+    const fd = openPrivateAppend(this.path, this.mode);
     sealTornLine(this.path, fd);
     return fd;
   }
@@ -176,11 +167,13 @@ export class LineAppender {
  * crash or foreign writer; start on a fresh line so our first event stays parseable.
  */
 function sealTornLine(path: string, fd: number): void {
-  const size = fstatSync(fd).size;
+  const st = fstatSync(fd);
+  const size = st.size;
   if (size === 0) return;
   let reader: number | undefined;
   try {
-    reader = openSync(path, 'r');
+    reader = openSameFile(path, st);
+    if (reader === undefined) return;
     const last = Buffer.alloc(1);
     readSync(reader, last, 0, 1, size - 1);
     if (last[0] !== NEWLINE) writeWhole(fd, Buffer.from('\n'));
@@ -191,50 +184,9 @@ function sealTornLine(path: string, fd: number): void {
   }
 }
 
-/**
- * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir
- * reports EEXIST for a parent that is a file, and can loop forever under /proc; this
- * stops at the first level that cannot be made, with that level's own error (ENOTDIR,
- * EACCES, ENOENT, …).
- */
-function makeDirectories(dir: string): void {
-  const missing: string[] = [];
-  let at = dir;
-  for (;;) {
-    const st = statOrUndefined(at);
-    if (st) {
-      if (!st.isDirectory()) {
-        throw Object.assign(new Error(`'${at}' is a file, not a directory`), { code: 'ENOTDIR' });
-      }
-      break;
-    }
-    missing.push(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const level of missing.reverse()) {
-    try {
-      mkdirSync(level);
-    } catch (err) {
-      // Made meanwhile by another process: fine.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statOrUndefined(level)?.isDirectory())
-        throw err;
-    }
-  }
-}
-
 function writeWhole(fd: number, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 function sameFile(a: Stats, b: Stats | undefined): boolean {

@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   readFileSync,
   renameSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
@@ -20,7 +23,13 @@ import {
   toWire,
   type SudoEvent,
 } from '@agentsudo/core';
-import { AuditLogPathError, FileTransport, readAuditLog, rotatedFiles } from '@agentsudo/transport-file';
+import {
+  AuditLogPathError,
+  FileTransport,
+  UnsafeAuditLogError,
+  readAuditLog,
+  rotatedFiles,
+} from '@agentsudo/transport-file';
 import { jsonLines, tempDir } from './temp-dir';
 
 const dir = tempDir();
@@ -76,10 +85,12 @@ describe('FileTransport', () => {
     expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(toWire(e)) + '\n');
   });
 
-  test('creates missing directories and a new file with mode 0600', () => {
+  test('creates missing directories with mode 0700 and a new file with mode 0600', () => {
     const file = join(dir, 'deep', 'er', 'audit.jsonl');
     new FileTransport({ filename: file }).log(event(1));
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'deep')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'deep', 'er')).mode & 0o777).toBe(0o700);
   });
 
   test('never truncates an existing log: a new transport appends after what is there', () => {
@@ -88,8 +99,9 @@ describe('FileTransport', () => {
     const old = JSON.stringify(toWire(event(0))) + '\n';
     writeFileSync(file, old);
     chmodSync(file, 0o640);
-    new FileTransport({ filename: file }).log(event(1));
-    new FileTransport({ filename: file }).log(event(2));
+    // A group-readable log is adopted only when the mode option allows it.
+    new FileTransport({ filename: file, mode: 0o640 }).log(event(1));
+    new FileTransport({ filename: file, mode: 0o640 }).log(event(2));
     const text = readFileSync(file, 'utf8');
     expect(text.startsWith(old)).toBe(true);
     expect(jsonLines(file).map((l) => l.scope)).toEqual(['read:item-0', 'read:item-1', 'read:item-2']);
@@ -99,7 +111,7 @@ describe('FileTransport', () => {
   test('starts on a fresh line when the existing file ends in a torn line', async () => {
     const file = fresh();
     mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, JSON.stringify(toWire(event(0))) + '\n{"timestamp":"2026-01-0');
+    writeFileSync(file, JSON.stringify(toWire(event(0))) + '\n{"timestamp":"2026-01-0', { mode: 0o600 });
     new FileTransport({ filename: file }).log(event(1));
     const skipped: number[] = [];
     const events = await readAuditLog(file, { onInvalidLine: (e) => skipped.push(e.line) });
@@ -151,6 +163,107 @@ describe('FileTransport', () => {
       /maxFiles.*got 0/,
     );
     expect(() => new FileTransport(undefined as never)).toThrow(ConfigurationError);
+  });
+
+  describe('never follows a symlink or adopts a foreign file', () => {
+    /** A file of the victim's that a planted link points at, and its content. */
+    function victimFile(): { path: string; text: string } {
+      const path = join(dir, `victim-${++n}.conf`);
+      writeFileSync(path, 'secret=1\n', { mode: 0o600 });
+      return { path, text: 'secret=1\n' };
+    }
+
+    test('a symlink planted at the path is refused, and its target is left untouched', () => {
+      const file = fresh();
+      mkdirSync(join(file, '..'), { recursive: true });
+      const victim = victimFile();
+      symlinkSync(victim.path, file);
+      try {
+        new FileTransport({ filename: file });
+        throw new Error('expected UnsafeAuditLogError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(UnsafeAuditLogError);
+        expect(e).toBeInstanceOf(AuditLogPathError);
+        expect(e).toMatchObject({ path: file, problem: 'symlink', code: 'ELOOP' });
+        expect((e as Error).message).toContain(`Refusing the audit log at '${file}': it is a symbolic link`);
+        expect((e as Error).message).toContain('Remove the link');
+      }
+      expect(readFileSync(victim.path, 'utf8')).toBe(victim.text);
+      // A dangling link (pointing where a file would be created) is refused the same way.
+      const dangling = fresh();
+      mkdirSync(join(dangling, '..'), { recursive: true });
+      const target = join(dir, `created-through-link-${n}`);
+      symlinkSync(target, dangling);
+      expect(() => new FileTransport({ filename: dangling })).toThrow(UnsafeAuditLogError);
+      expect(existsSync(target)).toBe(false);
+    });
+
+    test('a symlink planted after logrotate moved the file away is not followed either', async () => {
+      const file = fresh();
+      const victim = victimFile();
+      const transport = new FileTransport({ filename: file });
+      transport.log(event(1));
+      renameSync(file, `${file}.1`);
+      symlinkSync(victim.path, file);
+      await new Promise((r) => setTimeout(r, 1100)); // the rename is noticed within a second
+      expect(() => transport.log(event(2))).toThrow(UnsafeAuditLogError);
+      expect(readFileSync(victim.path, 'utf8')).toBe(victim.text);
+      await transport.close();
+    });
+
+    test('a file another user owns is refused, naming the file, its owner and the fix', () => {
+      const file = fresh();
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, '', { mode: 0o600 });
+      chownSync(file, 65534, 65534); // nobody
+      try {
+        new FileTransport({ filename: file });
+        throw new Error('expected UnsafeAuditLogError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(UnsafeAuditLogError);
+        expect(e).toMatchObject({ path: file, problem: 'owner', owner: 65534 });
+        expect((e as Error).message).toContain(
+          `Refusing the audit log at '${file}': it belongs to uid 65534`,
+        );
+        expect((e as Error).message).toContain('Move it aside or delete it');
+      }
+      expect(readFileSync(file, 'utf8')).toBe('');
+    });
+
+    test('a pre-created file that group or others can read or write is refused', () => {
+      const file = fresh();
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, '');
+      chmodSync(file, 0o666);
+      try {
+        new FileTransport({ filename: file });
+        throw new Error('expected UnsafeAuditLogError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(UnsafeAuditLogError);
+        expect(e).toMatchObject({ path: file, problem: 'mode', fileMode: 0o666 });
+        expect((e as Error).message).toContain(`its mode is 0666`);
+        expect((e as Error).message).toContain(`Run chmod 0600 '${file}'`);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('');
+      // Group-readable only is still more than the default 0600 allows...
+      chmodSync(file, 0o640);
+      expect(() => new FileTransport({ filename: file })).toThrow(/its mode is 0640/);
+      // ...and fine when the mode option grants it; writable by others never is.
+      expect(() => new FileTransport({ filename: file, mode: 0o640 }).log(event(1))).not.toThrow();
+      chmodSync(file, 0o642);
+      expect(() => new FileTransport({ filename: file, mode: 0o640 })).toThrow(/its mode is 0642/);
+    });
+
+    test('a FIFO planted at the path fails at once instead of blocking the open', () => {
+      const file = fresh();
+      mkdirSync(join(file, '..'), { recursive: true });
+      execFileSync('mkfifo', [file]);
+      expect(() => new FileTransport({ filename: file })).toThrow(AuditLogPathError);
+    });
+
+    test('rejects a mode that is not permission bits', () => {
+      expect(() => new FileTransport({ filename: fresh(), mode: 0o1777 })).toThrow(/mode.*got 1023/);
+    });
   });
 
   test('rotates by size: every file stays under maxSize, the oldest beyond maxFiles is deleted', async () => {

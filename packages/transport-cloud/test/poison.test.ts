@@ -1,0 +1,184 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEvent, toWire, type SudoEvent } from '@agentsudo/core';
+import type { EventSender, SendOutcome } from '@agentsudo/transport-cloud';
+import { spoolTag } from '../src/spool';
+import {
+  TEST_KEY,
+  checkEvent,
+  cleanup,
+  makeTransport,
+  readSpool,
+  tempDir,
+  useReceiver,
+  withStderr,
+} from './helpers';
+import type { Receiver } from './receiver';
+
+/** An event whose scope says whether the dashboard will refuse it. */
+function scoped(scope: string, metadata?: Record<string, unknown>): SudoEvent {
+  return createEvent({ agentName: 'Bot', action: 'permission_check', allowed: true, scope, metadata });
+}
+
+const poison = (e: Record<string, unknown>) => (String(e.scope).startsWith('poison:') ? 'scope' : undefined);
+
+/** Eight events, the sixth of them poison. */
+function batchWithPoison(): SudoEvent[] {
+  return Array.from({ length: 8 }, (_, i) => scoped(`${i === 5 ? 'poison' : 'ok'}:${i}`));
+}
+const OK_SCOPES = ['ok:0', 'ok:1', 'ok:2', 'ok:3', 'ok:4', 'ok:6', 'ok:7'];
+
+describe('a poison event is dropped with its reason, the rest delivered', () => {
+  let receiver!: Receiver;
+  useReceiver((r) => (receiver = r));
+
+  it('a 422 drops only the event it names', async () => {
+    receiver.refuse = poison;
+    receiver.refuseStatus = 422;
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 8 });
+    batchWithPoison().forEach((e) => cloud.log(e));
+    expect(await cloud.flush(5000)).toBe(true);
+    expect(receiver.stored.map((e) => e.scope)).toEqual(OK_SCOPES);
+    expect(cloud.stats().dropped).toMatchObject({ rejected: 1, total: 1 });
+  });
+
+  it('a 400 naming nothing, for a lone event, drops that event and the next one goes', async () => {
+    receiver.refuse = poison;
+    receiver.nameField = false;
+    const cloud = makeTransport({ endpoint: receiver.url, asyncSend: false });
+    cloud.log(scoped('poison:0'));
+    cloud.log(scoped('ok:1'));
+    expect(await cloud.flush(5000)).toBe(true);
+    expect(receiver.stored.map((e) => e.scope)).toEqual(['ok:1']);
+    expect(cloud.stats().dropped).toMatchObject({ rejected: 1, total: 1 });
+  });
+
+  it('a 5xx that keeps coming back for one event: the batch is split, that event dropped (server_error)', async () => {
+    receiver.refuse = poison;
+    receiver.refuseStatus = 500;
+    await withStderr(async (stderr) => {
+      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 8 });
+      batchWithPoison().forEach((e) => cloud.log(e));
+      expect(await cloud.flush(20_000)).toBe(true);
+      expect(receiver.stored.map((e) => e.scope)).toEqual(OK_SCOPES);
+      expect(cloud.stats().dropped).toMatchObject({ server_error: 1, total: 1 });
+      expect(stderr()).toContain('failed on one event');
+      expect(stderr()).toContain('while it accepted an empty batch');
+      // Delivery goes on.
+      cloud.log(scoped('ok:after'));
+      expect(await cloud.flush(5000)).toBe(true);
+      expect(receiver.stored.at(-1)!.scope).toBe('ok:after');
+    });
+  });
+
+  it('a server that answers 500 to everything is down, not poisoned: nothing is dropped', async () => {
+    receiver.fallback = { status: 500 };
+    const cloud = makeTransport({ endpoint: receiver.url, batchSize: 8 });
+    const events = batchWithPoison();
+    events.forEach((e) => cloud.log(e));
+    // Two rounds of five failures and an empty-batch probe, all refused.
+    await receiver.waitFor('a dozen failed requests', () => receiver.requests.length >= 12);
+    expect(cloud.stats().dropped.total).toBe(0);
+    expect(receiver.requests.some((r) => r.text === '[]')).toBe(true);
+    receiver.fallback = {};
+    expect(await cloud.flush(10_000)).toBe(true);
+    expect(receiver.ids()).toEqual(events.map((e) => e.eventId));
+    expect(cloud.stats().dropped.total).toBe(0);
+  });
+
+  it('an event whose metadata cannot become JSON (circular, BigInt) is dropped; its batch and later ones go', async () => {
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    await withStderr(async (stderr) => {
+      const cloud = makeTransport({ endpoint: receiver.url, batchSize: 4 });
+      cloud.log(scoped('ok:0'));
+      cloud.log(scoped('bad:circular', circular));
+      cloud.log(scoped('bad:bigint', { amount: BigInt(10) }));
+      cloud.log(scoped('ok:3'));
+      expect(await cloud.flush(5000)).toBe(true);
+      cloud.log(scoped('ok:later'));
+      expect(await cloud.flush(5000)).toBe(true);
+      expect(receiver.stored.map((e) => e.scope)).toEqual(['ok:0', 'ok:3', 'ok:later']);
+      expect(cloud.stats().dropped).toMatchObject({ unserializable: 2, total: 2 });
+      expect(stderr()).toContain('could not be turned into JSON');
+    });
+  });
+
+  it('an unserialisable event never costs the spool its chunk', async () => {
+    await receiver.stop();
+    const dir = tempDir();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, batchSize: 100 });
+    const good = [checkEvent(1), checkEvent(2)];
+    cloud.log(good[0]);
+    cloud.log(scoped('bad:circular', circular));
+    cloud.log(good[1]);
+    await cloud.close(50);
+    expect(readSpool(dir).map((e) => e.event_id)).toEqual(good.map((e) => e.eventId));
+    expect(cloud.stats()).toMatchObject({ spooled: 2, dropped: { unserializable: 1, total: 1 } });
+  });
+
+  it.each([
+    ['400', 400],
+    ['500', 500],
+  ])(
+    'spooled poison (%s) is dropped at replay and its file removed: the next start sends nothing again',
+    async (_, status) => {
+      receiver.refuse = poison;
+      receiver.refuseStatus = status;
+      const dir = tempDir();
+      const lines = batchWithPoison().map((e) => JSON.stringify(toWire(e)));
+      const tag = spoolTag(receiver.url, TEST_KEY);
+      writeFileSync(join(dir, `0001700000000-1-000000001-8-${tag}.jsonl`), lines.join('\n') + '\n', {
+        mode: 0o600,
+      });
+      const first = makeTransport({ endpoint: receiver.url, spoolDir: dir });
+      expect(await first.flush(20_000)).toBe(true);
+      expect(receiver.stored.map((e) => e.scope)).toEqual(OK_SCOPES);
+      expect(first.stats().dropped.total).toBe(1);
+      expect(readSpool(dir)).toEqual([]);
+      await first.close(0);
+
+      const requests = receiver.requests.length;
+      const second = makeTransport({ endpoint: receiver.url, spoolDir: dir });
+      expect(await second.flush(5000)).toBe(true);
+      expect(receiver.requests.length).toBe(requests);
+    },
+  );
+});
+
+describe('the same delivery rules with any sender (no HTTP)', () => {
+  afterEach(cleanup);
+
+  /** An in-memory dashboard: fails with 500 on any body holding a poison event, takes the rest. */
+  function memoryDashboard(): { sender: EventSender; stored: Record<string, unknown>[]; bodies: string[] } {
+    const stored: Record<string, unknown>[] = [];
+    const bodies: string[] = [];
+    const sender: EventSender = {
+      url: 'memory:',
+      prepare: async (json) => ({ body: json, gzip: false }),
+      post: async ({ body }): Promise<SendOutcome> => {
+        const text = String(body);
+        bodies.push(text);
+        const events = JSON.parse(text) as Record<string, unknown>[];
+        if (events.length > 3) return { kind: 'too_large' };
+        if (events.some((e) => poison(e))) return { kind: 'retry', reason: 'HTTP 500', status: 500 };
+        stored.push(...events);
+        return { kind: 'ok', duplicates: 0 };
+      },
+      abort: () => undefined,
+    };
+    return { sender, stored, bodies };
+  }
+
+  it('splits what is too large and drops the event a server keeps failing on', async () => {
+    const dashboard = memoryDashboard();
+    const cloud = makeTransport({ endpoint: 'http://127.0.0.1:9', batchSize: 8 }, () => dashboard.sender);
+    batchWithPoison().forEach((e) => cloud.log(e));
+    expect(await cloud.flush(20_000)).toBe(true);
+    expect(dashboard.stored.map((e) => e.scope)).toEqual(OK_SCOPES);
+    expect(cloud.stats().dropped).toMatchObject({ server_error: 1, total: 1 });
+    expect(dashboard.bodies).toContain('[]'); // the probe that told "poison" from "down"
+  });
+});
