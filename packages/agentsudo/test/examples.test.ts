@@ -54,6 +54,8 @@ test('the cloud example sends its allowed and denied checks to the dashboard wit
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { code, stdout } = await runNode([built('cloud')], {
       ...process.env,
+      // The spool goes under the test's folder, not the runner's home.
+      XDG_STATE_HOME: join(dir, 'state'),
       AGENTSUDO_API_KEY: 'as_example_test_key',
       AGENTSUDO_ENDPOINT: endpoint,
     });
