@@ -6,6 +6,17 @@ import { ApiError } from './api-error';
 
 type Query = Record<string, unknown>;
 
+/**
+ * Most `*` wildcards one `scope` filter may hold. Matching stays linear whatever the count,
+ * but a real filter needs two or three, and the listing's database match is then bounded too.
+ *
+ * @example
+ * ```ts
+ * parseFilter({ scope: 'write:*:refunds' }); // ok, one wildcard
+ * ```
+ */
+export const MAX_SCOPE_WILDCARDS = 8;
+
 /** Most buckets one stats answer holds; keeps every answer small. */
 const MAX_BUCKETS = 5000;
 const DAY_US = 86_400_000_000;
@@ -26,7 +37,16 @@ export function parseFilter(q: Query): EventFilter {
   const fn = str(q, 'function');
   const session = str(q, 'session');
   if (agent !== undefined) f.agent = agent;
-  if (scope !== undefined) f.scope = scope;
+  if (scope !== undefined) {
+    const wildcards = scope.split('*').length - 1;
+    if (wildcards > MAX_SCOPE_WILDCARDS)
+      throw bad(
+        'scope',
+        scope,
+        `it has ${wildcards} '*' wildcards, at most ${MAX_SCOPE_WILDCARDS} are allowed; a pattern like 'write:*' or 'db:*:read' needs one or two`,
+      );
+    f.scope = scope;
+  }
   if (fn !== undefined) f.functionName = fn;
   if (session !== undefined) f.sessionId = session;
   const search = str(q, 'q');
