@@ -183,9 +183,14 @@ function str(q: Query, name: string): string | undefined {
 function time(q: Query, name: string): number | undefined {
   const v = str(q, name);
   if (v === undefined) return undefined;
-  // A date-time without a zone means UTC, as in the wire format.
-  const ms = parseIsoTime(v);
-  if (Number.isNaN(ms) || ms < 0) throw bad(name, v, 'use an ISO 8601 time such as 2026-01-01T00:00:00Z');
+  // A date-time without a zone means UTC, as in the wire format; a date alone is its midnight UTC.
+  const ms = parseIsoTime(v, { dateOnly: true });
+  if (Number.isNaN(ms) || ms < 0)
+    throw bad(
+      name,
+      v,
+      'use an RFC 3339 time such as 2026-01-01T12:00:00Z (no zone means UTC) or a date such as 2026-01-01 (midnight UTC)',
+    );
   // Microsecond digits, if any, come from the text; the rest from the parsed time.
   return isoToMicros(v, new Date(ms).toISOString());
 }
