@@ -177,6 +177,8 @@ function str(q: Query, name: string): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string') throw bad(name, v, 'give the parameter once');
   if (v.length > 512) throw bad(name, `${v.slice(0, 20)}…`, 'at most 512 characters');
+  // No stored text holds NUL (PostgreSQL cannot), so no filter needs it.
+  if (v.includes('\u0000')) throw bad(name, v, 'remove the NUL character (%00)');
   return v;
 }
 
