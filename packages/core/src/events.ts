@@ -311,30 +311,72 @@ function optionalString(w: Record<string, unknown>, field: string): string | und
   return v;
 }
 
-const HAS_ZONE = /(Z|[+-]\d\d:?\d\d)$/i;
-
 function normalizeTimestamp(value: unknown): string {
   if (typeof value !== 'string' || value === '') {
-    throw new WireFormatError('timestamp', 'expected an ISO 8601 string such as 2026-01-01T00:00:00.000Z');
+    throw new WireFormatError('timestamp', `expected an RFC 3339 time such as ${GOOD_TIME}`);
   }
   const ms = parseIsoTime(value);
   if (Number.isNaN(ms)) {
-    throw new WireFormatError('timestamp', `${JSON.stringify(value)} is not an ISO 8601 time`);
+    throw new WireFormatError(
+      'timestamp',
+      `${JSON.stringify(value)} is not an RFC 3339 time; send one like ${GOOD_TIME} (without a zone it is UTC)`,
+    );
   }
   return new Date(ms).toISOString();
 }
 
+const GOOD_TIME = '2026-01-01T12:00:00.000Z';
+
 /**
- * Milliseconds since the epoch of an ISO 8601 time, or NaN. A date-time without a zone is
- * UTC, as in the wire format (the Python SDK writes such times), never the machine's zone.
+ * `YYYY-MM-DD`, then optionally `THH:MM[:SS[.fraction]]` and `Z` or `±HH:MM`. Nothing else:
+ * no space for the `T`, no month names, nothing before or after.
+ */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 / ISO 8601 date-time, or NaN for anything else.
+ * The fraction is optional (any precision up to nanoseconds; the Python SDK sends
+ * microseconds), the zone is `Z` or an offset, and a time without a zone is UTC, as in the
+ * wire format, never the machine's zone. A date alone (`2026-01-01`, midnight UTC) is only
+ * read when `dateOnly` is set, for range bounds a person types. Dates that do not exist
+ * (`2026-02-30`, `25:00`) are NaN, not rolled over into the next month or day.
  *
  * @example
  * ```ts
  * parseIsoTime('2026-01-01T12:00:00'); // same as '2026-01-01T12:00:00Z'
- * parseIsoTime('2026-01-01'); // midnight UTC
+ * parseIsoTime('2026-01-01', { dateOnly: true }); // midnight UTC
+ * parseIsoTime('2026-01-01 12:00:00'); // NaN
  * ```
  */
-export function parseIsoTime(value: string): number {
-  const zoneless = value.includes('T') && !HAS_ZONE.test(value);
-  return Date.parse(zoneless ? `${value}Z` : value);
+export function parseIsoTime(value: string, options: { dateOnly?: boolean } = {}): number {
+  const m = ISO_TIME.exec(value);
+  if (!m) return NaN;
+  const [, year, month, day, hour, minute, second = '0', fraction = '', zone] = m;
+  if (hour === undefined && !options.dateOnly) return NaN;
+  const y = Number(year);
+  const mo = Number(month);
+  const d = Number(day);
+  const h = Number(hour ?? 0);
+  const mi = Number(minute ?? 0);
+  const s = Number(second);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return NaN;
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return NaN;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, s, Number(fraction.slice(0, 3).padEnd(3, '0')));
+  return t.getTime() - offsetMinutes * 60_000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return leap ? 29 : 28;
 }

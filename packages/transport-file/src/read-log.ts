@@ -97,8 +97,8 @@ export function compileFilter(filter: AuditLogFilter): (event: SudoEvent) => boo
     (scope === undefined || (e.scope !== undefined && scope.test(e.scope))) &&
     (denied === undefined || e.allowed === !denied) &&
     (action === undefined || e.action === action) &&
-    (since === undefined || Date.parse(e.timestamp) >= since) &&
-    (until === undefined || Date.parse(e.timestamp) < until);
+    (since === undefined || parseIsoTime(e.timestamp) >= since) &&
+    (until === undefined || parseIsoTime(e.timestamp) < until);
 }
 
 async function readOne(
@@ -137,11 +137,12 @@ async function readOne(
 
 function toTime(value: Date | string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  // A time without a zone is UTC, like the log's own timestamps and the printed table.
-  const t = value instanceof Date ? value.getTime() : parseIsoTime(value);
+  // A time without a zone is UTC, like the log's own timestamps and the printed table; a
+  // date alone is its midnight UTC.
+  const t = value instanceof Date ? value.getTime() : parseIsoTime(value, { dateOnly: true });
   if (Number.isNaN(t)) {
     throw new ConfigurationError(
-      `Audit log filter '${field}': ${JSON.stringify(value)} is not a time; use ISO 8601 such as 2026-01-31 or 2026-01-31T12:00:00Z.`,
+      `Audit log filter '${field}': ${JSON.stringify(value)} is not a time; use an RFC 3339 time such as 2026-01-31T12:00:00Z (no zone means UTC) or a date such as 2026-01-31 (midnight UTC).`,
     );
   }
   return t;

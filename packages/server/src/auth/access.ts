@@ -94,13 +94,23 @@ export class Access {
     return { kind: 'token', projectId: key.projectId };
   }
 
-  /** Throws 404 unless the reader may read this project (a token sees only its own). */
+  /**
+   * Throws 404 unless the reader may read this project (a token sees only its own). URLs
+   * address a project by id only: findProject's name fallback would pass here and then match
+   * no rows, an empty 200 for a project that has events.
+   */
   async readableProject(reader: Reader, projectId: string): Promise<void> {
     const visible =
-      reader.kind === 'user' ? !!(await this.storage.findProject(projectId)) : reader.projectId === projectId;
-    // 404 rather than 403: a token must not learn which other project ids exist.
+      reader.kind === 'user'
+        ? (await this.storage.findProject(projectId))?.id === projectId
+        : reader.projectId === projectId;
+    // 404 rather than 403: a token must not learn which other projects exist.
     if (!visible)
-      throw new ApiError(404, 'project_not_found', `No project ${JSON.stringify(projectId)} visible to you.`);
+      throw new ApiError(
+        404,
+        'project_not_found',
+        `No project ${JSON.stringify(projectId)} visible to you; address a project by its id (prj_…), as GET /api/projects lists them.`,
+      );
   }
 
   /** The logged-in user of the session cookie, if the session is live. */

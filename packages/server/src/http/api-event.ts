@@ -55,12 +55,15 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * One CSV line (RFC 4180 quoting). A cell starting with `=`, `+`, `-`, `@`, tab or CR gets
- * a leading `'` so a spreadsheet never runs an agent-supplied name as a formula.
+ * One CSV line (RFC 4180: a cell holding a comma, a quote or a line break is quoted, its
+ * quotes doubled). No cell can be read as a formula, whatever separator the spreadsheet
+ * splits on: a cell, and every part of it after a semicolon, tab, `|` or line break, that
+ * starts with `=`, `+`, `-`, `@`, tab or CR (after any spaces or quotes) gets a leading `'`.
  *
  * @example
  * ```ts
  * csvLine(['a', 'b,c']); // 'a,"b,c"\r\n'
+ * csvLine(['=1+1', 'x;@SUM(A1)']); // "'=1+1,x;'@SUM(A1)\r\n"
  * ```
  */
 export function csvLine(cells: readonly unknown[]): string {
@@ -68,12 +71,43 @@ export function csvLine(cells: readonly unknown[]): string {
     cells
       .map((cell) => {
         if (cell === undefined || cell === null) return '';
-        let s = typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
-        if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+        const s = neutralizeFormulas(typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
         return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
       })
       .join(',') + '\r\n'
   );
+}
+
+/**
+ * Where a spreadsheet that splits on another separator than the comma may start a new cell
+ * or row: it reads our quotes as plain characters when they are not at the start of its own
+ * cell, so a quoted `x;=cmd` is two cells to it. Commas need nothing: a reader splitting on
+ * commas honours the quotes. Metadata JSON holds these characters only inside strings, so it
+ * stays valid JSON.
+ */
+const CELL_BREAKS = ';\t|\r\n';
+/** What makes a spreadsheet read a cell as a formula (or, for tab and CR, hide the start). */
+const FORMULA_STARTS = '=+-@\t\r';
+
+/**
+ * A leading `'` before each part of `s` that a spreadsheet could read as a formula: the
+ * start, and every position after a character in {@link CELL_BREAKS}. One pass; a run of
+ * spaces and quotes is looked across once, so the work stays linear in the length.
+ */
+function neutralizeFormulas(s: string): string {
+  let out = '';
+  let at = 0; // the next possible cell start
+  while (at <= s.length) {
+    let first = at;
+    // Spaces may be trimmed, and a quote may open a quoted cell: look past both.
+    while (first < s.length && (s[first] === ' ' || s[first] === '"')) first++;
+    if (first < s.length && FORMULA_STARTS.includes(s[first])) out += "'";
+    let end = first;
+    while (end < s.length && !CELL_BREAKS.includes(s[end])) end++;
+    out += s.slice(at, end + 1); // the break ends this part; the next begins after it
+    at = end + 1;
+  }
+  return out;
 }
 
 /**

@@ -6,6 +6,17 @@ import { ApiError } from './api-error';
 
 type Query = Record<string, unknown>;
 
+/**
+ * Most `*` wildcards one `scope` filter may hold. Matching stays linear whatever the count,
+ * but a real filter needs two or three, and the listing's database match is then bounded too.
+ *
+ * @example
+ * ```ts
+ * parseFilter({ scope: 'write:*:refunds' }); // ok, one wildcard
+ * ```
+ */
+export const MAX_SCOPE_WILDCARDS = 8;
+
 /** Most buckets one stats answer holds; keeps every answer small. */
 const MAX_BUCKETS = 5000;
 const DAY_US = 86_400_000_000;
@@ -26,7 +37,16 @@ export function parseFilter(q: Query): EventFilter {
   const fn = str(q, 'function');
   const session = str(q, 'session');
   if (agent !== undefined) f.agent = agent;
-  if (scope !== undefined) f.scope = scope;
+  if (scope !== undefined) {
+    const wildcards = scope.split('*').length - 1;
+    if (wildcards > MAX_SCOPE_WILDCARDS)
+      throw bad(
+        'scope',
+        scope,
+        `it has ${wildcards} '*' wildcards, at most ${MAX_SCOPE_WILDCARDS} are allowed; a pattern like 'write:*' or 'db:*:read' needs one or two`,
+      );
+    f.scope = scope;
+  }
   if (fn !== undefined) f.functionName = fn;
   if (session !== undefined) f.sessionId = session;
   const search = str(q, 'q');
@@ -157,15 +177,22 @@ function str(q: Query, name: string): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string') throw bad(name, v, 'give the parameter once');
   if (v.length > 512) throw bad(name, `${v.slice(0, 20)}…`, 'at most 512 characters');
+  // No stored text holds NUL (PostgreSQL cannot), so no filter needs it.
+  if (v.includes('\u0000')) throw bad(name, v, 'remove the NUL character (%00)');
   return v;
 }
 
 function time(q: Query, name: string): number | undefined {
   const v = str(q, name);
   if (v === undefined) return undefined;
-  // A date-time without a zone means UTC, as in the wire format.
-  const ms = parseIsoTime(v);
-  if (Number.isNaN(ms) || ms < 0) throw bad(name, v, 'use an ISO 8601 time such as 2026-01-01T00:00:00Z');
+  // A date-time without a zone means UTC, as in the wire format; a date alone is its midnight UTC.
+  const ms = parseIsoTime(v, { dateOnly: true });
+  if (Number.isNaN(ms) || ms < 0)
+    throw bad(
+      name,
+      v,
+      'use an RFC 3339 time such as 2026-01-01T12:00:00Z (no zone means UTC) or a date such as 2026-01-01 (midnight UTC)',
+    );
   // Microsecond digits, if any, come from the text; the rest from the parsed time.
   return isoToMicros(v, new Date(ms).toISOString());
 }

@@ -26,6 +26,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest `metadata` object, serialised. */
 const MAX_METADATA_BYTES = 16 * 1024;
 
+/**
+ * Deepest nesting of objects and arrays in `metadata` (the object itself is level 1). Static
+ * facts about an agent need two or three levels; a 10 KB body nested thousands deep would
+ * otherwise overflow the stack of everything that walks it (serialising, storing, answering).
+ *
+ * @example
+ * ```ts
+ * // { "team": { "region": "eu" } } is 2 levels deep
+ * MAX_METADATA_DEPTH; // 32
+ * ```
+ */
+export const MAX_METADATA_DEPTH = 32;
+
 /** PostgreSQL text cannot hold NUL, so no field may (metadata is stored escaped, so it may). */
 const text = (maxLength: number, nullable = true) => ({
   type: nullable ? ['string', 'null'] : 'string',
@@ -96,6 +109,14 @@ export function wireToRecord(input: unknown, index: number): EventRecord {
       field('timestamp'),
     );
   }
+  if (event.metadata && deeperThan(event.metadata, MAX_METADATA_DEPTH)) {
+    throw new ApiError(
+      400,
+      'invalid_event',
+      `${field('metadata')}: nested more than ${MAX_METADATA_DEPTH} levels deep; keep metadata to small static facts about the agent, a few levels at most`,
+      field('metadata'),
+    );
+  }
   if (event.metadata && Buffer.byteLength(JSON.stringify(event.metadata)) > MAX_METADATA_BYTES) {
     throw new ApiError(
       400,
@@ -119,4 +140,20 @@ export function wireToRecord(input: unknown, index: number): EventRecord {
   if (event.metadata !== undefined) record.metadata = event.metadata;
   if (event.sdk !== undefined) record.sdk = event.sdk;
   return record;
+}
+
+/**
+ * Whether objects and arrays inside `value` nest more than `max` levels. Walks with its own
+ * stack, not by recursion, so no depth can overflow it, and stops at the first level too deep.
+ */
+function deeperThan(value: object, max: number): boolean {
+  const pending: Array<[object, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') pending.push([child as object, depth + 1]);
+    }
+  }
+  return false;
 }

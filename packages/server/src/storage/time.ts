@@ -1,3 +1,4 @@
+import { parseIsoTime } from '@agentsudo/core';
 import type { Bucket } from './records';
 
 /**
@@ -32,7 +33,7 @@ export function bucketUs(bucket: Bucket): number {
  * ```
  */
 export function isoToMicros(iso: string, normalizedIso = iso): number {
-  const ms = Date.parse(normalizedIso);
+  const ms = parseIsoTime(normalizedIso, { dateOnly: true });
   const fraction = /\.(\d+)/.exec(iso)?.[1] ?? '';
   const extra = Number((fraction.slice(3, 6) || '0').padEnd(3, '0'));
   return ms * 1000 + extra;

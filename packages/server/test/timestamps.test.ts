@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { startServer, tempDir, wire, type TestServer } from './helpers';
+
+const dir = tempDir();
+let t: TestServer;
+beforeAll(async () => {
+  t = await startServer({ db: join(dir.dir, 'timestamps.db') });
+});
+afterAll(async () => {
+  await t.server.close();
+  dir.remove();
+});
+
+describe('event timestamps are RFC 3339 date-times', () => {
+  test.each([
+    '2026-01-01 12:00:00',
+    'Jan 1 2026 12:00',
+    'x 2026-01-01',
+    '2026-02-30T00:00:00Z',
+    '2026-01-01',
+    '2026-01-01T12:00:00+0200',
+  ])('%j is refused with 400, the value named and a good one shown', async (timestamp) => {
+    const res = await t.ingest([wire({ timestamp })]);
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toMatchObject({ error: 'invalid_event', field: 'events[0].timestamp' });
+    expect(body.message).toContain(JSON.stringify(timestamp));
+    expect(body.message).toContain('2026-01-01T12:00:00.000Z');
+  });
+
+  test("the Python SDK's microseconds, offsets and zone-less UTC are accepted", async () => {
+    const sent = [
+      wire({ agent_name: 'Py', timestamp: '2026-11-26T12:53:24.156322Z' }),
+      wire({ agent_name: 'Offset', timestamp: '2026-11-26T14:00:00+02:00' }),
+      wire({ agent_name: 'Zoneless', timestamp: '2026-11-26T12:30:00' }),
+    ];
+    expect((await t.ingest(sent)).status).toBe(200);
+    const { body } = await t.read(`/api/projects/${t.projectId}/events?from=2026-11-26&to=2026-11-27`);
+    const byAgent = Object.fromEntries(body.events.map((e: any) => [e.agent_name, e.timestamp]));
+    expect(byAgent).toEqual({
+      Py: '2026-11-26T12:53:24.156322Z',
+      Offset: '2026-11-26T12:00:00.000Z',
+      Zoneless: '2026-11-26T12:30:00.000Z',
+    });
+  });
+});
+
+describe('from and to take an RFC 3339 time or a date (its midnight UTC)', () => {
+  test('a date alone bounds the range at midnight UTC; to is exclusive', async () => {
+    await t.ingest([
+      wire({ agent_name: 'Edge', timestamp: '2026-05-01T23:59:59.999Z' }),
+      wire({ agent_name: 'Edge', timestamp: '2026-05-02T00:00:00Z' }),
+    ]);
+    const { status, body } = await t.read(
+      `/api/projects/${t.projectId}/events?agent=Edge&from=2026-05-01&to=2026-05-02`,
+    );
+    expect(status).toBe(200);
+    expect(body.events.map((e: any) => e.timestamp)).toEqual(['2026-05-01T23:59:59.999Z']);
+  });
+
+  test.each(['2026-01-01 12:00:00', 'Jan 1 2026', 'x 2026-01-01', '2026-02-30', '2026-02-30T00:00:00Z'])(
+    'from=%j answers 400 naming the value and showing good ones',
+    async (from) => {
+      for (const path of ['events', 'stats', 'export']) {
+        const { status, body } = await t.read(
+          `/api/projects/${t.projectId}/${path}?from=${encodeURIComponent(from)}`,
+        );
+        expect([status, body.error, body.field]).toEqual([400, 'invalid_query', 'from']);
+        expect(body.message).toContain(`from=${JSON.stringify(from)}`);
+        expect(body.message).toContain('2026-01-01T12:00:00Z');
+      }
+    },
+  );
+});
