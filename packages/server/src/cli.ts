@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
 import { Admin } from './admin';
-import { AdminError } from './errors';
+import { AdminError, InvalidInputError } from './errors';
 import { dashboard } from './dashboard';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { DEFAULT_PORT, createServer } from './server';
 import { DEFAULT_DB_FILE, openStorage, type StorageOptions } from './storage/open';
 
@@ -10,7 +11,8 @@ const USAGE = `agentsudo-server: the AgentSudo collector and dashboard server
 
 Usage:
   agentsudo-server start [--port N] [--host H] [--db FILE | --database-url URL]
-                         [--retention-days N] [--trust-proxy] [--sqlite-sync normal|full]
+                         [--retention-days N] [--trust-proxy HOPS|ADDRESSES]
+                         [--sqlite-sync normal|full]
   agentsudo-server project create <name>     prints the project's API key (once)
   agentsudo-server project list
   agentsudo-server key rotate <project>      new API key; the old one stops working
@@ -38,8 +40,9 @@ const VALUE_FLAGS = new Set([
   'retention-days',
   'password',
   'sqlite-sync',
+  'trust-proxy',
 ]);
-const BOOLEAN_FLAGS = new Set(['trust-proxy', 'help']);
+const BOOLEAN_FLAGS = new Set(['help']);
 
 function parse(argv: string[]): Parsed {
   const args: string[] = [];
@@ -82,13 +85,26 @@ function intFlag(flags: Parsed['flags'], name: string, min: number, max: number)
   return n;
 }
 
+/** The --trust-proxy value, checked here so a mistake is a usage error naming the flag. */
+function trustProxyFlag(flags: Parsed['flags']): TrustProxy | undefined {
+  const raw = flags.get('trust-proxy') as string | undefined;
+  if (raw === undefined) return undefined;
+  try {
+    parseTrustProxy(raw, '--trust-proxy');
+    return raw;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function start(flags: Parsed['flags']): Promise<void> {
   const server = await createServer({
     ...storageOptions(flags),
     port: intFlag(flags, 'port', 0, 65535) ?? DEFAULT_PORT,
     host: (flags.get('host') as string | undefined) ?? '127.0.0.1',
     retentionDays: intFlag(flags, 'retention-days', 1, 36500),
-    trustProxy: flags.get('trust-proxy') === true,
+    trustProxy: trustProxyFlag(flags),
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     extend: dashboard(),
   });

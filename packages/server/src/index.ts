@@ -18,6 +18,7 @@ export {
   type ServerExtension,
 } from './server';
 export { dashboard, type DashboardOptions } from './dashboard';
+export { parseTrustProxy, type TrustProxy, type ProxyTrust } from './http/trust-proxy';
 export { Admin, type KeyInfo, type ProjectInfo } from './admin';
 export { Access, SESSION_COOKIE, type Reader } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';

@@ -8,6 +8,7 @@ import { errorHandler } from './http/error-handler';
 import { ingestRoutes } from './http/ingest-routes';
 import { LiveConnections, liveRoutes } from './http/live-routes';
 import { readRoutes } from './http/read-routes';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
 import { startRetention } from './retention';
 import { openStorage, type StorageOptions } from './storage/open';
@@ -59,8 +60,11 @@ export interface ServerOptions extends StorageOptions {
   retentionIntervalMs?: number;
   /** Fastify logger options; `false` (the default for the programmatic API) is silent. */
   logger?: FastifyServerOptions['logger'];
-  /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies). */
-  trustProxy?: boolean;
+  /**
+   * Believe X-Forwarded-For/-Proto from these reverse proxies (for client addresses and
+   * Secure cookies): a hop count or the proxies' addresses/CIDRs. Unset trusts none.
+   */
+  trustProxy?: TrustProxy;
   /** A request body not received completely within this time gets 408 (default 30 s). */
   requestTimeoutMs?: number;
   /** Most live-feed clients per instance (default 1000). */
@@ -104,6 +108,8 @@ export interface AgentSudoServer {
  * ```
  */
 export async function createServer(options: ServerOptions = {}): Promise<AgentSudoServer> {
+  // Checked before anything is opened: a bad setting must not leave a database open.
+  const trustProxy = options.trustProxy === undefined ? false : parseTrustProxy(options.trustProxy);
   const storage = options.storage ?? (await openStorage(options));
   const ownsStorage = !options.storage;
   const access = new Access(storage);
@@ -112,7 +118,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout,
     // Types are checked, not coerced: "true" is not a boolean and 42 is not a string.
