@@ -62,7 +62,7 @@ describe.each(backends())('read API on $name', (backend) => {
   });
 
   test('behind a TLS proxy the cookie is Secure', async () => {
-    const proxied = await startServer(await backend.fresh(), { trustProxy: true });
+    const proxied = await startServer(await backend.fresh(), { trustProxy: '127.0.0.1' });
     try {
       await proxied.server.admin.createUser('tls@example.com', PASSWORD);
       const res = await fetch(`${proxied.url}/api/auth/login`, {
