@@ -22,6 +22,7 @@ export { parseTrustProxy, type TrustProxy, type ProxyTrust } from './http/trust-
 export { Admin, type KeyInfo, type ProjectInfo } from './admin';
 export { Access, SESSION_COOKIE, type Reader, type Credential } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';
+export { CSRF_HEADER, csrfTokenFor, requireCsrfToken } from './auth/csrf';
 export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/passwords';
 export { LoginLimiter, type LoginAttempt, type LoginLimits } from './auth/login-limiter';
 export {

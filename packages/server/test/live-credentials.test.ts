@@ -26,15 +26,16 @@ async function endedBy(live: LiveClient, what: string, timeoutMs = 20_000): Prom
   }
 }
 
-/** A session cookie from a real login. */
-async function logIn(url: string, email: string): Promise<string> {
+/** The session cookie and CSRF token of a real login. */
+async function logIn(url: string, email: string): Promise<{ cookie: string; csrf: string }> {
   const res = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
   expect(res.status).toBe(200);
-  return res.headers.get('set-cookie')!.split(';')[0];
+  const { csrf_token } = (await res.json()) as { csrf_token: string };
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0], csrf: csrf_token };
 }
 
 describe.each(backends())('live feed credentials on $name', (backend) => {
@@ -97,13 +98,16 @@ describe.each(backends())('live feed credentials on $name', (backend) => {
   test('logging out ends the feeds of that session, not those of the same user’s other session', async () => {
     const t = await startServer(await backend.fresh());
     await t.server.admin.createUser('ops@example.com', PASSWORD);
-    const cookie = await logIn(t.url, 'ops@example.com');
-    const otherSession = await logIn(t.url, 'ops@example.com');
+    const { cookie, csrf } = await logIn(t.url, 'ops@example.com');
+    const otherSession = (await logIn(t.url, 'ops@example.com')).cookie;
     const feed = `${t.url}/api/projects/${t.projectId}/live`;
     const ended = await openLive(feed, { cookie });
     const kept = await openLive(feed, { cookie: otherSession });
     try {
-      const logout = await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+      const logout = await fetch(`${t.url}/api/auth/logout`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf },
+      });
       expect(logout.status).toBe(200);
       await endedBy(ended, 'its session logged out');
       expect(ended.named).toEqual([
