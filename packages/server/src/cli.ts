@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
 import { Admin } from './admin';
-import { AdminError } from './errors';
+import { AdminError, InvalidInputError } from './errors';
 import { dashboard } from './dashboard';
+import { DEFAULT_LIVE_LIMITS } from './http/live-connections';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { DEFAULT_PORT, createServer } from './server';
 import { DEFAULT_DB_FILE, openStorage, type StorageOptions } from './storage/open';
 
@@ -10,7 +12,9 @@ const USAGE = `agentsudo-server: the AgentSudo collector and dashboard server
 
 Usage:
   agentsudo-server start [--port N] [--host H] [--db FILE | --database-url URL]
-                         [--retention-days N] [--trust-proxy] [--sqlite-sync normal|full]
+                         [--retention-days N] [--trust-proxy HOPS|ADDRESSES]
+                         [--sqlite-sync normal|full] [--max-live-clients N]
+                         [--max-live-per-project N] [--max-live-per-credential N]
   agentsudo-server project create <name>     prints the project's API key (once)
   agentsudo-server project list
   agentsudo-server key rotate <project>      new API key; the old one stops working
@@ -20,7 +24,8 @@ Usage:
                                              is read from stdin when not given
 
 Storage: SQLite file ${DEFAULT_DB_FILE} unless --db, or PostgreSQL when --database-url or
-DATABASE_URL is set. Defaults: --host 127.0.0.1 --port ${DEFAULT_PORT}.`;
+DATABASE_URL is set. Defaults: --host 127.0.0.1 --port ${DEFAULT_PORT}, live feeds per instance
+--max-live-clients ${DEFAULT_LIVE_LIMITS.total} --max-live-per-project ${DEFAULT_LIVE_LIMITS.perProject} --max-live-per-credential ${DEFAULT_LIVE_LIMITS.perCredential}.`;
 
 /** Thrown for a bad command line; printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -38,8 +43,12 @@ const VALUE_FLAGS = new Set([
   'retention-days',
   'password',
   'sqlite-sync',
+  'trust-proxy',
+  'max-live-clients',
+  'max-live-per-project',
+  'max-live-per-credential',
 ]);
-const BOOLEAN_FLAGS = new Set(['trust-proxy', 'help']);
+const BOOLEAN_FLAGS = new Set(['help']);
 
 function parse(argv: string[]): Parsed {
   const args: string[] = [];
@@ -82,13 +91,29 @@ function intFlag(flags: Parsed['flags'], name: string, min: number, max: number)
   return n;
 }
 
+/** The --trust-proxy value, checked here so a mistake is a usage error naming the flag. */
+function trustProxyFlag(flags: Parsed['flags']): TrustProxy | undefined {
+  const raw = flags.get('trust-proxy') as string | undefined;
+  if (raw === undefined) return undefined;
+  try {
+    parseTrustProxy(raw, '--trust-proxy');
+    return raw;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function start(flags: Parsed['flags']): Promise<void> {
   const server = await createServer({
     ...storageOptions(flags),
     port: intFlag(flags, 'port', 0, 65535) ?? DEFAULT_PORT,
     host: (flags.get('host') as string | undefined) ?? '127.0.0.1',
     retentionDays: intFlag(flags, 'retention-days', 1, 36500),
-    trustProxy: flags.get('trust-proxy') === true,
+    trustProxy: trustProxyFlag(flags),
+    maxLiveClients: intFlag(flags, 'max-live-clients', 1, 1_000_000),
+    maxLiveClientsPerProject: intFlag(flags, 'max-live-per-project', 1, 1_000_000),
+    maxLiveClientsPerCredential: intFlag(flags, 'max-live-per-credential', 1, 1_000_000),
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     extend: dashboard(),
   });

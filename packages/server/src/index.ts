@@ -18,9 +18,11 @@ export {
   type ServerExtension,
 } from './server';
 export { dashboard, type DashboardOptions } from './dashboard';
+export { parseTrustProxy, type TrustProxy, type ProxyTrust } from './http/trust-proxy';
 export { Admin, type KeyInfo, type ProjectInfo } from './admin';
-export { Access, SESSION_COOKIE, type Reader } from './auth/access';
+export { Access, SESSION_COOKIE, type Reader, type Credential } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';
+export { CSRF_HEADER, csrfTokenFor, requireCsrfToken } from './auth/csrf';
 export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/passwords';
 export { LoginLimiter, type LoginAttempt, type LoginLimits } from './auth/login-limiter';
 export {
@@ -36,6 +38,14 @@ export { ApiError } from './http/api-error';
 export { toApiEvent, CSV_COLUMNS } from './http/api-event';
 export { OUTCOMES, LIFECYCLE_ACTIONS, AUDIT_ACTION, outcomeOf, type Outcome } from './outcome';
 export { MAX_REPLAY_EVENTS } from './http/live-routes';
+export {
+  LiveConnections,
+  LiveLimitError,
+  DEFAULT_LIVE_LIMITS,
+  liveLimits,
+  type LiveLimits,
+} from './http/live-connections';
+export { CredentialWatch, CREDENTIAL_CHECK_MS, type CredentialEnd } from './auth/credential-watch';
 export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA } from './http/wire-schema';
 export { openStorage, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';
 export type { Storage } from './storage/storage';

@@ -1,13 +1,16 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Admin } from './admin';
 import { Access } from './auth/access';
+import { CredentialWatch } from './auth/credential-watch';
 import { LoginLimiter } from './auth/login-limiter';
 import { authRoutes } from './http/auth-routes';
 import { bodyDeadline } from './http/body-deadline';
 import { errorHandler } from './http/error-handler';
 import { ingestRoutes } from './http/ingest-routes';
-import { LiveConnections, liveRoutes } from './http/live-routes';
+import { LiveConnections, liveLimits } from './http/live-connections';
+import { liveRoutes } from './http/live-routes';
 import { readRoutes } from './http/read-routes';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
 import { startRetention } from './retention';
 import { openStorage, type StorageOptions } from './storage/open';
@@ -59,12 +62,22 @@ export interface ServerOptions extends StorageOptions {
   retentionIntervalMs?: number;
   /** Fastify logger options; `false` (the default for the programmatic API) is silent. */
   logger?: FastifyServerOptions['logger'];
-  /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies). */
-  trustProxy?: boolean;
+  /**
+   * Believe X-Forwarded-For/-Proto from these reverse proxies (for client addresses and
+   * Secure cookies): a hop count or the proxies' addresses/CIDRs. Unset trusts none.
+   */
+  trustProxy?: TrustProxy;
   /** A request body not received completely within this time gets 408 (default 30 s). */
   requestTimeoutMs?: number;
-  /** Most live-feed clients per instance (default 1000). */
+  /** Most live-feed clients per instance (default 1000; then 503). */
   maxLiveClients?: number;
+  /** Most live-feed clients of one project per instance (default 100; then 429). */
+  maxLiveClientsPerProject?: number;
+  /**
+   * Most live-feed clients per instance of one credential: a read token, or a dashboard
+   * user across their sessions (default 10; then 429).
+   */
+  maxLiveClientsPerCredential?: number;
   /** Registers more routes (the dashboard's pages and assets) after the API. */
   extend?: ServerExtension;
 }
@@ -104,15 +117,23 @@ export interface AgentSudoServer {
  * ```
  */
 export async function createServer(options: ServerOptions = {}): Promise<AgentSudoServer> {
+  // Checked before anything is opened: a bad setting must not leave a database open.
+  const trustProxy = options.trustProxy === undefined ? false : parseTrustProxy(options.trustProxy);
+  const live = new LiveConnections(
+    liveLimits({
+      total: options.maxLiveClients,
+      perProject: options.maxLiveClientsPerProject,
+      perCredential: options.maxLiveClientsPerCredential,
+    }),
+  );
   const storage = options.storage ?? (await openStorage(options));
   const ownsStorage = !options.storage;
   const access = new Access(storage);
   const admin = new Admin(storage);
-  const live = new LiveConnections(options.maxLiveClients ?? 1000);
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout,
     // Types are checked, not coerced: "true" is not a boolean and 42 is not a string.
@@ -131,7 +152,10 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
   ingestRoutes(app, { storage, access });
   readRoutes(app, { storage, access });
-  liveRoutes(app, { storage, access, live });
+  const watch = new CredentialWatch(access, storage, {
+    onError: (err) => app.log.warn({ err }, 'live feeds: credentials could not be re-checked'),
+  });
+  liveRoutes(app, { storage, access, live, watch });
   authRoutes(app, { storage, access, limiter: new LoginLimiter(storage) });
   if (options.extend) await options.extend(app, { storage, admin, access });
 
@@ -144,7 +168,10 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
           onError: (err) => app.log.error({ err }, 'retention sweep failed'),
         })
       : async () => undefined;
-  app.addHook('preClose', async () => live.endAll());
+  app.addHook('preClose', async () => {
+    watch.stop();
+    live.endAll();
+  });
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;

@@ -1,57 +1,21 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
+import { runCli, startCli, type CliServer } from './cli-process';
 import { freshDatabase, tempDir, wire } from './helpers';
-
-/**
- * The command npm links as `agentsudo-server` (package.json "bin"), which loads the built
- * CLI (npm test builds first; run `npm run build -w packages/server` otherwise).
- */
-const CLI = join(__dirname, '..', require('../package.json').bin['agentsudo-server']);
 
 const dir = tempDir();
 afterAll(() => dir.remove());
 
 function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: dir.dir,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: '' },
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  return runCli(dir.dir, args, input);
 }
 
-/**
- * Starts `agentsudo-server start` on a free port, on a SQLite file or with the given
- * arguments; resolves once it prints its URL.
- */
-function startChild(
-  db: string | string[],
-): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const where = typeof db === 'string' ? ['--db', db] : db;
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...where], {
-    cwd: dir.dir,
-    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], exited });
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited early: ${out}`)));
-  });
+/** Starts `agentsudo-server start` on a free port, on a SQLite file or with the given arguments. */
+function startChild(db: string | string[]): Promise<CliServer> {
+  return startCli(dir.dir, typeof db === 'string' ? ['--db', db] : db);
 }
 
 function keyFrom(stdout: string): string {

@@ -11,6 +11,8 @@ let dir: string;
 let server: AgentSudoServer;
 let url: string;
 let cookie: string;
+/** The login's CSRF token, which the dashboard sends with every state-changing call. */
+let csrf: string;
 
 const LOGIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
     body: JSON.stringify(LOGIN),
   });
   cookie = login.headers.get('set-cookie')!.split(';')[0];
+  csrf = ((await login.json()) as { csrf_token: string }).csrf_token;
 });
 
 afterAll(async () => {
@@ -36,7 +39,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { cookie }) {
+function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { cookie, 'x-csrf-token': csrf },
+) {
   return fetch(`${url}${path}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

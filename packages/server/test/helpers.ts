@@ -132,6 +132,8 @@ export interface LiveClient {
   named: Array<{ event: string; data: any }>;
   /** Resolves once `n` events arrived (or rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<any[]>;
+  /** Resolves when the server ends the stream (or it is closed here). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -164,7 +166,9 @@ export function openLive(url: string, headers: Record<string, string>): Promise<
         }
       });
       res.on('error', () => undefined);
+      const ended = new Promise<void>((done) => res.on('close', () => done()));
       resolve({
+        ended,
         events,
         named,
         async waitFor(n, timeoutMs = 10_000) {

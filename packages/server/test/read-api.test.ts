@@ -56,13 +56,16 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(setCookie).not.toMatch(/Secure/);
     const cookie = cookieOf(res);
     const me = await fetch(`${t.url}/api/auth/me`, { headers: { cookie } });
-    expect(await me.json()).toEqual({ user: { id: expect.any(String), email: 'ops@example.com' } });
+    expect(await me.json()).toEqual({
+      user: { id: expect.any(String), email: 'ops@example.com' },
+      csrf_token: expect.any(String),
+    });
     const projects = await (await fetch(`${t.url}/api/projects`, { headers: { cookie } })).json();
     expect(projects.projects.map((p: { id: string }) => p.id)).toContain(t.projectId);
   });
 
   test('behind a TLS proxy the cookie is Secure', async () => {
-    const proxied = await startServer(await backend.fresh(), { trustProxy: true });
+    const proxied = await startServer(await backend.fresh(), { trustProxy: '127.0.0.1' });
     try {
       await proxied.server.admin.createUser('tls@example.com', PASSWORD);
       const res = await fetch(`${proxied.url}/api/auth/login`, {
@@ -77,8 +80,14 @@ describe.each(backends())('read API on $name', (backend) => {
   });
 
   test('logging out ends the session', async () => {
-    const cookie = cookieOf(await login());
-    await fetch(`${t.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    const res = await login();
+    const cookie = cookieOf(res);
+    const { csrf_token } = (await res.json()) as { csrf_token: string };
+    const logout = await fetch(`${t.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf_token },
+    });
+    expect(logout.status).toBe(200);
     expect((await fetch(`${t.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
     expect((await fetch(`${t.url}/api/projects/${t.projectId}/events`, { headers: { cookie } })).status).toBe(
       401,

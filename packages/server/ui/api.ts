@@ -160,14 +160,28 @@ export class ApiError extends Error {
  */
 export const UNAUTHORIZED_EVENT = 'agentsudo:unauthorized';
 
+/**
+ * The login session's CSRF token, from the login or `me` answer. The server refuses any
+ * state-changing call of the session without it (a page elsewhere could make the call with
+ * the cookie, but cannot read this token).
+ */
+let csrfToken: string | undefined;
+
+type SignedIn = { user: { id: string; email: string }; csrf_token: string };
+
+function remember(answer: SignedIn): SignedIn {
+  csrfToken = answer.csrf_token;
+  return answer;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers:
-      body === undefined
-        ? { accept: 'application/json' }
-        : { 'content-type': 'application/json', accept: 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -221,10 +235,13 @@ const projectPath = (projectId: string) => `/api/projects/${encodeURIComponent(p
  * ```
  */
 export const api = {
-  me: () => request<{ user: { id: string; email: string } }>('GET', '/api/auth/me'),
-  login: (email: string, password: string) =>
-    request<{ user: { id: string; email: string } }>('POST', '/api/auth/login', { email, password }),
-  logout: () => request<void>('POST', '/api/auth/logout'),
+  me: async () => remember(await request<SignedIn>('GET', '/api/auth/me')),
+  login: async (email: string, password: string) =>
+    remember(await request<SignedIn>('POST', '/api/auth/login', { email, password })),
+  logout: async () => {
+    await request<void>('POST', '/api/auth/logout');
+    csrfToken = undefined;
+  },
 
   projects: () => request<{ projects: Project[] }>('GET', '/api/projects'),
   createProject: (name: string) =>

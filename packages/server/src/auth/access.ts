@@ -26,6 +26,20 @@ export const SESSION_COOKIE = 'agentsudo_session';
  */
 export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; projectId: string };
 
+/**
+ * What a reader presented, kept by a long-lived response (the live feed) to check again
+ * later: a login session (by its token's hash) or a read token. `owner` names who holds it
+ * (the user, whatever their session, or the token) for per-credential limits.
+ *
+ * @example
+ * ```ts
+ * const { reader, credential } = await access.authenticate(request);
+ * if (credential.kind === 'token') console.log(credential.owner); // 'token:key_…'
+ * ```
+ */
+export type Credential =
+  { kind: 'session'; tokenHash: string; owner: string } | { kind: 'token'; key: string; owner: string };
+
 /** Presented keys are looked up again after this long at the latest. */
 const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 1000;
@@ -74,8 +88,17 @@ export class Access {
 
   /** The reader of a read request: session cookie first, then a read token. */
   async reader(request: FastifyRequest): Promise<Reader> {
-    const user = await this.sessionUser(request);
-    if (user) return { kind: 'user', user };
+    return (await this.authenticate(request)).reader;
+  }
+
+  /** The reader of a read request and the credential it presented (see {@link Credential}). */
+  async authenticate(request: FastifyRequest): Promise<{ reader: Reader; credential: Credential }> {
+    const session = await this.session(request);
+    if (session)
+      return {
+        reader: { kind: 'user', user: session.user },
+        credential: { kind: 'session', tokenHash: session.tokenHash, owner: `user:${session.user.id}` },
+      };
     const presented = presentedKey(request);
     if (!presented)
       throw new ApiError(
@@ -91,7 +114,15 @@ export class Access {
         'not_a_read_token',
         'An ingest key cannot read events; create a read token with agentsudo-server token create.',
       );
-    return { kind: 'token', projectId: key.projectId };
+    return {
+      reader: { kind: 'token', projectId: key.projectId },
+      credential: { kind: 'token', key: presented, owner: `token:${key.id}` },
+    };
+  }
+
+  /** Whether a read token still reads (not revoked); free while no key changed anywhere. */
+  async readTokenIsLive(key: string): Promise<boolean> {
+    return (await this.lookup(key))?.kind === 'read';
   }
 
   /**
@@ -115,9 +146,17 @@ export class Access {
 
   /** The logged-in user of the session cookie, if the session is live. */
   async sessionUser(request: FastifyRequest): Promise<UserRecord | undefined> {
+    return (await this.session(request))?.user;
+  }
+
+  private async session(
+    request: FastifyRequest,
+  ): Promise<{ tokenHash: string; user: UserRecord } | undefined> {
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
-    return this.storage.findLoginSession(hashKey(token), Date.now());
+    const tokenHash = hashKey(token);
+    const user = await this.storage.findLoginSession(tokenHash, Date.now());
+    return user && { tokenHash, user };
   }
 
   private async lookup(presented: string): Promise<KeyRecord | undefined> {

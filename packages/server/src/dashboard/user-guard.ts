@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
+import { requireCsrfToken } from '../auth/csrf';
 import { ApiError } from '../http/api-error';
 import type { UserRecord } from '../storage/records';
 
 /**
  * The signed-in dashboard user of a request that changes something (projects, keys).
- * Read tokens can read but never manage keys. A browser request from another site is
- * refused even with a valid cookie: the session cookie is SameSite=Lax, and checking
- * `Origin` closes the remaining gap for older browsers.
+ * Read tokens can read but never manage keys. A request another page could have made with
+ * the user's cookie (another origin, or no CSRF token) is refused first: see
+ * `requireCsrfToken`.
  *
  * @example
  * ```ts
@@ -15,22 +16,7 @@ import type { UserRecord } from '../storage/records';
  * ```
  */
 export async function requireUser(access: Access, request: FastifyRequest): Promise<UserRecord> {
-  const origin = request.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== request.headers.host) {
-      throw new ApiError(
-        403,
-        'cross_origin',
-        `Requests from ${origin} may not change this server's projects or keys.`,
-      );
-    }
-  }
+  requireCsrfToken(request);
   const reader = await access.reader(request);
   if (reader.kind !== 'user') {
     throw new ApiError(

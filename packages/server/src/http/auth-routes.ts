@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE, type Access } from '../auth/access';
 import { parseCookies, serializeCookie } from '../auth/cookies';
+import { csrfTokenFor, requireCsrfToken } from '../auth/csrf';
 import { hashKey } from '../auth/keys';
 import type { LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
@@ -15,8 +16,10 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 
 /**
  * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`. The session lives
- * in an HttpOnly, SameSite=Lax cookie, Secure when the request came over TLS. Failed
- * logins are limited per address and per email (429 with Retry-After).
+ * in an HttpOnly, SameSite=Lax cookie, Secure when the request came over TLS; login and
+ * me answer the session's CSRF token (`csrf_token`), which logout and every other
+ * state-changing call of the session must send as `X-CSRF-Token`. Failed logins are
+ * limited per address and per email (429 with Retry-After).
  *
  * @example
  * ```ts
@@ -67,11 +70,14 @@ export function authRoutes(
           maxAgeSeconds: SESSION_MS / 1000,
         }),
       );
-      return { user: { id: user.id, email: user.email } };
+      return { user: { id: user.id, email: user.email }, csrf_token: csrfTokenFor(token) };
     },
   );
 
   app.post('/api/auth/logout', async (request, reply) => {
+    // Logging someone out from another page is an attack too (and a step towards logging
+    // them in as someone else).
+    requireCsrfToken(request);
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (token) await ctx.storage.deleteLoginSession(hashKey(token));
     reply.header(
@@ -89,6 +95,8 @@ export function authRoutes(
   app.get('/api/auth/me', async (request) => {
     const user = await ctx.access.sessionUser(request);
     if (!user) throw new ApiError(401, 'unauthenticated', 'Not logged in; POST /api/auth/login.');
-    return { user: { id: user.id, email: user.email } };
+    // A reloaded page gets the session's CSRF token back here (the cookie is HttpOnly).
+    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+    return { user: { id: user.id, email: user.email }, csrf_token: csrfTokenFor(token) };
   });
 }

@@ -1,11 +1,12 @@
 import { compileScopes } from '@agentsudo/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
 import type { Access } from '../auth/access';
+import type { CredentialEnd, CredentialWatch } from '../auth/credential-watch';
 import type { EventFilter, EventRecord } from '../storage/records';
 import type { Storage } from '../storage/storage';
 import { toApiEvent } from './api-event';
 import { outcomeOf } from '../outcome';
+import { LiveLimitError, type LiveConnections } from './live-connections';
 import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
@@ -22,46 +23,22 @@ const HEARTBEAT_MS = 15_000;
 export const MAX_REPLAY_EVENTS = 1000;
 
 /**
- * The live feed's open connections, ended on shutdown so `close()` does not wait on them.
- *
- * @example
- * ```ts
- * const live = new LiveConnections(1000);
- * app.addHook('preClose', async () => live.endAll());
- * ```
- */
-export class LiveConnections {
-  private readonly open = new Set<ServerResponse>();
-  constructor(readonly max: number) {}
-  get size(): number {
-    return this.open.size;
-  }
-  add(res: ServerResponse): void {
-    this.open.add(res);
-  }
-  delete(res: ServerResponse): void {
-    this.open.delete(res);
-  }
-  endAll(): void {
-    for (const res of this.open) res.end();
-    this.open.clear();
-  }
-}
-
-/**
  * `GET /api/projects/:project/live`: Server-Sent Events, one `data:` message per stored
  * event (JSON as in the events listing, `id:` = `seq`), filtered like the listing. A client
  * that reconnects with `Last-Event-ID` first gets what it missed (at most
  * {@link MAX_REPLAY_EVENTS}, newest kept, after a `skipped` message when more were missed).
+ * Feeds are capped per credential, per project and in all (see `LiveLimits`), and a feed
+ * ends, after an `end` message saying why, once its credential does (token revoked,
+ * logout, login expired).
  *
  * @example
  * ```ts
- * liveRoutes(app, { storage, access, live: new LiveConnections(1000) });
+ * liveRoutes(app, { storage, access, live: new LiveConnections(DEFAULT_LIVE_LIMITS), watch });
  * ```
  */
 export function liveRoutes(
   app: FastifyInstance,
-  ctx: { storage: Storage; access: Access; live: LiveConnections },
+  ctx: { storage: Storage; access: Access; live: LiveConnections; watch: CredentialWatch },
 ): void {
   app.get(
     '/api/projects/:project/live',
@@ -69,19 +46,21 @@ export function liveRoutes(
       request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
       reply,
     ) => {
-      const reader = await ctx.access.reader(request);
+      // Read before the credential is checked: a key change from then on ends this feed.
+      const keysVersion = ctx.storage.keysVersion();
+      const { reader, credential } = await ctx.access.authenticate(request);
       const projectId = request.params.project;
       await ctx.access.readableProject(reader, projectId);
       const filter = parseFilter(request.query);
       const matches = compileFilter(filter);
       const lastEventId = parseLastEventId(request.headers['last-event-id'], request.query);
-      if (ctx.live.size >= ctx.live.max) {
-        reply.code(503).header('retry-after', '30');
-        return {
-          error: 'too_many_live_clients',
-          message: 'This instance serves its maximum of live clients; retry later.',
-        };
+      try {
+        ctx.live.admit(projectId, credential.owner);
+      } catch (err) {
+        if (err instanceof LiveLimitError) reply.header('retry-after', String(err.retryAfterSeconds));
+        throw err;
       }
+      // From here to add() nothing awaits, so no other feed can take the admitted slot.
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -91,7 +70,7 @@ export function liveRoutes(
         'x-accel-buffering': 'no',
       });
       res.write(': connected\nretry: 3000\n\n');
-      ctx.live.add(res);
+      const release = ctx.live.add(res, projectId, credential.owner);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
       // While the missed events are read, new ones wait here. Those the replay already sent
       // are left out, then and later: on PostgreSQL the notice of a batch stored just before
@@ -115,10 +94,15 @@ export function liveRoutes(
         if (waiting) waiting.push(...events);
         else send(events);
       });
+      const unwatch = ctx.watch.watch(credential, keysVersion, (end: CredentialEnd) => {
+        // Said before closing, so the client knows not to retry with the same credential.
+        res.end(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
+      });
       const cleanup = () => {
         clearInterval(heartbeat);
         unsubscribe();
-        ctx.live.delete(res);
+        unwatch();
+        release();
       };
       res.on('close', cleanup);
       res.on('error', cleanup);

@@ -273,6 +273,20 @@ export class SqlStorage implements Storage {
     await this.driver.run('DELETE FROM login_sessions WHERE token_hash = ?', [tokenHash]);
   }
 
+  async liveLoginSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>> {
+    const live = new Set<string>();
+    // In slices: SQLite caps the parameters of one statement.
+    for (let i = 0; i < tokenHashes.length; i += 500) {
+      const slice = tokenHashes.slice(i, i + 500);
+      const rows = await this.driver.all<{ token_hash: string }>(
+        `SELECT token_hash FROM login_sessions WHERE token_hash IN ${placeholders(1, slice.length)} AND expires_at > ?`,
+        [...slice, now],
+      );
+      for (const r of rows) live.add(r.token_hash);
+    }
+    return live;
+  }
+
   async recordLoginAttempt(
     attemptId: string,
     keys: readonly string[],

@@ -58,6 +58,11 @@ export interface Storage {
   /** The user of a live (unexpired) session. */
   findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined>;
   deleteLoginSession(tokenHash: string): Promise<void>;
+  /**
+   * Which of these sessions are still live (not logged out, not expired) at `now`: one
+   * query for any number of them, so open live feeds can re-check their logins cheaply.
+   */
+  liveLoginSessions(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
 
   /**
    * Records one login attempt under each of `keys` (a client address, an email) at `at`

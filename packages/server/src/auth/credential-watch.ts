@@ -1,0 +1,161 @@
+import type { Storage } from '../storage/storage';
+import type { Access, Credential } from './access';
+
+/**
+ * How often open streams' credentials are re-checked: a revoked token, a logout or an
+ * expired login ends its streams within this long (plus one query).
+ *
+ * @example
+ * ```ts
+ * new CredentialWatch(access, storage, { intervalMs: CREDENTIAL_CHECK_MS });
+ * ```
+ */
+export const CREDENTIAL_CHECK_MS = 500;
+
+/**
+ * Why a watched credential stopped counting, with what the client should do.
+ *
+ * @example
+ * ```ts
+ * const end: CredentialEnd = { reason: 'token_revoked', message: 'The read token was revoked; …' };
+ * ```
+ */
+export interface CredentialEnd {
+  reason: 'token_revoked' | 'session_ended';
+  message: string;
+}
+
+const TOKEN_REVOKED: CredentialEnd = {
+  reason: 'token_revoked',
+  message: 'The read token was revoked; reconnect with a live token (agentsudo-server token create).',
+};
+const SESSION_ENDED: CredentialEnd = {
+  reason: 'session_ended',
+  message: 'The login session ended (logged out or expired); log in again to follow the feed.',
+};
+
+/** `keysVersion`: the storage's keys version when the credential was last found valid. */
+type Watcher = { credential: Credential; onEnd: (end: CredentialEnd) => void; keysVersion: number };
+
+/**
+ * Ends what a credential opened (live feeds) once the credential stops counting: a read
+ * token revoked anywhere (this instance, another one on the same database, the CLI), a
+ * login session logged out or expired.
+ *
+ * One timer serves every watcher, and it costs nothing while nothing changes: tokens are
+ * looked up again only when `storage.keysVersion()` moved (read without I/O) since they
+ * were last found valid, each distinct token once; all watched login sessions are checked in one query per tick
+ * (logouts on other instances leave no other trace). The timer runs only while
+ * something is watched.
+ *
+ * @example
+ * ```ts
+ * const watch = new CredentialWatch(access, storage, { onError: (err) => log.warn({ err }) });
+ * const keysVersion = storage.keysVersion(); // before the credential is checked
+ * const { credential } = await access.authenticate(request);
+ * const unwatch = watch.watch(credential, keysVersion, (end) => stream.close(end.message));
+ * // … when the stream closes by itself:
+ * unwatch();
+ * ```
+ */
+export class CredentialWatch {
+  private readonly watchers = new Set<Watcher>();
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  private readonly intervalMs: number;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(
+    private readonly access: Access,
+    private readonly storage: Storage,
+    options: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? CREDENTIAL_CHECK_MS;
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /**
+   * Calls `onEnd` once if the credential stops counting; returns the function that stops
+   * watching. `keysVersion` is `storage.keysVersion()` read before the credential was
+   * checked, so a key change landing between that check and this call is not missed.
+   */
+  watch(credential: Credential, keysVersion: number, onEnd: (end: CredentialEnd) => void): () => void {
+    const watcher: Watcher = { credential, onEnd, keysVersion };
+    if (this.watchers.size === 0) {
+      this.timer = setInterval(() => void this.check(), this.intervalMs);
+      this.timer.unref();
+    }
+    this.watchers.add(watcher);
+    return () => this.unwatch(watcher);
+  }
+
+  /** Stops every watch (server shutdown). */
+  stop(): void {
+    this.watchers.clear();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private unwatch(watcher: Watcher): void {
+    if (!this.watchers.delete(watcher) || this.watchers.size > 0) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async check(): Promise<void> {
+    // A slow database must not pile up checks: the next tick waits for this one.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkTokens();
+      await this.checkSessions();
+    } catch (err) {
+      // The database is unreachable: the next tick tries again (new reads are refused
+      // meanwhile, since their credential cannot be checked either).
+      this.onError(err);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkTokens(): Promise<void> {
+    // Read before the lookups: a change landing during them is checked on the next tick.
+    const version = this.storage.keysVersion();
+    const byKey = this.group((w) =>
+      w.credential.kind === 'token' && w.keysVersion !== version ? w.credential.key : undefined,
+    );
+    for (const [key, watchers] of byKey) {
+      if (!(await this.access.readTokenIsLive(key))) this.end(watchers, TOKEN_REVOKED);
+      else for (const w of watchers) w.keysVersion = version;
+    }
+  }
+
+  private async checkSessions(): Promise<void> {
+    const byHash = this.group((w) => (w.credential.kind === 'session' ? w.credential.tokenHash : undefined));
+    if (byHash.size === 0) return;
+    const live = await this.storage.liveLoginSessions([...byHash.keys()], Date.now());
+    for (const [hash, watchers] of byHash) if (!live.has(hash)) this.end(watchers, SESSION_ENDED);
+  }
+
+  /** The watchers grouped by what `keyOf` picks of them (those it picks nothing of left out). */
+  private group(keyOf: (w: Watcher) => string | undefined): Map<string, Watcher[]> {
+    const groups = new Map<string, Watcher[]>();
+    for (const w of this.watchers) {
+      const key = keyOf(w);
+      if (key === undefined) continue;
+      const list = groups.get(key);
+      if (list) list.push(w);
+      else groups.set(key, [w]);
+    }
+    return groups;
+  }
+
+  private end(watchers: readonly Watcher[], end: CredentialEnd): void {
+    for (const w of watchers) {
+      if (!this.watchers.has(w)) continue;
+      this.unwatch(w);
+      w.onEnd(end);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { isIP } from 'node:net';
+import { InvalidInputError } from '../errors';
+
+/**
+ * Which reverse proxies the server believes about the client's address and protocol
+ * (`X-Forwarded-For`, `X-Forwarded-Proto`): a number of hops (`1` for one proxy in front),
+ * or the proxies' addresses and CIDR ranges (`loopback`, `linklocal` and `uniquelocal` name
+ * the usual private ranges). There is no "trust every hop": then any client could name
+ * its own address in `X-Forwarded-For` and get a fresh login limit with each guess.
+ *
+ * @example
+ * ```ts
+ * const oneProxy: TrustProxy = 1;
+ * const nginxOnThisHost: TrustProxy = ['loopback'];
+ * const behindLoadBalancers: TrustProxy = '10.0.0.0/8, 192.168.1.7';
+ * ```
+ */
+export type TrustProxy = number | string | readonly string[];
+
+/** The names proxy-addr (Fastify's resolver) knows for common private ranges. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** More hops than any real chain of proxies: a larger number is a mistake. */
+const MAX_HOPS = 32;
+
+const WHAT_TO_GIVE =
+  'give the number of proxies in front of the server (e.g. 1) or their addresses/CIDRs ' +
+  '(e.g. 127.0.0.1 or 10.0.0.0/8, comma-separated; loopback, linklocal, uniquelocal name those ranges)';
+
+/**
+ * Fastify's `trustProxy` as a resolver takes it: whether the `hop`-th address of the chain
+ * (0 is the peer of the socket) is a proxy to believe.
+ *
+ * @example
+ * ```ts
+ * const believeOne: ProxyTrust = (_address, hop) => hop < 1;
+ * ```
+ */
+export type ProxyTrust = string[] | ((address: string, hop: number) => boolean);
+
+/**
+ * Checks a trust-proxy setting and returns it in the form Fastify takes (a function for a
+ * hop count, because Fastify reads a bare number as "trust none"; else the list of
+ * addresses and ranges). Throws {@link InvalidInputError} naming the bad value:
+ * `true`, `0`, a negative or fractional count, an address that is not an IP, a prefix
+ * out of range. `field` is how the message names the setting.
+ *
+ * @example
+ * ```ts
+ * parseTrustProxy('1'); // (address, hop) => hop < 1
+ * parseTrustProxy('127.0.0.1, 10.0.0.0/8'); // ['127.0.0.1', '10.0.0.0/8']
+ * parseTrustProxy(true); // throws: Invalid trustProxy true: … trusting every hop …
+ * parseTrustProxy('10.0.0.300', '--trust-proxy'); // throws: Invalid --trust-proxy "10.0.0.300": …
+ * ```
+ */
+export function parseTrustProxy(value: unknown, field = 'trustProxy'): ProxyTrust {
+  if (typeof value === 'number' || (typeof value === 'string' && /^\s*-?\d+(\.\d*)?\s*$/.test(value))) {
+    const hops = Number(value);
+    if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS)
+      throw new InvalidInputError(
+        field,
+        value,
+        `a hop count must be a whole number from 1 to ${MAX_HOPS}; to trust no proxy, leave the setting out`,
+      );
+    return (_address, hop) => hop < hops;
+  }
+  const entries =
+    typeof value === 'string'
+      ? value.split(',').map((s) => s.trim())
+      : Array.isArray(value) && value.every((s) => typeof s === 'string')
+        ? value.map((s: string) => s.trim())
+        : undefined;
+  if (!entries || entries.length === 0 || entries.some((e) => e === ''))
+    throw new InvalidInputError(
+      field,
+      value,
+      `${WHAT_TO_GIVE}; trusting every hop would let any client choose the address the login limit counts`,
+    );
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry))
+      throw new InvalidInputError(
+        field,
+        value,
+        `${JSON.stringify(entry)} is not an IP address, a CIDR range or a range name; ${WHAT_TO_GIVE}`,
+      );
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  if (RANGE_NAMES.has(entry)) return true;
+  const slash = entry.indexOf('/');
+  const address = slash < 0 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const prefix = entry.slice(slash + 1);
+  // proxy-addr also takes an IPv4 netmask after the slash (10.0.0.0/255.0.0.0).
+  if (family === 4 && isIP(prefix) === 4) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
