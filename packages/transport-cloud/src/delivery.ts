@@ -1,7 +1,7 @@
 import { backoffDelay } from './backoff';
 import type { EventSender, PreparedBody } from './http-sender';
 import type { DropReason, StatsCounters } from './stats';
-import { encodeBatch } from './wire-json';
+import { encodeBatch, unserializableMessage } from './wire-json';
 
 /**
  * A body ready to post and the events it holds (those that could be encoded).
@@ -78,11 +78,7 @@ export class Delivery {
   async prepare(items: object[]): Promise<Prepared> {
     const encoded = encodeBatch(items);
     if (encoded.unserializable) {
-      this.host.drop(
-        'unserializable',
-        encoded.unserializable,
-        `${encoded.unserializable} event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped`,
-      );
+      this.host.drop('unserializable', encoded.unserializable, unserializableMessage(encoded.unserializable));
     }
     return { body: await this.sender.prepare(encoded.json), items: encoded.items };
   }

@@ -76,6 +76,11 @@ export interface ResolvedCloudOptions {
   readonly flushIntervalMs: number;
   readonly maxQueue: number;
   readonly spoolDir: string | false;
+  /**
+   * For the default spool, the per-user folder it lives under ({@link defaultSpoolRoot}):
+   * every folder from there down must be private. Undefined when `spoolDir` was given or false.
+   */
+  readonly spoolRoot: string | undefined;
   readonly maxSpoolBytes: number;
   readonly gzipThresholdBytes: number;
   readonly requestTimeoutMs: number;
@@ -154,7 +159,7 @@ export function resolveCloudOptions(
     endpoint,
     asyncSend,
     ...numbers,
-    spoolDir: resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim(), env),
+    ...resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim(), env),
   });
 }
 
@@ -253,12 +258,13 @@ function resolveSpoolDir(
   endpoint: string,
   apiKey: string,
   env: NodeJS.ProcessEnv,
-): string | false {
-  if (value === false) return false;
+): { spoolDir: string | false; spoolRoot: string | undefined } {
+  if (value === false) return { spoolDir: false, spoolRoot: undefined };
   if (value === undefined) {
     // One folder per endpoint and key, so a spool is never replayed to the wrong project.
     const id = createHash('sha256').update(`${endpoint}\n${apiKey}`).digest('hex').slice(0, 16);
-    return join(defaultSpoolRoot(env), 'spool', id);
+    const spoolRoot = defaultSpoolRoot(env);
+    return { spoolDir: join(spoolRoot, 'spool', id), spoolRoot };
   }
   if (typeof value !== 'string' || value.trim() === '') {
     throw new CloudConfigError(
@@ -267,7 +273,7 @@ function resolveSpoolDir(
       `configureCloud: spoolDir must be a folder path or false (no disk spool), got ${describe(value)}.`,
     );
   }
-  return value;
+  return { spoolDir: value, spoolRoot: undefined };
 }
 
 function describe(value: unknown): string {

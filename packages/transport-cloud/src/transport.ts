@@ -1,15 +1,12 @@
+import { join } from 'node:path';
 import type { SudoEvent, Transport } from '@agentsudo/core';
 import { Delivery, type Prepared, type Settled } from './delivery';
 import { HttpSender, type EventSender } from './http-sender';
-import {
-  defaultSpoolRoot,
-  resolveCloudOptions,
-  type CloudOptions,
-  type ResolvedCloudOptions,
-} from './options';
+import { resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './options';
 import { RingQueue } from './ring-queue';
-import { Spool, spoolTag, type SpoolFile } from './spool';
+import { Spool, SpoolMark, type SpoolFile } from './spool';
 import { serialize, SpoolWriter } from './spool-writer';
+import { errorMessage } from './errors';
 import { StatsCounters, type CloudStats, type DropReason } from './stats';
 
 /** A batch taken from memory, in wire form, with the time it left the queue (its spool order). */
@@ -95,13 +92,16 @@ export class CloudTransport implements Transport {
     this.queue = new RingQueue(o.maxQueue);
     this.wakeAt = o.asyncSend ? o.batchSize : 1;
     this.sender = makeSender(o);
-    // The default folder is checked for privacy from the per-user folder AgentSudo made.
-    const privateFrom =
-      options.spoolDir === undefined && o.spoolDir !== false ? defaultSpoolRoot() : undefined;
+    // The default folder is private from the per-user folder AgentSudo made.
     this.spool =
       o.spoolDir === false
         ? undefined
-        : new Spool(o.spoolDir, o.maxSpoolBytes, spoolTag(o.endpoint, o.apiKey), privateFrom ?? o.spoolDir);
+        : new Spool(
+            o.spoolDir,
+            o.maxSpoolBytes,
+            new SpoolMark(o.endpoint, o.apiKey),
+            o.spoolRoot ?? o.spoolDir,
+          );
     this.delivery = new Delivery(this.sender, o.maxBackoffMs, {
       counters: this.counters,
       drop: (reason, count, message) => this.drop(reason, count, message),
@@ -112,7 +112,7 @@ export class CloudTransport implements Transport {
     this.writer = new SpoolWriter(
       this.spool,
       this.counters,
-      (reason, count, message) => this.drop(reason, count, message),
+      (reason, count, message, notice) => this.drop(reason, count, message, notice),
       () => this.wake(),
     );
     process.on('beforeExit', this.onBeforeExit);
@@ -236,15 +236,17 @@ export class CloudTransport implements Transport {
           'spool',
           refusal
             ? refusal.message.replace(/\.$/, '')
-            : `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`,
+            : `cannot use spool folder ${this.spool!.dir}: ${errorMessage(err)}`,
         );
       });
     }
     this.scanned = true;
+    this.noticeUntrusted();
     while (!this.stopping) {
       if (this.rescan && this.inflight.length === 0) {
         this.rescan = false;
         await this.spool!.scan().catch(() => undefined);
+        this.noticeUntrusted();
       }
       const held = this.inflight[0];
       const file = held || this.counters.authRejected ? undefined : this.spool?.head();
@@ -294,7 +296,12 @@ export class CloudTransport implements Transport {
 
   /** Sends a spool file in batches; deletes it once every event is settled. */
   private async replay(file: SpoolFile): Promise<void> {
-    const { items, corrupt } = await this.spool!.read(file);
+    const { items, corrupt, untrusted } = await this.spool!.read(file);
+    if (untrusted) {
+      this.spool!.forget(file);
+      this.noticeUntrusted();
+      return;
+    }
     if (corrupt) {
       this.counters.drop('spool_corrupt', corrupt);
       this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
@@ -308,6 +315,17 @@ export class CloudTransport implements Transport {
       if (result === 'stopped' || this.counters.authRejected) return;
     }
     await this.spool!.remove(file);
+  }
+
+  /** Says once that some spool file is not trusted: never sent with this key, left for a person to see. */
+  private noticeUntrusted(): void {
+    const name = this.spool?.untrustedFiles[0];
+    if (name === undefined) return;
+    this.notice(
+      'untrusted',
+      `not replaying spool file ${join(this.spool!.dir, name)}: it is not a private file of this user ` +
+        'sealed with this API key (another account or program wrote or changed it); it was left in place',
+    );
   }
 
   /** Sends a batch taken from memory; its events that cannot be encoded are gone for good. */
@@ -402,9 +420,9 @@ export class CloudTransport implements Transport {
     }
   }
 
-  private drop(reason: DropReason, count: number, message: string): void {
+  private drop(reason: DropReason, count: number, message: string, notice: string = reason): void {
     this.counters.drop(reason, count);
-    this.notice(reason, message);
+    this.notice(notice, message);
   }
 
   /** One stderr line per kind of trouble, so a dead dashboard cannot flood the logs. */
@@ -417,8 +435,4 @@ export class CloudTransport implements Transport {
       // stderr is gone; the counters still tell.
     }
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createEvent, toWire, type SudoEvent } from '@agentsudo/core';
 import type { EventSender, SendOutcome } from '@agentsudo/transport-cloud';
-import { spoolTag } from '../src/spool';
 import {
-  TEST_KEY,
   checkEvent,
   cleanup,
   makeTransport,
@@ -12,6 +8,7 @@ import {
   tempDir,
   useReceiver,
   withStderr,
+  writeSpoolFile,
 } from './helpers';
 import type { Receiver } from './receiver';
 
@@ -129,10 +126,7 @@ describe('a poison event is dropped with its reason, the rest delivered', () => 
       receiver.refuseStatus = status;
       const dir = tempDir();
       const lines = batchWithPoison().map((e) => JSON.stringify(toWire(e)));
-      const tag = spoolTag(receiver.url, TEST_KEY);
-      writeFileSync(join(dir, `0001700000000-1-000000001-8-${tag}.jsonl`), lines.join('\n') + '\n', {
-        mode: 0o600,
-      });
+      writeSpoolFile(dir, receiver.url, lines);
       const first = makeTransport({ endpoint: receiver.url, spoolDir: dir });
       expect(await first.flush(20_000)).toBe(true);
       expect(receiver.stored.map((e) => e.scope)).toEqual(OK_SCOPES);
