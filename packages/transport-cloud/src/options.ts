@@ -56,6 +56,13 @@ export interface CloudOptions {
   maxBackoffMs?: number;
   /** How long the exit hook (`beforeExit`) tries to deliver before spooling. Default 2000 ms. */
   exitTimeoutMs?: number;
+  /**
+   * A batch the server keeps failing on (5xx, at least 5 times, for at least this long) is
+   * split, and a lone event is set aside in the spool so the events behind it can go; it is
+   * retried every `setAsideAfterMs`, and dropped (`server_error`) after 5 more 5xx answers
+   * each of which came while the server accepted other events. Default 60,000 ms.
+   */
+  setAsideAfterMs?: number;
 }
 
 /**
@@ -86,6 +93,7 @@ export interface ResolvedCloudOptions {
   readonly requestTimeoutMs: number;
   readonly maxBackoffMs: number;
   readonly exitTimeoutMs: number;
+  readonly setAsideAfterMs: number;
 }
 
 /** Bounds per numeric option: [min, max, default]. */
@@ -99,6 +107,7 @@ const NUMBERS = {
   requestTimeoutMs: [1, 600_000, 10_000],
   maxBackoffMs: [1, 3_600_000, 30_000],
   exitTimeoutMs: [0, 600_000, 2000],
+  setAsideAfterMs: [1, 86_400_000, 60_000],
 } as const satisfies Record<string, readonly [number, number, number]>;
 
 /**
