@@ -1,7 +1,7 @@
 import { backoffDelay } from './backoff';
-import type { EventSender, PreparedBody } from './http-sender';
+import type { EventSender, PreparedBody, SendOutcome } from './http-sender';
 import type { DropReason, StatsCounters } from './stats';
-import { encodeBatch } from './wire-json';
+import { encodeBatch, unserializableMessage } from './wire-json';
 
 /**
  * A body ready to post and the events it holds (those that could be encoded).
@@ -28,12 +28,11 @@ export interface Prepared {
 export type Settled = 'settled' | 'stopped';
 
 /**
- * After this many failed tries of the same events (5xx, timeouts, dropped connections;
- * never 429, which asks for patience), the transport asks whether the server takes an
- * empty batch. If it does, these events are the trouble: a batch is split, a lone event
- * dropped (`server_error`), so one poison event cannot block everything behind it.
+ * A batch that got this many 5xx answers, over at least `setAsideAfterMs`, is split; a lone
+ * event is set aside (see {@link DeliveryHost.setAside}) so the events behind it can go.
+ * Timeouts, dropped connections, 408 and 429 never count: they say nothing about the events.
  */
-const POISON_CHECK_AFTER = 5;
+const SUSPECT_AFTER = 5;
 
 /**
  * What {@link Delivery} needs from the transport that owns it.
@@ -49,6 +48,12 @@ export interface DeliveryHost {
   drop(reason: DropReason, count: number, message: string): void;
   /** The key was refused (401/403): stop for good; `count` events of this send are lost. */
   rejectKey(status: number, count: number): void;
+  /**
+   * Keeps one event the server keeps failing on (5xx) on disk, to be retried later, so the
+   * events behind it can go; `since` is when it first failed. False when it cannot (no
+   * spool, or the disk refused): then it stays in line and is retried like any other.
+   */
+  setAside(item: object, since: number): Promise<boolean>;
   /** Waits before a retry; cut short when the transport closes. */
   sleep(ms: number): Promise<void>;
   isStopping(): boolean;
@@ -66,10 +71,15 @@ export interface DeliveryHost {
  * ```
  */
 export class Delivery {
+  /** When the server last accepted events (ms): proof that its writes work. */
+  acceptedAt = 0;
+
   constructor(
     private readonly sender: EventSender,
     private readonly maxBackoffMs: number,
     private readonly host: DeliveryHost,
+    /** How long a batch must have been failing (5xx) before it is split or set aside. */
+    private readonly setAsideAfterMs: number,
   ) {}
 
   /**
@@ -78,111 +88,101 @@ export class Delivery {
   async prepare(items: object[]): Promise<Prepared> {
     const encoded = encodeBatch(items);
     if (encoded.unserializable) {
-      this.host.drop(
-        'unserializable',
-        encoded.unserializable,
-        `${encoded.unserializable} event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped`,
-      );
+      this.host.drop('unserializable', encoded.unserializable, unserializableMessage(encoded.unserializable));
     }
     return { body: await this.sender.prepare(encoded.json), items: encoded.items };
   }
 
   /**
-   * Sends items until each is accepted or dropped for a reason, so one bad event never
-   * costs its batch nor blocks the events behind it:
+   * Sends items until each is accepted, dropped for a reason, or set aside, so one bad event
+   * never costs its batch nor blocks the events behind it:
    * - a 413 splits the items in two; a lone event is dropped (`too_large`);
    * - a 400 or 422 drops only the event it names, or, naming none, splits the items until
    *   the refused ones are alone (`rejected`);
-   * - network errors, timeouts, 408, 429 and 5xx are retried with backoff; when the same
-   *   items failed {@link POISON_CHECK_AFTER} times, the server answers an empty batch and
-   *   the items fail once more right after, the items are split, a lone event dropped
-   *   (`server_error`).
+   * - network errors, timeouts, 408, 429 and 5xx are retried with backoff; items that got
+   *   {@link SUSPECT_AFTER} 5xx answers over at least `setAsideAfterMs` are split, and a lone
+   *   event is set aside on disk (never dropped here: a server whose database is down fails
+   *   every event alike).
    */
   async sendAll(prepared: Prepared, fromSpool: boolean): Promise<Settled> {
     const { body, items } = prepared;
     if (items.length === 0) return 'settled';
     let attempt = 0;
-    let failures = 0;
+    let serverErrors = 0;
+    let failingSince: number | undefined;
     for (;;) {
       const outcome = await this.sender.post(body);
-      if (outcome.kind !== 'aborted') this.host.counters.requests++;
-      switch (outcome.kind) {
-        case 'ok':
-          this.host.counters.sent += items.length;
-          this.host.counters.duplicates += outcome.duplicates;
-          if (fromSpool) this.host.counters.replayed += items.length;
-          return 'settled';
-        case 'aborted':
-          return 'stopped';
-        case 'unauthorized':
-          this.host.rejectKey(outcome.status, fromSpool ? 0 : items.length);
-          return 'settled';
-        case 'rejected':
-          this.host.counters.lastError = outcome.reason;
-          this.host.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
-          return 'settled';
-        case 'too_large':
-          if (items.length === 1) {
-            this.host.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
-            return 'settled';
-          }
-          return this.sendHalves(items, fromSpool);
-        case 'invalid': {
-          this.host.counters.lastError = outcome.reason;
-          // A lone event is the refused one; otherwise the one the server named, if it did.
-          const bad = items.length === 1 ? 0 : outcome.index;
-          if (bad === undefined || bad >= items.length) return this.sendHalves(items, fromSpool);
-          this.host.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
-          const rest = items.filter((_, i) => i !== bad);
-          return rest.length ? this.sendAll(await this.prepare(rest), fromSpool) : 'settled';
-        }
-        case 'retry': {
-          this.host.counters.lastError = outcome.reason;
-          this.host.counters.retried += items.length;
-          attempt++;
-          // 429 asks for patience, not a verdict on the events.
-          if (outcome.status !== 429 && ++failures % POISON_CHECK_AFTER === 0) {
-            const verdict = await this.isPoison(body);
-            if (verdict === 'stopped') return 'stopped';
-            if (verdict === 'accepted') {
-              this.host.counters.sent += items.length;
-              if (fromSpool) this.host.counters.replayed += items.length;
-              return 'settled';
-            }
-            if (verdict === 'poison') {
-              if (items.length > 1) return this.sendHalves(items, fromSpool);
-              this.host.drop(
-                'server_error',
-                1,
-                `${this.sender.url} failed on one event ${failures + 1} times (${outcome.reason}) while it ` +
-                  'accepted an empty batch; that event was dropped so the events behind it can go',
-              );
-              return 'settled';
-            }
-          }
-          await this.host.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.maxBackoffMs));
-          if (this.host.isStopping()) return 'stopped';
-        }
+      if (outcome.kind !== 'retry') return this.settle(outcome, items, fromSpool);
+      this.host.counters.requests++;
+      this.host.counters.lastError = outcome.reason;
+      this.host.counters.retried += items.length;
+      attempt++;
+      failingSince ??= Date.now();
+      if (outcome.status !== undefined && outcome.status >= 500) serverErrors++;
+      if (serverErrors >= SUSPECT_AFTER && Date.now() - failingSince >= this.setAsideAfterMs) {
+        if (items.length > 1) return this.sendHalves(items, fromSpool);
+        if (await this.host.setAside(items[0], failingSince)) return 'settled';
+        serverErrors = 0; // no spool: it stays in line
       }
+      await this.host.sleep(outcome.retryAfterMs ?? backoffDelay(attempt, this.maxBackoffMs));
+      if (this.host.isStopping()) return 'stopped';
     }
   }
 
   /**
-   * Tells a server that is down from events it cannot take: posts an empty batch, and if
-   * the server takes it, `body` once more at once. `poison` when the server answered the
-   * empty batch but failed on `body` again; `accepted` when `body` went through this time;
-   * `unknown` when the server seems down (keep retrying).
+   * Posts items once, for an event set aside earlier: `settled` (accepted or dropped for a
+   * reason the server gave), `server_error` (a 5xx again), `failed` (any other failure, which
+   * says nothing about the event) or `stopped`.
    */
-  private async isPoison(body: PreparedBody): Promise<'poison' | 'accepted' | 'unknown' | 'stopped'> {
-    const probe = await this.sender.post(await this.sender.prepare('[]'));
-    if (probe.kind === 'aborted') return 'stopped';
+  async tryOnce(prepared: Prepared): Promise<Settled | 'server_error' | 'failed'> {
+    if (prepared.items.length === 0) return 'settled';
+    const outcome = await this.sender.post(prepared.body);
+    if (outcome.kind !== 'retry') return this.settle(outcome, prepared.items, true);
     this.host.counters.requests++;
-    if (probe.kind !== 'ok' && probe.kind !== 'invalid' && probe.kind !== 'too_large') return 'unknown';
-    const again = await this.sender.post(body);
-    if (again.kind === 'aborted') return 'stopped';
-    this.host.counters.requests++;
-    if (again.kind === 'ok') return 'accepted';
-    return again.kind === 'retry' ? 'poison' : 'unknown';
+    this.host.counters.lastError = outcome.reason;
+    this.host.counters.retried += prepared.items.length;
+    return outcome.status !== undefined && outcome.status >= 500 ? 'server_error' : 'failed';
+  }
+
+  /** Settles items on any answer but a retry: counted as sent, dropped with a reason, or split. */
+  private async settle(
+    outcome: Exclude<SendOutcome, { kind: 'retry' }>,
+    items: object[],
+    fromSpool: boolean,
+  ): Promise<Settled> {
+    if (outcome.kind !== 'aborted') this.host.counters.requests++;
+    switch (outcome.kind) {
+      case 'ok':
+        this.acceptedAt = Date.now();
+        this.host.counters.sent += items.length;
+        this.host.counters.duplicates += outcome.duplicates;
+        if (fromSpool) this.host.counters.replayed += items.length;
+        return 'settled';
+      case 'aborted':
+        return 'stopped';
+      case 'unauthorized':
+        this.host.rejectKey(outcome.status, fromSpool ? 0 : items.length);
+        return 'settled';
+      case 'rejected':
+        this.host.counters.lastError = outcome.reason;
+        this.host.drop('rejected', items.length, `${this.sender.url} refused a batch (${outcome.reason})`);
+        return 'settled';
+      case 'too_large':
+        if (items.length === 1) {
+          this.host.drop('too_large', 1, `${this.sender.url} answered 413 to a single event`);
+          return 'settled';
+        }
+        return this.sendHalves(items, fromSpool);
+      case 'invalid': {
+        this.host.counters.lastError = outcome.reason;
+        // A lone event is the refused one; otherwise the one the server named, if it did.
+        const bad = items.length === 1 ? 0 : outcome.index;
+        if (bad === undefined || bad >= items.length) return this.sendHalves(items, fromSpool);
+        this.host.drop('rejected', 1, `${this.sender.url} refused an event (${outcome.reason})`);
+        const rest = items.filter((_, i) => i !== bad);
+        return rest.length ? this.sendAll(await this.prepare(rest), fromSpool) : 'settled';
+      }
+    }
   }
 
   /** Sends each half of `items` on its own, the first half first. */

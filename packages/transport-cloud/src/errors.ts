@@ -65,3 +65,15 @@ export class SpoolDirError extends Error {
     this.name = 'SpoolDirError';
   }
 }
+
+/**
+ * The message of anything thrown, for a stderr line.
+ *
+ * @example
+ * ```ts
+ * errorMessage(new Error('disk full')); // 'disk full'
+ * ```
+ */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

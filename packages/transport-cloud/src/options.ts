@@ -56,6 +56,13 @@ export interface CloudOptions {
   maxBackoffMs?: number;
   /** How long the exit hook (`beforeExit`) tries to deliver before spooling. Default 2000 ms. */
   exitTimeoutMs?: number;
+  /**
+   * A batch the server keeps failing on (5xx, at least 5 times, for at least this long) is
+   * split, and a lone event is set aside in the spool so the events behind it can go; it is
+   * retried every `setAsideAfterMs`, and dropped (`server_error`) after 5 more 5xx answers
+   * each of which came while the server accepted other events. Default 60,000 ms.
+   */
+  setAsideAfterMs?: number;
 }
 
 /**
@@ -76,11 +83,17 @@ export interface ResolvedCloudOptions {
   readonly flushIntervalMs: number;
   readonly maxQueue: number;
   readonly spoolDir: string | false;
+  /**
+   * For the default spool, the per-user folder it lives under ({@link defaultSpoolRoot}):
+   * every folder from there down must be private. Undefined when `spoolDir` was given or false.
+   */
+  readonly spoolRoot: string | undefined;
   readonly maxSpoolBytes: number;
   readonly gzipThresholdBytes: number;
   readonly requestTimeoutMs: number;
   readonly maxBackoffMs: number;
   readonly exitTimeoutMs: number;
+  readonly setAsideAfterMs: number;
 }
 
 /** Bounds per numeric option: [min, max, default]. */
@@ -94,6 +107,7 @@ const NUMBERS = {
   requestTimeoutMs: [1, 600_000, 10_000],
   maxBackoffMs: [1, 3_600_000, 30_000],
   exitTimeoutMs: [0, 600_000, 2000],
+  setAsideAfterMs: [1, 86_400_000, 60_000],
 } as const satisfies Record<string, readonly [number, number, number]>;
 
 /**
@@ -154,7 +168,7 @@ export function resolveCloudOptions(
     endpoint,
     asyncSend,
     ...numbers,
-    spoolDir: resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim(), env),
+    ...resolveSpoolDir(options.spoolDir, endpoint, apiKey.trim(), env),
   });
 }
 
@@ -253,12 +267,13 @@ function resolveSpoolDir(
   endpoint: string,
   apiKey: string,
   env: NodeJS.ProcessEnv,
-): string | false {
-  if (value === false) return false;
+): { spoolDir: string | false; spoolRoot: string | undefined } {
+  if (value === false) return { spoolDir: false, spoolRoot: undefined };
   if (value === undefined) {
     // One folder per endpoint and key, so a spool is never replayed to the wrong project.
     const id = createHash('sha256').update(`${endpoint}\n${apiKey}`).digest('hex').slice(0, 16);
-    return join(defaultSpoolRoot(env), 'spool', id);
+    const spoolRoot = defaultSpoolRoot(env);
+    return { spoolDir: join(spoolRoot, 'spool', id), spoolRoot };
   }
   if (typeof value !== 'string' || value.trim() === '') {
     throw new CloudConfigError(
@@ -267,7 +282,7 @@ function resolveSpoolDir(
       `configureCloud: spoolDir must be a folder path or false (no disk spool), got ${describe(value)}.`,
     );
   }
-  return value;
+  return { spoolDir: value, spoolRoot: undefined };
 }
 
 function describe(value: unknown): string {

@@ -2,17 +2,19 @@ import { toWire, type SudoEvent, type WireEvent } from '@agentsudo/core';
 import type { RingQueue } from './ring-queue';
 import type { Spool, SpoolWriteResult } from './spool';
 import type { DropReason, StatsCounters } from './stats';
-import { encodeLines } from './wire-json';
+import { errorMessage } from './errors';
+import { encodeLines, unserializableMessage } from './wire-json';
 
 /**
- * Reports a drop: counts `count` events under `reason` and says `message` once per reason.
+ * Reports a drop: counts `count` events under `reason` and says `message` once per
+ * `notice` (default: the reason), so one trouble is one stderr line however it shows.
  *
  * @example
  * ```ts
  * const report: DropReport = (reason, count, message) => counters.drop(reason, count);
  * ```
  */
-export type DropReport = (reason: DropReason, count: number, message: string) => void;
+export type DropReport = (reason: DropReason, count: number, message: string, notice?: string) => void;
 
 /**
  * Everything that moves events from memory to the disk spool: a full queue swapped out
@@ -92,7 +94,9 @@ export class SpoolWriter {
       this.account(this.spool ? await this.spool.write(text, count, takenAt) : 'none', count, reason);
     });
     // Never rejects: a failed write is counted in account(), and callers may not await this.
-    const settled = done.catch((err: unknown) => this.report('spool_error', items.length, describe(err)));
+    const settled = done.catch((err: unknown) =>
+      this.report('spool_error', items.length, `spool write failed: ${errorMessage(err)}`),
+    );
     this.writes = settled;
     return settled;
   }
@@ -133,11 +137,7 @@ export class SpoolWriter {
   private encode(items: readonly object[]): ReturnType<typeof encodeLines> {
     const encoded = encodeLines(items);
     if (encoded.unserializable) {
-      this.report(
-        'unserializable',
-        encoded.unserializable,
-        `${encoded.unserializable} event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped`,
-      );
+      this.report('unserializable', encoded.unserializable, unserializableMessage(encoded.unserializable));
     }
     return encoded;
   }
@@ -150,8 +150,14 @@ export class SpoolWriter {
     } else if (result === 'full') {
       this.report('spool_full', count, `spool ${spool.dir} is full (maxSpoolBytes ${spool.maxBytes})`);
     } else if (result === 'refused') {
-      // The refusal itself was reported when the transport found it.
-      this.counters.drop('spool_error', count);
+      // Said once, like the refusal found at start: the folder, what is wrong, the fix.
+      const refusal = spool.refusal;
+      this.report(
+        'spool_error',
+        count,
+        refusal ? refusal.message.replace(/\.$/, '') : 'spool refused',
+        'spool',
+      );
     } else this.report('spool_error', count, `cannot write to spool ${spool.dir}`);
   }
 }
@@ -168,8 +174,4 @@ export function serialize(events: SudoEvent[]): WireEvent[] {
   const items = new Array<WireEvent>(events.length);
   for (let i = 0; i < events.length; i++) items[i] = toWire(events[i]);
   return items;
-}
-
-function describe(err: unknown): string {
-  return `spool write failed: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -8,8 +8,8 @@
  * - `unauthorized`: the server rejected the API key (401/403); nothing more is sent.
  * - `rejected`: the server refused the event as invalid (400, 422), or the batch (another 4xx).
  * - `too_large`: one event alone exceeds the server's body limit (413).
- * - `server_error`: the server failed on this event alone, again and again (5xx, timeouts),
- *   while it answered an empty batch: retrying it would block every event behind it.
+ * - `server_error`: the server failed (5xx) on this event alone, set aside, at 5 tries each
+ *   made while the server accepted other events: it works, but never for this event.
  * - `unserializable`: the event cannot be turned into JSON (circular or BigInt metadata).
  * - `shutdown`: still unsent at close with no spool to keep it.
  * - `closed`: logged after the transport was closed.
@@ -71,6 +71,8 @@ export interface CloudStats {
   readonly spooled: number;
   /** Of `sent`, events that came from the spool. */
   readonly replayed: number;
+  /** Events set aside in the spool after the server kept failing on them alone (see `setAsideAfterMs`). */
+  readonly setAside: number;
   /** Events dropped, by reason. */
   readonly dropped: Readonly<Record<DropReason, number>> & { readonly total: number };
   /** Events waiting in memory (queue and the batch in flight). */
@@ -102,6 +104,7 @@ export class StatsCounters {
   retried = 0;
   spooled = 0;
   replayed = 0;
+  setAside = 0;
   requests = 0;
   authRejected = false;
   lastError: string | undefined;
@@ -122,6 +125,7 @@ export class StatsCounters {
       retried: this.retried,
       spooled: this.spooled,
       replayed: this.replayed,
+      setAside: this.setAside,
       dropped,
       queued,
       spoolPending,

@@ -1,16 +1,17 @@
+import { join } from 'node:path';
 import type { SudoEvent, Transport } from '@agentsudo/core';
 import { Delivery, type Prepared, type Settled } from './delivery';
 import { HttpSender, type EventSender } from './http-sender';
-import {
-  defaultSpoolRoot,
-  resolveCloudOptions,
-  type CloudOptions,
-  type ResolvedCloudOptions,
-} from './options';
+import { resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './options';
 import { RingQueue } from './ring-queue';
-import { Spool, spoolTag, type SpoolFile } from './spool';
+import { Spool, SpoolMark, type SpoolFile } from './spool';
 import { serialize, SpoolWriter } from './spool-writer';
+import { encodeLines } from './wire-json';
+import { errorMessage } from './errors';
 import { StatsCounters, type CloudStats, type DropReason } from './stats';
+
+/** A held event is dropped after this many 5xx answers, each while the server took other events. */
+const HELD_TRIES = 5;
 
 /** A batch taken from memory, in wire form, with the time it left the queue (its spool order). */
 interface Batch {
@@ -95,24 +96,33 @@ export class CloudTransport implements Transport {
     this.queue = new RingQueue(o.maxQueue);
     this.wakeAt = o.asyncSend ? o.batchSize : 1;
     this.sender = makeSender(o);
-    // The default folder is checked for privacy from the per-user folder AgentSudo made.
-    const privateFrom =
-      options.spoolDir === undefined && o.spoolDir !== false ? defaultSpoolRoot() : undefined;
+    // The default folder is private from the per-user folder AgentSudo made.
     this.spool =
       o.spoolDir === false
         ? undefined
-        : new Spool(o.spoolDir, o.maxSpoolBytes, spoolTag(o.endpoint, o.apiKey), privateFrom ?? o.spoolDir);
-    this.delivery = new Delivery(this.sender, o.maxBackoffMs, {
-      counters: this.counters,
-      drop: (reason, count, message) => this.drop(reason, count, message),
-      rejectKey: (status, count) => this.rejectKey(status, count),
-      sleep: (ms) => this.sleep(ms),
-      isStopping: () => this.stopping,
-    });
+        : new Spool(
+            o.spoolDir,
+            o.maxSpoolBytes,
+            new SpoolMark(o.endpoint, o.apiKey),
+            o.spoolRoot ?? o.spoolDir,
+          );
+    this.delivery = new Delivery(
+      this.sender,
+      o.maxBackoffMs,
+      {
+        counters: this.counters,
+        drop: (reason, count, message) => this.drop(reason, count, message),
+        rejectKey: (status, count) => this.rejectKey(status, count),
+        setAside: (item, since) => this.setAside(item, since),
+        sleep: (ms) => this.sleep(ms),
+        isStopping: () => this.stopping,
+      },
+      o.setAsideAfterMs,
+    );
     this.writer = new SpoolWriter(
       this.spool,
       this.counters,
-      (reason, count, message) => this.drop(reason, count, message),
+      (reason, count, message, notice) => this.drop(reason, count, message, notice),
       () => this.wake(),
     );
     process.on('beforeExit', this.onBeforeExit);
@@ -236,19 +246,27 @@ export class CloudTransport implements Transport {
           'spool',
           refusal
             ? refusal.message.replace(/\.$/, '')
-            : `cannot use spool folder ${this.spool!.dir}: ${describe(err)}`,
+            : `cannot use spool folder ${this.spool!.dir}: ${errorMessage(err)}`,
         );
       });
     }
     this.scanned = true;
+    this.noticeUntrusted();
     while (!this.stopping) {
       if (this.rescan && this.inflight.length === 0) {
         this.rescan = false;
         await this.spool!.scan().catch(() => undefined);
+        this.noticeUntrusted();
       }
       const held = this.inflight[0];
       const file = held || this.counters.authRejected ? undefined : this.spool?.head();
-      if (held) {
+      const due =
+        held || this.counters.authRejected
+          ? undefined
+          : this.spool?.dueHeld(Date.now(), this.options.setAsideAfterMs);
+      if (due) {
+        await this.retryHeld(due);
+      } else if (held) {
         const sending = this.sendBatch(held);
         this.lookAhead();
         if ((await sending) === 'settled') this.inflight.shift();
@@ -259,7 +277,12 @@ export class CloudTransport implements Transport {
         this.inflight.push(this.takeBatch());
       } else {
         this.settleFlushes();
+        // An event set aside is retried in time even when nothing else happens.
+        const retryTimer = this.spool?.holding
+          ? setTimeout(() => this.wake(), this.options.setAsideAfterMs).unref()
+          : undefined;
         await new Promise<void>((resolve) => (this.waiter = resolve));
+        clearTimeout(retryTimer);
       }
     }
   }
@@ -294,7 +317,12 @@ export class CloudTransport implements Transport {
 
   /** Sends a spool file in batches; deletes it once every event is settled. */
   private async replay(file: SpoolFile): Promise<void> {
-    const { items, corrupt } = await this.spool!.read(file);
+    const { items, corrupt, untrusted } = await this.spool!.read(file);
+    if (untrusted) {
+      this.spool!.forget(file);
+      this.noticeUntrusted();
+      return;
+    }
     if (corrupt) {
       this.counters.drop('spool_corrupt', corrupt);
       this.notice('corrupt', `skipped ${corrupt} damaged line(s) in spool file ${file.name}`);
@@ -308,6 +336,64 @@ export class CloudTransport implements Transport {
       if (result === 'stopped' || this.counters.authRejected) return;
     }
     await this.spool!.remove(file);
+  }
+
+  /** Says once that some spool file is not trusted: never sent with this key, left for a person to see. */
+  private noticeUntrusted(): void {
+    const name = this.spool?.untrustedFiles[0];
+    if (name === undefined) return;
+    this.notice(
+      'untrusted',
+      `not replaying spool file ${join(this.spool!.dir, name)}: it is not a private file of this user ` +
+        'sealed with this API key (another account or program wrote or changed it); it was left in place',
+    );
+  }
+
+  /** Keeps one event the server keeps failing on in a held spool file (see Delivery.sendAll). */
+  private async setAside(item: object, since: number): Promise<boolean> {
+    if (!this.spool) return false;
+    const { text, count } = encodeLines([item]);
+    if (count === 0 || (await this.spool.hold(text, since, 0, Date.now())) !== 'ok') return false;
+    this.counters.setAside++;
+    this.notice(
+      'set_aside',
+      `${this.sender.url} kept failing on one event (${this.counters.lastError ?? 'server error'}) while other ` +
+        `events may go; it was set aside in the spool and is retried every ${this.options.setAsideAfterMs} ms`,
+    );
+    return true;
+  }
+
+  /**
+   * Tries a held event once. A 5xx counts against it only when the server accepted other
+   * events since its previous try (so an outage, where everything fails, never does); at
+   * {@link HELD_TRIES} such tries it is dropped (`server_error`).
+   */
+  private async retryHeld(file: SpoolFile): Promise<void> {
+    const spool = this.spool!;
+    const { items, untrusted } = await spool.read(file);
+    if (untrusted) {
+      spool.forget(file);
+      this.noticeUntrusted();
+      return;
+    }
+    const prepared = await this.delivery.prepare(items);
+    const previousTry = file.lastTry;
+    const result = await this.delivery.tryOnce(prepared);
+    if (result === 'stopped') return;
+    if (result === 'settled') return spool.remove(file);
+    const counts = result === 'server_error' && this.delivery.acceptedAt > previousTry;
+    const tries = file.tries + (counts ? 1 : 0);
+    if (tries >= HELD_TRIES) {
+      this.drop(
+        'server_error',
+        items.length,
+        `${this.sender.url} failed on one event ${tries} times (${this.counters.lastError}) while it accepted ` +
+          `other events between those tries; that event was dropped`,
+      );
+      return spool.remove(file);
+    }
+    const { text } = encodeLines(prepared.items);
+    if (!(await spool.retried(file, text, tries, Date.now()))) file.lastTry = Date.now();
   }
 
   /** Sends a batch taken from memory; its events that cannot be encoded are gone for good. */
@@ -391,7 +477,7 @@ export class CloudTransport implements Transport {
 
   private isIdle(): boolean {
     if (!this.scanned || !this.memoryEmpty() || this.writer.busy) return false;
-    return this.counters.authRejected || this.spool?.head() === undefined;
+    return this.counters.authRejected || (this.spool?.head() === undefined && !this.spool?.holding);
   }
 
   private settleFlushes(): void {
@@ -402,9 +488,9 @@ export class CloudTransport implements Transport {
     }
   }
 
-  private drop(reason: DropReason, count: number, message: string): void {
+  private drop(reason: DropReason, count: number, message: string, notice: string = reason): void {
     this.counters.drop(reason, count);
-    this.notice(reason, message);
+    this.notice(notice, message);
   }
 
   /** One stderr line per kind of trouble, so a dead dashboard cannot flood the logs. */
@@ -417,8 +503,4 @@ export class CloudTransport implements Transport {
       // stderr is gone; the counters still tell.
     }
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -71,3 +71,15 @@ function encodeEach(items: readonly object[]): { parts: string[]; kept: object[]
   }
   return { parts, kept };
 }
+
+/**
+ * What stderr says when events could not be encoded (the same wherever it happens).
+ *
+ * @example
+ * ```ts
+ * unserializableMessage(2); // '2 event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped'
+ * ```
+ */
+export function unserializableMessage(count: number): string {
+  return `${count} event(s) could not be turned into JSON (circular or BigInt metadata?) and were dropped`;
+}

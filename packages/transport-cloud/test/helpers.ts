@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configure, createEvent, type SudoEvent } from '@agentsudo/core';
@@ -8,6 +8,7 @@ import {
   type CloudOptions,
   type MakeSender,
 } from '@agentsudo/transport-cloud';
+import { SpoolMark } from '../src/spool';
 import { startReceiver, type Receiver } from './receiver';
 
 /** A permission-check event with a recognisable function name. */
@@ -37,9 +38,27 @@ export function readSpool(dir: string): Record<string, unknown>[] {
     .flatMap((f) =>
       readFileSync(join(dir, f), 'utf8')
         .split('\n')
-        .filter(Boolean)
+        .filter((l) => l !== '' && !l.startsWith('#agentsudo-spool '))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     );
+}
+
+/**
+ * Writes a spool file as a transport for `endpoint` and `key` would (sealed, 0600), holding
+ * `lines` (JSON Lines, one event each); `seq` orders files. Returns the file's name.
+ */
+export function writeSpoolFile(
+  dir: string,
+  endpoint: string,
+  lines: string[],
+  { key = TEST_KEY, seq = 1 }: { key?: string; seq?: number } = {},
+): string {
+  const mark = new SpoolMark(endpoint, key);
+  const name = `0001700000000-1-${String(seq).padStart(9, '0')}-${lines.length}-${mark.tag}.jsonl`;
+  writeFileSync(join(dir, name), mark.seal(lines.map((l) => `${l}\n`).join(''), 'jsonl', 0, 0), {
+    mode: 0o600,
+  });
+  return name;
 }
 
 /** Transports made in a test, all closed by `cleanup()` so jest exits cleanly. */

@@ -99,7 +99,10 @@ describe('privacy: only permission metadata leaves the process', () => {
     await shutdownCloud(100);
     const files = readdirSync(spool).filter((f) => f.endsWith('.jsonl'));
     const text = files.map((f) => readFileSync(join(spool, f), 'utf8')).join('');
-    expect(text.split('\n').filter(Boolean)).toHaveLength(5);
+    // Each file: its seal line (an HMAC, which reveals nothing), then one line per event.
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.startsWith('#agentsudo-spool 1 '))).toHaveLength(files.length);
+    expect(lines.filter((l) => l.startsWith('{'))).toHaveLength(5);
     expect(text).not.toContain(SECRET_ARG);
     expect(text).not.toContain(SECRET_RESULT);
     expect(text).not.toContain('as_priv_000000001'); // nor the API key

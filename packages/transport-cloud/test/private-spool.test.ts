@@ -2,8 +2,12 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -11,8 +15,16 @@ import {
 import { join } from 'node:path';
 import { toWire } from '@agentsudo/core';
 import { defaultSpoolRoot } from '@agentsudo/transport-cloud';
-import { spoolTag } from '../src/spool';
-import { TEST_KEY, checkEvent, makeTransport, readSpool, tempDir, useReceiver, withStderr } from './helpers';
+import { SpoolMark } from '../src/spool';
+import {
+  checkEvent,
+  makeTransport,
+  readSpool,
+  tempDir,
+  useReceiver,
+  withStderr,
+  writeSpoolFile,
+} from './helpers';
 import type { Receiver } from './receiver';
 
 /** Runs `fn` with some environment variables set (undefined: removed), then puts them back. */
@@ -131,22 +143,138 @@ describe('the spool is private to its user', () => {
 
   it('replays only files this configuration wrote: forged or other-key files are left alone', async () => {
     const dir = tempDir();
-    const forged = toWire(checkEvent(666));
-    const otherKey = spoolTag(receiver.url, 'as_other_key_00000');
+    const forged = JSON.stringify(toWire(checkEvent(666)));
+    const otherKey = new SpoolMark(receiver.url, 'as_other_key_00000').tag;
     const files = [
       '0001700000000-1-000000001-1.jsonl', // no mark at all (the old format, or planted)
       `0001700000000-1-000000002-1-${otherKey}.jsonl`,
       `0001700000000-1-000000003-1-${'0'.repeat(16)}.jsonl`,
     ];
-    for (const f of files) writeFileSync(join(dir, f), JSON.stringify(forged) + '\n', { mode: 0o600 });
+    for (const f of files) writeFileSync(join(dir, f), forged + '\n', { mode: 0o600 });
+    // Sealed, but for another key.
+    files.push(writeSpoolFile(dir, receiver.url, [forged], { key: 'as_other_key_00000', seq: 4 }));
     const own = toWire(checkEvent(1));
-    const ownFile = `0001700000000-1-000000004-1-${spoolTag(receiver.url, TEST_KEY)}.jsonl`;
-    writeFileSync(join(dir, ownFile), JSON.stringify(own) + '\n', { mode: 0o600 });
+    const ownFile = writeSpoolFile(dir, receiver.url, [JSON.stringify(own)], { seq: 5 });
 
     const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir });
     expect(await cloud.flush(5000)).toBe(true);
     expect(receiver.ids()).toEqual([own.event_id]);
     expect(readdirSync(dir).sort()).toEqual(files.sort());
     expect(existsSync(join(dir, ownFile))).toBe(false);
+  });
+
+  it('a spool folder under a folder another account may write in is refused, naming that folder', async () => {
+    // A team folder of another account, open to all: they could rename the spool away and
+    // put their own in its place after it was checked.
+    const team = join(tempDir(), 'team');
+    mkdirSync(team);
+    chmodSync(team, 0o777);
+    chownSync(team, 1, 1); // daemon
+    const spoolDir = join(team, 'spool');
+    await withStderr(async (stderr) => {
+      await receiver.stop();
+      const cloud = makeTransport({ endpoint: receiver.url, spoolDir });
+      cloud.log(checkEvent(1));
+      await cloud.close(50);
+      expect(stderr()).toContain(`Not using the spool folder '${team}': it belongs to uid 1`);
+      expect(cloud.stats().dropped).toMatchObject({ spool_error: 1, total: 1 });
+      expect(existsSync(spoolDir)).toBe(false);
+    });
+  });
+
+  it('a spool folder replaced after its check is checked again before each write: nothing goes into the impostor', async () => {
+    const dir = join(tempDir(), 'spool');
+    await receiver.stop();
+    await withStderr(async (stderr) => {
+      const cloud = makeTransport({
+        endpoint: receiver.url,
+        spoolDir: dir,
+        maxQueue: 1,
+        flushIntervalMs: 10,
+      });
+      cloud.log(checkEvent(1));
+      await receiver.waitFor('the spool folder to be checked and made', () => existsSync(dir));
+      renameSync(dir, `${dir}.moved`);
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      chownSync(dir, 1, 1);
+      cloud.log(checkEvent(2)); // the queue (1 event) is full: this one goes to the spool
+      cloud.log(checkEvent(3));
+      await cloud.close(50);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(cloud.stats().dropped.spool_error).toBeGreaterThan(0);
+      expect(stderr()).toContain(`Not using the spool folder '${dir}': it belongs to uid 1`);
+    });
+  });
+
+  it('a spool folder deleted while the process runs (a temp cleaner) is made again at the next write', async () => {
+    const parent = tempDir();
+    const dir = join(parent, 'state', 'spool');
+    await receiver.stop();
+    const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, maxQueue: 10, flushIntervalMs: 10 });
+    cloud.log(checkEvent(0));
+    await receiver.waitFor('the spool folder to be made', () => existsSync(dir));
+    rmSync(join(parent, 'state'), { recursive: true });
+    // Enough to fill the queue once: it goes to the spool while a fresh queue takes the rest.
+    const events = Array.from({ length: 12 }, (_, i) => checkEvent(i + 1));
+    events.forEach((e) => cloud.log(e));
+    await cloud.close(50);
+    expect(cloud.stats().dropped.total).toBe(0);
+    expect(readSpool(dir)).toHaveLength(13);
+    expect(mode(dir)).toBe(0o700);
+  });
+
+  describe('a spool file is replayed only when it is a private file of this user, sealed with this key', () => {
+    function ownFile(dir: string): { name: string; event: ReturnType<typeof toWire> } {
+      const event = toWire(checkEvent(7));
+      return { name: writeSpoolFile(dir, receiver.url, [JSON.stringify(event)]), event };
+    }
+
+    it.each([
+      [
+        'its content replaced by someone without the key (the name, which anyone can list, kept)',
+        (path: string) => {
+          const forged = { ...toWire(checkEvent(666)), agent_name: 'Forged', scope: 'admin:everything' };
+          writeFileSync(path, JSON.stringify(forged) + '\n');
+        },
+      ],
+      [
+        'a seal copied from another file of this key over other content',
+        (path: string) => {
+          const [header] = readFileSync(path, 'utf8').split('\n');
+          writeFileSync(path, `${header}\n${JSON.stringify(toWire(checkEvent(666)))}\n`);
+        },
+      ],
+      ['owned by another account', (path: string) => chownSync(path, 65534, 65534)],
+      ['readable by others', (path: string) => chmodSync(path, 0o644)],
+      ['a second name of another file (hard link)', (path: string) => linkSync(path, `${path}.other`)],
+    ])('%s: not replayed, left in place, said once', async (_, tamper) => {
+      const dir = tempDir();
+      const { name } = ownFile(dir);
+      const path = join(dir, name);
+      tamper(path);
+      const before = readFileSync(path, 'utf8');
+      await withStderr(async (stderr) => {
+        const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir });
+        const fresh = checkEvent(8);
+        cloud.log(fresh);
+        expect(await cloud.flush(5000)).toBe(true);
+        expect(receiver.ids()).toEqual([fresh.eventId]);
+        expect(readFileSync(path, 'utf8')).toBe(before);
+        expect(cloud.stats().replayed).toBe(0);
+        const lines = stderr()
+          .split('\n')
+          .filter((l) => l.includes('not replaying spool file'));
+        expect(lines).toEqual([expect.stringContaining(path)]);
+      });
+    });
+
+    it('an untampered file is replayed', async () => {
+      const dir = tempDir();
+      const { event } = ownFile(dir);
+      const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir });
+      expect(await cloud.flush(5000)).toBe(true);
+      expect(receiver.ids()).toEqual([event.event_id]);
+    });
   });
 });

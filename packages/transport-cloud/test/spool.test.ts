@@ -1,7 +1,14 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spoolTag } from '../src/spool';
-import { TEST_KEY, checkEvent, withStderr, makeTransport, readSpool, tempDir, useReceiver } from './helpers';
+import {
+  checkEvent,
+  writeSpoolFile,
+  withStderr,
+  makeTransport,
+  readSpool,
+  tempDir,
+  useReceiver,
+} from './helpers';
 import type { Receiver } from './receiver';
 
 describe('the offline spool', () => {
@@ -48,10 +55,11 @@ describe('the offline spool', () => {
       action: 'permission_check',
       allowed: true,
     }));
-    writeFileSync(
-      join(dir, `0001700000000-1-000000001-3-${spoolTag(receiver.url, TEST_KEY)}.jsonl`),
-      `${JSON.stringify(good[0])}\n{"event_id": "cut off in the midd\n${JSON.stringify(good[1])}\n`,
-    );
+    writeSpoolFile(dir, receiver.url, [
+      JSON.stringify(good[0]),
+      '{"event_id": "cut off in the midd',
+      JSON.stringify(good[1]),
+    ]);
     await withStderr(async (stderr) => {
       const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir });
       expect(await cloud.flush(5000)).toBe(true);

@@ -42,20 +42,24 @@ export class AuditLogPathError extends ConfigurationError {
  * What makes an existing audit log unsafe to adopt:
  * - `symlink`: the path is a symbolic link (another account could point it at any file);
  * - `owner`: another user owns the file (they could read it, or swap its contents);
- * - `mode`: group or others may read or write it beyond what the `mode` option allows.
+ * - `mode`: group or others may read or write it beyond what the `mode` option allows;
+ * - `hardlink`: the file has another name (a hard link), which may be another account's file;
+ * - `folder`: a folder above it belongs to another account, or group or others may write in
+ *   it (without the sticky bit), so they could delete or replace the log.
  *
  * @example
  * ```ts
  * const problem: UnsafeAuditLogProblem = 'owner';
  * ```
  */
-export type UnsafeAuditLogProblem = 'symlink' | 'owner' | 'mode';
+export type UnsafeAuditLogProblem = 'symlink' | 'owner' | 'mode' | 'hardlink' | 'folder';
 
 /**
- * The audit log at `path` exists but is not safe to write: it is a symbolic link, another
- * user owns it, or group or others may read or write it. The file is left untouched, and
- * the message says how to fix it. A subclass of {@link AuditLogPathError} (`code` is
- * `ELOOP`, `EOWNER` or `EMODE`), so code that catches bad paths catches this too.
+ * The audit log at `path` is not safe to write: it is a symbolic link or a hard link,
+ * another user owns it, group or others may read or write it, or a folder above it is open
+ * to another account. The file is left untouched, and the message says how to fix it. A
+ * subclass of {@link AuditLogPathError} (`code` is `ELOOP`, `EOWNER`, `EMODE`, `ENLINK` or
+ * `EFOLDER`), so code that catches bad paths catches this too.
  *
  * @example
  * ```ts
@@ -75,6 +79,8 @@ export class UnsafeAuditLogError extends AuditLogPathError {
     /** The file's permission bits, when known. */
     readonly fileMode: number | undefined,
     message: string,
+    /** For `folder`: the folder at fault. */
+    readonly folder?: string,
   ) {
     super(path, UNSAFE_CODES[problem], 'write', problem, message);
     this.name = 'UnsafeAuditLogError';
@@ -106,6 +112,39 @@ export class UnsafeAuditLogError extends AuditLogPathError {
     );
   }
 
+  /** The file has `links` names: one of them may be another account's file. */
+  static hardlink(path: string, links: number): UnsafeAuditLogError {
+    return new UnsafeAuditLogError(
+      path,
+      'hardlink',
+      undefined,
+      undefined,
+      `Refusing the audit log at '${path}': it has ${links} hard links, so it may be another file of ` +
+        `yours under a second name (another account could have linked it there). Remove '${path}' ` +
+        `(a new private file is then created), or pick another filename.`,
+    );
+  }
+
+  /** A folder above the log is open to another account. */
+  static folder(path: string, found: { path: string; reason: string; problem: string }): UnsafeAuditLogError {
+    const fix =
+      found.problem === 'mode'
+        ? `run chmod o-w,g-w '${found.path}' (or chmod +t to make it sticky like /tmp)`
+        : found.problem === 'owner'
+          ? `use a folder that you or root own`
+          : `replace it with a real folder`;
+    return new UnsafeAuditLogError(
+      path,
+      'folder',
+      undefined,
+      undefined,
+      `Refusing the audit log at '${path}': the folder '${found.path}' above it is not safe (${found.reason}), ` +
+        `so another account could delete or replace the log. To fix: ${fix}, or pick a filename in a ` +
+        `folder only you can write.`,
+      found.path,
+    );
+  }
+
   /** Group or others have more access than `allowed` grants. */
   static mode(path: string, fileMode: number, allowed: number): UnsafeAuditLogError {
     const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, '0')}`;
@@ -125,6 +164,8 @@ const UNSAFE_CODES: Record<UnsafeAuditLogProblem, string> = {
   symlink: 'ELOOP',
   owner: 'EOWNER',
   mode: 'EMODE',
+  hardlink: 'ENLINK',
+  folder: 'EFOLDER',
 };
 
 const EXPLANATIONS: Record<string, string> = {

@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditLogPathError, UnsafeAuditLogError } from './errors';
+import { ensureTrustedDir, UnsafeFolderError } from './private-dir';
 
 /**
  * `O_NOFOLLOW`: a symbolic link planted at the path fails the open (ELOOP) instead of
@@ -14,21 +15,30 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 
 /**
  * Opens `path` for appending, creating it (and its missing parent directories, `0700`)
- * when absent. An existing file is adopted only when it is a regular file, not a symbolic
- * link, owned by this process's user, and no more open to group and others than `mode`.
- * The checks read the opened descriptor, so the file cannot be swapped between check and use.
+ * when absent. Every folder above it must belong to this user or root and be closed to
+ * writes by group and others unless sticky (see {@link ensureTrustedDir}): otherwise another
+ * account could delete or replace the log. An existing file is adopted only when it is a
+ * regular file, not a symbolic link, with no other hard link, owned by this process's
+ * user, and no more open to group and others than `mode`. The checks read the opened
+ * descriptor, so the file cannot be swapped between check and use.
  *
  * @example
  * ```ts
  * const fd = openPrivateAppend('/var/log/app/agentsudo.jsonl', 0o600);
  * ```
- * @throws UnsafeAuditLogError for a symlink, a foreign owner or a too open mode;
- *   AuditLogPathError for any other failure, naming the path.
+ * @throws UnsafeAuditLogError for a symlink, a hard link, a foreign owner, a too open mode
+ *   or an unsafe folder above; AuditLogPathError for any other failure, naming the path.
  */
 export function openPrivateAppend(path: string, mode: number): number {
+  try {
+    ensureTrustedDir(dirname(path));
+  } catch (err) {
+    if (!(err instanceof UnsafeFolderError)) throw AuditLogPathError.from(path, err, 'write');
+    if (err.code) throw AuditLogPathError.from(path, err, 'write');
+    throw UnsafeAuditLogError.folder(path, err);
+  }
   let fd: number;
   try {
-    makePrivateDirectories(dirname(path));
     fd = openSync(path, APPEND_FLAGS, mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw UnsafeAuditLogError.symlink(path);
@@ -73,40 +83,9 @@ function checkAdoptable(path: string, st: Stats, mode: number): void {
   const me = process.getuid?.();
   if (me === undefined) return;
   if (st.uid !== me) throw UnsafeAuditLogError.owner(path, st.uid, me);
+  // Another name for the same file could be anyone's (a link to ~/.ssh/authorized_keys).
+  if (st.nlink !== 1) throw UnsafeAuditLogError.hardlink(path, st.nlink);
   if ((st.mode & 0o077 & ~mode) !== 0) throw UnsafeAuditLogError.mode(path, st.mode, mode);
-}
-
-/**
- * Creates `dir` and its missing parents one level at a time, each `0700`. Node's recursive
- * mkdir reports EEXIST for a parent that is a file, and can loop forever under /proc; this
- * stops at the first level that cannot be made, with that level's own error (ENOTDIR,
- * EACCES, ENOENT, …). Existing levels are left as they are.
- */
-function makePrivateDirectories(dir: string): void {
-  const missing: string[] = [];
-  let at = dir;
-  for (;;) {
-    const st = statOrUndefined(at);
-    if (st) {
-      if (!st.isDirectory()) {
-        throw Object.assign(new Error(`'${at}' is a file, not a directory`), { code: 'ENOTDIR' });
-      }
-      break;
-    }
-    missing.push(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const level of missing.reverse()) {
-    try {
-      mkdirSync(level, 0o700);
-    } catch (err) {
-      // Made meanwhile by another process: fine.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statOrUndefined(level)?.isDirectory())
-        throw err;
-    }
-  }
 }
 
 /**

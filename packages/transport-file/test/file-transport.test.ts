@@ -3,6 +3,7 @@ import {
   chmodSync,
   chownSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -259,6 +260,59 @@ describe('FileTransport', () => {
       mkdirSync(join(file, '..'), { recursive: true });
       execFileSync('mkfifo', [file]);
       expect(() => new FileTransport({ filename: file })).toThrow(AuditLogPathError);
+    });
+
+    test('a hard link to another file of the user is refused, and that file is left untouched', () => {
+      const file = fresh();
+      mkdirSync(join(file, '..'), { recursive: true });
+      const victim = victimFile(); // e.g. ~/.ssh/authorized_keys: ours, 0600
+      linkSync(victim.path, file);
+      try {
+        new FileTransport({ filename: file });
+        throw new Error('expected UnsafeAuditLogError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(UnsafeAuditLogError);
+        expect(e).toMatchObject({ path: file, problem: 'hardlink', code: 'ENLINK' });
+        expect((e as Error).message).toContain(`Refusing the audit log at '${file}': it has 2 hard links`);
+      }
+      expect(readFileSync(victim.path, 'utf8')).toBe(victim.text);
+    });
+
+    test.each([
+      ['another account owns it, mode 0777', 65534, 0o777, 'it belongs to uid 65534'],
+      ['another account owns it, even private', 65534, 0o700, 'it belongs to uid 65534'],
+      ['it is ours but others may write in it', 0, 0o777, 'its mode is 0777'],
+      ['it is ours but its group may write in it', 0, 0o770, 'its mode is 0770'],
+      ['it is sticky but another account owns it', 65534, 0o1777, 'it belongs to uid 65534'],
+    ])(
+      'a log under a folder that another account could empty is refused: %s',
+      (_, owner, folderMode, reason) => {
+        // The team folder sits two levels above the log: every folder on the way counts.
+        const team = join(dir, `team-${++n}`);
+        mkdirSync(team);
+        chmodSync(team, folderMode);
+        chownSync(team, owner, owner);
+        const file = join(team, 'app', 'audit.jsonl');
+        try {
+          new FileTransport({ filename: file });
+          throw new Error('expected UnsafeAuditLogError');
+        } catch (e) {
+          expect(e).toBeInstanceOf(UnsafeAuditLogError);
+          expect(e).toMatchObject({ path: file, problem: 'folder', code: 'EFOLDER', folder: team });
+          expect((e as Error).message).toContain(`the folder '${team}' above it is not safe (${reason}`);
+        }
+        expect(existsSync(join(team, 'app'))).toBe(false);
+      },
+    );
+
+    test('a sticky shared folder owned by root (like /tmp) is fine: only a file owner may delete there', () => {
+      const shared = join(dir, `shared-${++n}`);
+      mkdirSync(shared);
+      chmodSync(shared, 0o1777);
+      const file = join(shared, 'audit.jsonl');
+      const transport = new FileTransport({ filename: file });
+      transport.log(event(1));
+      expect(jsonLines(file)).toHaveLength(1);
     });
 
     test('rejects a mode that is not permission bits', () => {
