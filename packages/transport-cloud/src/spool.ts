@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+// fs.promises is read at each call (not imported from node:fs/promises), so importing
+// the package loads no promise API until a spool exists.
+import { promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolDirError } from './errors';
 import { ensurePrivateDir } from './private-dir';
@@ -113,11 +114,11 @@ export class Spool {
     const refusal = this.check();
     if (refusal) throw refusal;
     const found: SpoolFile[] = [];
-    for (const name of await readdir(this.dir)) {
+    for (const name of await fsp.readdir(this.dir)) {
       const m = FILE_PATTERN.exec(name);
       if (m) {
         if (m[5] !== this.tag) continue; // another configuration's file (or a forged one)
-        const size = await stat(join(this.dir, name)).then(
+        const size = await fsp.stat(join(this.dir, name)).then(
           (s) => s.size,
           () => -1,
         );
@@ -127,7 +128,7 @@ export class Spool {
         continue;
       }
       const tmp = TMP_PATTERN.exec(name);
-      if (tmp && !isAlive(Number(tmp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
+      if (tmp && !isAlive(Number(tmp[1]))) await fsp.unlink(join(this.dir, name)).catch(() => undefined);
     }
     for (const f of found) this.add(f);
   }
@@ -145,11 +146,11 @@ export class Spool {
     this.bytes += size; // reserved now so concurrent writes respect the bound
     try {
       // 'wx': never through a link or into a file someone else made.
-      await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
-      await rename(tmp, join(this.dir, name));
+      await fsp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
+      await fsp.rename(tmp, join(this.dir, name));
     } catch {
       this.bytes -= size;
-      await unlink(tmp).catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
       return 'error';
     }
     this.bytes -= size;
@@ -181,7 +182,7 @@ export class Spool {
   async read(file: SpoolFile): Promise<{ items: object[]; corrupt: number }> {
     let text: string;
     try {
-      text = await readFile(join(this.dir, file.name), 'utf8');
+      text = await fsp.readFile(join(this.dir, file.name), 'utf8');
     } catch {
       return { items: [], corrupt: 0 };
     }
@@ -203,7 +204,7 @@ export class Spool {
       this.files.splice(i, 1);
       this.bytes -= file.bytes;
     }
-    await unlink(join(this.dir, file.name)).catch(() => undefined);
+    await fsp.unlink(join(this.dir, file.name)).catch(() => undefined);
   }
 
   /** Checks the folder once (creating it); the refusal is remembered, never retried. */
