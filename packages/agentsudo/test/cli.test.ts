@@ -132,3 +132,29 @@ describe('agentsudo logs', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe('agentsudo logs | head -1', () => {
+  // Far more output than a pipe holds, so the command is still writing when head exits.
+  const big = join(dir, 'big.jsonl');
+  beforeAll(async () => {
+    const log = new FileTransport({ filename: big });
+    for (let i = 0; i < 20_000; i++) {
+      log.log(at('2026-03-01T09:00:00.000Z', { scope: 'read:customers', functionName: 'getCustomer' }));
+    }
+    await log.close();
+  });
+
+  /** Runs `agentsudo <args> | head -1` in bash; the command's exit status ends stderr. */
+  const pipedToHead = (...args: string[]) =>
+    run('bash', ['-c', '"$@" | head -1; echo "exit status ${PIPESTATUS[0]}" >&2', 'bash', BIN, ...args]);
+
+  test.each([[[]], [['--json']]])(
+    'closing the pipe early ends the command quietly (logs FILE %j)',
+    async (extra: string[]) => {
+      const { code, stdout, stderr } = await pipedToHead('logs', big, ...extra);
+      expect(code).toBe(0);
+      expect(stdout.split('\n')).toHaveLength(2); // head's one line
+      expect(stderr).toBe('exit status 0\n');
+    },
+  );
+});
