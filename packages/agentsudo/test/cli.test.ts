@@ -83,6 +83,20 @@ describe('agentsudo logs', () => {
     ]);
   });
 
+  test('--agent finds names that contain it, ignoring case, as the dashboard does; --agent-exact takes the exact name', async () => {
+    const agents = async (...args: string[]) =>
+      (await agentsudo('logs', file, ...args)).stdout
+        .split('\n')
+        .filter((l) => l.startsWith('2026'))
+        .map((l) => l.split(/\s+/)[1]);
+    expect(await agents('--agent', 'Support')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+    expect(await agents('--agent', 'support')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+    expect(await agents('--agent', 'BOT')).toEqual(['SupportBot', 'SupportBot', 'BillingBot', 'SupportBot']);
+    expect(await agents('--agent-exact', 'Support')).toEqual([]);
+    expect(await agents('--agent-exact', 'supportbot')).toEqual([]);
+    expect(await agents('--agent-exact', 'SupportBot')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+  });
+
   test('--json prints the matching events in their wire form', async () => {
     const { stdout } = await agentsudo('logs', file, '--denied', '--json');
     const lines = stdout
