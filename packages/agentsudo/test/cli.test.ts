@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEvent, FileTransport, type SudoEvent } from 'agentsudo';
 import { BIN, requireBuild, run } from './dist';
+import { testTempDir } from '../../../test-support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-cli-'));
+const dir = testTempDir('agentsudo-cli-');
 const file = join(dir, 'audit.jsonl');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const at = (timestamp: string, fields: Partial<SudoEvent>): SudoEvent => ({
   ...createEvent({ agentName: 'SupportBot', action: 'permission_check', allowed: true, ...fields }),

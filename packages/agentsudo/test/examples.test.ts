@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readAuditLog } from 'agentsudo';
 import { runNode } from './dist';
+import { testTempDir } from '../../../test-support/temp-dir';
 
 const examples = resolve(__dirname, '../../../examples');
 const built = (name: string) => {
@@ -13,8 +13,7 @@ const built = (name: string) => {
   return main;
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-examples-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('agentsudo-examples-');
 
 test('the quickstart shows one allowed and one denied call', async () => {
   const { code, stdout, stderr } = await runNode([built('quickstart')]);

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DIST, requireBuild, runNode } from './dist';
+import { testTempDir } from '../../../test-support/temp-dir';
 
 beforeAll(requireBuild);
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-lazy-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('agentsudo-lazy-');
 
 /**
  * Runs `body` in a fresh Node process that has imported the built `agentsudo` as `pkg`;
