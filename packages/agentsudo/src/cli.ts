@@ -9,6 +9,7 @@
  */
 import { ConfigurationError, SDK_VERSION } from '@agentsudo/core';
 import { AuditLogPathError } from '@agentsudo/transport-file';
+import { endQuietlyOnClosedPipe } from './closed-pipe';
 import { LOGS_USAGE, parseLogsArgs, runLogs, UsageError } from './logs-command';
 
 const USAGE = `Usage: agentsudo <command>
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

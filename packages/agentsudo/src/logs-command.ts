@@ -16,7 +16,10 @@ export const LOGS_USAGE = `Usage: agentsudo logs <file> [options]
 Prints the events of a JSON Lines audit log as a table.
 
 Options:
-  --agent NAME      only this agent
+  --agent TEXT      only agents whose name contains TEXT, ignoring case, as the
+                    dashboard's search matches ('support' finds SupportBot)
+  --agent-exact NAME
+                    only the agent named exactly NAME (case-sensitive)
   --scope PATTERN   only scopes matching PATTERN (* is a wildcard: 'write:*')
   --denied          only refusals (denials, audit violations, refused approvals)
   --since ISO       only events at or after this time (2026-01-31 or 2026-01-31T12:00:00Z)
@@ -51,11 +54,13 @@ export class UsageError extends Error {
 export interface LogsArgs {
   file: string;
   options: ReadAuditLogOptions;
+  /** `--agent`: agent names containing this, compared in lower case. */
+  agentContains?: string;
   json: boolean;
 }
 
 /**
- * Parses `<file> [--agent NAME] [--scope PATTERN] [--denied] [--since ISO] …`.
+ * Parses `<file> [--agent TEXT] [--agent-exact NAME] [--scope PATTERN] [--denied] [--since ISO] …`.
  *
  * @example
  * ```ts
@@ -72,6 +77,7 @@ export function parseLogsArgs(argv: readonly string[]): LogsArgs {
       strict: true,
       options: {
         agent: { type: 'string' },
+        'agent-exact': { type: 'string' },
         scope: { type: 'string' },
         denied: { type: 'boolean' },
         since: { type: 'string' },
@@ -92,13 +98,15 @@ export function parseLogsArgs(argv: readonly string[]): LogsArgs {
     );
   }
   const options: ReadAuditLogOptions = {};
-  if (values.agent !== undefined) options.agent = values.agent;
+  if (values['agent-exact'] !== undefined) options.agent = values['agent-exact'];
   if (values.scope !== undefined) options.scope = values.scope;
   if (values.denied) options.denied = true;
   if (values.since !== undefined) options.since = values.since;
   if (values.until !== undefined) options.until = values.until;
   if (values.rotated) options.includeRotated = true;
-  return { file: positionals[0], options, json: values.json === true };
+  const args: LogsArgs = { file: positionals[0], options, json: values.json === true };
+  if (values.agent !== undefined) args.agentContains = values.agent.toLowerCase();
+  return args;
 }
 
 /**
@@ -115,10 +123,13 @@ export async function runLogs(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<void> {
-  const events = await readAuditLog(args.file, {
-    ...args.options,
-    onInvalidLine: (bad) => err.write(`agentsudo logs: skipped ${bad.file}:${bad.line}: ${bad.reason}\n`),
-  });
+  const { agentContains } = args;
+  const events = (
+    await readAuditLog(args.file, {
+      ...args.options,
+      onInvalidLine: (bad) => err.write(`agentsudo logs: skipped ${bad.file}:${bad.line}: ${bad.reason}\n`),
+    })
+  ).filter((e) => agentContains === undefined || e.agentName.toLowerCase().includes(agentContains));
   if (args.json) {
     for (const e of events) out.write(JSON.stringify(toWire(e)) + '\n');
     return;

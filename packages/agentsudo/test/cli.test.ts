@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEvent, FileTransport, type SudoEvent } from 'agentsudo';
 import { BIN, requireBuild, run } from './dist';
+import { testTempDir } from '../../../test-support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-cli-'));
+const dir = testTempDir('agentsudo-cli-');
 const file = join(dir, 'audit.jsonl');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const at = (timestamp: string, fields: Partial<SudoEvent>): SudoEvent => ({
   ...createEvent({ agentName: 'SupportBot', action: 'permission_check', allowed: true, ...fields }),
@@ -83,6 +82,20 @@ describe('agentsudo logs', () => {
     ]);
   });
 
+  test('--agent finds names that contain it, ignoring case, as the dashboard does; --agent-exact takes the exact name', async () => {
+    const agents = async (...args: string[]) =>
+      (await agentsudo('logs', file, ...args)).stdout
+        .split('\n')
+        .filter((l) => l.startsWith('2026'))
+        .map((l) => l.split(/\s+/)[1]);
+    expect(await agents('--agent', 'Support')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+    expect(await agents('--agent', 'support')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+    expect(await agents('--agent', 'BOT')).toEqual(['SupportBot', 'SupportBot', 'BillingBot', 'SupportBot']);
+    expect(await agents('--agent-exact', 'Support')).toEqual([]);
+    expect(await agents('--agent-exact', 'supportbot')).toEqual([]);
+    expect(await agents('--agent-exact', 'SupportBot')).toEqual(['SupportBot', 'SupportBot', 'SupportBot']);
+  });
+
   test('--json prints the matching events in their wire form', async () => {
     const { stdout } = await agentsudo('logs', file, '--denied', '--json');
     const lines = stdout
@@ -131,4 +144,30 @@ describe('agentsudo logs', () => {
     const version = await run(BIN, ['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
+});
+
+describe('agentsudo logs | head -1', () => {
+  // Far more output than a pipe holds, so the command is still writing when head exits.
+  const big = join(dir, 'big.jsonl');
+  beforeAll(async () => {
+    const log = new FileTransport({ filename: big });
+    for (let i = 0; i < 20_000; i++) {
+      log.log(at('2026-03-01T09:00:00.000Z', { scope: 'read:customers', functionName: 'getCustomer' }));
+    }
+    await log.close();
+  });
+
+  /** Runs `agentsudo <args> | head -1` in bash; the command's exit status ends stderr. */
+  const pipedToHead = (...args: string[]) =>
+    run('bash', ['-c', '"$@" | head -1; echo "exit status ${PIPESTATUS[0]}" >&2', 'bash', BIN, ...args]);
+
+  test.each([[[]], [['--json']]])(
+    'closing the pipe early ends the command quietly (logs FILE %j)',
+    async (extra: string[]) => {
+      const { code, stdout, stderr } = await pipedToHead('logs', big, ...extra);
+      expect(code).toBe(0);
+      expect(stdout.split('\n')).toHaveLength(2); // head's one line
+      expect(stderr).toBe('exit status 0\n');
+    },
+  );
 });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as core from '@agentsudo/core';
@@ -16,9 +15,9 @@ import {
   getTransports,
   readAuditLog,
 } from 'agentsudo';
+import { testTempDir } from '../../../test-support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-pkg-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('agentsudo-pkg-');
 
 class CustomerService {
   @Sudo('read:customers')

@@ -1,23 +1,28 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readAuditLog } from 'agentsudo';
 import { runNode } from './dist';
+import { testTempDir } from '../../../test-support/temp-dir';
 
 const examples = resolve(__dirname, '../../../examples');
-const built = (name: string) => {
-  const main = join(examples, name, 'dist', 'main.js');
+const built = (name: string, output = 'dist') => {
+  const main = join(examples, name, output, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` before these tests.`);
   return main;
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'agentsudo-examples-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir('agentsudo-examples-');
 
-test('the quickstart shows one allowed and one denied call', async () => {
-  const { code, stdout, stderr } = await runNode([built('quickstart')]);
+// The quickstart is built twice, once per TypeScript decorator setting the README shows.
+test.each([
+  ['experimentalDecorators (tsconfig.json)', 'dist', '__decorate('],
+  ['standard decorators, target ES2022 (tsconfig.standard.json)', 'dist/standard', '__esDecorate('],
+])('the quickstart built with %s shows one allowed and one denied call', async (_setting, output, helper) => {
+  const main = built('quickstart', output);
+  expect(readFileSync(main, 'utf8')).toContain(helper); // compiled in that decorator mode
+  const { code, stdout, stderr } = await runNode([main]);
   expect(code).toBe(0);
   expect(stdout).toContain('✅ allowed: getCustomer returned {"id":"c-42","name":"John Doe"}');
   expect(stdout).toContain("❌ denied: Agent 'SupportBot' lacks scope 'write:refunds'");

@@ -6,10 +6,21 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createServer, type AgentSudoServer, type ServerOptions, type StorageOptions } from '../src';
 
-/** A place for one test file's SQLite files, removed afterwards. */
-export function tempDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-server-test-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * A place for one test file's SQLite files, removed afterwards. Made on first use, not
+ * when the file loads: Jest skips the hooks of a block whose tests are all filtered out
+ * (`jest -t 'on postgres'`), so a folder made at load time would be left behind.
+ */
+export function tempDir(): { readonly dir: string; remove(): void } {
+  let made: string | undefined;
+  return {
+    get dir() {
+      return (made ??= mkdtempSync(join(tmpdir(), 'agentsudo-server-test-')));
+    },
+    remove: () => {
+      if (made !== undefined) rmSync(made, { recursive: true, force: true });
+    },
+  };
 }
 
 function adminUrl(): string {

@@ -1,12 +1,36 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { promisify } from 'node:util';
-import { constants, gzip } from 'node:zlib';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
 import { SDK_NAME } from '@agentsudo/core';
 import { parseRetryAfter } from './backoff';
 
-const gzipAsync = promisify(gzip);
+/** What a sender needs from axios and Node's network and compression modules. */
+interface NetworkStack {
+  axios: AxiosStatic;
+  HttpAgent: typeof import('node:http').Agent;
+  HttpsAgent: typeof import('node:https').Agent;
+  gzip: (data: string, options: { level: number }) => Promise<Buffer>;
+  fastestLevel: number;
+}
+
+let stack: NetworkStack | undefined;
+
+/**
+ * Loads axios, http, https (with TLS) and zlib when the first sender is made rather than
+ * on import: `agentsudo` re-exports this package, and a program that never configures
+ * cloud mode should not pay for them on every cold start.
+ */
+function networkStack(): NetworkStack {
+  if (stack) return stack;
+  const zlib = require('node:zlib') as typeof import('node:zlib');
+  stack = {
+    axios: require('axios') as AxiosStatic,
+    HttpAgent: (require('node:http') as typeof import('node:http')).Agent,
+    HttpsAgent: (require('node:https') as typeof import('node:https')).Agent,
+    gzip: promisify(zlib.gzip) as NetworkStack['gzip'],
+    fastestLevel: zlib.constants.Z_BEST_SPEED,
+  };
+  return stack;
+}
 
 /**
  * What one POST came to.
@@ -105,9 +129,11 @@ export class HttpSender implements EventSender {
   readonly url: string;
   private readonly client: AxiosInstance;
   private readonly controller = new AbortController();
+  private readonly stack = networkStack();
 
   constructor(private readonly settings: HttpSenderSettings) {
     this.url = `${settings.endpoint}/api/events`;
+    const { axios, HttpAgent, HttpsAgent } = this.stack;
     // Node unrefs idle kept-alive sockets, so they never hold the process open.
     const agentOptions = { keepAlive: true, maxSockets: 4 };
     this.client = axios.create({
@@ -134,7 +160,7 @@ export class HttpSender implements EventSender {
     try {
       // Fastest level: event JSON is repetitive, so even level 1 shrinks it ~10x,
       // and zlib runs on the thread pool, away from the caller's thread.
-      return { body: await gzipAsync(json, { level: constants.Z_BEST_SPEED }), gzip: true };
+      return { body: await this.stack.gzip(json, { level: this.stack.fastestLevel }), gzip: true };
     } catch {
       return { body: json, gzip: false };
     }
@@ -222,7 +248,7 @@ function snippet(data: unknown): string {
 }
 
 function describeError(err: unknown): string {
-  if (axios.isAxiosError(err)) {
+  if (networkStack().axios.isAxiosError(err)) {
     if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `timeout (${err.message})`;
     return err.message || err.code || 'network error';
   }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { constants, renameSync, writeFileSync } from 'node:fs';
-import { open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+// fs.promises is read at each call (not imported from node:fs/promises), so importing
+// the package loads no promise API until a spool exists.
+import { constants, promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolDirError } from './errors';
 import { ensurePrivateDir, UnsafeFolderError, type FolderIdentity, type FolderProblem } from './private-dir';
@@ -206,7 +207,7 @@ export class Spool {
     const refusal = this.check();
     if (refusal) throw refusal;
     const found: SpoolFile[] = [];
-    for (const name of await readdir(this.dir)) {
+    for (const name of await fsp.readdir(this.dir)) {
       const m = FILE_PATTERN.exec(name);
       if (m) {
         if (m[5] !== this.mark.tag || this.untrusted.has(name)) continue; // another configuration's file
@@ -219,7 +220,7 @@ export class Spool {
         continue;
       }
       const tmp = TMP_PATTERN.exec(name);
-      if (tmp && !isAlive(Number(tmp[1]))) await unlink(join(this.dir, name)).catch(() => undefined);
+      if (tmp && !isAlive(Number(tmp[1]))) await fsp.unlink(join(this.dir, name)).catch(() => undefined);
     }
     for (const f of found) this.add(f);
   }
@@ -245,10 +246,10 @@ export class Spool {
     const final = join(this.dir, file.name);
     const tmp = join(this.dir, `.${process.pid}-${file.name}.tmp`);
     try {
-      await writeFile(tmp, this.mark.seal(body, 'held', tries, lastTry), { mode: 0o600, flag: 'wx' });
-      await rename(tmp, final);
+      await fsp.writeFile(tmp, this.mark.seal(body, 'held', tries, lastTry), { mode: 0o600, flag: 'wx' });
+      await fsp.rename(tmp, final);
     } catch {
-      await unlink(tmp).catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
       return false;
     }
     file.tries = tries;
@@ -297,7 +298,7 @@ export class Spool {
   /** Deletes a file whose events were all settled (or forgets it if already gone). */
   async remove(file: SpoolFile): Promise<void> {
     this.forget(file);
-    await unlink(join(this.dir, file.name)).catch(() => undefined);
+    await fsp.unlink(join(this.dir, file.name)).catch(() => undefined);
   }
 
   /** Stops tracking a file without deleting it (one that failed its checks stays for a person to see). */
@@ -336,11 +337,11 @@ export class Spool {
     const tmp = join(this.dir, `.${process.pid}-${name}.tmp`);
     try {
       // 'wx': never through a link or into a file someone else made.
-      await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
-      await rename(tmp, join(this.dir, name));
+      await fsp.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+      await fsp.rename(tmp, join(this.dir, name));
       return 'ok';
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'error';
     }
   }
@@ -356,7 +357,7 @@ export class Spool {
   ): Promise<{ body: string; bytes: number; tries: number; lastTry: number } | undefined> {
     let handle;
     try {
-      handle = await open(join(this.dir, file.name), READ_FLAGS);
+      handle = await fsp.open(join(this.dir, file.name), READ_FLAGS);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.untrusted.add(file.name);
       return undefined;

@@ -1,6 +1,6 @@
 import type { SudoAction, SudoEvent, Transport } from '@agentsudo/core';
 import { ConfigurationError } from '@agentsudo/core';
-import { createLogger, format, transports, type Logger } from 'winston';
+import type { Logger } from 'winston';
 import { assertLevel, LEVEL_RANK, levelFor, type ConsoleLevel } from './levels';
 import { colorWanted, renderJson, renderPretty } from './render';
 
@@ -45,7 +45,12 @@ export class ConsoleTransport implements Transport {
   readonly name = 'console';
   readonly level: ConsoleLevel;
   readonly format: 'pretty' | 'json';
-  private readonly logger: Logger;
+  private readonly stream: (NodeJS.WritableStream & { isTTY?: boolean }) | undefined;
+  /** The color option, or `NO_COLOR` as it was when this transport was configured. */
+  private readonly color: boolean | { noColor: string | undefined };
+  /** Built on the first line: winston is loaded only by a program that prints something. */
+  private logger: Logger | undefined;
+  private closed = false;
 
   constructor(options: ConsoleTransportOptions = {}) {
     const { level = 'warn', format: style = 'pretty', stream, color } = options;
@@ -62,27 +67,8 @@ export class ConsoleTransport implements Transport {
     }
     this.level = level;
     this.format = style;
-    const useColor = color ?? colorWanted(stream ?? process.stderr, process.env);
-    const line = format((info) => {
-      const event = info.event as SudoEvent;
-      (info as Record<symbol, unknown>)[MESSAGE] =
-        style === 'json' ? renderJson(event, info.level as ConsoleLevel) : renderPretty(event, useColor);
-      return info;
-    });
-    const levels = Object.keys(LEVEL_RANK);
-    this.logger = createLogger({
-      levels: LEVEL_RANK as Record<string, number>,
-      level,
-      format: line(),
-      transports: [
-        stream
-          ? new transports.Stream({ stream })
-          : new transports.Console({ stderrLevels: levels, consoleWarnLevels: [] }),
-      ],
-    });
-    // A console that fails (closed stderr) must not crash the process through an
-    // unhandled 'error' event; the dispatcher already reports failing transports.
-    this.logger.on('error', () => undefined);
+    this.stream = stream;
+    this.color = color ?? { noColor: process.env.NO_COLOR };
   }
 
   /** Only events at or above the configured level; asked once per transport-set change. */
@@ -91,6 +77,8 @@ export class ConsoleTransport implements Transport {
   }
 
   log(event: SudoEvent): void {
+    if (this.closed) return;
+    this.logger ??= this.createLogger();
     this.logger.log({ level: levelFor(event.action, event.allowed), message: '', event });
   }
 
@@ -100,6 +88,42 @@ export class ConsoleTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.logger.close();
+    this.closed = true;
+    this.logger?.close();
+  }
+
+  private createLogger(): Logger {
+    // Loaded here rather than imported: importing `agentsudo` installs this transport, and
+    // a CLI or serverless function that never denies anything should not pay for winston
+    // on every cold start. require() is synchronous, so the first line still prints at once.
+    const { createLogger, format, transports } = require('winston') as typeof import('winston');
+    const style = this.format;
+    // Whether the stream is a terminal is asked only now: touching process.stderr builds
+    // its stream, which importing `agentsudo` need not pay for.
+    const color =
+      typeof this.color === 'boolean'
+        ? this.color
+        : colorWanted(this.stream ?? process.stderr, { NO_COLOR: this.color.noColor });
+    const line = format((info) => {
+      const event = info.event as SudoEvent;
+      (info as Record<symbol, unknown>)[MESSAGE] =
+        style === 'json' ? renderJson(event, info.level as ConsoleLevel) : renderPretty(event, color);
+      return info;
+    });
+    const levels = Object.keys(LEVEL_RANK);
+    const logger = createLogger({
+      levels: LEVEL_RANK as Record<string, number>,
+      level: this.level,
+      format: line(),
+      transports: [
+        this.stream
+          ? new transports.Stream({ stream: this.stream })
+          : new transports.Console({ stderrLevels: levels, consoleWarnLevels: [] }),
+      ],
+    });
+    // A console that fails (closed stderr) must not crash the process through an
+    // unhandled 'error' event; the dispatcher already reports failing transports.
+    logger.on('error', () => undefined);
+    return logger;
   }
 }

@@ -1,7 +1,7 @@
 import { ConfigurationError, toWire, type SudoAction, type SudoEvent, type Transport } from '@agentsudo/core';
-import { createLogger, format, type Logger } from 'winston';
+import type { Logger } from 'winston';
 import type { LineAppenderOptions } from './line-appender';
-import { MESSAGE, SyncAppendTransport } from './sync-append-transport';
+import type { SyncAppendTransport } from './sync-append-transport';
 
 /**
  * Options of the JSON Lines audit log.
@@ -55,7 +55,12 @@ export class FileTransport implements Transport {
       throw new ConfigurationError('FileTransport: wants must be a function (action, allowed) => boolean.');
     }
     this.filter = options.wants;
-    this.sink = new SyncAppendTransport({ ...options, level: 'audit' });
+    // winston and the winston-transport base class are loaded here rather than imported:
+    // a program that only reads logs, or never configures a file log, never pays for them.
+    const { createLogger, format } = require('winston') as typeof import('winston');
+    const { MESSAGE, SyncAppendTransport: Sink } =
+      require('./sync-append-transport') as typeof import('./sync-append-transport');
+    this.sink = new Sink({ ...options, level: 'audit' });
     this.filename = this.sink.appender.path;
     this.logger = createLogger({
       levels: { audit: 0 },

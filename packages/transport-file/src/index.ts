@@ -13,7 +13,6 @@
  * ```
  */
 export { FileTransport, type FileTransportOptions } from './file-transport';
-export { SyncAppendTransport, type SyncAppendTransportOptions } from './sync-append-transport';
 export { LineAppender, type LineAppenderOptions } from './line-appender';
 export { readAuditLog, compileFilter, type AuditLogFilter, type ReadAuditLogOptions } from './read-log';
 export { rotatedFiles } from './rotation';

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   compileScopes,
   ConfigurationError,
@@ -112,6 +111,8 @@ async function readOne(
     stream.once('error', (err) => fail(AuditLogPathError.from(file, err, 'read')));
   });
   await opened;
+  // Required here, not imported: most programs import this package to write a log, never to read one.
+  const { createInterface } = require('node:readline') as typeof import('node:readline');
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
   try {

@@ -34,6 +34,7 @@ export interface SyncAppendTransportOptions
  * @example
  * ```ts
  * import { createLogger, format } from 'winston';
+ * import { SyncAppendTransport } from '@agentsudo/transport-file/winston';
  * const logger = createLogger({ format: format.json(), transports: [new SyncAppendTransport({ filename: 'app.jsonl' })] });
  * logger.info('started');
  * process.exit(0); // the line is already in app.jsonl

@@ -26,7 +26,10 @@ process.stdin.once('data', () => {
 `;
 
 const dir = tempDir();
-const script = writeScript(dir, 'writer.js', WRITER);
+let script: string;
+beforeAll(() => {
+  script = writeScript(dir, 'writer.js', WRITER);
+});
 
 beforeAll(requireBuild);
 

@@ -25,7 +25,10 @@ bot.startSession(() => {
 `;
 
 const dir = tempDir();
-const script = writeScript(dir, 'exit-program.js', PROGRAM);
+let script: string;
+beforeAll(() => {
+  script = writeScript(dir, 'exit-program.js', PROGRAM);
+});
 let n = 0;
 
 beforeAll(requireBuild);

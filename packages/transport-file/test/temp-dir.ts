@@ -1,12 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { testTempDir } from '../../../test-support/temp-dir';
 
-/** A fresh directory under the OS temp dir, removed after the test file. */
+/** A fresh directory under the OS temp dir for the test file, made before its tests and removed after. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'agentsudo-file-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return testTempDir('agentsudo-file-');
 }
 
 /** The file's lines, parsed as JSON; throws on any line that is not. */
