@@ -58,7 +58,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 export class Admin {
   constructor(private readonly storage: Storage) {}
 
-  /** Creates a project and its first ingest key (shown once). */
+  /**
+   * Creates a project and its first ingest key (shown once). A rotation that finds the new
+   * project before its first key is stored is revoked by that key, as by a later rotation.
+   */
   async createProject(name: string): Promise<{ project: ProjectRecord; apiKey: string }> {
     if (typeof name !== 'string' || !PROJECT_NAME.test(name) || name.startsWith('prj_')) {
       throw new InvalidInputError(
@@ -79,7 +82,11 @@ export class Admin {
       if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
       throw err;
     }
-    const apiKey = await this.issueKey(project.id, 'ingest');
+    // Through the rotation's locked path, not a plain insert: a rotation (another instance,
+    // the CLI) may find the project before its first key is stored, and the first key must
+    // then revoke that rotation's key as a later rotation would, leaving one active key.
+    const { key: apiKey, record } = newKey(project.id, 'ingest');
+    await this.storage.rotateIngestKey(record, record.createdAt);
     return { project, apiKey };
   }
 

@@ -1,13 +1,31 @@
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Files SQLite keeps beside the database: the write-ahead log, its index, a rollback journal. */
 const COMPANIONS = ['-wal', '-shm', '-journal'];
+/**
+ * `O_NOFOLLOW`: a symbolic link fails the open (ELOOP) instead of being followed; `O_NONBLOCK`:
+ * a FIFO planted at the path fails the checks instead of blocking the open.
+ */
+const CHECK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** The sticky bit: in such a folder (like /tmp) only a file's owner may remove or rename it. */
+const STICKY = 0o1000;
 
 /**
- * The SQLite file (or one SQLite keeps beside it) is not one the server may use: a
- * symbolic link, not a regular file, or owned by another user. The database holds key and
- * password hashes and the audit trail, so the server never adopts a file someone else
+ * The SQLite file (or one SQLite keeps beside it), or a folder it is in, is not one the server
+ * may use: a symbolic link, not a regular file, owned by another user, or in a folder that
+ * another user may write to (and so remove, replace or swap the file). The database holds key
+ * and password hashes and the audit trail, so the server never adopts a file someone else
  * controls.
  *
  * @example
@@ -18,12 +36,12 @@ const COMPANIONS = ['-wal', '-shm', '-journal'];
  */
 export class UnsafeDatabaseFileError extends Error {
   constructor(
-    /** The offending path, absolute. */
+    /** The offending path (the file, or one of its folders), absolute. */
     readonly file: string,
     /** What is wrong with it and what to do, in a sentence. */
     readonly problem: string,
   ) {
-    super(`Refusing to open the SQLite database file ${file}: ${problem}`);
+    super(`Refusing to use ${file} for the SQLite database: ${problem}`);
     this.name = 'UnsafeDatabaseFileError';
   }
 }
@@ -33,7 +51,10 @@ export class UnsafeDatabaseFileError extends Error {
  * file 0600 (SQLite then gives its `-wal` and `-shm` files the same mode). An existing file,
  * or companion file, loses any group and other permissions (0644 becomes 0600); a symbolic link,
  * anything but a regular file, or a file owned by another user is refused with
- * {@link UnsafeDatabaseFileError}.
+ * {@link UnsafeDatabaseFileError}. So is a file in a folder (at any level) that belongs to
+ * another user than this one or root, or that group or others may write to without the
+ * sticky bit: whoever may write a folder may swap what the path names between any check
+ * and SQLite's open.
  *
  * @example
  * ```ts
@@ -44,30 +65,73 @@ export class UnsafeDatabaseFileError extends Error {
 export function prepareDatabaseFile(file: string): void {
   const path = resolve(file);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  checkFolders(path);
   try {
     // O_EXCL: never through a link, and of two processes creating it at once, one creates.
     closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  for (const p of [path, ...COMPANIONS.map((suffix) => path + suffix)]) {
-    const stat = statIfExists(p);
-    if (stat) makePrivate(p, stat);
+  for (const p of [path, ...COMPANIONS.map((suffix) => path + suffix)]) makePrivate(p);
+}
+
+/**
+ * Every folder above `path`, as written and as it resolves (a linked folder's target and
+ * the folder holding the link both decide what the path names), belongs to this user or root
+ * and is not writable by group or others unless sticky.
+ */
+function checkFolders(path: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owners or mode bits to check.
+  // Where the folders really are first, so a refusal names the folder itself rather than a link to it.
+  const folders = new Set([...ancestors(realpathSync(dirname(path))), ...ancestors(dirname(path))]);
+  for (const folder of folders) {
+    const stat = statSync(folder);
+    if (stat.uid !== uid && stat.uid !== 0)
+      throw new UnsafeDatabaseFileError(
+        folder,
+        `the folder belongs to user id ${stat.uid}, not to this process's user (${uid}) or root, so that user may replace the database; keep it in a folder of this user's, or chown the folder.`,
+      );
+    if (stat.mode & 0o022 && !(stat.mode & STICKY))
+      throw new UnsafeDatabaseFileError(
+        folder,
+        `the folder is writable by ${stat.mode & 0o002 ? 'other users' : 'its group'} (mode ${octal(stat.mode)}), so they may remove or replace the database; chmod go-w the folder, or keep the database elsewhere.`,
+      );
   }
 }
 
-function statIfExists(path: string): Stats | undefined {
+/** `dir` and each folder above it, up to the root. */
+function ancestors(dir: string): string[] {
+  const out = [dir];
+  for (let d = dir; dirname(d) !== d; d = dirname(d)) out.push(dirname(d));
+  return out;
+}
+
+/** Checks and tightens `path` through a descriptor, so what is checked is what is changed. */
+function makePrivate(path: string): void {
+  let fd: number;
   try {
-    return lstatSync(path);
+    fd = openSync(path, CHECK_FLAGS);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ELOOP')
+      throw new UnsafeDatabaseFileError(path, 'it is a symbolic link; give the path of the file itself.');
+    if (code === 'ENXIO')
+      throw new UnsafeDatabaseFileError(path, 'it is not a regular file; give the path of a SQLite file.');
     throw err;
   }
+  try {
+    const stat = fstatSync(fd);
+    checkFile(path, stat);
+    // Earlier releases created the file with the umask's mode (often 0644): tightened, never loosened.
+    if (stat.mode & 0o077) fchmodSync(fd, stat.mode & 0o700);
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function makePrivate(path: string, stat: Stats): void {
-  if (stat.isSymbolicLink())
-    throw new UnsafeDatabaseFileError(path, 'it is a symbolic link; give the path of the file itself.');
+function checkFile(path: string, stat: Stats): void {
   if (!stat.isFile())
     throw new UnsafeDatabaseFileError(path, 'it is not a regular file; give the path of a SQLite file.');
   const uid = process.getuid?.();
@@ -76,6 +140,8 @@ function makePrivate(path: string, stat: Stats): void {
       path,
       `it belongs to user id ${stat.uid}, not to this process's user (${uid}); run the server as its owner, or chown it.`,
     );
-  // Earlier releases created the file with the umask's mode (often 0644): tightened, never loosened.
-  if (stat.mode & 0o077) chmodSync(path, stat.mode & 0o700);
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8)}`;
 }

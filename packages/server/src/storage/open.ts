@@ -1,17 +1,18 @@
-import { PostgresDriver } from './postgres-driver';
+import { PostgresDriver, type PostgresTimeouts } from './postgres-driver';
 import { SqlStorage } from './sql-storage';
 import { SqliteDriver, type SqliteSync } from './sqlite-driver';
 import type { Storage } from './storage';
 
 /**
- * Where the server keeps its data: a SQLite file (the default) or a PostgreSQL URL.
+ * Where the server keeps its data: a SQLite file (the default) or a PostgreSQL URL, and for
+ * PostgreSQL how long to wait for it ({@link PostgresTimeouts}).
  *
  * @example
  * ```ts
- * const where: StorageOptions = { databaseUrl: process.env.DATABASE_URL };
+ * const where: StorageOptions = { databaseUrl: process.env.DATABASE_URL, queryTimeoutMs: 30_000 };
  * ```
  */
-export interface StorageOptions {
+export interface StorageOptions extends PostgresTimeouts {
   /** SQLite file; defaults to `./agentsudo.db`. */
   db?: string;
   /** PostgreSQL URL (`postgres://…`); wins over `db`. */
@@ -43,7 +44,12 @@ export const DEFAULT_DB_FILE = './agentsudo.db';
 export async function openStorage(options: StorageOptions = {}): Promise<Storage> {
   if (options.databaseUrl) {
     return SqlStorage.open(
-      new PostgresDriver(options.databaseUrl, { maxConnections: options.maxConnections }),
+      new PostgresDriver(options.databaseUrl, {
+        maxConnections: options.maxConnections,
+        connectTimeoutMs: options.connectTimeoutMs,
+        queryTimeoutMs: options.queryTimeoutMs,
+        heartbeatMs: options.heartbeatMs,
+      }),
     );
   }
   return SqlStorage.open(
