@@ -38,7 +38,7 @@ describe('the folders a SQLite database is in are checked', () => {
     const err = await refusal(db);
     expect(err.file).toBe(shared);
     expect(err.message).toContain(shared);
-    expect(err.message).toMatch(/writable by other users \(mode 0777\)/);
+    expect(err.message).toMatch(/mode is 0777, so other accounts may add, rename or delete files in it/);
     expect(err.message).toMatch(/chmod go-w/);
     expect(existsSync(db)).toBe(false);
   });
@@ -47,7 +47,7 @@ describe('the folders a SQLite database is in are checked', () => {
     const shared = folder(0o775);
     const err = await refusal(join(shared, 'agentsudo.db'));
     expect(err.file).toBe(shared);
-    expect(err.message).toMatch(/writable by its group/);
+    expect(err.message).toMatch(/mode is 0775/);
   });
 
   test('a loose folder further up is refused too, naming that folder', async () => {
@@ -95,7 +95,7 @@ describe('the folders a SQLite database is in are checked', () => {
 
       const err = await refusal(db);
       expect(err.file).toBe(theirs);
-      expect(err.message).toMatch(/belongs to user id 65534/);
+      expect(err.message).toMatch(/belongs to uid 65534/);
       expect(existsSync(db)).toBe(false);
     },
   );

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditLogPathError, UnsafeAuditLogError } from './errors';
-import { ensureTrustedDir, UnsafeFolderError } from './private-dir';
+import { ensureTrustedDir, UnsafeFolderError } from '@agentsudo/private-files';
 
 /**
  * `O_NOFOLLOW`: a symbolic link planted at the path fails the open (ELOOP) instead of

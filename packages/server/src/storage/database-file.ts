@@ -1,14 +1,5 @@
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  realpathSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { ensureTrustedDir, UnsafeFolderError } from '@agentsudo/private-files';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Files SQLite keeps beside the database: the write-ahead log, its index, a rollback journal. */
@@ -18,8 +9,6 @@ const COMPANIONS = ['-wal', '-shm', '-journal'];
  * a FIFO planted at the path fails the checks instead of blocking the open.
  */
 const CHECK_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-/** The sticky bit: in such a folder (like /tmp) only a file's owner may remove or rename it. */
-const STICKY = 0o1000;
 
 /**
  * The SQLite file (or one SQLite keeps beside it), or a folder it is in, is not one the server
@@ -64,7 +53,6 @@ export class UnsafeDatabaseFileError extends Error {
  */
 export function prepareDatabaseFile(file: string): void {
   const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   checkFolders(path);
   try {
     // O_EXCL: never through a link, and of two processes creating it at once, one creates.
@@ -76,35 +64,28 @@ export function prepareDatabaseFile(file: string): void {
 }
 
 /**
- * Every folder above `path`, as written and as it resolves (a linked folder's target and
- * the folder holding the link both decide what the path names), belongs to this user or root
- * and is not writable by group or others unless sticky.
+ * Makes the folders above `path` exist (missing ones 0700) and checks them by the rules the
+ * audit log and the spool keep to (`@agentsudo/private-files`): each, as written and as it
+ * resolves, belongs to this user or root and is not writable by group or others unless sticky.
  */
 function checkFolders(path: string): void {
-  const uid = process.getuid?.();
-  if (uid === undefined) return; // Windows: no owners or mode bits to check.
-  // Where the folders really are first, so a refusal names the folder itself rather than a link to it.
-  const folders = new Set([...ancestors(realpathSync(dirname(path))), ...ancestors(dirname(path))]);
-  for (const folder of folders) {
-    const stat = statSync(folder);
-    if (stat.uid !== uid && stat.uid !== 0)
-      throw new UnsafeDatabaseFileError(
-        folder,
-        `the folder belongs to user id ${stat.uid}, not to this process's user (${uid}) or root, so that user may replace the database; keep it in a folder of this user's, or chown the folder.`,
-      );
-    if (stat.mode & 0o022 && !(stat.mode & STICKY))
-      throw new UnsafeDatabaseFileError(
-        folder,
-        `the folder is writable by ${stat.mode & 0o002 ? 'other users' : 'its group'} (mode ${octal(stat.mode)}), so they may remove or replace the database; chmod go-w the folder, or keep the database elsewhere.`,
-      );
+  try {
+    ensureTrustedDir(dirname(path));
+  } catch (err) {
+    if (!(err instanceof UnsafeFolderError)) throw err;
+    const fix =
+      err.problem === 'mode'
+        ? `chmod go-w the folder, or keep the database elsewhere.`
+        : err.problem === 'owner'
+          ? `keep the database in a folder of this user's, or chown the folder.`
+          : err.problem === 'io'
+            ? `give a path this user may create and write.`
+            : `give a path whose folders are real folders of this user's.`;
+    throw new UnsafeDatabaseFileError(
+      err.path,
+      `${err.reason}, so others may remove or replace the database; ${fix}`,
+    );
   }
-}
-
-/** `dir` and each folder above it, up to the root. */
-function ancestors(dir: string): string[] {
-  const out = [dir];
-  for (let d = dir; dirname(d) !== d; d = dirname(d)) out.push(dirname(d));
-  return out;
 }
 
 /** Checks and tightens `path` through a descriptor, so what is checked is what is changed. */
@@ -140,8 +121,4 @@ function checkFile(path: string, stat: Stats): void {
       path,
       `it belongs to user id ${stat.uid}, not to this process's user (${uid}); run the server as its owner, or chown it.`,
     );
-}
-
-function octal(mode: number): string {
-  return `0${(mode & 0o7777).toString(8)}`;
 }

@@ -1,5 +1,3 @@
-// The same file is in transport-file and transport-cloud (the two packages share no
-// dependency and core does no I/O); a test in each package checks the copies are identical.
 import {
   closeSync,
   constants,
