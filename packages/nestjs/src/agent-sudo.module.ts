@@ -1,6 +1,7 @@
 import {
   Global,
   Inject,
+  Logger,
   Module,
   RequestMethod,
   type DynamicModule,
@@ -102,8 +103,7 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
         {
           provide: AgentRegistry,
           inject: [AGENTSUDO_OPTIONS],
-          useFactory: (options: AgentSudoModuleOptions) =>
-            readAgentSource(options, 'AgentSudoModule options').registry,
+          useFactory: (options: AgentSudoModuleOptions) => agentRegistryFor(options),
         },
         {
           provide: SudoDispatcher,
@@ -139,4 +139,21 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
     if (this.options.transports !== undefined) await new SudoDispatcher().shutdown();
     else await new SudoDispatcher().flush();
   }
+}
+
+/**
+ * The module's registry. An agent without a token fails the start (see
+ * `MissingAgentCredentialError`); no agents at all is allowed (a registry filled at
+ * runtime) but said out loud, since until then every request is refused.
+ */
+function agentRegistryFor(options: AgentSudoModuleOptions): AgentRegistry {
+  const { registry, resolveAgent } = readAgentSource(options, 'AgentSudoModule options');
+  if (resolveAgent === undefined && registry.list().length === 0) {
+    new Logger('AgentSudoModule').warn(
+      'No agents are registered and there is no resolveAgent: every request to a route that needs an ' +
+        'agent is refused with 401. Pass agents: [{ agent, token }] to AgentSudoModule.forRoot, or ' +
+        'register them at runtime through the injected AgentRegistry.',
+    );
+  }
+  return registry;
 }

@@ -18,6 +18,7 @@ import { scopeCheck } from './scope-check';
 export { AgentRegistry, type AgentRegistration } from './registry';
 export { generateAgentToken, hashAgentToken } from './tokens';
 export { bearerToken } from './bearer';
+export { MissingAgentCredentialError } from './errors';
 export {
   agentOf,
   requestIdentity,

@@ -132,6 +132,19 @@ export class AgentRegistry {
   list(): Agent[] {
     return this.entries.map((e) => e.agent);
   }
+
+  /**
+   * The registered agents that have no token (neither `token` nor `tokenSha256`): a
+   * bearer token can never name them, only a `resolveAgent` can.
+   *
+   * @example
+   * ```ts
+   * registry.withoutToken().map((a) => a.name); // ['GatewayBot']
+   * ```
+   */
+  withoutToken(): Agent[] {
+    return this.entries.filter((e) => e.digest === undefined).map((e) => e.agent);
+  }
 }
 
 function digestOf(name: string, token: unknown, tokenSha256: unknown, where: string): Buffer | undefined {
