@@ -10,7 +10,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { AgentSudoMiddleware } from './agent-sudo.middleware';
 import { readAgentSource } from './middleware-options';
 import {
@@ -19,7 +19,8 @@ import {
   type AgentSudoModuleAsyncOptions,
   type AgentSudoModuleOptions,
 } from './module-options';
-import { PermissionErrorFilter } from './permission-error.filter';
+import { PermissionErrorInterceptor } from './permission-error.interceptor';
+import { PermissionErrorMapper } from './permission-error.mapper';
 import { AgentRegistry } from './registry';
 import { ScopeGuard } from './scope.guard';
 import { SudoDispatcher } from './sudo-dispatcher';
@@ -28,7 +29,8 @@ import { SudoDispatcher } from './sudo-dispatcher';
  * AgentSudo for NestJS: admits every request as a registered agent (bearer token, or
  * your `resolveAgent`), runs it inside that agent's session so `@Sudo` methods of any
  * service (singleton, request-scoped or transient) check the right agent, enforces
- * `@RequireScope`, and turns every `PermissionError` into a 403. Global: import it once.
+ * `@RequireScope`, and turns `PermissionError`s into Nest's `ForbiddenException` (403) and
+ * requests without an agent into `UnauthorizedException` (401). Global: import it once.
  * `AgentRegistry` and `SudoDispatcher` are injectable everywhere.
  *
  * @example
@@ -97,7 +99,7 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
     return {
       module: AgentSudoModule,
       global: true,
-      imports,
+      imports: [DiscoveryModule, ...imports],
       providers: [
         ...optionsProviders,
         {
@@ -115,10 +117,11 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
           },
         },
         AgentSudoMiddleware,
+        PermissionErrorMapper,
         { provide: APP_GUARD, useClass: ScopeGuard },
-        { provide: APP_FILTER, useClass: PermissionErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: PermissionErrorInterceptor },
       ],
-      exports: [AGENTSUDO_OPTIONS, AgentRegistry, SudoDispatcher],
+      exports: [AGENTSUDO_OPTIONS, AgentRegistry, SudoDispatcher, PermissionErrorMapper],
     };
   }
 

@@ -23,4 +23,14 @@ export { RequireScope, REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decora
 export { CurrentAgent } from './current-agent.decorator';
 export { ScopeGuard } from './scope.guard';
 export { PermissionErrorFilter } from './permission-error.filter';
+export { PermissionErrorInterceptor } from './permission-error.interceptor';
+export { PermissionErrorMapper } from './permission-error.mapper';
+export {
+  AgentForbiddenException,
+  AgentUnauthorizedException,
+  denialReason,
+  type DenialReason,
+  type ForbiddenResponse,
+  type UnauthorizedResponse,
+} from './http-exceptions';
 export { SudoDispatcher } from './sudo-dispatcher';

@@ -39,6 +39,13 @@ export interface AgentSudoModuleOptions extends AgentSource {
   transports?: readonly Transport[];
   /** Routes that need no agent (health checks, docs), as for `MiddlewareConsumer.exclude`. */
   exclude?: readonly ExcludedRoute[];
+  /**
+   * Shows clients the whole denial: core's full message (the agent's other scopes, the
+   * denying function's name), `functionName` and `grantedScopes`. Off by default: the
+   * client reads the missing scope and the reason; the rest is in the audit event and the
+   * server log.
+   */
+  exposeDetails?: boolean;
 }
 
 /**
@@ -73,7 +80,12 @@ export function assertModuleOptions(
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigurationError(`${where}: options must be an object like { agents: [{ agent, token }] }.`);
   }
-  const { transports, exclude } = options as AgentSudoModuleOptions;
+  const { transports, exclude, exposeDetails } = options as AgentSudoModuleOptions;
+  if (exposeDetails !== undefined && typeof exposeDetails !== 'boolean') {
+    throw new ConfigurationError(
+      `${where}: exposeDetails must be true or false, got ${typeof exposeDetails}.`,
+    );
+  }
   if (transports !== undefined && !Array.isArray(transports)) {
     throw new ConfigurationError(
       `${where}: transports must be an array of transports, got ${typeof transports}.`,

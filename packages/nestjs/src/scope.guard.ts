@@ -1,18 +1,22 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AgentUnauthorizedException } from './http-exceptions';
+import { PermissionErrorMapper } from './permission-error.mapper';
 import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
-import { assertSessionIntact } from './request-session';
+import { assertSessionIntact, requestIdentity, requestRefusal, WWW_AUTHENTICATE } from './request-session';
 import { scopeCheck } from './scope-check';
 
 /**
- * Enforces `@RequireScope` (installed app-wide by `AgentSudoModule`). It runs inside the
- * session the module's middleware opened for the request; a missing scope throws core's
- * `PermissionDeniedError`, which the module's filter answers with 403.
+ * Requires an agent on every route the session middleware saw (401
+ * `AgentUnauthorizedException` without one) and enforces `@RequireScope` (403
+ * `AgentForbiddenException`). It runs inside the session the middleware opened for the
+ * request. Installed app-wide by `AgentSudoModule` unless `global: false`.
  *
  * @example
  * ```ts
- * // Installed for you; to use it without the module:
- * app.useGlobalGuards(new ScopeGuard(app.get(Reflector)));
+ * @UseGuards(ScopeGuard)
+ * @Controller('refunds')
+ * export class RefundsController {}
  * ```
  */
 @Injectable()
@@ -20,9 +24,38 @@ export class ScopeGuard implements CanActivate {
   // One check per handler, built on first use: checks are core sudo() wrappers.
   private readonly checks = new WeakMap<Function, () => void>();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly mapper: PermissionErrorMapper,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (context.getType() === 'http') this.requireAgent(context);
+    const check = this.checkFor(context);
+    try {
+      check();
+    } catch (err) {
+      throw this.mapper.toHttp(err, context);
+    }
+    return true;
+  }
+
+  private requireAgent(context: ExecutionContext): void {
+    const http = context.switchToHttp();
+    const req = http.getRequest<object>();
+    if (requestIdentity(req) !== undefined) {
+      assertSessionIntact(req, 'ScopeGuard');
+      return;
+    }
+    // Undefined when the middleware never saw the request: a route left out with `exclude`.
+    const refusal = requestRefusal(req);
+    if (refusal === undefined) return;
+    this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', WWW_AUTHENTICATE);
+    throw new AgentUnauthorizedException(refusal);
+  }
+
+  private checkFor(context: ExecutionContext): () => void {
     const handler = context.getHandler();
     let check = this.checks.get(handler);
     if (check === undefined) {
@@ -35,12 +68,7 @@ export class ScopeGuard implements CanActivate {
       check = unique.length ? scopeCheck(unique, name) : noCheck;
       this.checks.set(handler, check);
     }
-    if (check === noCheck) return true;
-    if (context.getType() === 'http') {
-      assertSessionIntact(context.switchToHttp().getRequest<object>(), 'ScopeGuard');
-    }
-    check();
-    return true;
+    return check;
   }
 }
 
