@@ -58,7 +58,7 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
    */
   static forRoot(options: AgentSudoModuleOptions = {}): DynamicModule {
     assertModuleOptions(options, 'AgentSudoModule.forRoot(options)');
-    return AgentSudoModule.build([{ provide: AGENTSUDO_OPTIONS, useValue: options }], []);
+    return AgentSudoModule.build([{ provide: AGENTSUDO_OPTIONS, useValue: options }], [], options.global);
   }
 
   /**
@@ -89,13 +89,20 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
         return resolved;
       },
     };
-    return AgentSudoModule.build([optionsProvider], options.imports ?? []);
+    return AgentSudoModule.build([optionsProvider], options.imports ?? [], options.global);
   }
 
   private static build(
     optionsProviders: Provider[],
     imports: NonNullable<AgentSudoModuleAsyncOptions['imports']>,
+    global = true,
   ): DynamicModule {
+    const appWide: Provider[] = global
+      ? [
+          { provide: APP_GUARD, useClass: ScopeGuard },
+          { provide: APP_INTERCEPTOR, useClass: PermissionErrorInterceptor },
+        ]
+      : [];
     return {
       module: AgentSudoModule,
       global: true,
@@ -118,10 +125,18 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
         },
         AgentSudoMiddleware,
         PermissionErrorMapper,
-        { provide: APP_GUARD, useClass: ScopeGuard },
-        { provide: APP_INTERCEPTOR, useClass: PermissionErrorInterceptor },
+        ScopeGuard,
+        PermissionErrorInterceptor,
+        ...appWide,
       ],
-      exports: [AGENTSUDO_OPTIONS, AgentRegistry, SudoDispatcher, PermissionErrorMapper],
+      exports: [
+        AGENTSUDO_OPTIONS,
+        AgentRegistry,
+        SudoDispatcher,
+        PermissionErrorMapper,
+        ScopeGuard,
+        PermissionErrorInterceptor,
+      ],
     };
   }
 

@@ -46,6 +46,12 @@ export interface AgentSudoModuleOptions extends AgentSource {
    * server log.
    */
   exposeDetails?: boolean;
+  /**
+   * `false` installs nothing app-wide: no `APP_GUARD`, no `APP_INTERCEPTOR`. For apps that
+   * apply `ScopeGuard` and `PermissionErrorInterceptor` themselves (`@UseGuards`,
+   * `@UseInterceptors`). The session middleware is applied either way. Default `true`.
+   */
+  global?: boolean;
 }
 
 /**
@@ -63,6 +69,8 @@ export interface AgentSudoModuleOptions extends AgentSource {
 export interface AgentSudoModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   useFactory: (...args: any[]) => AgentSudoModuleOptions | Promise<AgentSudoModuleOptions>;
   inject?: any[];
+  /** As {@link AgentSudoModuleOptions.global}: decided before the factory runs. */
+  global?: boolean;
 }
 
 /**

@@ -10,7 +10,8 @@ import { scopeCheck } from './scope-check';
  * Requires an agent on every route the session middleware saw (401
  * `AgentUnauthorizedException` without one) and enforces `@RequireScope` (403
  * `AgentForbiddenException`). It runs inside the session the middleware opened for the
- * request. Installed app-wide by `AgentSudoModule` unless `global: false`.
+ * request. Installed app-wide by `AgentSudoModule` unless `global: false`. It checks each
+ * request once, however many times it is applied (globally and with `@UseGuards`).
  *
  * @example
  * ```ts
@@ -19,6 +20,10 @@ import { scopeCheck } from './scope-check';
  * export class RefundsController {}
  * ```
  */
+// Requests already checked by some ScopeGuard instance: the global one and one added with
+// @UseGuards are different instances, and each check is an audit event.
+const guardedRequests = new WeakSet<object>();
+
 @Injectable()
 export class ScopeGuard implements CanActivate {
   // One check per handler, built on first use: checks are core sudo() wrappers.
@@ -31,7 +36,15 @@ export class ScopeGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() === 'http') this.requireAgent(context);
+    if (context.getType() === 'http') {
+      // Express's request is Node's; Fastify's wraps it as `.raw`. Key on Node's. (Only
+      // HTTP: a websocket's first argument is the connection, shared by all its messages.)
+      const request = context.switchToHttp().getRequest<{ raw?: object }>();
+      const key = request.raw ?? request;
+      if (guardedRequests.has(key)) return true;
+      guardedRequests.add(key);
+      this.requireAgent(context);
+    }
     const check = this.checkFor(context);
     try {
       check();
