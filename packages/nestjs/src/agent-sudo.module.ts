@@ -7,10 +7,20 @@ import {
   type DynamicModule,
   type MiddlewareConsumer,
   type NestModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import {
+  APP_GUARD,
+  APP_INTERCEPTOR,
+  DiscoveryModule,
+  DiscoveryService,
+  MetadataScanner,
+  Reflector,
+} from '@nestjs/core';
+import { ExcludedRoutes } from './excluded-routes';
+import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
 import { AgentSudoMiddleware } from './agent-sudo.middleware';
 import { readAgentSource } from './middleware-options';
 import {
@@ -45,8 +55,13 @@ import { SudoDispatcher } from './sudo-dispatcher';
  */
 @Global()
 @Module({})
-export class AgentSudoModule implements NestModule, OnApplicationShutdown {
-  constructor(@Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions) {}
+export class AgentSudoModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions,
+    private readonly excluded: ExcludedRoutes,
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
 
   /**
    * Registers the module with fixed options.
@@ -125,6 +140,11 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
         },
         AgentSudoMiddleware,
         PermissionErrorMapper,
+        {
+          provide: ExcludedRoutes,
+          inject: [AGENTSUDO_OPTIONS],
+          useFactory: (options: AgentSudoModuleOptions) => new ExcludedRoutes(options.exclude ?? []),
+        },
         ScopeGuard,
         PermissionErrorInterceptor,
         ...appWide,
@@ -134,22 +154,49 @@ export class AgentSudoModule implements NestModule, OnApplicationShutdown {
         AgentRegistry,
         SudoDispatcher,
         PermissionErrorMapper,
+        {
+          provide: ExcludedRoutes,
+          inject: [AGENTSUDO_OPTIONS],
+          useFactory: (options: AgentSudoModuleOptions) => new ExcludedRoutes(options.exclude ?? []),
+        },
         ScopeGuard,
         PermissionErrorInterceptor,
       ],
     };
   }
 
-  /** Applies the session middleware to every route except `exclude`. */
+  /**
+   * Applies the session middleware to every route. `exclude` is not handed to Nest's
+   * middleware consumer, which misses versioned paths (`/v1/status` for `status`): the
+   * guard applies it per handler instead.
+   */
   configure(consumer: MiddlewareConsumer): void {
-    const applied = consumer.apply(AgentSudoMiddleware);
-    const exclude = this.options.exclude ?? [];
     // Nest 11's wildcard syntax: '*' still works, but draws a conversion warning under a
     // global prefix.
-    (exclude.length ? applied.exclude(...exclude) : applied).forRoutes({
-      path: '{*path}',
-      method: RequestMethod.ALL,
-    });
+    consumer.apply(AgentSudoMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
+  /** Warns about excluded routes that carry `@RequireScope`: they would deny every call. */
+  onApplicationBootstrap(): void {
+    const scanner = new MetadataScanner();
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as Function | null;
+      if (!controller || !wrapper.instance) continue;
+      for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(wrapper.instance))) {
+        const handler = controller.prototype[name] as Function;
+        const scopes = this.reflector.getAllAndMerge<string[]>(REQUIRE_SCOPE_METADATA_KEY, [
+          handler,
+          controller,
+        ]);
+        if (scopes.length === 0 || !this.excluded.covers(controller, handler)) continue;
+        new Logger('AgentSudoModule').warn(
+          `exclude leaves out ${controller.name}.${name}, which carries @RequireScope(${scopes
+            .map((s) => `'${s}'`)
+            .join(', ')}): it runs without an agent, so that check denies every call. Remove the ` +
+            'route from exclude, or mark it @Public() and drop @RequireScope if it is meant to be open.',
+        );
+      }
+    }
   }
 
   /** Delivers what the transports still hold; closes them when the module configured them. */

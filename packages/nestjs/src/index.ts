@@ -21,6 +21,14 @@ export { AgentSudoModule } from './agent-sudo.module';
 export { AgentSudoMiddleware } from './agent-sudo.middleware';
 export { RequireScope, REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
 export { CurrentAgent } from './current-agent.decorator';
+export {
+  Public,
+  SkipAgent,
+  OptionalAgent,
+  AGENT_REQUIREMENT_METADATA_KEY,
+  type AgentRequirement,
+} from './agent-requirement.decorator';
+export { ExcludedRoutes } from './excluded-routes';
 export { ScopeGuard } from './scope.guard';
 export { PermissionErrorFilter } from './permission-error.filter';
 export { PermissionErrorInterceptor } from './permission-error.interceptor';

@@ -1,5 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AGENT_REQUIREMENT_METADATA_KEY, type AgentRequirement } from './agent-requirement.decorator';
+import { ExcludedRoutes } from './excluded-routes';
 import { AgentUnauthorizedException } from './http-exceptions';
 import { PermissionErrorMapper } from './permission-error.mapper';
 import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
@@ -7,8 +9,9 @@ import { assertSessionIntact, requestIdentity, requestRefusal, WWW_AUTHENTICATE 
 import { scopeCheck } from './scope-check';
 
 /**
- * Requires an agent on every route the session middleware saw (401
- * `AgentUnauthorizedException` without one) and enforces `@RequireScope` (403
+ * Requires an agent (401 `AgentUnauthorizedException` without one) on every route but
+ * those marked `@Public()` / `@OptionalAgent()` or left out with the module's `exclude`,
+ * and enforces `@RequireScope` (403
  * `AgentForbiddenException`). It runs inside the session the middleware opened for the
  * request. Installed app-wide by `AgentSudoModule` unless `global: false`. It checks each
  * request once, however many times it is applied (globally and with `@UseGuards`).
@@ -33,6 +36,7 @@ export class ScopeGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly mapper: PermissionErrorMapper,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly excluded: ExcludedRoutes,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -61,9 +65,17 @@ export class ScopeGuard implements CanActivate {
       assertSessionIntact(req, 'ScopeGuard');
       return;
     }
-    // Undefined when the middleware never saw the request: a route left out with `exclude`.
+    // Undefined when no session middleware saw the request (one mounted by hand elsewhere).
     const refusal = requestRefusal(req);
     if (refusal === undefined) return;
+    const requirement = this.excluded.covers(context.getClass(), context.getHandler())
+      ? 'none'
+      : this.reflector.getAllAndOverride<AgentRequirement | undefined>(AGENT_REQUIREMENT_METADATA_KEY, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+    if (requirement === 'none') return;
+    if (requirement === 'optional' && refusal.reason === 'missing_token') return;
     this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', WWW_AUTHENTICATE);
     throw new AgentUnauthorizedException(refusal);
   }
