@@ -1,6 +1,6 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AGENTSUDO_OPTIONS, type AgentSudoModuleOptions } from './module-options';
+import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
 import { AgentRegistry } from './registry';
 import { createSessionMiddleware, type NodeMiddleware } from './request-session';
 
@@ -21,7 +21,7 @@ import { createSessionMiddleware, type NodeMiddleware } from './request-session'
 export class AgentSudoMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
   private readonly handle: NodeMiddleware;
 
-  constructor(registry: AgentRegistry, @Inject(AGENTSUDO_OPTIONS) options: AgentSudoModuleOptions) {
+  constructor(registry: AgentRegistry, @Inject(AGENTSUDO_MODULE_OPTIONS) options: AgentSudoModuleOptions) {
     // A request without an agent goes on without a session: the guard, which knows the
     // route and its decorators, answers it (401 through Nest's exception layer).
     this.handle = createSessionMiddleware(registry, options.resolveAgent, { unrecognised: 'pass' });

@@ -1,5 +1,4 @@
 import {
-  Global,
   Inject,
   Logger,
   Module,
@@ -9,76 +8,90 @@ import {
   type NestModule,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
-  type Provider,
 } from '@nestjs/common';
-import {
-  APP_GUARD,
-  APP_INTERCEPTOR,
-  DiscoveryModule,
-  DiscoveryService,
-  MetadataScanner,
-  Reflector,
-} from '@nestjs/core';
-import { ExcludedRoutes } from './excluded-routes';
-import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { AgentSudoMiddleware } from './agent-sudo.middleware';
-import { readAgentSource } from './middleware-options';
+import { ExcludedRoutes } from './excluded-routes';
 import {
-  AGENTSUDO_OPTIONS,
-  assertModuleOptions,
-  type AgentSudoModuleAsyncOptions,
-  type AgentSudoModuleOptions,
-} from './module-options';
-import { PermissionErrorInterceptor } from './permission-error.interceptor';
-import { PermissionErrorMapper } from './permission-error.mapper';
-import { AgentRegistry } from './registry';
-import { ScopeGuard } from './scope.guard';
+  AGENTSUDO_ASYNC_OPTIONS_TYPE,
+  AGENTSUDO_OPTIONS_TYPE,
+  ConfigurableAgentSudoModule,
+} from './module-definition';
+import { AGENTSUDO_MODULE_OPTIONS, assertModuleOptions, type AgentSudoModuleOptions } from './module-options';
+import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
 import { SudoDispatcher } from './sudo-dispatcher';
+
+/**
+ * Options of `AgentSudoModule.forRoot`: the module options plus the extras `isGlobal` and
+ * `global`.
+ *
+ * @example
+ * ```ts
+ * const options: AgentSudoForRootOptions = { agents, isGlobal: true };
+ * ```
+ */
+export type AgentSudoForRootOptions = typeof AGENTSUDO_OPTIONS_TYPE;
+
+/**
+ * Options of `AgentSudoModule.forRootAsync`: `useFactory` (with `inject` and `imports`),
+ * `useClass` or `useExisting` (an {@link AgentSudoOptionsFactory}), plus the extras.
+ *
+ * @example
+ * ```ts
+ * const options: AgentSudoModuleAsyncOptions = { useClass: AgentSudoConfig };
+ * ```
+ */
+export type AgentSudoModuleAsyncOptions = typeof AGENTSUDO_ASYNC_OPTIONS_TYPE;
 
 /**
  * AgentSudo for NestJS: admits every request as a registered agent (bearer token, or
  * your `resolveAgent`), runs it inside that agent's session so `@Sudo` methods of any
  * service (singleton, request-scoped or transient) check the right agent, enforces
  * `@RequireScope`, and turns `PermissionError`s into Nest's `ForbiddenException` (403) and
- * requests without an agent into `UnauthorizedException` (401). Global: import it once.
- * `AgentRegistry` and `SudoDispatcher` are injectable everywhere.
+ * requests without an agent into `UnauthorizedException` (401). Global unless
+ * `isGlobal: false`: import it once. `AgentRegistry` and `SudoDispatcher` are injectable.
  *
  * @example
  * ```ts
  * @Module({
- *   imports: [AgentSudoModule.forRoot({ agents: [{ agent: supportBot, token: process.env.SUPPORT_BOT_TOKEN! }] })],
+ *   imports: [AgentSudoModule.forRoot({ agents: [{ agent: supportBot, token: process.env.SUPPORT_BOT_TOKEN }] })],
  *   controllers: [CustomersController],
  *   providers: [CustomerService],
  * })
  * export class AppModule {}
  * ```
  */
-@Global()
 @Module({})
-export class AgentSudoModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
+export class AgentSudoModule
+  extends ConfigurableAgentSudoModule
+  implements NestModule, OnApplicationBootstrap, OnApplicationShutdown
+{
   constructor(
-    @Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions,
+    @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
     private readonly excluded: ExcludedRoutes,
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
-   * Registers the module with fixed options.
+   * Registers the module with fixed options, checked at once.
    *
    * @example
    * ```ts
    * AgentSudoModule.forRoot({ agents: [{ agent: supportBot, token }], exclude: ['health'] });
    * ```
    */
-  static forRoot(options: AgentSudoModuleOptions = {}): DynamicModule {
+  static forRoot(options: AgentSudoForRootOptions = {}): DynamicModule {
     assertModuleOptions(options, 'AgentSudoModule.forRoot(options)');
-    return AgentSudoModule.build([{ provide: AGENTSUDO_OPTIONS, useValue: options }], [], options.global);
+    return super.forRoot(options);
   }
 
   /**
-   * Registers the module with options made by a factory (from configuration, a secret
-   * store…), which may be async and inject providers of `imports`.
+   * Registers the module with options made later: by a factory (which may be async and
+   * inject providers of `imports`), or by a class implementing `createAgentSudoOptions()`
+   * (`useClass`, or `useExisting` for one already provided).
    *
    * @example
    * ```ts
@@ -92,77 +105,7 @@ export class AgentSudoModule implements NestModule, OnApplicationBootstrap, OnAp
    * ```
    */
   static forRootAsync(options: AgentSudoModuleAsyncOptions): DynamicModule {
-    if (typeof options?.useFactory !== 'function') {
-      assertModuleOptions(undefined, 'AgentSudoModule.forRootAsync({ useFactory })');
-    }
-    const optionsProvider: Provider = {
-      provide: AGENTSUDO_OPTIONS,
-      inject: options.inject ?? [],
-      useFactory: async (...args: unknown[]) => {
-        const resolved = await options.useFactory(...args);
-        assertModuleOptions(resolved, 'AgentSudoModule.forRootAsync: the options useFactory returned');
-        return resolved;
-      },
-    };
-    return AgentSudoModule.build([optionsProvider], options.imports ?? [], options.global);
-  }
-
-  private static build(
-    optionsProviders: Provider[],
-    imports: NonNullable<AgentSudoModuleAsyncOptions['imports']>,
-    global = true,
-  ): DynamicModule {
-    const appWide: Provider[] = global
-      ? [
-          { provide: APP_GUARD, useClass: ScopeGuard },
-          { provide: APP_INTERCEPTOR, useClass: PermissionErrorInterceptor },
-        ]
-      : [];
-    return {
-      module: AgentSudoModule,
-      global: true,
-      imports: [DiscoveryModule, ...imports],
-      providers: [
-        ...optionsProviders,
-        {
-          provide: AgentRegistry,
-          inject: [AGENTSUDO_OPTIONS],
-          useFactory: (options: AgentSudoModuleOptions) => agentRegistryFor(options),
-        },
-        {
-          provide: SudoDispatcher,
-          inject: [AGENTSUDO_OPTIONS],
-          useFactory: (options: AgentSudoModuleOptions) => {
-            const dispatcher = new SudoDispatcher();
-            if (options.transports !== undefined) dispatcher.setTransports(options.transports);
-            return dispatcher;
-          },
-        },
-        AgentSudoMiddleware,
-        PermissionErrorMapper,
-        {
-          provide: ExcludedRoutes,
-          inject: [AGENTSUDO_OPTIONS],
-          useFactory: (options: AgentSudoModuleOptions) => new ExcludedRoutes(options.exclude ?? []),
-        },
-        ScopeGuard,
-        PermissionErrorInterceptor,
-        ...appWide,
-      ],
-      exports: [
-        AGENTSUDO_OPTIONS,
-        AgentRegistry,
-        SudoDispatcher,
-        PermissionErrorMapper,
-        {
-          provide: ExcludedRoutes,
-          inject: [AGENTSUDO_OPTIONS],
-          useFactory: (options: AgentSudoModuleOptions) => new ExcludedRoutes(options.exclude ?? []),
-        },
-        ScopeGuard,
-        PermissionErrorInterceptor,
-      ],
-    };
+    return super.forRootAsync(options);
   }
 
   /**
@@ -204,21 +147,4 @@ export class AgentSudoModule implements NestModule, OnApplicationBootstrap, OnAp
     if (this.options.transports !== undefined) await new SudoDispatcher().shutdown();
     else await new SudoDispatcher().flush();
   }
-}
-
-/**
- * The module's registry. An agent without a token fails the start (see
- * `MissingAgentCredentialError`); no agents at all is allowed (a registry filled at
- * runtime) but said out loud, since until then every request is refused.
- */
-function agentRegistryFor(options: AgentSudoModuleOptions): AgentRegistry {
-  const { registry, resolveAgent } = readAgentSource(options, 'AgentSudoModule options');
-  if (resolveAgent === undefined && registry.list().length === 0) {
-    new Logger('AgentSudoModule').warn(
-      'No agents are registered and there is no resolveAgent: every request to a route that needs an ' +
-        'agent is refused with 401. Pass agents: [{ agent, token }] to AgentSudoModule.forRoot, or ' +
-        'register them at runtime through the injected AgentRegistry.',
-    );
-  }
-  return registry;
 }

@@ -1,16 +1,17 @@
-import type { ModuleMetadata, RequestMethod } from '@nestjs/common';
+import type { RequestMethod } from '@nestjs/common';
 import { ConfigurationError, type Transport } from '@agentsudo/core';
 import type { AgentSource } from './middleware-options';
 
 /**
- * Injection token of the resolved {@link AgentSudoModuleOptions}.
+ * Injection token of the resolved {@link AgentSudoModuleOptions}, named as Nest's own
+ * modules name theirs (`THROTTLER_OPTIONS`, `CACHE_MODULE_OPTIONS`).
  *
  * @example
  * ```ts
- * constructor(@Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions) {}
+ * constructor(@Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions) {}
  * ```
  */
-export const AGENTSUDO_OPTIONS = Symbol.for('agentsudo.nestjs.options');
+export const AGENTSUDO_MODULE_OPTIONS = 'AGENTSUDO_MODULE_OPTIONS';
 
 /**
  * A route left out of agent admission, as `MiddlewareConsumer.exclude` takes it.
@@ -46,6 +47,20 @@ export interface AgentSudoModuleOptions extends AgentSource {
    * server log.
    */
   exposeDetails?: boolean;
+}
+
+/**
+ * Module-level settings of `forRoot` and `forRootAsync`, decided before any options
+ * factory runs (they shape the module itself).
+ *
+ * @example
+ * ```ts
+ * AgentSudoModule.forRootAsync({ useClass: AgentSudoConfig, isGlobal: true, global: false });
+ * ```
+ */
+export interface AgentSudoModuleExtras {
+  /** Registers the module as global, so every module can inject its providers. Default `true`. */
+  isGlobal?: boolean;
   /**
    * `false` installs nothing app-wide: no `APP_GUARD`, no `APP_INTERCEPTOR`. For apps that
    * apply `ScopeGuard` and `PermissionErrorInterceptor` themselves (`@UseGuards`,
@@ -55,22 +70,22 @@ export interface AgentSudoModuleOptions extends AgentSource {
 }
 
 /**
- * Options of `AgentSudoModule.forRootAsync`: a factory with its injected dependencies.
+ * A class that makes the module's options, for `forRootAsync({ useClass })` or
+ * `forRootAsync({ useExisting })`.
  *
  * @example
  * ```ts
- * AgentSudoModule.forRootAsync({
- *   imports: [ConfigModule],
- *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ agents: config.agents() }),
- * });
+ * @Injectable()
+ * export class AgentSudoConfig implements AgentSudoOptionsFactory {
+ *   constructor(private readonly secrets: SecretsService) {}
+ *   async createAgentSudoOptions() {
+ *     return { agents: [{ agent: supportBot, tokenSha256: await this.secrets.get('support-bot') }] };
+ *   }
+ * }
  * ```
  */
-export interface AgentSudoModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  useFactory: (...args: any[]) => AgentSudoModuleOptions | Promise<AgentSudoModuleOptions>;
-  inject?: any[];
-  /** As {@link AgentSudoModuleOptions.global}: decided before the factory runs. */
-  global?: boolean;
+export interface AgentSudoOptionsFactory {
+  createAgentSudoOptions(): AgentSudoModuleOptions | Promise<AgentSudoModuleOptions>;
 }
 
 /**

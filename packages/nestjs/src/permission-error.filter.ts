@@ -2,7 +2,7 @@ import { Catch, Inject, Optional, type ArgumentsHost, type ExceptionFilter } fro
 import { HttpAdapterHost } from '@nestjs/core';
 import { PermissionError } from '@agentsudo/core';
 import { AgentForbiddenException } from './http-exceptions';
-import { AGENTSUDO_OPTIONS, type AgentSudoModuleOptions } from './module-options';
+import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
 
 /**
  * Answers a `PermissionError` that reached Nest's exception layer untranslated (thrown by
@@ -21,7 +21,7 @@ import { AGENTSUDO_OPTIONS, type AgentSudoModuleOptions } from './module-options
 export class PermissionErrorFilter implements ExceptionFilter<PermissionError> {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Optional() @Inject(AGENTSUDO_OPTIONS) private readonly options?: AgentSudoModuleOptions,
+    @Optional() @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options?: AgentSudoModuleOptions,
   ) {}
 
   catch(error: PermissionError, host: ArgumentsHost): void {

@@ -3,7 +3,7 @@ import { EXCEPTION_FILTERS_METADATA, FILTER_CATCH_EXCEPTIONS } from '@nestjs/com
 import { APP_FILTER, DiscoveryService } from '@nestjs/core';
 import { PermissionError } from '@agentsudo/core';
 import { AgentForbiddenException } from './http-exceptions';
-import { AGENTSUDO_OPTIONS, type AgentSudoModuleOptions } from './module-options';
+import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
 
 type ErrorType = abstract new (...args: never[]) => unknown;
 
@@ -26,7 +26,7 @@ export class PermissionErrorMapper {
   private readonly scopedFilterTypes = new WeakMap<Function, ErrorType[]>();
 
   constructor(
-    @Inject(AGENTSUDO_OPTIONS) private readonly options: AgentSudoModuleOptions,
+    @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
     private readonly discovery: DiscoveryService,
   ) {}
 

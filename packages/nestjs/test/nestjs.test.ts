@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Agent, configure } from '@agentsudo/core';
 import {
-  AGENTSUDO_OPTIONS,
+  AGENTSUDO_MODULE_OPTIONS,
   AgentRegistry,
   AgentSudoModule,
   generateAgentToken,
@@ -422,7 +422,7 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
 
         expect(allowed.status).toBe(201);
         expect(denied.status).toBe(403);
-        expect(app.get(AGENTSUDO_OPTIONS).transports).toEqual([transport]);
+        expect(app.get(AGENTSUDO_MODULE_OPTIONS).transports).toEqual([transport]);
         expect(transport.checks()).toContain('SupportBot denied write:refunds in RefundsController.create');
       } finally {
         await app.close();
@@ -435,7 +435,7 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
         imports: [AgentSudoModule.forRootAsync({ useFactory: () => null as never })],
       }).compile();
 
-      await expect(build).rejects.toThrow(/the options useFactory returned: options must be an object/);
+      await expect(build).rejects.toThrow(/AgentSudoModule options: options must be an object/);
     });
   });
 
