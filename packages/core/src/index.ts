@@ -45,6 +45,7 @@ export {
   configure,
   addTransport,
   removeTransport,
+  closeTransport,
   getTransports,
   flush,
   shutdown,

@@ -8,6 +8,7 @@ import {
   type NestModule,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { AgentSudoMiddleware } from './agent-sudo.middleware';
@@ -64,15 +65,26 @@ export type AgentSudoModuleAsyncOptions = typeof AGENTSUDO_ASYNC_OPTIONS_TYPE;
 @Module({})
 export class AgentSudoModule
   extends ConfigurableAgentSudoModule
-  implements NestModule, OnApplicationBootstrap, OnApplicationShutdown
+  implements NestModule, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
 {
   constructor(
     @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
     private readonly excluded: ExcludedRoutes,
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
+    private readonly dispatcher: SudoDispatcher,
   ) {
     super();
+  }
+
+  /**
+   * Adds the transports of the options beside those already configured (by another app,
+   * or by `configure()`): core's transport set is one per process.
+   */
+  onModuleInit(): void {
+    for (const transport of this.options.transports ?? []) {
+      if (!this.dispatcher.transports().includes(transport)) this.dispatcher.addTransport(transport);
+    }
   }
 
   /**
@@ -142,9 +154,13 @@ export class AgentSudoModule
     }
   }
 
-  /** Delivers what the transports still hold; closes them when the module configured them. */
+  /**
+   * Removes, flushes and closes the transports this app added, and no others; without
+   * transports of its own, flushes what the process's transports hold.
+   */
   async onApplicationShutdown(): Promise<void> {
-    if (this.options.transports !== undefined) await new SudoDispatcher().shutdown();
-    else await new SudoDispatcher().flush();
+    const own = this.options.transports ?? [];
+    if (own.length === 0) await this.dispatcher.flush();
+    else await Promise.all(own.map((transport) => this.dispatcher.closeTransport(transport)));
   }
 }

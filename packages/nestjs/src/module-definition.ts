@@ -21,15 +21,7 @@ const providers: Provider[] = [
     inject: [AGENTSUDO_MODULE_OPTIONS],
     useFactory: (options: AgentSudoModuleOptions) => agentRegistryFor(options),
   },
-  {
-    provide: SudoDispatcher,
-    inject: [AGENTSUDO_MODULE_OPTIONS],
-    useFactory: (options: AgentSudoModuleOptions) => {
-      const dispatcher = new SudoDispatcher();
-      if (options.transports !== undefined) dispatcher.setTransports(options.transports);
-      return dispatcher;
-    },
-  },
+  SudoDispatcher,
   {
     provide: ExcludedRoutes,
     inject: [AGENTSUDO_MODULE_OPTIONS],

@@ -36,7 +36,10 @@ export type ExcludedRoute = string | { path: string; method: RequestMethod; vers
  * ```
  */
 export interface AgentSudoModuleOptions extends AgentSource {
-  /** Replaces core's transports when the module starts; they are flushed and closed when the app closes. */
+  /**
+   * Transports of this app: added beside any others when the app starts, and removed,
+   * flushed and closed when it closes, leaving everyone else's.
+   */
   transports?: readonly Transport[];
   /** Routes that need no agent (health checks, docs), as for `MiddlewareConsumer.exclude`. */
   exclude?: readonly ExcludedRoute[];
