@@ -41,6 +41,7 @@ export {
   type WireEvent,
 } from './events';
 export type { Transport } from './transport';
+export { onNoSessionCall, recordEvent, type NoSessionCall } from './refusals';
 export {
   configure,
   addTransport,

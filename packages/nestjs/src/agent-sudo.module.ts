@@ -19,6 +19,7 @@ import {
   ConfigurableAgentSudoModule,
 } from './module-definition';
 import { AGENTSUDO_MODULE_OPTIONS, assertModuleOptions, type AgentSudoModuleOptions } from './module-options';
+import { auditNoSessionCalls } from './refusal-events';
 import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
 import { SudoDispatcher } from './sudo-dispatcher';
 
@@ -67,6 +68,8 @@ export class AgentSudoModule
   extends ConfigurableAgentSudoModule
   implements NestModule, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
 {
+  private stopAuditingNoSessionCalls: (() => void) | undefined;
+
   constructor(
     @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
     private readonly excluded: ExcludedRoutes,
@@ -79,9 +82,11 @@ export class AgentSudoModule
 
   /**
    * Adds the transports of the options beside those already configured (by another app,
-   * or by `configure()`): core's transport set is one per process.
+   * or by `configure()`): core's transport set is one per process. Starts recording
+   * `@Sudo` calls made with no session, unless `auditRefusals: false`.
    */
   onModuleInit(): void {
+    if (this.options.auditRefusals !== false) this.stopAuditingNoSessionCalls = auditNoSessionCalls();
     for (const transport of this.options.transports ?? []) {
       if (!this.dispatcher.transports().includes(transport)) this.dispatcher.addTransport(transport);
     }
@@ -159,6 +164,7 @@ export class AgentSudoModule
    * transports of its own, flushes what the process's transports hold.
    */
   async onApplicationShutdown(): Promise<void> {
+    this.stopAuditingNoSessionCalls?.();
     const own = this.options.transports ?? [];
     if (own.length === 0) await this.dispatcher.flush();
     else await Promise.all(own.map((transport) => this.dispatcher.closeTransport(transport)));

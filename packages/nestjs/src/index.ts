@@ -51,3 +51,4 @@ export {
   type UnauthorizedResponse,
 } from './http-exceptions';
 export { SudoDispatcher } from './sudo-dispatcher';
+export { UNAUTHENTICATED_AGENT_NAME, NO_SESSION_AGENT_NAME, type RequestOrigin } from './refusal-events';

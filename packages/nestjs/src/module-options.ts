@@ -50,6 +50,13 @@ export interface AgentSudoModuleOptions extends AgentSource {
    * server log.
    */
   exposeDetails?: boolean;
+  /**
+   * Records refusals that happen before any session as events: a request refused with
+   * 401 (agent `<unauthenticated>`) and a `@Sudo` call made with no session at all (agent
+   * `<no session>`), with the HTTP method, route pattern and request id in the metadata.
+   * Default `true`; `false` records neither.
+   */
+  auditRefusals?: boolean;
 }
 
 /**

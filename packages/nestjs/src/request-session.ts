@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, ConfigurationError, currentSession, type Session } from '@agentsudo/core';
 import { bearerToken } from './bearer';
@@ -88,6 +89,21 @@ export interface SessionMiddlewareOptions {
 // Keyed by the node request object: Express's req is that object, Fastify's is `.raw`.
 const identities = new WeakMap<object, RequestIdentity>();
 const refusals = new WeakMap<object, Refusal>();
+// The request a call without a session belongs to, so its refusal can say which route.
+const unadmitted = new AsyncLocalStorage<IncomingMessage>();
+
+/**
+ * The request being handled without an agent (one the middleware let pass in `'pass'`
+ * mode), or undefined.
+ *
+ * @example
+ * ```ts
+ * currentUnadmittedRequest()?.method; // 'GET'
+ * ```
+ */
+export function currentUnadmittedRequest(): IncomingMessage | undefined {
+  return unadmitted.getStore();
+}
 
 /**
  * Why the session middleware did not admit a request, or undefined when it admitted it
@@ -210,7 +226,7 @@ function admit(
     const refusal = refusalOf(req, customResolver);
     if (passUnrecognised) {
       refusals.set(req, refusal);
-      next();
+      unadmitted.run(req, next);
       return;
     }
     const body: UnauthorizedBody = { error: refusal.message };

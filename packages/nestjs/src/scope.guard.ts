@@ -1,9 +1,11 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AGENT_REQUIREMENT_METADATA_KEY, type AgentRequirement } from './agent-requirement.decorator';
 import { ExcludedRoutes } from './excluded-routes';
 import { AgentUnauthorizedException } from './http-exceptions';
+import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
 import { PermissionErrorMapper } from './permission-error.mapper';
+import { noteOrigin, recordUnauthenticated } from './refusal-events';
 import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
 import { assertSessionIntact, requestIdentity, requestRefusal, WWW_AUTHENTICATE } from './request-session';
 import { scopeCheck } from './scope-check';
@@ -37,6 +39,7 @@ export class ScopeGuard implements CanActivate {
     private readonly mapper: PermissionErrorMapper,
     private readonly adapterHost: HttpAdapterHost,
     private readonly excluded: ExcludedRoutes,
+    @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -61,6 +64,7 @@ export class ScopeGuard implements CanActivate {
   private requireAgent(context: ExecutionContext): void {
     const http = context.switchToHttp();
     const req = http.getRequest<object>();
+    const origin = noteOrigin(req);
     if (requestIdentity(req) !== undefined) {
       assertSessionIntact(req, 'ScopeGuard');
       return;
@@ -76,6 +80,13 @@ export class ScopeGuard implements CanActivate {
         ]);
     if (requirement === 'none') return;
     if (requirement === 'optional' && refusal.reason === 'missing_token') return;
+    if (this.options.auditRefusals !== false) {
+      recordUnauthenticated(
+        `${context.getClass().name}.${context.getHandler().name}`,
+        origin,
+        refusal.reason,
+      );
+    }
     this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', WWW_AUTHENTICATE);
     throw new AgentUnauthorizedException(refusal);
   }

@@ -96,7 +96,10 @@ describe.each(PLATFORMS)('ScopeGuard applied by hand, on the %s platform', (plat
 
       expect(anonymous.status).toBe(401);
       expect(denied.status).toBe(403);
-      expect(events.checks()).toEqual(['SupportBot denied write:refunds in GuardedByHandController.refunds']);
+      expect(events.checks()).toEqual([
+        '<unauthenticated> denied (no scope) in GuardedByHandController.get',
+        'SupportBot denied write:refunds in GuardedByHandController.refunds',
+      ]);
     });
 
     it('installs nothing app-wide: a controller the app left unguarded needs no agent', async () => {
