@@ -1,6 +1,12 @@
 import { Body, Controller, Get, Injectable, Module, Param, Post, type DynamicModule } from '@nestjs/common';
 import { Agent, Sudo } from '@agentsudo/core';
-import { AgentSudoModule, CurrentAgent, RequireScope, type AgentSudoModuleOptions } from '@agentsudo/nestjs';
+import {
+  AgentSudoModule,
+  CurrentAgent,
+  Public,
+  RequireScope,
+  type AgentSudoModuleOptions,
+} from '@agentsudo/nestjs';
 
 /** The tools agents call. `@Sudo` guards them wherever they are called from. */
 @Injectable()
@@ -47,7 +53,9 @@ export class RefundsController {
   }
 }
 
+/** Needs no agent: load balancers call it without a token. */
 @Controller('health')
+@Public()
 export class HealthController {
   @Get()
   health() {
@@ -61,7 +69,7 @@ export class SupportDeskModule {
   static register(agentSudo: AgentSudoModuleOptions): DynamicModule {
     return {
       module: SupportDeskModule,
-      imports: [AgentSudoModule.forRoot({ ...agentSudo, exclude: ['health'] })],
+      imports: [AgentSudoModule.forRoot(agentSudo)],
       controllers: [CustomersController, RefundsController, HealthController],
       providers: [CustomerService, RefundService],
     };

@@ -2,6 +2,7 @@ import type { Agent } from './agent';
 import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
 import type { SudoAction } from './events';
 import type { Approver, SudoOptions } from './options';
+import { reportNoSessionCall } from './refusals';
 import { runtime } from './runtime';
 import { emitSessionEvent, sessionEvent, type Session } from './session';
 
@@ -79,7 +80,10 @@ function decide(
   onDeny: 'raise' | 'log' | Approver,
   functionName: string,
 ): unknown {
-  if (session === undefined) throw new NoSessionError({ scope, functionName });
+  if (session === undefined) {
+    reportNoSessionCall({ scope, functionName });
+    throw new NoSessionError({ scope, functionName });
+  }
   const agent = session.agent;
   if (Date.now() >= session.expiresAt) {
     emitSessionEvent('session_expired', session, { scope, functionName, allowed: false });

@@ -59,6 +59,22 @@ export function removeTransport(transport: Transport): boolean {
 }
 
 /**
+ * Removes one transport and flushes and closes it, leaving every other transport as it
+ * is: for code that added a transport for its own lifetime (an app, a job) and must not
+ * end anyone else's. Failures are reported once on stderr, like any transport's; false
+ * when it did not finish flushing within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * addTransport(jobLog);
+ * try { await runJob(); } finally { await closeTransport(jobLog); }
+ * ```
+ */
+export function closeTransport(transport: Transport, timeoutMs = 5000): Promise<boolean> {
+  return runtime.dispatcher.detach(transport, timeoutMs);
+}
+
+/**
  * The configured transports, in order.
  *
  * @example

@@ -79,16 +79,20 @@ export class Dispatcher {
   async shutdown(timeoutMs = 5000): Promise<boolean> {
     const transports = this.active();
     const flushed = await this.flush(timeoutMs);
-    await Promise.all(
-      transports.map((t) =>
-        withTimeout(
-          Promise.resolve().then(() => t.close?.()),
-          timeoutMs,
-        ).catch((e) => this.report(t, e)),
-      ),
-    );
+    await Promise.all(transports.map((t) => this.closeOne(t, timeoutMs)));
     this.transports = [];
     this.rebuild();
+    return flushed;
+  }
+
+  /** Removes one transport (if configured), then flushes and closes it; false when its flush timed out. */
+  async detach(transport: Transport, timeoutMs = 5000): Promise<boolean> {
+    if (this.transports.includes(transport)) {
+      this.transports = this.transports.filter((t) => t !== transport);
+      this.rebuild();
+    }
+    const flushed = await this.flushOne(transport, timeoutMs);
+    await this.closeOne(transport, timeoutMs);
     return flushed;
   }
 
@@ -109,6 +113,13 @@ export class Dispatcher {
 
   private active(): Transport[] {
     return this.transports.length ? this.transports : this.fallback ? [this.fallback] : [];
+  }
+
+  private closeOne(t: Transport, timeoutMs: number): Promise<unknown> {
+    return withTimeout(
+      Promise.resolve().then(() => t.close?.()),
+      timeoutMs,
+    ).catch((e) => this.report(t, e));
   }
 
   private async flushOne(t: Transport, timeoutMs: number): Promise<boolean> {

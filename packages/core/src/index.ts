@@ -41,10 +41,12 @@ export {
   type WireEvent,
 } from './events';
 export type { Transport } from './transport';
+export { onNoSessionCall, recordEvent, type NoSessionCall } from './refusals';
 export {
   configure,
   addTransport,
   removeTransport,
+  closeTransport,
   getTransports,
   flush,
   shutdown,

@@ -8,6 +8,7 @@ import {
   flush,
   getTransports,
   removeTransport,
+  closeTransport,
   shutdown,
   type SudoEvent,
   type Transport,
@@ -109,6 +110,22 @@ describe('transports', () => {
     bot.startSession(() => new Tools().read());
     expect(a.events).toHaveLength(0);
     expect(b.events).toHaveLength(3);
+  });
+
+  it('one is closed alone: removed, flushed and closed, leaving the others configured and open', async () => {
+    const steps: string[] = [];
+    const mine: Transport = {
+      log: () => undefined,
+      flush: async () => (steps.push('mine flushed'), true),
+      close: async () => void steps.push('mine closed'),
+    };
+    const theirs: Transport = { log: () => undefined, close: async () => void steps.push('theirs closed') };
+    configure({ transports: [theirs, mine] });
+
+    await expect(closeTransport(mine)).resolves.toBe(true);
+
+    expect(getTransports()).toEqual([theirs]);
+    expect(steps).toEqual(['mine flushed', 'mine closed']);
   });
 
   it('are flushed, with false when one is slower than the timeout', async () => {

@@ -4,7 +4,8 @@ import { agentOf } from './request-session';
 
 /**
  * Injects the agent the request runs as (an `Agent` from @agentsudo/core) into a
- * handler parameter.
+ * handler parameter; `null` on a route that runs without one (`@Public()`,
+ * `@OptionalAgent()` without a token, `exclude`).
  *
  * @example
  * ```ts
@@ -19,5 +20,5 @@ export const CurrentAgent = createParamDecorator((_data: unknown, context: Execu
     const fromRequest = agentOf(context.switchToHttp().getRequest<object>());
     if (fromRequest) return fromRequest;
   }
-  return currentAgent();
+  return currentAgent() ?? null;
 });

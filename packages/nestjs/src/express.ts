@@ -18,12 +18,18 @@ import { scopeCheck } from './scope-check';
 export { AgentRegistry, type AgentRegistration } from './registry';
 export { generateAgentToken, hashAgentToken } from './tokens';
 export { bearerToken } from './bearer';
+export { MissingAgentCredentialError } from './errors';
 export {
   agentOf,
   requestIdentity,
   assertSessionIntact,
   bearerAgent,
   createSessionMiddleware,
+  requestRefusal,
+  WWW_AUTHENTICATE,
+  type Refusal,
+  type RefusalReason,
+  type SessionMiddlewareOptions,
   type AgentResolver,
   type NodeMiddleware,
   type RequestIdentity,

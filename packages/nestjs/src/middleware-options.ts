@@ -1,4 +1,5 @@
 import { ConfigurationError } from '@agentsudo/core';
+import { MissingAgentCredentialError } from './errors';
 import { AgentRegistry, type AgentRegistration } from './registry';
 import type { AgentResolver } from './request-session';
 
@@ -19,7 +20,8 @@ export interface AgentSource {
 }
 
 /**
- * Validates an {@link AgentSource} and builds its registry, naming the bad value.
+ * Validates an {@link AgentSource} and builds its registry, naming the bad value. Without a
+ * `resolveAgent`, every agent must have a token: one without could never be called.
  *
  * @example
  * ```ts
@@ -41,5 +43,12 @@ export function readAgentSource(
     );
   }
   const registry = agents instanceof AgentRegistry ? agents : new AgentRegistry(agents ?? []);
+  if (resolveAgent === undefined) {
+    const [unreachable] = registry.withoutToken();
+    if (unreachable !== undefined) {
+      const position = `agents[${registry.list().indexOf(unreachable)}]`;
+      throw new MissingAgentCredentialError(where, unreachable.name, position);
+    }
+  }
   return { registry, resolveAgent };
 }

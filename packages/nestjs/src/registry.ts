@@ -73,6 +73,11 @@ export class AgentRegistry {
         `AgentRegistry ${where}: agent must be an Agent from @agentsudo/core (new Agent({ name, scopes })), got ${describe(agent)}.`,
       );
     }
+    if (agent.name.startsWith('<') && agent.name.endsWith('>')) {
+      throw new ConfigurationError(
+        `AgentRegistry ${where}: the agent name '${agent.name}' is reserved: names in angle brackets mark refusals in audit events (such as '<unauthenticated>'). Rename the agent.`,
+      );
+    }
     if (this.get(agent.name)) {
       throw new ConfigurationError(
         `AgentRegistry ${where}: an agent named '${agent.name}' is already registered; agent names must be unique.`,
@@ -131,6 +136,19 @@ export class AgentRegistry {
    */
   list(): Agent[] {
     return this.entries.map((e) => e.agent);
+  }
+
+  /**
+   * The registered agents that have no token (neither `token` nor `tokenSha256`): a
+   * bearer token can never name them, only a `resolveAgent` can.
+   *
+   * @example
+   * ```ts
+   * registry.withoutToken().map((a) => a.name); // ['GatewayBot']
+   * ```
+   */
+  withoutToken(): Agent[] {
+    return this.entries.filter((e) => e.digest === undefined).map((e) => e.agent);
   }
 }
 

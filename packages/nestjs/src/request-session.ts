@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, ConfigurationError, currentSession, type Session } from '@agentsudo/core';
 import { bearerToken } from './bearer';
@@ -46,8 +47,76 @@ export interface RequestIdentity {
   session: Session;
 }
 
+/**
+ * Why a request was not admitted as an agent: no `Authorization` header, a header of
+ * another form, a token no agent holds, or a `resolveAgent` that named nobody.
+ *
+ * @example
+ * ```ts
+ * const reason: RefusalReason = 'unknown_token';
+ * ```
+ */
+export type RefusalReason = 'missing_token' | 'malformed_token' | 'unknown_token' | 'no_agent';
+
+/**
+ * A request the session middleware saw but could not admit: why, and the sentence that
+ * tells the client what to send instead.
+ *
+ * @example
+ * ```ts
+ * const refusal: Refusal = { reason: 'missing_token', message: 'Missing agent token: …' };
+ * ```
+ */
+export interface Refusal {
+  reason: RefusalReason;
+  message: string;
+}
+
+/**
+ * What the session middleware does with a request it cannot admit: answer 401 itself
+ * (Express, node:http), or let it go on without a session and leave the answer to
+ * whatever runs later and knows the route (Nest's guard, which reads `@Public()`).
+ *
+ * @example
+ * ```ts
+ * createSessionMiddleware(registry, undefined, { unrecognised: 'pass' });
+ * ```
+ */
+export interface SessionMiddlewareOptions {
+  unrecognised?: 'reply' | 'pass';
+}
+
 // Keyed by the node request object: Express's req is that object, Fastify's is `.raw`.
 const identities = new WeakMap<object, RequestIdentity>();
+const refusals = new WeakMap<object, Refusal>();
+// The request a call without a session belongs to, so its refusal can say which route.
+const unadmitted = new AsyncLocalStorage<IncomingMessage>();
+
+/**
+ * The request being handled without an agent (one the middleware let pass in `'pass'`
+ * mode), or undefined.
+ *
+ * @example
+ * ```ts
+ * currentUnadmittedRequest()?.method; // 'GET'
+ * ```
+ */
+export function currentUnadmittedRequest(): IncomingMessage | undefined {
+  return unadmitted.getStore();
+}
+
+/**
+ * Why the session middleware did not admit a request, or undefined when it admitted it
+ * or never saw it (a route left out with `exclude`). Only set in `'pass'` mode.
+ *
+ * @example
+ * ```ts
+ * requestRefusal(req)?.reason; // 'unknown_token'
+ * ```
+ */
+export function requestRefusal(req: object): Refusal | undefined {
+  return refusals.get(req) ?? refusals.get((req as { raw?: object }).raw ?? req);
+}
 
 /**
  * The agent and session a request runs as, or undefined when the session middleware
@@ -123,8 +192,10 @@ export function bearerAgent(req: IncomingMessage, registry: AgentRegistry): Agen
 export function createSessionMiddleware(
   registry: AgentRegistry,
   resolveAgent: AgentResolver | undefined,
+  options: SessionMiddlewareOptions = {},
 ): NodeMiddleware {
   const resolve = resolveAgent ?? bearerAgent;
+  const passUnrecognised = options.unrecognised === 'pass';
   return (req, res, next) => {
     let resolved: ReturnType<AgentResolver>;
     try {
@@ -134,7 +205,7 @@ export function createSessionMiddleware(
       return;
     }
     const admitAs = (agent: Agent | undefined | null) =>
-      admit(agent, req, res, next, resolveAgent !== undefined);
+      admit(agent, req, res, next, resolveAgent !== undefined, passUnrecognised);
     if (isPromiseLike(resolved)) {
       resolved.then(admitAs, next);
     } else {
@@ -149,14 +220,17 @@ function admit(
   res: ServerResponse,
   next: (err?: unknown) => void,
   customResolver: boolean,
+  passUnrecognised: boolean,
 ): void {
   if (agent === undefined || agent === null) {
-    const body: UnauthorizedBody = {
-      error: customResolver
-        ? 'No agent recognised for this request: resolveAgent returned none. Send the credentials it expects.'
-        : unauthorizedReason(req),
-    };
-    sendJson(res, 401, body, { 'WWW-Authenticate': 'Bearer realm="agentsudo"' });
+    const refusal = refusalOf(req, customResolver);
+    if (passUnrecognised) {
+      refusals.set(req, refusal);
+      unadmitted.run(req, next);
+      return;
+    }
+    const body: UnauthorizedBody = { error: refusal.message };
+    sendJson(res, 401, body, { 'WWW-Authenticate': WWW_AUTHENTICATE });
     return;
   }
   if (!(agent instanceof Agent)) {
@@ -182,12 +256,38 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
-function unauthorizedReason(req: IncomingMessage): string {
+/**
+ * The `WWW-Authenticate` challenge sent with every 401 (RFC 6750).
+ *
+ * @example
+ * ```ts
+ * res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+ * ```
+ */
+export const WWW_AUTHENTICATE = 'Bearer realm="agentsudo"';
+
+function refusalOf(req: IncomingMessage, customResolver: boolean): Refusal {
+  if (customResolver) {
+    return {
+      reason: 'no_agent',
+      message:
+        'No agent recognised for this request: resolveAgent returned none. Send the credentials it expects.',
+    };
+  }
   if (req.headers.authorization === undefined) {
-    return 'Missing agent token: send Authorization: Bearer <agent token>.';
+    return {
+      reason: 'missing_token',
+      message: 'Missing agent token: send Authorization: Bearer <agent token>.',
+    };
   }
   if (bearerToken(req) === undefined) {
-    return 'Malformed Authorization header: use the form Authorization: Bearer <agent token>.';
+    return {
+      reason: 'malformed_token',
+      message: 'Malformed Authorization header: use the form Authorization: Bearer <agent token>.',
+    };
   }
-  return 'Unknown agent token: no registered agent holds it. Check the token, or register the agent.';
+  return {
+    reason: 'unknown_token',
+    message: 'Unknown agent token: no registered agent holds it. Check the token, or register the agent.',
+  };
 }

@@ -1,28 +1,97 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AGENT_REQUIREMENT_METADATA_KEY, type AgentRequirement } from './agent-requirement.decorator';
+import { ExcludedRoutes } from './excluded-routes';
+import { AgentUnauthorizedException } from './http-exceptions';
+import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
+import { PermissionErrorMapper } from './permission-error.mapper';
+import { noteOrigin, recordUnauthenticated } from './refusal-events';
 import { REQUIRE_SCOPE_METADATA_KEY } from './require-scope.decorator';
-import { assertSessionIntact } from './request-session';
+import { assertSessionIntact, requestIdentity, requestRefusal, WWW_AUTHENTICATE } from './request-session';
 import { scopeCheck } from './scope-check';
 
 /**
- * Enforces `@RequireScope` (installed app-wide by `AgentSudoModule`). It runs inside the
- * session the module's middleware opened for the request; a missing scope throws core's
- * `PermissionDeniedError`, which the module's filter answers with 403.
+ * Requires an agent (401 `AgentUnauthorizedException` without one) on every route but
+ * those marked `@Public()` / `@OptionalAgent()` or left out with the module's `exclude`,
+ * and enforces `@RequireScope` (403
+ * `AgentForbiddenException`). It runs inside the session the middleware opened for the
+ * request. Installed app-wide by `AgentSudoModule` unless `global: false`. It checks each
+ * request once, however many times it is applied (globally and with `@UseGuards`).
  *
  * @example
  * ```ts
- * // Installed for you; to use it without the module:
- * app.useGlobalGuards(new ScopeGuard(app.get(Reflector)));
+ * @UseGuards(ScopeGuard)
+ * @Controller('refunds')
+ * export class RefundsController {}
  * ```
  */
+// Requests already checked by some ScopeGuard instance: the global one and one added with
+// @UseGuards are different instances, and each check is an audit event.
+const guardedRequests = new WeakSet<object>();
+
 @Injectable()
 export class ScopeGuard implements CanActivate {
   // One check per handler, built on first use: checks are core sudo() wrappers.
   private readonly checks = new WeakMap<Function, () => void>();
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly mapper: PermissionErrorMapper,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly excluded: ExcludedRoutes,
+    @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    if (context.getType() === 'http') {
+      // Express's request is Node's; Fastify's wraps it as `.raw`. Key on Node's. (Only
+      // HTTP: a websocket's first argument is the connection, shared by all its messages.)
+      const request = context.switchToHttp().getRequest<{ raw?: object }>();
+      const key = request.raw ?? request;
+      if (guardedRequests.has(key)) return true;
+      guardedRequests.add(key);
+      this.requireAgent(context);
+    }
+    const check = this.checkFor(context);
+    try {
+      check();
+    } catch (err) {
+      throw this.mapper.toHttp(err, context);
+    }
+    return true;
+  }
+
+  private requireAgent(context: ExecutionContext): void {
+    const http = context.switchToHttp();
+    const req = http.getRequest<object>();
+    const origin = noteOrigin(req);
+    if (requestIdentity(req) !== undefined) {
+      assertSessionIntact(req, 'ScopeGuard');
+      return;
+    }
+    // Undefined when no session middleware saw the request (one mounted by hand elsewhere).
+    const refusal = requestRefusal(req);
+    if (refusal === undefined) return;
+    const requirement = this.excluded.covers(context.getClass(), context.getHandler())
+      ? 'none'
+      : this.reflector.getAllAndOverride<AgentRequirement | undefined>(AGENT_REQUIREMENT_METADATA_KEY, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+    if (requirement === 'none') return;
+    if (requirement === 'optional' && refusal.reason === 'missing_token') return;
+    if (this.options.auditRefusals !== false) {
+      recordUnauthenticated(
+        `${context.getClass().name}.${context.getHandler().name}`,
+        origin,
+        refusal.reason,
+      );
+    }
+    this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', WWW_AUTHENTICATE);
+    throw new AgentUnauthorizedException(refusal);
+  }
+
+  private checkFor(context: ExecutionContext): () => void {
     const handler = context.getHandler();
     let check = this.checks.get(handler);
     if (check === undefined) {
@@ -35,12 +104,7 @@ export class ScopeGuard implements CanActivate {
       check = unique.length ? scopeCheck(unique, name) : noCheck;
       this.checks.set(handler, check);
     }
-    if (check === noCheck) return true;
-    if (context.getType() === 'http') {
-      assertSessionIntact(context.switchToHttp().getRequest<object>(), 'ScopeGuard');
-    }
-    check();
-    return true;
+    return check;
   }
 }
 

@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import {
   addTransport,
+  closeTransport,
   configure,
   flush,
   getTransports,
@@ -11,7 +13,7 @@ import {
 /**
  * Injectable handle on core's event delivery: which transports receive events, and
  * flushing them (at the end of a batch job, before a serverless function returns).
- * Core keeps one dispatcher per process; this delegates to it.
+ * Core keeps one dispatcher per process, shared by every app in it; this delegates to it.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@ import {
  * }
  * ```
  */
+@Injectable()
 export class SudoDispatcher {
   /**
    * The configured transports, in order.
@@ -72,6 +75,19 @@ export class SudoDispatcher {
   }
 
   /**
+   * Removes one transport, then flushes and closes it, leaving the others; false when its
+   * flush timed out.
+   *
+   * @example
+   * ```ts
+   * await dispatcher.closeTransport(recorder, 2000);
+   * ```
+   */
+  closeTransport(transport: Transport, timeoutMs?: number): Promise<boolean> {
+    return closeTransport(transport, timeoutMs);
+  }
+
+  /**
    * Waits until every transport has delivered what it holds; false on timeout.
    *
    * @example
@@ -84,7 +100,8 @@ export class SudoDispatcher {
   }
 
   /**
-   * Flushes and closes every transport and returns to local-only mode.
+   * Flushes and closes every transport of the process (other apps' too) and returns to
+   * local-only mode.
    *
    * @example
    * ```ts

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Agent, configure } from '@agentsudo/core';
 import {
-  AGENTSUDO_OPTIONS,
+  AGENTSUDO_MODULE_OPTIONS,
   AgentRegistry,
   AgentSudoModule,
   generateAgentToken,
@@ -106,7 +106,13 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
         const res = await request(app.getHttpServer()).get('/customers/c-1');
 
         expect(res.status).toBe(401);
-        expect(res.body).toEqual({ error: 'Missing agent token: send Authorization: Bearer <agent token>.' });
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="agentsudo"');
+        expect(res.body).toEqual({
+          statusCode: 401,
+          message: 'Missing agent token: send Authorization: Bearer <agent token>.',
+          error: 'Unauthorized',
+          reason: 'missing_token',
+        });
       });
 
       it('rejects an unknown token and a malformed header', async () => {
@@ -118,9 +124,11 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
           .set('Authorization', `Token ${desk.readerToken}`);
 
         expect(unknown.status).toBe(401);
-        expect(unknown.body.error).toMatch(/Unknown agent token/);
+        expect(unknown.body).toMatchObject({ message: expect.stringMatching(/Unknown agent token/) });
+        expect(unknown.body.reason).toBe('unknown_token');
         expect(malformed.status).toBe(401);
-        expect(malformed.body.error).toMatch(/Malformed Authorization header/);
+        expect(malformed.body.message).toMatch(/Malformed Authorization header/);
+        expect(malformed.body.reason).toBe('malformed_token');
       });
 
       it('serves excluded routes without an agent', async () => {
@@ -135,9 +143,12 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
 
         expect(res.status).toBe(403);
         expect(res.body).toEqual({
-          error: expect.stringContaining('no agent session is active'),
+          statusCode: 403,
+          message: "This call needs scope 'read:customers', and the request runs without an agent.",
+          error: 'Forbidden',
           scope: 'read:customers',
           agent: null,
+          reason: 'no_session',
         });
       });
 
@@ -164,18 +175,19 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
         ]);
       });
 
-      it('denies a handler-level @RequireScope with 403 { error, scope, agent } before the handler runs', async () => {
+      it('denies a handler-level @RequireScope with 403 { statusCode, message, error, scope, agent, reason } before the handler runs', async () => {
         const refunds = app.get(RefundService);
 
         const res = await asReader(request(app.getHttpServer()).post('/refunds').send({ orderId: 'o-1' }));
 
         expect(res.status).toBe(403);
         expect(res.body).toEqual({
-          error: expect.stringContaining(
-            "Agent 'SupportBot' lacks scope 'write:refunds' required by RefundsController.create",
-          ),
+          statusCode: 403,
+          message: "Agent 'SupportBot' lacks scope 'write:refunds'.",
+          error: 'Forbidden',
           scope: 'write:refunds',
           agent: 'SupportBot',
+          reason: 'scope',
         });
         expect(refunds.done).not.toContain('o-1');
         expect(events.checks()).toEqual(['SupportBot denied write:refunds in RefundsController.create']);
@@ -187,8 +199,7 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
         );
 
         expect(res.status).toBe(403);
-        expect(res.body).toMatchObject({ scope: 'write:refunds', agent: 'SupportBot' });
-        expect(res.body.error).toMatch(/required by RefundService\.refund/);
+        expect(res.body).toMatchObject({ scope: 'write:refunds', agent: 'SupportBot', reason: 'scope' });
         expect(app.get(RefundService).done).not.toContain('o-2');
       });
 
@@ -411,7 +422,7 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
 
         expect(allowed.status).toBe(201);
         expect(denied.status).toBe(403);
-        expect(app.get(AGENTSUDO_OPTIONS).transports).toEqual([transport]);
+        expect(app.get(AGENTSUDO_MODULE_OPTIONS).transports).toEqual([transport]);
         expect(transport.checks()).toContain('SupportBot denied write:refunds in RefundsController.create');
       } finally {
         await app.close();
@@ -424,7 +435,7 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
         imports: [AgentSudoModule.forRootAsync({ useFactory: () => null as never })],
       }).compile();
 
-      await expect(build).rejects.toThrow(/the options useFactory returned: options must be an object/);
+      await expect(build).rejects.toThrow(/AgentSudoModule options: options must be an object/);
     });
   });
 
@@ -445,7 +456,8 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
 
         expect(named.body.name).toBe('RefundBot');
         expect(stranger.status).toBe(401);
-        expect(stranger.body.error).toMatch(/resolveAgent returned none/);
+        expect(stranger.body.message).toMatch(/resolveAgent returned none/);
+        expect(stranger.body.reason).toBe('no_agent');
       } finally {
         await app.close();
         configure({ transports: [] });

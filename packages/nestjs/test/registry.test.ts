@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { inspect } from 'node:util';
 import { Agent, ConfigurationError } from '@agentsudo/core';
-import { AgentRegistry, bearerToken, generateAgentToken, hashAgentToken } from '../src';
+import { AgentRegistry, bearerToken, generateAgentToken, hashAgentToken } from '../src/express';
 
 const bot = () => new Agent({ name: 'SupportBot', scopes: ['read:customers'] });
 

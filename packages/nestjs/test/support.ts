@@ -13,7 +13,10 @@ export class MemoryTransport implements Transport {
   checks(): string[] {
     return this.events
       .filter((e) => e.action === 'permission_check')
-      .map((e) => `${e.agentName} ${e.allowed ? 'allowed' : 'denied'} ${e.scope} in ${e.functionName}`);
+      .map(
+        (e) =>
+          `${e.agentName} ${e.allowed ? 'allowed' : 'denied'} ${e.scope ?? '(no scope)'} in ${e.functionName}`,
+      );
   }
 }
 
