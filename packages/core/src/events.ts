@@ -319,7 +319,7 @@ function normalizeTimestamp(value: unknown): string {
   if (Number.isNaN(ms)) {
     throw new WireFormatError(
       'timestamp',
-      `${JSON.stringify(value)} is not an RFC 3339 time; send one like ${GOOD_TIME} (without a zone it is UTC)`,
+      `${JSON.stringify(value)} is not an RFC 3339 time of years 0000..9999 (UTC, after its offset); send one like ${GOOD_TIME} (without a zone it is UTC)`,
     );
   }
   return new Date(ms).toISOString();
@@ -340,7 +340,8 @@ const ISO_TIME =
  * microseconds), the zone is `Z` or an offset, and a time without a zone is UTC, as in the
  * wire format, never the machine's zone. A date alone (`2026-01-01`, midnight UTC) is only
  * read when `dateOnly` is set, for range bounds a person types. Dates that do not exist
- * (`2026-02-30`, `25:00`) are NaN, not rolled over into the next month or day.
+ * (`2026-02-30`, `25:00`) are NaN, not rolled over into the next month or day, and so are
+ * times outside years 0000..9999 once the offset is applied (`9999-12-31T23:30:00-01:00`).
  *
  * @example
  * ```ts
@@ -372,8 +373,15 @@ export function parseIsoTime(value: string, options: { dateOnly?: boolean } = {}
   const t = new Date(0);
   t.setUTCFullYear(y, mo - 1, d);
   t.setUTCHours(h, mi, s, Number(fraction.slice(0, 3).padEnd(3, '0')));
-  return t.getTime() - offsetMinutes * 60_000;
+  const ms = t.getTime() - offsetMinutes * 60_000;
+  // An offset can carry a valid text past 9999 or before 0000, where toISOString writes a
+  // six-digit year ('+010000-…') that no parser here reads back.
+  return ms >= FIRST_MS && ms <= LAST_MS ? ms : NaN;
 }
+
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the four-digit years. */
+const FIRST_MS = new Date(0).setUTCFullYear(0, 0, 1);
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 function daysInMonth(year: number, month: number): number {
   if (month !== 2) return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];

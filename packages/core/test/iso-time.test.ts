@@ -14,6 +14,9 @@ describe('parseIsoTime reads RFC 3339 / ISO 8601 date-times only', () => {
     ['2026-01-01T00:30:00-05:30', '2026-01-01T06:00:00.000Z'],
     ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
     ['0099-06-01T00:00:00Z', '0099-06-01T00:00:00.000Z'],
+    ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999Z'],
+    ['9999-12-31T22:30:00-01:00', '9999-12-31T23:30:00.000Z'],
   ])('%s is %s', (text, iso) => {
     expect(new Date(parseIsoTime(text)).toISOString()).toBe(iso);
   });
@@ -36,6 +39,9 @@ describe('parseIsoTime reads RFC 3339 / ISO 8601 date-times only', () => {
     '1767225600000',
     '2026-01-01',
     '',
+    // Past 9999 or before 0000 once the offset is applied: no four-digit year writes them.
+    '9999-12-31T23:30:00-01:00',
+    '0000-01-01T00:30:00+01:00',
   ])('%j is not a time (NaN)', (text) => {
     expect(parseIsoTime(text)).toBeNaN();
   });

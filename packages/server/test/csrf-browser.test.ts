@@ -116,3 +116,18 @@ test('after a reload too (the token comes back from GET /api/auth/me), and loggi
   );
   expect(status).toBe(401);
 });
+
+test('signing in again in another tab does not break the first tab’s actions', async () => {
+  await logIn(page);
+  await page.locator('.user').filter({ hasText: 'ops@example.com' }).waitFor();
+  await page.goto(`${rig.url}/#/projects/${projectId}/settings`);
+  await page.getByRole('button', { name: 'Create read token' }).waitFor();
+  // The second tab's login replaces the cookie both tabs share; the first tab still holds
+  // the old login's token in memory.
+  const other = await context.newPage();
+  await logIn(other);
+  await other.locator('.user').filter({ hasText: 'ops@example.com' }).waitFor();
+  await page.getByRole('button', { name: 'Create read token' }).click();
+  await page.locator('#new-key-title').filter({ hasText: 'New read token' }).waitFor();
+  expect((await rig.server.storage.listKeys(projectId)).filter((k) => k.kind === 'read')).toHaveLength(2);
+});

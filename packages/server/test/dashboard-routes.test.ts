@@ -145,7 +145,7 @@ describe('projects and keys', () => {
     expect(((await rotate.json()) as { error: string }).error).toBe('login_required');
   });
 
-  test('a request from another site is refused even with the cookie', async () => {
+  test('a request from another site is refused even with the cookie (it cannot know the CSRF token)', async () => {
     const response = await call(
       'POST',
       '/api/projects',
@@ -153,7 +153,8 @@ describe('projects and keys', () => {
       { cookie, origin: 'https://evil.example' },
     );
     expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: string }).error).toBe('cross_origin');
+    expect(((await response.json()) as { error: string }).error).toBe('csrf_token_missing');
+    expect(await server.storage.findProject('evil')).toBeUndefined();
   });
 
   test('rotating issues a new key and revokes the old one at once', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { createServer, hashKey, SESSION_COOKIE } from '../src';
 import { runCli, startCli } from './cli-process';
 import { backends, freshDatabase, openLive, startServer, tempDir, wire, type LiveClient } from './helpers';
@@ -167,6 +168,35 @@ describe('across processes', () => {
       await db.drop();
     }
   });
+
+  test('a token revoked while the change notice is lost still ends its feed (PostgreSQL)', async () => {
+    const db = await freshDatabase();
+    const t = await startServer({ databaseUrl: db.url });
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const live = await openLive(`${t.url}/api/projects/${t.projectId}/live`, {
+        authorization: `Bearer ${t.readToken}`,
+      });
+      try {
+        // Revoked the way another instance does it, minus its NOTIFY: what this instance
+        // sees while its LISTEN connection is down. Its keys version never moves.
+        const revoked = await sql.query(
+          'UPDATE api_keys SET revoked_at = $1 WHERE key_hash = $2 AND revoked_at IS NULL',
+          [Date.now(), hashKey(t.readToken)],
+        );
+        expect(revoked.rowCount).toBe(1);
+        await endedBy(live, 'its token was revoked unannounced', 40_000);
+        expect(live.named.map((m) => m.data.reason)).toEqual(['token_revoked']);
+      } finally {
+        live.close();
+      }
+    } finally {
+      await sql.end();
+      await t.server.close();
+      await db.drop();
+    }
+  }, 60_000);
 
   test('a token revoked with the CLI ends its feed on the running server (SQLite)', async () => {
     const dir = tempDir();

@@ -72,3 +72,35 @@ describe('from and to take an RFC 3339 time or a date (its midnight UTC)', () =>
     },
   );
 });
+
+describe('times run to the end of 9999, offsets included', () => {
+  test('an event on the last day of 9999 is stored and read back', async () => {
+    const timestamp = '9999-12-31T23:59:59Z';
+    expect((await t.ingest([wire({ agent_name: 'LastDay', timestamp })])).status).toBe(200);
+    const { status, body } = await t.read(
+      `/api/projects/${t.projectId}/events?agent=LastDay&from=9999-12-31`,
+    );
+    expect(status).toBe(200);
+    expect(body.events.map((e: any) => e.timestamp)).toEqual(['9999-12-31T23:59:59.000Z']);
+    const stats = await t.read(
+      `/api/projects/${t.projectId}/stats?from=9999-12-31&to=9999-12-31T23:59:59.5Z`,
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body.totals.events).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a time an offset carries past 9999 is refused with 400 everywhere, naming the value', async () => {
+    const late = '9999-12-31T23:30:00-01:00';
+    const res = await t.ingest([wire({ timestamp: late })]);
+    expect(res.status).toBe(400);
+    expect((await res.json()).message).toContain(JSON.stringify(late));
+    for (const path of ['events', 'stats', 'export']) {
+      for (const query of [`to=${encodeURIComponent(late)}`, `from=${encodeURIComponent(late)}`]) {
+        const { status, body } = await t.read(`/api/projects/${t.projectId}/${path}?${query}`);
+        expect([path, status, body.error]).toEqual([path, 400, 'invalid_query']);
+        expect(body.message).toContain(JSON.stringify(late));
+        expect(body.message).toContain('from 1970 to 9999');
+      }
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer } from '../src';
 import { runCli, startCli, type CliServer } from './cli-process';
@@ -58,6 +59,8 @@ describe('--trust-proxy', () => {
   });
 
   test.each([
+    ['0.0.0.0/0', /"0\.0\.0\.0\/0" is every address/],
+    ['::/0', /"::\/0" is every address/],
     ['true', /"true"/],
     ['0', /"0".*leave the setting out/],
     ['-1', /"-1"/],
@@ -91,5 +94,46 @@ describe('--trust-proxy', () => {
     await expect(
       createServer({ db: join(dir.dir, 'api.db'), port: 0, trustProxy: true as unknown as number }),
     ).rejects.toThrow(/Invalid trustProxy true: .*trusting every hop/);
+  });
+});
+
+describe('a hop count believes only a proxy-like peer', () => {
+  /**
+   * No public address is there to connect from, so a Node process running the built server
+   * injects each login with a public (or private) socket address: the real Fastify proxy
+   * resolution, login limiter and SQLite. (Jest cannot load Fastify's injector, an ES module.)
+   */
+  function failedLogins(peer: string): number[] {
+    const script = `
+      const { createServer } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
+      (async () => {
+        const server = await createServer({ db: process.argv[2], port: 0, trustProxy: 1 });
+        const statuses = [];
+        for (let i = 1; i <= 6; i++) {
+          const res = await server.app.inject({
+            method: 'POST', url: '/api/auth/login', remoteAddress: process.argv[1],
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.' + i },
+            payload: { email: 'hop-' + i + '@example.com', password: 'wrong password' },
+          });
+          statuses.push(res.statusCode);
+        }
+        await server.close();
+        console.log(JSON.stringify(statuses));
+      })();`;
+    const res = spawnSync(process.execPath, ['-e', script, peer, join(dir.dir, `peer-${peer}.db`)], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(res.stderr).toBe('');
+    return JSON.parse(res.stdout);
+  }
+
+  test('a client reaching the port from a public address cannot choose its address with X-Forwarded-For', () => {
+    // Each guess names another address; all come from 203.0.113.9, so the sixth is refused.
+    expect(failedLogins('203.0.113.9')).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  test('a proxy on a private network is believed: each client behind it is counted on its own', () => {
+    expect(failedLogins('10.1.2.3')).toEqual([401, 401, 401, 401, 401, 401]);
   });
 });

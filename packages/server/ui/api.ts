@@ -174,7 +174,22 @@ function remember(answer: SignedIn): SignedIn {
   return answer;
 }
 
+/** The answers that mean this tab's CSRF token is not the current login's. */
+const STALE_CSRF = new Set(['csrf_token_missing', 'csrf_token_invalid']);
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body);
+  } catch (err) {
+    // Signed in again in another tab: the cookie is the new login's, the token in memory
+    // the old one's. Read the current token once and retry once.
+    if (!(err instanceof ApiError && err.status === 403 && STALE_CSRF.has(err.code))) throw err;
+    remember(await send<SignedIn>('GET', '/api/auth/me'));
+    return send<T>(method, path, body);
+  }
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

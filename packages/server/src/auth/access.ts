@@ -40,8 +40,16 @@ export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; proje
 export type Credential =
   { kind: 'session'; tokenHash: string; owner: string } | { kind: 'token'; key: string; owner: string };
 
-/** Presented keys are looked up again after this long at the latest. */
-const KEY_CACHE_MS = 10_000;
+/**
+ * Presented keys are looked up again after this long at the latest, even when no key
+ * change was announced (a change notice can be lost, e.g. while PostgreSQL LISTEN is down).
+ *
+ * @example
+ * ```ts
+ * setInterval(recheckTokens, KEY_CACHE_MS); // each answer is at most this old
+ * ```
+ */
+export const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 1000;
 
 /**

@@ -1,5 +1,5 @@
 import type { Storage } from '../storage/storage';
-import type { Access, Credential } from './access';
+import { KEY_CACHE_MS, type Access, type Credential } from './access';
 
 /**
  * How often open streams' credentials are re-checked: a revoked token, a logout or an
@@ -34,19 +34,29 @@ const SESSION_ENDED: CredentialEnd = {
   message: 'The login session ended (logged out or expired); log in again to follow the feed.',
 };
 
-/** `keysVersion`: the storage's keys version when the credential was last found valid. */
-type Watcher = { credential: Credential; onEnd: (end: CredentialEnd) => void; keysVersion: number };
+/**
+ * `keysVersion`: the storage's keys version when the credential was last found valid;
+ * `checkedAt`: when that was (epoch ms).
+ */
+type Watcher = {
+  credential: Credential;
+  onEnd: (end: CredentialEnd) => void;
+  keysVersion: number;
+  checkedAt: number;
+};
 
 /**
  * Ends what a credential opened (live feeds) once the credential stops counting: a read
  * token revoked anywhere (this instance, another one on the same database, the CLI), a
  * login session logged out or expired.
  *
- * One timer serves every watcher, and it costs nothing while nothing changes: tokens are
- * looked up again only when `storage.keysVersion()` moved (read without I/O) since they
- * were last found valid, each distinct token once; all watched login sessions are checked in one query per tick
- * (logouts on other instances leave no other trace). The timer runs only while
- * something is watched.
+ * One timer serves every watcher. A token is looked up again (each distinct token once)
+ * as soon as `storage.keysVersion()` moved (read without I/O) since it was last found
+ * valid, and in any case every `KEY_CACHE_MS` (10 s): a change notice from another
+ * instance can be lost (PostgreSQL LISTEN down), and a revoked token's feed must still
+ * end, within about twice that at worst. All watched login sessions are checked in one
+ * query per tick (logouts on other instances leave no other trace). The timer runs only
+ * while something is watched.
  *
  * @example
  * ```ts
@@ -81,7 +91,7 @@ export class CredentialWatch {
    * checked, so a key change landing between that check and this call is not missed.
    */
   watch(credential: Credential, keysVersion: number, onEnd: (end: CredentialEnd) => void): () => void {
-    const watcher: Watcher = { credential, onEnd, keysVersion };
+    const watcher: Watcher = { credential, onEnd, keysVersion, checkedAt: Date.now() };
     if (this.watchers.size === 0) {
       this.timer = setInterval(() => void this.check(), this.intervalMs);
       this.timer.unref();
@@ -122,12 +132,17 @@ export class CredentialWatch {
   private async checkTokens(): Promise<void> {
     // Read before the lookups: a change landing during them is checked on the next tick.
     const version = this.storage.keysVersion();
-    const byKey = this.group((w) =>
-      w.credential.kind === 'token' && w.keysVersion !== version ? w.credential.key : undefined,
-    );
+    const now = Date.now();
+    const due = (w: Watcher) => w.keysVersion !== version || now - w.checkedAt >= KEY_CACHE_MS;
+    const byKey = this.group((w) => (w.credential.kind === 'token' && due(w) ? w.credential.key : undefined));
     for (const [key, watchers] of byKey) {
+      // A cached answer is at most KEY_CACHE_MS old as well: hence "about twice" above.
       if (!(await this.access.readTokenIsLive(key))) this.end(watchers, TOKEN_REVOKED);
-      else for (const w of watchers) w.keysVersion = version;
+      else
+        for (const w of watchers) {
+          w.keysVersion = version;
+          w.checkedAt = now;
+        }
     }
   }
 

@@ -7,7 +7,7 @@ import type { UserRecord } from '../storage/records';
 /**
  * The signed-in dashboard user of a request that changes something (projects, keys).
  * Read tokens can read but never manage keys. A request another page could have made with
- * the user's cookie (another origin, or no CSRF token) is refused first: see
+ * the user's cookie (no valid CSRF token, whatever its origin) is refused first: see
  * `requireCsrfToken`.
  *
  * @example

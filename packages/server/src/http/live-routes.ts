@@ -48,12 +48,24 @@ export function liveRoutes(
     ) => {
       // Read before the credential is checked: a key change from then on ends this feed.
       const keysVersion = ctx.storage.keysVersion();
+      // Watched before the first await: a client that leaves while its credential is looked
+      // up (a database round trip) fires 'close' only once, before the cleanup below exists,
+      // and would otherwise keep a slot, a heartbeat and a subscription for good.
+      let gone = false;
+      const onGone = () => (gone = true);
+      reply.raw.once('close', onGone);
       const { reader, credential } = await ctx.access.authenticate(request);
       const projectId = request.params.project;
       await ctx.access.readableProject(reader, projectId);
       const filter = parseFilter(request.query);
       const matches = compileFilter(filter);
       const lastEventId = parseLastEventId(request.headers['last-event-id'], request.query);
+      reply.raw.off('close', onGone);
+      if (gone || reply.raw.destroyed) {
+        // Nobody to answer: taking a slot now would never be given back.
+        reply.hijack();
+        return;
+      }
       try {
         ctx.live.admit(projectId, credential.owner);
       } catch (err) {

@@ -1,6 +1,6 @@
-import { parseIsoTime, SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
+import { SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
 import type { Bucket, EventCursor, EventFilter } from '../storage/records';
-import { isoToMicros } from '../storage/time';
+import { isoToMicros, isStoredTime } from '../storage/time';
 import { OUTCOMES, type Outcome } from '../outcome';
 import { ApiError } from './api-error';
 
@@ -186,15 +186,14 @@ function time(q: Query, name: string): number | undefined {
   const v = str(q, name);
   if (v === undefined) return undefined;
   // A date-time without a zone means UTC, as in the wire format; a date alone is its midnight UTC.
-  const ms = parseIsoTime(v, { dateOnly: true });
-  if (Number.isNaN(ms) || ms < 0)
+  const us = isoToMicros(v);
+  if (!isStoredTime(us))
     throw bad(
       name,
       v,
-      'use an RFC 3339 time such as 2026-01-01T12:00:00Z (no zone means UTC) or a date such as 2026-01-01 (midnight UTC)',
+      'use an RFC 3339 time from 1970 to 9999 (UTC, after its offset) such as 2026-01-01T12:00:00Z (no zone means UTC) or a date such as 2026-01-01 (midnight UTC)',
     );
-  // Microsecond digits, if any, come from the text; the rest from the parsed time.
-  return isoToMicros(v, new Date(ms).toISOString());
+  return us;
 }
 
 function bad(name: string, value: unknown, hint: string): ApiError {

@@ -1,12 +1,15 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { InvalidInputError } from '../errors';
 
 /**
- * Which reverse proxies the server believes about the client's address and protocol
- * (`X-Forwarded-For`, `X-Forwarded-Proto`): a number of hops (`1` for one proxy in front),
- * or the proxies' addresses and CIDR ranges (`loopback`, `linklocal` and `uniquelocal` name
- * the usual private ranges). There is no "trust every hop": then any client could name
- * its own address in `X-Forwarded-For` and get a fresh login limit with each guess.
+ * Which reverse proxies the server believes about the client's address, protocol and host
+ * (`X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`): a number of hops (`1` for
+ * one proxy in front), or the proxies' addresses and CIDR ranges (`loopback`, `linklocal`
+ * and `uniquelocal` name the usual private ranges). A hop count is believed only when the
+ * connection itself comes from a loopback, link-local or private address (where proxies
+ * sit): a client reaching the port straight from the internet gets its own address. There
+ * is no "trust every hop" (nor a `/0` range): then any client could name its own address in
+ * `X-Forwarded-For` and get a fresh login limit with each guess.
  *
  * @example
  * ```ts
@@ -38,15 +41,44 @@ const WHAT_TO_GIVE =
 export type ProxyTrust = string[] | ((address: string, hop: number) => boolean);
 
 /**
+ * Loopback, link-local and private / unique-local addresses (IPv4-mapped IPv6 included):
+ * where a reverse proxy in front of the server connects from. Anything else reaching the
+ * port is a client, whatever it writes in `X-Forwarded-*`.
+ */
+const PROXY_PEERS = new BlockList();
+for (const [network, prefix] of [
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const)
+  PROXY_PEERS.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::1', 128],
+  ['fe80::', 10],
+  ['fc00::', 7],
+] as const)
+  PROXY_PEERS.addSubnet(network, prefix, 'ipv6');
+
+/** Whether a socket's peer address is one a proxy in front of the server connects from. */
+function isProxyPeer(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && PROXY_PEERS.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
  * Checks a trust-proxy setting and returns it in the form Fastify takes (a function for a
- * hop count, because Fastify reads a bare number as "trust none"; else the list of
- * addresses and ranges). Throws {@link InvalidInputError} naming the bad value:
+ * hop count, because Fastify reads a bare number as "trust none", the fail-closed choice
+ * when nothing says which peer is a proxy; the function restores that check by believing
+ * hop 0, the socket's peer, only from a loopback, link-local or private address. Else the
+ * list of addresses and ranges). Throws {@link InvalidInputError} naming the bad value:
  * `true`, `0`, a negative or fractional count, an address that is not an IP, a prefix
- * out of range. `field` is how the message names the setting.
+ * out of range or `/0` (every address). `field` is how the message names the setting.
  *
  * @example
  * ```ts
- * parseTrustProxy('1'); // (address, hop) => hop < 1
+ * parseTrustProxy('1'); // believes X-Forwarded-* only from a private or loopback peer
  * parseTrustProxy('127.0.0.1, 10.0.0.0/8'); // ['127.0.0.1', '10.0.0.0/8']
  * parseTrustProxy(true); // throws: Invalid trustProxy true: … trusting every hop …
  * parseTrustProxy('10.0.0.300', '--trust-proxy'); // throws: Invalid --trust-proxy "10.0.0.300": …
@@ -61,7 +93,7 @@ export function parseTrustProxy(value: unknown, field = 'trustProxy'): ProxyTrus
         value,
         `a hop count must be a whole number from 1 to ${MAX_HOPS}; to trust no proxy, leave the setting out`,
       );
-    return (_address, hop) => hop < hops;
+    return (address, hop) => hop < hops && (hop > 0 || isProxyPeer(address));
   }
   const entries =
     typeof value === 'string'
@@ -76,6 +108,12 @@ export function parseTrustProxy(value: unknown, field = 'trustProxy'): ProxyTrus
       `${WHAT_TO_GIVE}; trusting every hop would let any client choose the address the login limit counts`,
     );
   for (const entry of entries) {
+    if (isEveryAddress(entry))
+      throw new InvalidInputError(
+        field,
+        value,
+        `${JSON.stringify(entry)} is every address, which would let any client choose the address the login limit counts; name the proxies' addresses or their network (e.g. 10.0.0.0/8)`,
+      );
     if (!isAddressOrRange(entry))
       throw new InvalidInputError(
         field,
@@ -84,6 +122,12 @@ export function parseTrustProxy(value: unknown, field = 'trustProxy'): ProxyTrus
       );
   }
   return entries;
+}
+
+/** A range of every address: prefix `/0`, or the IPv4 netmask `0.0.0.0`. */
+function isEveryAddress(entry: string): boolean {
+  const prefix = entry.slice(entry.indexOf('/') + 1);
+  return entry.includes('/') && (/^0+$/.test(prefix) || prefix === '0.0.0.0');
 }
 
 function isAddressOrRange(entry: string): boolean {

@@ -1,6 +1,6 @@
 import { PYTHON_ACTIONS, SUDO_ACTIONS, WireFormatError, fromWire } from '@agentsudo/core';
 import type { EventRecord } from '../storage/records';
-import { isoToMicros } from '../storage/time';
+import { isoToMicros, isStoredTime } from '../storage/time';
 import { ApiError } from './api-error';
 
 /**
@@ -75,10 +75,6 @@ export const WIRE_EVENT_SCHEMA = {
   },
 } as const;
 
-/** Years we store: the rollups' integer hour arithmetic assumes times after 1970. */
-const MIN_TS = Date.UTC(1970, 0, 1) * 1000;
-const MAX_TS = Date.UTC(9999, 11, 31) * 1000;
-
 /**
  * Turns a validated wire event into a record, through core's `fromWire` (which maps the
  * Python SDK's actions and assigns missing event ids). Throws {@link ApiError} naming the
@@ -100,8 +96,8 @@ export function wireToRecord(input: unknown, index: number): EventRecord {
     throw err;
   }
   const raw = (input as { timestamp: string }).timestamp;
-  const ts = isoToMicros(raw, event.timestamp);
-  if (!(ts >= MIN_TS && ts <= MAX_TS)) {
+  const ts = isoToMicros(raw);
+  if (!isStoredTime(ts)) {
     throw new ApiError(
       400,
       'invalid_event',
