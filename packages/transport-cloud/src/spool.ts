@@ -4,7 +4,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { constants, promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolDirError } from './errors';
-import { ensurePrivateDir, UnsafeFolderError, type FolderIdentity, type FolderProblem } from '@agentsudo/private-files';
+import {
+  ensurePrivateDir,
+  UnsafeFolderError,
+  type FolderIdentity,
+  type FolderProblem,
+} from '@agentsudo/private-files';
 
 /**
  * Spool files: `<takenAt ms>-<pid>-<seq>-<count>-<tag>.jsonl`, so names sort oldest first;
