@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Admin } from './admin';
 import { AdminError, InvalidInputError } from './errors';
@@ -105,8 +106,10 @@ function trustProxyFlag(flags: Parsed['flags']): TrustProxy | undefined {
 }
 
 async function start(flags: Parsed['flags']): Promise<void> {
+  const storage = storageOptions(flags);
+  const newFile = storage.db !== undefined && !existsSync(storage.db) ? storage.db : undefined;
   const server = await createServer({
-    ...storageOptions(flags),
+    ...storage,
     port: intFlag(flags, 'port', 0, 65535) ?? DEFAULT_PORT,
     host: (flags.get('host') as string | undefined) ?? '127.0.0.1',
     retentionDays: intFlag(flags, 'retention-days', 1, 36500),
@@ -117,7 +120,15 @@ async function start(flags: Parsed['flags']): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     extend: dashboard(),
   });
-  const url = await server.listen();
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (err) {
+    // A start that fails (a port in use) leaves no database file behind that it created.
+    await server.close().catch(() => undefined);
+    if (newFile) for (const suffix of ['', '-wal', '-shm']) rmSync(newFile + suffix, { force: true });
+    throw err;
+  }
   process.stdout.write(`agentsudo-server listening on ${url} (${server.storage.dialect})\n`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -74,6 +75,28 @@ describe('agentsudo-server admin commands', () => {
 });
 
 describe('agentsudo-server start', () => {
+  test('a start that fails (a port in use, a bad flag) leaves no database file behind, and keeps one it found', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = String((blocker.address() as net.AddressInfo).port);
+    try {
+      const file = join(dir.dir, 'never.db');
+      const busy = cli(['start', '--db', file, '--port', port]);
+      expect(busy.status).not.toBe(0);
+      expect(busy.stderr).toContain(port);
+      const badFlag = cli(['start', '--db', file, '--max-live-clients', 'many']);
+      expect(badFlag.status).toBe(2);
+      expect(['', '-wal', '-shm'].filter((suffix) => existsSync(file + suffix))).toEqual([]);
+
+      const kept = join(dir.dir, 'kept.db');
+      keyFrom(cli(['project', 'create', 'kept', '--db', kept]).stdout);
+      expect(cli(['start', '--db', kept, '--port', port]).status).not.toBe(0);
+      expect(cli(['project', 'list', '--db', kept]).stdout).toContain('kept');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   test('SIGTERM finishes the batch in flight, then exits 0 with the data on disk', async () => {
     const file = join(dir.dir, 'graceful.db');
     const key = keyFrom(cli(['project', 'create', 'graceful', '--db', file]).stdout);

@@ -33,6 +33,10 @@ describe.each(backends())('login limit on $name', (backend) => {
       const right = await login(url, 'ops@example.com', PASSWORD);
       expect(right.status).toBe(429);
       expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
+      // The dashboard shows this message: a wait a person reads, not "896 s".
+      expect(((await right.json()) as { message: string }).message).toMatch(
+        /^Too many failed logins; try again in 1[45] minutes\.$/,
+      );
     } finally {
       await server.close();
     }

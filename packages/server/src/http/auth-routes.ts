@@ -53,7 +53,11 @@ export function authRoutes(
       if (attempt.retryAfterMs > 0) {
         const seconds = Math.ceil(attempt.retryAfterMs / 1000);
         reply.header('retry-after', String(seconds));
-        throw new ApiError(429, 'too_many_attempts', `Too many failed logins; try again in ${seconds} s.`);
+        throw new ApiError(
+          429,
+          'too_many_attempts',
+          `Too many failed logins; try again in ${waitInWords(seconds)}.`,
+        );
       }
       const user = await ctx.storage.findUserByEmail(normalized);
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
@@ -99,4 +103,11 @@ export function authRoutes(
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     return { user: { id: user.id, email: user.email }, csrf_token: csrfTokenFor(token) };
   });
+}
+
+/** A wait as a person reads it: `40 seconds`, `1 minute`, `15 minutes` (whole minutes, rounded up). */
+function waitInWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
