@@ -1,4 +1,11 @@
-/** Jest global teardown: stops the PostgreSQL server global setup started, if any. */
+import { rmSync } from 'node:fs';
+
+/** Jest global teardown: stops the PostgreSQL server global setup started, if any, and removes the run's state folder. */
 export default async function globalTeardown(): Promise<void> {
-  (globalThis as { __agentsudoPg?: { stop(): void } }).__agentsudoPg?.stop();
+  const run = globalThis as { __agentsudoPg?: { stop(): void }; __agentsudoState?: string };
+  try {
+    run.__agentsudoPg?.stop();
+  } finally {
+    if (run.__agentsudoState) rmSync(run.__agentsudoState, { recursive: true, force: true });
+  }
 }

@@ -47,7 +47,7 @@ export class SqliteDriver implements SqlDriver {
     // First: switching a new file to WAL needs a lock that another process opening the same
     // file at the same moment may hold; waiting beats failing with "database is locked".
     this.writer.pragma('busy_timeout = 5000');
-    this.writer.pragma('journal_mode = WAL');
+    if (!inMemory) switchToWal(this.writer);
     this.writer.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.writer.pragma('foreign_keys = ON');
     // A larger page cache keeps the event indexes' hot pages in memory, and fewer, larger
@@ -138,4 +138,30 @@ function bind(params: readonly unknown[]): unknown[] {
       return params.map((v) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v));
   }
   return out;
+}
+
+/** How long opening a file keeps trying to switch it to WAL while other processes do the same. */
+const WAL_SWITCH_MS = 15_000;
+
+/**
+ * Switches the database to WAL. Two processes switching a new file at the same moment can
+ * each hold a lock the other needs; SQLite then fails one of them at once ("database is
+ * locked", whatever `busy_timeout` says) or leaves the mode unchanged. Either way this
+ * waits a few milliseconds and tries again.
+ */
+function switchToWal(db: SqliteDatabase): void {
+  const until = Date.now() + WAL_SWITCH_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let mode: unknown;
+    try {
+      mode = db.pragma('journal_mode = WAL', { simple: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw err;
+    }
+    if (mode === 'wal') return;
+    if (mode !== undefined && Date.now() >= until)
+      throw new Error(`SQLite kept the database in ${String(mode)} mode; could not switch it to WAL.`);
+    Atomics.wait(pause, 0, 0, 10 + Math.random() * 40);
+  }
 }
