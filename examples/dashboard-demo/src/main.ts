@@ -10,9 +10,9 @@ import { DemoUsageError, parseDemoOptions, type DemoOptions } from './options';
 const EMAIL = 'demo@example.com';
 
 /**
- * The local dashboard with something in it: a fresh SQLite database, a demo project and a
- * login (printed), the quickstart in cloud mode (examples/cloud) run against it, then
- * serving until Ctrl+C.
+ * The local dashboard with something in it: a fresh SQLite database, a demo project, a
+ * login and the project's ingest key with the `export` lines to use it (printed), the
+ * quickstart in cloud mode (examples/cloud) run against it, then serving until Ctrl+C.
  */
 async function main(options: DemoOptions): Promise<void> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -31,6 +31,12 @@ async function main(options: DemoOptions): Promise<void> {
   console.log(`  email:    ${EMAIL}`);
   console.log(`  password: ${password}`);
   console.log(`  project:  ${project.name} (${project.id})`);
+  console.log(`  api key:  ${apiKey}`);
+  console.log('');
+  console.log('To send more checks to the demo project, paste in another terminal at the repository root:');
+  console.log(`  export AGENTSUDO_ENDPOINT=${url}`);
+  console.log(`  export AGENTSUDO_API_KEY=${apiKey}`);
+  console.log('  node examples/cloud/dist/main.js');
   console.log('');
   console.log(`Running the quickstart in cloud mode against ${url} …`);
 

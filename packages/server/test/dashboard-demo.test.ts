@@ -87,20 +87,19 @@ async function startServing() {
   return { demo, url, email, password };
 }
 
-test('prints a URL and a login; signed in, the quickstart’s allowed and denied checks are there; Ctrl+C stops it', async () => {
-  const { demo, url, email, password } = await startServing();
-
-  const page = await fetch(`${url}/`);
-  expect(page.status).toBe(200);
-  expect(await page.text()).toContain('<div id="app"');
-
+/** Signs in with the printed login, as the dashboard does; the session cookie. */
+async function signIn(url: string, email: string, password: string): Promise<string> {
   const login = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
   expect(login.status).toBe(200);
-  const cookie = login.headers.get('set-cookie')!.split(';')[0];
+  return login.headers.get('set-cookie')!.split(';')[0];
+}
+
+/** The demo project's permission checks as [agent, function, scope, allowed], sorted. */
+async function demoChecks(url: string, cookie: string): Promise<unknown[][]> {
   const { projects } = (await (await fetch(`${url}/api/projects`, { headers: { cookie } })).json()) as {
     projects: Array<{ id: string; name: string }>;
   };
@@ -110,19 +109,59 @@ test('prints a URL and a login; signed in, the quickstart’s allowed and denied
       headers: { cookie },
     })
   ).json()) as { events: Array<Record<string, unknown>> };
-  expect(
-    events
-      .map((e) => [e.agent_name, e.function_name, e.scope, e.allowed])
-      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
-  ).toEqual([
-    ['SupportBot', 'CustomerService.getCustomer', 'read:customers', true],
-    ['SupportBot', 'CustomerService.processRefund', 'write:refunds', false],
-  ]);
+  return events
+    .map((e) => [e.agent_name, e.function_name, e.scope, e.allowed])
+    .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+}
+
+const QUICKSTART_CHECKS = [
+  ['SupportBot', 'CustomerService.getCustomer', 'read:customers', true],
+  ['SupportBot', 'CustomerService.processRefund', 'write:refunds', false],
+];
+
+test('prints a URL and a login; signed in, the quickstart’s allowed and denied checks are there; Ctrl+C stops it', async () => {
+  const { demo, url, email, password } = await startServing();
+
+  const page = await fetch(`${url}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<div id="app"');
+
+  const cookie = await signIn(url, email, password);
+  expect(await demoChecks(url, cookie)).toEqual(QUICKSTART_CHECKS);
 
   demo.child.kill('SIGINT');
   expect(await bounded(demo.exited, 'stopping after Ctrl+C')).toBe(0);
   expect(demo.output()).toContain('Dashboard stopped.');
   await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+});
+
+test('the printed export lines, pasted in another terminal, send the cloud example’s checks to the demo project', async () => {
+  const { demo, url, email, password } = await startServing();
+  const [, endpoint] = await demo.waitFor(/^ +export AGENTSUDO_ENDPOINT=(\S+)$/m);
+  const [, apiKey] = await demo.waitFor(/^ +export AGENTSUDO_API_KEY=(\S+)$/m);
+  const [, command] = await demo.waitFor(/^ +(node examples\/cloud\/dist\/main\.js)$/m);
+  expect(endpoint).toBe(url);
+  expect(demo.output()).toContain(`api key:  ${apiKey}`);
+
+  // The printed command runs from the repository root, with the two variables exported.
+  const [, script] = command.split(' ');
+  const second = spawn(process.execPath, [script], {
+    cwd: join(__dirname, '..', '..', '..'),
+    env: { ...process.env, AGENTSUDO_ENDPOINT: endpoint, AGENTSUDO_API_KEY: apiKey },
+  });
+  children.push(second);
+  let out = '';
+  second.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await bounded(new Promise((resolve) => second.on('exit', resolve)), 'the pasted command');
+  expect(code).toBe(0);
+  expect(out).toContain(`4 events sent to ${url}`);
+
+  const cookie = await signIn(url, email, password);
+  expect(await demoChecks(url, cookie)).toEqual(
+    [...QUICKSTART_CHECKS, ...QUICKSTART_CHECKS].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+  );
+  demo.child.kill('SIGINT');
+  expect(await bounded(demo.exited, 'stopping after Ctrl+C')).toBe(0);
 });
 
 test('opened in Chromium with the printed login, the feed shows the allowed check green and the denied one red', async () => {
