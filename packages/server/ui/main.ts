@@ -4,6 +4,7 @@ import { notice, shell } from './layout';
 import { agentsPage } from './pages/agents';
 import { analyticsPage } from './pages/analytics';
 import { auditPage } from './pages/audit';
+import { eventPage } from './pages/event';
 import { feedPage } from './pages/feed';
 import { loginPage } from './pages/login';
 import { projectsPage } from './pages/projects';
@@ -18,6 +19,7 @@ const router = new Router()
   .add('/projects/:project/feed', feedPage)
   .add('/projects/:project/analytics', analyticsPage)
   .add('/projects/:project/audit', auditPage)
+  .add('/projects/:project/events/:event', eventPage)
   .add('/projects/:project/agents', agentsPage)
   .add('/projects/:project/settings', settingsPage);
 
@@ -36,9 +38,14 @@ async function signedIn(): Promise<boolean> {
   }
 }
 
+/** The hash of the page on screen, so the next one knows where it came from. */
+let shownPath: string | undefined;
+
 async function render(): Promise<void> {
   leave?.();
   leave = undefined;
+  state.previousPath = shownPath;
+  shownPath = location.hash.slice(1);
   const matched = router.match(location.hash);
   if (!matched) return go('/projects');
   const { route, params } = matched;
@@ -58,7 +65,9 @@ async function render(): Promise<void> {
     app.removeAttribute('aria-busy');
     return;
   }
-  const section = location.hash.split('/')[3] ?? '';
+  // An event's page belongs to the audit log: the picker keeps it, the tab shows it.
+  const path = location.hash.split('?')[0].split('/')[3] ?? '';
+  const section = path === 'events' ? 'audit' : path;
   const { root, main } = shell(params, section);
   replaceChildren(app, root);
   leave = run(route.page, main, params);

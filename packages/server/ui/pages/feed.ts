@@ -1,6 +1,6 @@
 import { api, type ApiEvent } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
-import { feedRow } from '../events-view';
+import { feedRow, openEventsFrom } from '../events-view';
 import { matchesOutcome, OUTCOME_FILTERS } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
@@ -54,6 +54,7 @@ export const feedPage: Page = (main, { project }) => {
     'aria-label': 'Permission checks, newest first',
     'aria-live': 'polite',
   });
+  openEventsFrom(list, project);
   const empty = h('div');
 
   const visible = (e: ApiEvent) =>

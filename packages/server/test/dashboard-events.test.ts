@@ -1,0 +1,219 @@
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { logIn, startDashboardRig, WAIT_MS, type DashboardRig } from './dashboard-harness';
+
+jest.setTimeout(90_000);
+
+/**
+ * One support session, as an SDK sends it: the session's start, a check that was allowed
+ * (stamped to the microsecond, as the Python SDK does, with metadata from the agent that
+ * holds markup), a refund that was denied, and the session's end; then a check of another
+ * session. Oldest first, a second apart, all within the last minute.
+ */
+const started = Date.now() - 60_000;
+const at = (second: number, micros = '') =>
+  new Date(started + second * 1000).toISOString().replace('Z', `${micros}Z`);
+const METADATA = {
+  ticket: 'T-1042',
+  note: '<img src=x onerror="globalThis.injected=1"><b>bold</b>',
+  customer: { tier: 'gold', regions: ['eu', 'us'] },
+};
+const SESSION = 'sess-support-7';
+const base = {
+  agent_name: 'SupportBot',
+  agent_id: 'agt-support-1',
+  role: 'support',
+  session_id: SESSION,
+  sdk: 'agentsudo-js/0.1.0',
+};
+const EVENTS = {
+  start: { ...base, event_id: 'ev-start', action: 'session_start', allowed: true, timestamp: at(0) },
+  lookup: {
+    ...base,
+    event_id: 'ev-lookup',
+    action: 'permission_check',
+    scope: 'read:customers',
+    allowed: true,
+    function_name: 'CustomerService.getCustomer',
+    metadata: METADATA,
+    timestamp: at(1, '322'),
+  },
+  refund: {
+    ...base,
+    event_id: 'ev-refund',
+    action: 'permission_check',
+    scope: 'write:refunds',
+    allowed: false,
+    function_name: 'CustomerService.processRefund',
+    timestamp: at(2),
+  },
+  end: { ...base, event_id: 'ev-end', action: 'session_end', allowed: true, timestamp: at(3) },
+  other: {
+    ...base,
+    session_id: 'sess-other',
+    event_id: 'ev-other',
+    action: 'permission_check',
+    scope: 'read:orders',
+    allowed: true,
+    function_name: 'OrderService.getOrder',
+    timestamp: at(4),
+  },
+};
+
+let rig: DashboardRig;
+let context: BrowserContext;
+let page: Page;
+let projectId = '';
+/** Script errors and policy violations (e.g. CSP) seen in any page. */
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  rig = await startDashboardRig();
+  context = await rig.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  context.on('page', watch);
+  page = await context.newPage();
+  const created = await rig.server.admin.createProject('support-desk');
+  projectId = created.project.id;
+  expect((await ingest(created.apiKey, Object.values(EVENTS))).status).toBe(200);
+  await logIn(page);
+  await page.locator('.user').waitFor({ state: 'attached' });
+});
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+function watch(p: Page): void {
+  p.on('pageerror', (error) => pageErrors.push(error.message));
+  p.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      pageErrors.push(message.text());
+    }
+  });
+}
+
+const auditRow = (eventId: string) => page.locator(`.audit-table tbody tr[data-event-id="${eventId}"]`);
+const field = (p: Page, name: string) => p.locator(`.event-detail dd[data-field="${name}"]`);
+const eventUrl = (eventId: string) => new RegExp(`#/projects/${projectId}/events/${eventId}$`);
+
+describe('an event in full', () => {
+  test('clicking a row of the audit log opens the event with every field the server holds', async () => {
+    await page.goto(`/#/projects/${projectId}/audit`);
+    await auditRow('ev-lookup').click();
+    await page.waitForURL(eventUrl('ev-lookup'));
+    await expectEventPage(page);
+  });
+
+  test('the metadata is pretty-printed as text: markup in it is shown, never run', async () => {
+    const metadata = page.locator('.event-detail pre.metadata');
+    expect(await metadata.textContent()).toBe(JSON.stringify(METADATA, null, 2));
+    expect(await page.locator('.event-detail img, .event-detail b').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { injected?: number }).injected)).toBeUndefined();
+  });
+
+  test('the page has its own address: it works on reload and pasted into a new tab', async () => {
+    await page.reload();
+    await expectEventPage(page);
+    const pasted = await context.newPage();
+    await pasted.goto(`/#/projects/${projectId}/events/ev-lookup`);
+    await expectEventPage(pasted);
+    await pasted.close();
+  });
+
+  test('the session links to the audit log of that session’s events', async () => {
+    await page.getByRole('link', { name: 'All events of this session →' }).click();
+    await page.waitForURL(/\/audit\?session=sess-support-7$/);
+    await expectCount(page.locator('.audit-table tbody tr'), 4);
+    expect(await page.locator('.audit-table tbody tr[data-event-id="ev-other"]').count()).toBe(0);
+    expect(await page.getByLabel('Session').inputValue()).toBe(SESSION);
+  });
+
+  test('Back returns to the page it was opened from, with its filters', async () => {
+    await page.goto(`/#/projects/${projectId}/audit?outcome=denied`);
+    await auditRow('ev-refund').click();
+    await page.waitForURL(eventUrl('ev-refund'));
+    await expectText(field(page, 'outcome'), 'Denied');
+    await page.getByRole('link', { name: '← Back' }).click();
+    await page.waitForURL(/\/audit\?outcome=denied$/);
+    await expectCount(page.locator('.audit-table tbody tr'), 1);
+    // Opened from a pasted address there is no page to go back to: it offers the audit log.
+    const pasted = await context.newPage();
+    await pasted.goto(`/#/projects/${projectId}/events/ev-refund`);
+    await pasted.getByRole('link', { name: '← Audit log' }).click();
+    await pasted.waitForURL(new RegExp(`#/projects/${projectId}/audit$`));
+    await pasted.close();
+  });
+
+  test('with the keyboard: a live-feed row takes focus and Enter opens it', async () => {
+    await page.goto(`/#/projects/${projectId}/feed`);
+    const row = page.locator('.feed .event-row[data-event-id="ev-refund"]');
+    await row.waitFor();
+    await row.focus();
+    const focused = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { dataset: { eventId?: string } } } }).document
+          .activeElement.dataset.eventId,
+    );
+    expect(focused).toBe('ev-refund');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(eventUrl('ev-refund'));
+    await expectText(field(page, 'function'), 'CustomerService.processRefund');
+  });
+
+  test('an event of another project is not found under this one', async () => {
+    const other = await rig.server.admin.createProject('elsewhere');
+    expect((await ingest(other.apiKey, [{ ...EVENTS.other, event_id: 'ev-elsewhere' }])).status).toBe(200);
+    await page.goto(`/#/projects/${projectId}/events/ev-elsewhere`);
+    await expectText(page.getByRole('alert'), 'No event "ev-elsewhere"');
+    expect(await page.locator('.event-detail').count()).toBe(0);
+  });
+
+  test('no page raised a script error or a content-security-policy violation', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** The lookup event's page, field by field. */
+async function expectEventPage(p: Page): Promise<void> {
+  const e = EVENTS.lookup;
+  await expectText(field(p, 'event-id'), e.event_id);
+  await expectText(field(p, 'agent-name'), e.agent_name);
+  await expectText(field(p, 'agent-id'), e.agent_id);
+  await expectText(field(p, 'role'), e.role);
+  await expectText(field(p, 'scope'), e.scope);
+  await expectText(field(p, 'function'), e.function_name);
+  await expectText(field(p, 'action'), e.action);
+  await expectText(field(p, 'outcome'), 'Allowed');
+  await expectText(field(p, 'session'), e.session_id);
+  await expectText(field(p, 'sdk'), e.sdk);
+  // The exact time the server holds, microseconds included, and when it was received.
+  await expectText(field(p, 'event-time'), e.timestamp);
+  const received = (await field(p, 'received').locator('code').textContent()) ?? '';
+  expect(Date.parse(received)).toBeGreaterThanOrEqual(Date.parse(e.timestamp));
+  await expectText(field(p, 'metadata'), '"ticket": "T-1042"');
+}
+
+async function expectText(locator: Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout: WAIT_MS });
+}
+
+/** Waits (bounded) until the locator matches exactly `n` elements on a settled page. */
+async function expectCount(locator: Locator, n: number): Promise<void> {
+  const p = locator.page();
+  const busy = p.locator('#app[aria-busy="true"], #app [aria-busy="true"]');
+  const deadline = Date.now() + WAIT_MS;
+  let count = -1;
+  while (Date.now() < deadline) {
+    count = (await busy.count()) > 0 ? -1 : await locator.count();
+    if (count === n) break;
+    await p.waitForTimeout(50);
+  }
+  expect(count).toBe(n);
+}
+
+function ingest(apiKey: string, events: object[]): Promise<Response> {
+  return fetch(`${rig.url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify(events),
+  });
+}
