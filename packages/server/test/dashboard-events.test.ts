@@ -166,7 +166,71 @@ describe('an event in full', () => {
     await expectText(page.getByRole('alert'), 'No event "ev-elsewhere"');
     expect(await page.locator('.event-detail').count()).toBe(0);
   });
+});
 
+describe('live-feed filters in the address', () => {
+  const rows = () => page.locator('.feed .event-row');
+
+  test('each filter change is a step in the history that back and forward walk, without reconnecting', async () => {
+    await page.goto(`/#/projects/${projectId}/feed`);
+    await expectCount(rows(), 5);
+    // The feed's list stays the same element throughout: nothing is drawn again.
+    await page.locator('.feed').evaluate((el) => ((el as unknown as { marker: string }).marker = 'kept'));
+
+    await page.getByLabel('Outcome').selectOption('allowed');
+    await page.waitForURL(/\/feed\?outcome=allowed$/);
+    await expectCount(rows(), 2);
+    await page.getByLabel('Agent').fill('support');
+    await page.waitForURL(/\/feed\?agent=support&outcome=allowed$/);
+
+    await page.goBack();
+    await page.waitForURL(/\/feed\?outcome=allowed$/);
+    expect(await page.getByLabel('Agent').inputValue()).toBe('');
+    expect(await page.getByLabel('Outcome').inputValue()).toBe('allowed');
+    await expectCount(rows(), 2);
+    await page.goBack();
+    await page.waitForURL(/\/feed$/);
+    expect(await page.getByLabel('Outcome').inputValue()).toBe('');
+    await expectCount(rows(), 5);
+    await page.goForward();
+    await page.waitForURL(/\/feed\?outcome=allowed$/);
+    await expectCount(rows(), 2);
+    expect(await page.locator('.feed').evaluate((el) => (el as unknown as { marker?: string }).marker)).toBe(
+      'kept',
+    );
+    await expectText(page.locator('.live-status'), 'Live');
+  });
+
+  test('session start and end rows can be hidden, and a reload keeps every filter', async () => {
+    await page.goto(`/#/projects/${projectId}/feed`);
+    await expectCount(page.locator('.feed .event-row.outcome-info'), 2);
+    await page.getByLabel('Hide session start and end').check();
+    await page.waitForURL(/\/feed\?sessions=hide$/);
+    await expectCount(rows(), 3);
+    expect(await page.locator('.feed .event-row.outcome-info').count()).toBe(0);
+    await page.getByLabel('Agent').fill('Support');
+    await page.getByLabel('Outcome').selectOption('denied');
+    await page.waitForURL(/\/feed\?agent=Support&outcome=denied&sessions=hide$/);
+
+    await page.reload();
+    await expectCount(rows(), 1);
+    await rows().filter({ hasText: 'processRefund' }).waitFor();
+    expect(await page.getByLabel('Agent').inputValue()).toBe('Support');
+    expect(await page.getByLabel('Outcome').inputValue()).toBe('denied');
+    expect(await page.getByLabel('Hide session start and end').isChecked()).toBe(true);
+  });
+
+  test('opening an event and coming back keeps the feed’s filters', async () => {
+    await rows().first().click();
+    await page.waitForURL(eventUrl('ev-refund'));
+    await page.getByRole('link', { name: '← Back' }).click();
+    await page.waitForURL(/\/feed\?agent=Support&outcome=denied&sessions=hide$/);
+    await expectCount(rows(), 1);
+    expect(await page.getByLabel('Hide session start and end').isChecked()).toBe(true);
+  });
+});
+
+describe('the whole visit', () => {
   test('no page raised a script error or a content-security-policy violation', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -9,7 +9,7 @@ import { feedPage } from './pages/feed';
 import { loginPage } from './pages/login';
 import { projectsPage } from './pages/projects';
 import { settingsPage } from './pages/settings';
-import { go, Router, type Page } from './router';
+import { go, hashQuery, Router, type Page, type PageHandle } from './router';
 import { RETURN_KEY, state } from './state';
 
 const router = new Router()
@@ -24,7 +24,8 @@ const router = new Router()
   .add('/projects/:project/settings', settingsPage);
 
 const app = document.getElementById('app')!;
-let leave: (() => void) | undefined;
+/** What the page on screen asked to be told (see PageHandle). */
+let shown: PageHandle = {};
 
 async function signedIn(): Promise<boolean> {
   if (state.user) return true;
@@ -42,8 +43,16 @@ async function signedIn(): Promise<boolean> {
 let shownPath: string | undefined;
 
 async function render(): Promise<void> {
-  leave?.();
-  leave = undefined;
+  // Only the query changed (back or forward between a page's filters): a page that keeps
+  // its state there follows it in place. The same address again means "draw it anew".
+  const hash = location.hash.slice(1);
+  if (shown.query && shownPath !== hash && shownPath?.split('?')[0] === hash.split('?')[0]) {
+    shownPath = hash;
+    shown.query(hashQuery());
+    return;
+  }
+  shown.leave?.();
+  shown = {};
   state.previousPath = shownPath;
   shownPath = location.hash.slice(1);
   const matched = router.match(location.hash);
@@ -52,7 +61,7 @@ async function render(): Promise<void> {
   if (!route.shell) {
     const main = h('main', { id: 'main', class: 'bare', tabindex: '-1' });
     replaceChildren(app, main);
-    leave = run(route.page, main, params);
+    shown = run(route.page, main, params);
     return;
   }
   try {
@@ -70,18 +79,19 @@ async function render(): Promise<void> {
   const section = path === 'events' ? 'audit' : path;
   const { root, main } = shell(params, section);
   replaceChildren(app, root);
-  leave = run(route.page, main, params);
+  shown = run(route.page, main, params);
 }
 
-function run(page: Page, main: HTMLElement, params: Record<string, string>): (() => void) | undefined {
-  const cleanup = page(main, params) ?? undefined;
+function run(page: Page, main: HTMLElement, params: Record<string, string>): PageHandle {
+  const answer = page(main, params);
+  const handle = typeof answer === 'function' ? { leave: answer } : (answer ?? {});
   // Drawn: what `go()` marked busy is the new page now (which may mark its own parts busy).
   app.removeAttribute('aria-busy');
   // Move focus to the new content so keyboard and screen-reader users start there.
   if (document.activeElement === document.body || !document.activeElement?.closest('#app')) {
     main.focus({ preventScroll: true });
   }
-  return cleanup;
+  return handle;
 }
 
 window.addEventListener('hashchange', () => void render());
