@@ -9,9 +9,10 @@ jest.setTimeout(90_000);
  * holds markup), a refund that was denied, and the session's end; then a check of another
  * session. Oldest first, a second apart, all within the last minute.
  */
-const started = Date.now() - 60_000;
-const at = (second: number, micros = '') =>
-  new Date(started + second * 1000).toISOString().replace('Z', `${micros}Z`);
+const started = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+/** A whole second, or with the fraction given (`'156322'`). */
+const at = (second: number, fraction = '000') =>
+  new Date(started + second * 1000).toISOString().replace('.000Z', `.${fraction}Z`);
 const METADATA = {
   ticket: 'T-1042',
   note: '<img src=x onerror="globalThis.injected=1"><b>bold</b>',
@@ -35,7 +36,7 @@ const EVENTS = {
     allowed: true,
     function_name: 'CustomerService.getCustomer',
     metadata: METADATA,
-    timestamp: at(1, '322'),
+    timestamp: at(1, '156322'),
   },
   refund: {
     ...base,
@@ -227,6 +228,64 @@ describe('live-feed filters in the address', () => {
     await page.waitForURL(/\/feed\?agent=Support&outcome=denied&sessions=hide$/);
     await expectCount(rows(), 1);
     expect(await page.getByLabel('Hide session start and end').isChecked()).toBe(true);
+  });
+});
+
+describe('times', () => {
+  /** A viewer half an hour off any whole-hour zone, so local and UTC differ in hour and minute. */
+  const TZ = { timezoneId: 'Asia/Kolkata', locale: 'en-US' };
+  const clock = (ms: number) => {
+    const d = new Date(ms);
+    const two = (n: number) => String(n).padStart(2, '0');
+    return `${two(d.getUTCHours() % 12 || 12)}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  };
+  const lookupMs = Date.parse(EVENTS.lookup.timestamp);
+  const IST = 5.5 * 3_600_000;
+
+  test('show their zone, with the fraction of a second the event holds and no invented digits', async () => {
+    const viewer = await (await rig.newContext(TZ)).newPage();
+    await logIn(viewer);
+    await viewer.locator('.user').waitFor({ state: 'attached' });
+    await viewer.goto(`/#/projects/${projectId}/events/ev-lookup`);
+    const time = field(viewer, 'event-time').locator('time');
+    await expectText(time, `${clock(lookupMs + IST)}.156322`);
+    await expectText(time, 'GMT+5:30');
+    // A whole second shows no fraction at all, in the feed and the audit log alike.
+    await viewer.goto(`/#/projects/${projectId}/audit`);
+    const refund = viewer.locator('.audit-table tr[data-event-id="ev-refund"] time');
+    await expectText(refund, 'GMT+5:30');
+    const shown = (await refund.textContent()) ?? '';
+    expect(shown).toContain(clock(Date.parse(EVENTS.refund.timestamp) + IST));
+    expect(shown).not.toMatch(/:\d\d\.\d/);
+    await viewer.close();
+  });
+
+  test('switch between local time and UTC, and the choice is remembered', async () => {
+    const viewerContext = await rig.newContext(TZ);
+    const viewer = await viewerContext.newPage();
+    await logIn(viewer);
+    await viewer.locator('.user').waitFor({ state: 'attached' });
+    await viewer.goto(`/#/projects/${projectId}/events/ev-lookup`);
+    const time = field(viewer, 'event-time').locator('time');
+    await expectText(time, 'GMT+5:30');
+    await viewer.getByLabel('Time zone').selectOption('utc');
+    await expectText(time, `${clock(lookupMs)}.156322`);
+    await expectText(time, 'UTC');
+    // The audit log's rows follow, and a reload and another tab keep the choice.
+    await viewer.reload();
+    await expectText(field(viewer, 'event-time').locator('time'), 'UTC');
+    const other = await viewerContext.newPage();
+    await other.goto(`/#/projects/${projectId}/audit`);
+    await expectText(
+      other.locator('.audit-table tr[data-event-id="ev-lookup"] time'),
+      `${clock(lookupMs)}.156322`,
+    );
+    expect(await other.getByLabel('Time zone').inputValue()).toBe('utc');
+    // Back to local time.
+    await other.getByLabel('Time zone').selectOption('local');
+    await expectText(other.locator('.audit-table tr[data-event-id="ev-lookup"] time'), 'GMT+5:30');
+    await other.close();
+    await viewer.close();
   });
 });
 

@@ -46,7 +46,7 @@ export function feedRow(event: ApiEvent): HTMLElement {
       event.scope ? h('span', { class: 'scope' }, ' needs ', h('code', {}, event.scope)) : null,
       event.action !== 'permission_check' ? h('span', { class: 'action muted' }, ` · ${event.action}`) : null,
     ),
-    h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp)),
+    h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp, { fraction: true })),
   );
 }
 
@@ -69,7 +69,7 @@ export function auditRow(event: ApiEvent): HTMLTableRowElement {
       'data-event-id': event.event_id,
       'data-outcome': outcome,
     },
-    h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp))),
+    h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp, { fraction: true }))),
     h('td', {}, outcomeBadge(event)),
     h('td', {}, event.agent_name),
     h('td', {}, event.scope ? h('code', {}, event.scope) : '—'),

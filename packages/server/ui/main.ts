@@ -53,8 +53,9 @@ async function render(): Promise<void> {
   }
   shown.leave?.();
   shown = {};
-  state.previousPath = shownPath;
-  shownPath = location.hash.slice(1);
+  // Drawn again at the same address (a new time zone, say): still came from where it did.
+  if (shownPath !== hash) state.previousPath = shownPath;
+  shownPath = hash;
   const matched = router.match(location.hash);
   if (!matched) return go('/projects');
   const { route, params } = matched;

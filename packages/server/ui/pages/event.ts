@@ -10,7 +10,7 @@ import { state } from '../state';
 function timeField(iso: string | undefined): Child {
   if (!iso) return null;
   return [
-    h('time', { datetime: iso }, formatTime(iso)),
+    h('time', { datetime: iso }, formatTime(iso, { fraction: true })),
     h('br'),
     h('code', { class: 'muted exact-time' }, iso),
   ];
