@@ -68,6 +68,7 @@ export function shell(
     'select',
     {
       'aria-label': 'Time zone',
+      title: localZone ? `Local time is ${localZone}` : null,
       class: 'zone-picker',
       onchange: (e: Event) => {
         setTimeZoneChoice((e.target as HTMLSelectElement).value as TimeZoneChoice);
@@ -77,7 +78,7 @@ export function shell(
     },
     options(
       [
-        ['local', localZone ? `Local time (${localZone})` : 'Local time'],
+        ['local', 'Local time'],
         ['utc', 'UTC'],
       ],
       timeZoneChoice(),
