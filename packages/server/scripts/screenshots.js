@@ -19,6 +19,9 @@ const { createServer, dashboard } = require('../dist');
 const { buildUi } = require('./build-ui');
 const { launchChromium } = require('./chromium');
 
+/** The id of the denied refund the event page is photographed with. */
+const REFUND_EVENT_ID = '6f1c2b9e-3a4d-4c5e-8f70-1a2b3c4d5e6f';
+
 const LOGIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 const HOUR = 3_600_000;
 
@@ -131,12 +134,25 @@ async function main(outDir) {
         function_name: 'CustomerService.getCustomer',
       },
       {
-        timestamp: now,
+        // Everything an SDK can send, for the event page's screenshot; stamped to the
+        // microsecond, as the Python SDK does.
+        event_id: REFUND_EVENT_ID,
+        timestamp: now.replace('Z', '412Z'),
         agent_name: 'SupportBot',
+        agent_id: 'support-bot-eu-1',
+        role: 'support',
+        session_id: 'sess-7f3a9c2e',
         action: 'permission_check',
         scope: 'write:refunds',
         allowed: false,
         function_name: 'CustomerService.processRefund',
+        sdk: 'agentsudo-js/0.1.0',
+        metadata: {
+          team: 'cx',
+          region: 'eu-west',
+          ticket: 'T-1042',
+          model: { provider: 'openai', tools: 7 },
+        },
       },
       {
         timestamp: now,
@@ -160,6 +176,11 @@ async function main(outDir) {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: join(outDir, 'audit-log.png'), animations: 'disabled' });
 
+    // A row opens the event in full.
+    await page.locator(`.audit-table tr[data-event-id="${REFUND_EVENT_ID}"]`).click();
+    await page.locator('.event-detail').waitFor();
+    await shot('event-detail');
+
     await page.goto(`${base}/agents`);
     await page.locator('.agent-card').first().waitFor();
     await shot('agents');
@@ -172,6 +193,9 @@ async function main(outDir) {
 
     await page.goto(`${base}/settings`);
     await page.locator('tr[data-key]').first().waitFor();
+    await page.getByRole('button', { name: 'Create read token' }).click();
+    await page.locator('.new-key[data-kind="read"]').waitFor();
+    await page.locator('tr[data-key^="asr_"]').waitFor();
     await shot('settings');
 
     const empty = (await server.storage.findProject('checkout-agents')).id;

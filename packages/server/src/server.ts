@@ -139,6 +139,9 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     // Types are checked, not coerced: "true" is not a boolean and 42 is not a string.
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
+    // Ingest stores event ids of up to 128 characters, so GET …/events/:eventId must route
+    // them (the router's default is 100); a longer id reaches the route and gets its 400.
+    routerOptions: { maxParamLength: 512 },
   });
   app.setErrorHandler(errorHandler);
   app.addHook('preParsing', async (request, reply, payload) =>

@@ -190,6 +190,30 @@ describe.each(backends())('no body or query makes a 5xx, on $name', (backend) =>
     );
   }, 120_000);
 
+  test('any event id in the address of one event answers 2xx or 4xx', async () => {
+    const [stored] = (await t.read(`/api/projects/${t.projectId}/events?limit=1`)).body.events;
+    // Every byte percent-encoded, so any text (NUL, lone surrogates, slashes) reaches the router.
+    const encoded = (s: string) =>
+      [...Buffer.from(s)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          hostileString.map(encoded),
+          fc.stringMatching(/^[%0-9A-Fa-z.]{1,24}$/),
+          fc.constant(encodeURIComponent(stored.event_id)),
+        ),
+        async (segment) => {
+          const res = await fetch(`${t.url}/api/projects/${t.projectId}/events/${segment}`, {
+            headers: { authorization: `Bearer ${t.readToken}` },
+          });
+          await res.arrayBuffer();
+          expect(res.status < 500).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
   test('metadata nested deeper than 32 levels answers 400 invalid_event naming the limit; 32 is fine', async () => {
     const deep = await t.ingest(bodyText([wire({ metadata: new Deep(5000) })]));
     expect(deep.status).toBe(400);

@@ -149,6 +149,55 @@ describe.each(backends())('read API on $name', (backend) => {
     });
   });
 
+  test('one event by its id: everything stored, with its microseconds and when it arrived', async () => {
+    const { project, apiKey } = await t.server.admin.createProject('one-event');
+    const { token } = await t.server.admin.createReadToken(project.id);
+    const sent = wire({
+      agent_id: 'agt-7',
+      role: 'support',
+      session_id: 'sess-one',
+      timestamp: '2026-11-26T12:53:24.156322Z',
+      metadata: { region: 'eu', tags: ['a', '<b>'] },
+    });
+    const ingested = await fetch(`${t.url}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify([sent, wire({ session_id: 'sess-other' }), wire({ event_id: 'e'.repeat(128) })]),
+    });
+    expect(ingested.status).toBe(200);
+    const get = (path: string) =>
+      fetch(`${t.url}/api/projects/${project.id}/${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+    const res = await get(`events/${encodeURIComponent(String(sent.event_id))}`);
+    expect(res.status).toBe(200);
+    const { event } = (await res.json()) as { event: Record<string, unknown> };
+    expect(event).toMatchObject({ ...sent, seq: expect.any(Number), received_at: expect.any(String) });
+
+    // The longest id ingest accepts can be read back too.
+    expect((await get(`events/${'e'.repeat(128)}`)).status).toBe(200);
+
+    // The session's events: what the event page links to.
+    const session = await (await get('events?session=sess-one')).json();
+    expect(session.events.map((e: any) => e.event_id)).toEqual([sent.event_id]);
+  });
+
+  test('an event id that names nothing is a 404, a malformed one a 400 naming it', async () => {
+    const one = (id: string) => t.read(`/api/projects/${t.projectId}/events/${id}`);
+    const missing = await one('no-such-event');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({
+      error: 'event_not_found',
+      message: expect.stringContaining('no-such-event'),
+    });
+    const long = await one('x'.repeat(129));
+    expect(long.status).toBe(400);
+    expect(long.body).toMatchObject({ error: 'invalid_event_id', field: 'eventId' });
+    expect(long.body.message).toContain('129 characters');
+    const nul = await one('a%00b');
+    expect(nul.status).toBe(400);
+    expect(nul.body).toMatchObject({ error: 'invalid_event_id' });
+  });
+
   test('events filter by agent, scope pattern, outcome and time, and page with a cursor', async () => {
     const ev = async (q: string) => (await t.read(`/api/projects/${t.projectId}/events?${q}`)).body;
     expect((await ev('agent=Billing')).events).toHaveLength(2);

@@ -1,4 +1,4 @@
-import { backends, startServer } from './helpers';
+import { backends, startServer, wire } from './helpers';
 
 /**
  * The routes this release changed, called with each credential that may not call them:
@@ -7,6 +7,43 @@ import { backends, startServer } from './helpers';
  */
 describe.each(backends())('refused credentials on $name', (backend) => {
   afterAll(() => backend.cleanup());
+
+  test('one event by id refuses every credential that may not read it, and shows nothing of it', async () => {
+    const t = await startServer(await backend.fresh());
+    try {
+      const other = await t.server.admin.createProject('other-project');
+      const { token: otherToken } = await t.server.admin.createReadToken(other.project.id);
+      const sent = wire({ metadata: { secret: 'only for this project' } });
+      expect((await t.ingest([sent])).status).toBe(200);
+      const url = `${t.url}/api/projects/${t.projectId}/events/${sent.event_id}`;
+      const answer = async (headers: Record<string, string>) => {
+        const res = await fetch(url, { headers });
+        return { status: res.status, body: await res.text() };
+      };
+
+      const refused = [
+        [{}, 401],
+        [{ authorization: 'Bearer asr_not_a_real_token' }, 401],
+        [{ 'x-api-key': t.apiKey }, 403],
+        [{ authorization: `Bearer ${otherToken}` }, 404],
+      ] as const;
+      for (const [headers, status] of refused) {
+        const got = await answer(headers);
+        expect({ status: got.status, leaks: got.body.includes('only for this project') }).toEqual({
+          status,
+          leaks: false,
+        });
+      }
+      // The other project's token cannot reach it through its own project's address either.
+      const sideways = await fetch(`${t.url}/api/projects/${other.project.id}/events/${sent.event_id}`, {
+        headers: { authorization: `Bearer ${otherToken}` },
+      });
+      expect(sideways.status).toBe(404);
+      expect((await answer({ authorization: `Bearer ${t.readToken}` })).status).toBe(200);
+    } finally {
+      await t.server.close();
+    }
+  });
 
   test('the live feed, me and logout refuse every credential that may not call them', async () => {
     const t = await startServer(await backend.fresh());

@@ -125,6 +125,7 @@ export interface EventQuery {
   outcome?: Outcome;
   action?: string;
   function?: string;
+  session?: string;
   from?: string;
   to?: string;
   q?: string;
@@ -275,6 +276,8 @@ export const api = {
       'GET',
       `${projectPath(projectId)}/events${queryString({ ...query, cursor, limit: String(limit) })}`,
     ),
+  event: (projectId: string, eventId: string) =>
+    request<{ event: ApiEvent }>('GET', `${projectPath(projectId)}/events/${encodeURIComponent(eventId)}`),
   stats: (projectId: string, range: { from: string; to: string; bucket: Bucket }) =>
     request<Stats>('GET', `${projectPath(projectId)}/stats${queryString(range)}`),
   agentActivity: (projectId: string, range: { from: string; to: string }) =>

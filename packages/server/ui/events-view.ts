@@ -2,6 +2,7 @@ import type { ApiEvent } from './api';
 import { h } from './dom';
 import { formatTime, outcomeLabel, outcomeOf } from './format';
 import { outcomeIcon } from './icons';
+import { go } from './router';
 
 /**
  * An outcome badge: icon and word, so colour is never the only signal.
@@ -28,7 +29,13 @@ export function feedRow(event: ApiEvent): HTMLElement {
   const outcome = outcomeOf(event);
   return h(
     'li',
-    { class: `event-row outcome-${outcome}`, 'data-event-id': event.event_id, 'data-outcome': outcome },
+    {
+      class: `event-row openable outcome-${outcome}`,
+      tabindex: '0',
+      title: 'Open this event',
+      'data-event-id': event.event_id,
+      'data-outcome': outcome,
+    },
     outcomeBadge(event),
     h(
       'span',
@@ -39,7 +46,7 @@ export function feedRow(event: ApiEvent): HTMLElement {
       event.scope ? h('span', { class: 'scope' }, ' needs ', h('code', {}, event.scope)) : null,
       event.action !== 'permission_check' ? h('span', { class: 'action muted' }, ` · ${event.action}`) : null,
     ),
-    h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp)),
+    h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp, { fraction: true })),
   );
 }
 
@@ -55,8 +62,14 @@ export function auditRow(event: ApiEvent): HTMLTableRowElement {
   const outcome = outcomeOf(event);
   return h(
     'tr',
-    { class: `outcome-${outcome}`, 'data-event-id': event.event_id, 'data-outcome': outcome },
-    h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp))),
+    {
+      class: `openable outcome-${outcome}`,
+      tabindex: '0',
+      title: 'Open this event',
+      'data-event-id': event.event_id,
+      'data-outcome': outcome,
+    },
+    h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp, { fraction: true }))),
     h('td', {}, outcomeBadge(event)),
     h('td', {}, event.agent_name),
     h('td', {}, event.scope ? h('code', {}, event.scope) : '—'),
@@ -64,4 +77,44 @@ export function auditRow(event: ApiEvent): HTMLTableRowElement {
     h('td', {}, event.action),
     h('td', { class: 'muted session', title: event.session_id ?? '' }, event.session_id?.slice(0, 8) ?? ''),
   );
+}
+
+/**
+ * The address of one event's page.
+ *
+ * @example
+ * ```ts
+ * h('a', { href: `#${eventPath('prj_1', event.event_id)}` }, 'Open');
+ * ```
+ */
+export function eventPath(projectId: string, eventId: string): string {
+  return `/projects/${encodeURIComponent(projectId)}/events/${encodeURIComponent(eventId)}`;
+}
+
+/**
+ * Opens an event's page when one of the rows inside `container` (built by {@link feedRow} or
+ * {@link auditRow}) is clicked, or focused and Enter pressed. One listener for all rows, so
+ * rows added later open too.
+ *
+ * @example
+ * ```ts
+ * openEventsFrom(list, projectId);
+ * ```
+ */
+export function openEventsFrom(container: HTMLElement, projectId: string): void {
+  const open = (target: EventTarget | null) => {
+    const row = (target as Element | null)?.closest<HTMLElement>('.openable[data-event-id]');
+    if (row && container.contains(row)) go(eventPath(projectId, row.dataset.eventId!));
+  };
+  container.addEventListener('click', (e) => {
+    // Selecting text in a row (to copy a scope, say) is not a request to open it.
+    if (!window.getSelection()?.isCollapsed) return;
+    open(e.target);
+  });
+  container.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.target as Element).matches('.openable')) {
+      e.preventDefault();
+      open(e.target);
+    }
+  });
 }

@@ -1,5 +1,6 @@
 import { outcomeOf as outcomeOfAction, type Outcome } from '../src/outcome';
 import type { ApiEvent } from './api';
+import { timeZoneChoice } from './time-zone';
 
 export type { Outcome } from '../src/outcome';
 
@@ -62,28 +63,66 @@ export function matchesOutcome(event: ApiEvent, outcome: string): boolean {
   return outcome === '' || outcomeOf(event) === outcome;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  month: 'short',
-  day: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+const formats = new Map<string, Intl.DateTimeFormat>();
 
-const yearFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/** One formatter per zone and year display, made once: building them is the slow part. */
+function timeFormat(utc: boolean, withYear: boolean): Intl.DateTimeFormat {
+  const key = `${utc}/${withYear}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, {
+      year: withYear ? 'numeric' : undefined,
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+      timeZone: utc ? 'UTC' : undefined,
+    });
+    formats.set(key, format);
+  }
+  return format;
+}
 
 /**
- * A timestamp in the viewer's locale and time zone.
+ * The fraction of a second an ISO 8601 time holds, without its trailing zeros: `'156322'`
+ * for `…:24.156322Z`, `''` for `…:24Z` or `…:24.000Z`. Read from the text, because a
+ * `Date` keeps milliseconds only and would lose or invent digits.
  *
  * @example
  * ```ts
- * formatTime('2026-11-26T13:38:04Z'); // 'Nov 26, 01:38:04 PM' (in the viewer's locale and zone)
+ * secondsFraction('2026-11-26T12:53:24.156322Z'); // '156322'
  * ```
  */
-export function formatTime(iso: string): string {
+export function secondsFraction(iso: string): string {
+  const match = /:\d{2}\.(\d+)(?:Z|[+-]\d{2}:?\d{2})?$/i.exec(iso);
+  return match ? match[1].replace(/0+$/, '') : '';
+}
+
+/**
+ * A timestamp in the viewer's locale, in their zone or in UTC as they chose (see
+ * {@link timeZoneChoice}), always naming the zone. With `fraction`, the seconds carry the
+ * fraction the timestamp holds (`04.156322`), and nothing where it holds none.
+ *
+ * @example
+ * ```ts
+ * formatTime('2026-11-26T13:38:04.25Z', { fraction: true }); // 'Nov 26, 01:38:04.25 PM UTC' (UTC chosen, en-US)
+ * ```
+ */
+export function formatTime(iso: string, options: { fraction?: boolean } = {}): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.getFullYear() === new Date().getFullYear() ? timeFormat.format(date) : yearFormat.format(date);
+  const utc = timeZoneChoice() === 'utc';
+  const now = new Date();
+  const withYear = utc
+    ? date.getUTCFullYear() !== now.getUTCFullYear()
+    : date.getFullYear() !== now.getFullYear();
+  const fraction = options.fraction ? secondsFraction(iso) : '';
+  return timeFormat(utc, withYear)
+    .formatToParts(date)
+    .map((part) => (part.type === 'second' && fraction ? `${part.value}.${fraction}` : part.value))
+    .join('');
 }
 
 /**

@@ -2,6 +2,7 @@ import { api } from './api';
 import { h, options } from './dom';
 import { go } from './router';
 import { state } from './state';
+import { setTimeZoneChoice, timeZoneChoice, type TimeZoneChoice } from './time-zone';
 
 /**
  * The sections of a project, in navigation order.
@@ -20,8 +21,8 @@ export const SECTIONS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * The signed-in frame: brand, project picker, section navigation, the user and a logout
- * button, and the `main` element the page draws into.
+ * The signed-in frame: brand, project picker, the time zone switch (local or UTC), section
+ * navigation, the user and a logout button, and the `main` element the page draws into.
  *
  * @example
  * ```ts
@@ -62,6 +63,27 @@ export function shell(
         ),
       )
     : null;
+  const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = h(
+    'select',
+    {
+      'aria-label': 'Time zone',
+      title: localZone ? `Local time is ${localZone}` : null,
+      class: 'zone-picker',
+      onchange: (e: Event) => {
+        setTimeZoneChoice((e.target as HTMLSelectElement).value as TimeZoneChoice);
+        // Draw the page again in the new zone, at the same address.
+        go(location.hash.slice(1));
+      },
+    },
+    options(
+      [
+        ['local', 'Local time'],
+        ['utc', 'UTC'],
+      ],
+      timeZoneChoice(),
+    ),
+  );
   const logout = h(
     'button',
     {
@@ -91,6 +113,7 @@ export function shell(
       ),
       picker,
       h('div', { class: 'spacer' }),
+      zone,
       h('span', { class: 'user', title: 'Signed in as' }, state.user?.email ?? ''),
       logout,
     ),

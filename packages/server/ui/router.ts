@@ -1,12 +1,42 @@
 /**
- * A page: draws itself into `main` and returns what to do when the user leaves it.
+ * What a drawn page tells the app: what to do when the user leaves it, and, for a page that
+ * keeps its state in the address's query (`#/projects/p/feed?outcome=denied`), how to follow
+ * a new query without being drawn again (back and forward between its filters keep the
+ * live feed's connection and rows).
+ *
+ * @example
+ * ```ts
+ * const handle: PageHandle = { leave: () => source.close(), query: (q) => applyFilters(q) };
+ * ```
+ */
+export interface PageHandle {
+  leave?(): void;
+  query?(query: URLSearchParams): void;
+}
+
+/**
+ * A page: draws itself into `main` and returns what to do when the user leaves it (a
+ * function, or a {@link PageHandle}).
  *
  * @example
  * ```ts
  * const hello: Page = (main) => { main.textContent = 'hi'; return () => console.log('left'); };
  * ```
  */
-export type Page = (main: HTMLElement, params: Record<string, string>) => void | (() => void);
+export type Page = (main: HTMLElement, params: Record<string, string>) => void | (() => void) | PageHandle;
+
+/**
+ * The query of a hash route (`#/projects/p/feed?outcome=denied` → `outcome=denied`).
+ *
+ * @example
+ * ```ts
+ * hashQuery('#/projects/p/feed?outcome=denied').get('outcome'); // 'denied'
+ * ```
+ */
+export function hashQuery(hash: string = location.hash): URLSearchParams {
+  const at = hash.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : hash.slice(at + 1));
+}
 
 interface Route {
   pattern: RegExp;

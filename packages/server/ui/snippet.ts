@@ -92,6 +92,30 @@ export function cloudSnippet(apiKey: string | undefined): string {
 }
 
 /**
+ * Shell commands that read a project with a read token: its latest events from the read
+ * API, and the whole log exported as CSV and as JSON Lines. A read token cannot send
+ * checks (the ingest API answers 403), so this is what a read token's card shows.
+ *
+ * @example
+ * ```ts
+ * readSnippet('prj_1', 'asr_abc'); // "curl -H 'Authorization: Bearer asr_abc' …/events?limit=20 …"
+ * ```
+ */
+export function readSnippet(projectId: string, token: string): string {
+  const base = `${location.origin}/api/projects/${encodeURIComponent(projectId)}`;
+  // Single quotes: nothing in the token, the origin or the path is read by the shell.
+  const auth = `-H 'Authorization: Bearer ${token}'`;
+  return [
+    '# The latest 20 events, newest first (JSON)',
+    `curl ${auth} '${base}/events?limit=20'`,
+    '',
+    '# The whole audit log, as CSV and as JSON Lines',
+    `curl ${auth} -o agentsudo-audit.csv '${base}/export?format=csv'`,
+    `curl ${auth} -o agentsudo-audit.jsonl '${base}/export?format=jsonl'`,
+  ].join('\n');
+}
+
+/**
  * What a project with no events yet shows: how to send the first ones.
  *
  * @example

@@ -14,6 +14,8 @@ export const state = {
   user: undefined as { id: string; email: string } | undefined,
   projects: [] as Project[],
   newKeys: new Map<string, string>(),
+  /** The in-app page shown before this one (its hash path), if any: where "Back" goes. */
+  previousPath: undefined as string | undefined,
 };
 
 /**

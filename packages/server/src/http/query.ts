@@ -119,6 +119,40 @@ export function parseLastEventId(header: string | string[] | undefined, q: Query
 }
 
 /**
+ * Longest event id the ingest API stores (`event_id` in the wire schema); a longer one
+ * names no event.
+ */
+const MAX_EVENT_ID = 128;
+
+/**
+ * The event id of `GET /api/projects/:project/events/:eventId`: 1..128 characters without
+ * NUL, as ingest accepts them. Anything else is a 400 naming it.
+ *
+ * @example
+ * ```ts
+ * parseEventId('6f1c2b9e-3a4d-4c5e-8f70-1a2b3c4d5e6f'); // the same id
+ * ```
+ */
+export function parseEventId(value: unknown): string {
+  const hint = `copy the event_id of an event from GET /api/projects/:project/events or the export (1 to ${MAX_EVENT_ID} characters)`;
+  if (typeof value !== 'string' || value === '' || value.includes('\u0000'))
+    throw new ApiError(
+      400,
+      'invalid_event_id',
+      `Event id ${JSON.stringify(value)} is invalid: ${hint}.`,
+      'eventId',
+    );
+  if (value.length > MAX_EVENT_ID)
+    throw new ApiError(
+      400,
+      'invalid_event_id',
+      `Event id ${JSON.stringify(`${value.slice(0, 20)}…`)} is invalid: it has ${value.length} characters; ${hint}.`,
+      'eventId',
+    );
+  return value;
+}
+
+/**
  * The opaque cursor clients pass back: `ts.seq` in base64url.
  *
  * @example

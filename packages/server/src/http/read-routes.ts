@@ -6,12 +6,16 @@ import type { Storage } from '../storage/storage';
 import { microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
-import { encodeCursor, parseFilter, parsePage, parseStatsRange } from './query';
+import { encodeCursor, parseEventId, parseFilter, parsePage, parseStatsRange } from './query';
 
 type ProjectRequest = FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>;
+type EventRequest = FastifyRequest<{
+  Params: { project: string; eventId: string };
+  Querystring: Record<string, unknown>;
+}>;
 
 /**
- * The read API under `/api/projects`: projects, events (filters, cursor pages), stats,
+ * The read API under `/api/projects`: projects, events (filters, cursor pages, one by id), stats,
  * agents and streamed CSV / JSON Lines export. A session cookie or a read token is needed.
  *
  * @example
@@ -48,6 +52,19 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
       parsePage(request.query),
     );
     return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
+  });
+
+  app.get('/api/projects/:project/events/:eventId', async (request: EventRequest) => {
+    const projectId = await authorize(request);
+    const eventId = parseEventId(request.params.eventId);
+    const event = await ctx.storage.getEvent(projectId, eventId);
+    if (!event)
+      throw new ApiError(
+        404,
+        'event_not_found',
+        `No event ${JSON.stringify(eventId)} in project ${JSON.stringify(projectId)}: it may have passed the retention period; list the project's events with GET /api/projects/${projectId}/events.`,
+      );
+    return { event: toApiEvent(event) };
   });
 
   app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {

@@ -449,6 +449,15 @@ export class SqlStorage implements Storage {
     return rows.length > page.limit ? { events, next: { ts: last.ts, seq: last.seq! } } : { events };
   }
 
+  async getEvent(projectId: string, eventId: string): Promise<EventRecord | undefined> {
+    // The (project_id, event_id) unique index that makes deliveries idempotent finds it.
+    const [row] = await this.driver.all<EventRow>(
+      'SELECT * FROM events WHERE project_id = ? AND event_id = ?',
+      [projectId, eventId],
+    );
+    return row ? toRecord(row) : undefined;
+  }
+
   async eventsStoredAfter(
     projectId: string,
     filter: EventFilter,

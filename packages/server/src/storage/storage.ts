@@ -90,6 +90,8 @@ export interface Storage {
     filter: EventFilter,
     page: { limit: number; before?: EventCursor },
   ): Promise<EventPage>;
+  /** One event of a project by its id, or undefined when the project has no such event. */
+  getEvent(projectId: string, eventId: string): Promise<EventRecord | undefined>;
   /**
    * What a reconnecting live client missed: the newest `limit` matching events stored after
    * `afterSeq`, in the order they were stored. `skipped` says older ones did not fit.

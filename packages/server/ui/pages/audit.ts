@@ -1,6 +1,6 @@
 import { api, type EventQuery } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
-import { auditRow } from '../events-view';
+import { auditRow, openEventsFrom } from '../events-view';
 import { localInputToIso, OUTCOME_FILTERS, type Outcome } from '../format';
 import { notice, pageHeader } from '../layout';
 import { go, type Page } from '../router';
@@ -28,6 +28,7 @@ interface AuditForm {
   outcome: string;
   action: string;
   function: string;
+  session: string;
   from: string;
   to: string;
   q: string;
@@ -42,6 +43,7 @@ function formFromHash(): AuditForm {
     outcome: get('outcome'),
     action: get('action'),
     function: get('function'),
+    session: get('session'),
     from: get('from'),
     to: get('to'),
     q: get('q'),
@@ -55,6 +57,7 @@ function toQuery(form: AuditForm): EventQuery {
     scope: form.scope || undefined,
     action: form.action || undefined,
     function: form.function || undefined,
+    session: form.session || undefined,
     q: form.q || undefined,
     from: localInputToIso(form.from),
     to: localInputToIso(form.to),
@@ -65,7 +68,7 @@ function toQuery(form: AuditForm): EventQuery {
 
 /**
  * Audit log: every stored event, filtered by the server (agent, scope pattern, outcome,
- * action, function, time range), searched, paged with a cursor, and exported as CSV or
+ * action, function, session, time range), searched, paged with a cursor, and exported as CSV or
  * JSON Lines with the same filter.
  *
  * @example
@@ -84,6 +87,7 @@ export const auditPage: Page = (main, { project }) => {
     outcome: h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, form.outcome)),
     action: h('select', { name: 'action' }, options(ACTIONS, form.action)),
     function: input('function', { placeholder: 'processRefund' }),
+    session: input('session', { placeholder: 'exact session id' }),
     from: input('from', { type: 'datetime-local', step: '1' }),
     to: input('to', { type: 'datetime-local', step: '1' }),
     q: input('q', { type: 'search', placeholder: 'agent, scope, function, session…' }),
@@ -106,6 +110,7 @@ export const auditPage: Page = (main, { project }) => {
     field('Outcome', controls.outcome),
     field('Action', controls.action),
     field('Function', controls.function),
+    field('Session', controls.session),
     field('From', controls.from),
     field('To', controls.to),
     field('Search', controls.q),
@@ -118,6 +123,7 @@ export const auditPage: Page = (main, { project }) => {
   );
 
   const rows = h('tbody');
+  openEventsFrom(rows, project);
   const summary = h('p', { class: 'muted', role: 'status' }, 'Loading…');
   const more = h('button', { type: 'button', hidden: true }, 'Load older events');
   const setup = h('div');

@@ -1,9 +1,9 @@
 import { api, type ApiEvent } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
-import { feedRow } from '../events-view';
-import { matchesOutcome, OUTCOME_FILTERS } from '../format';
+import { feedRow, openEventsFrom } from '../events-view';
+import { matchesOutcome, OUTCOME_FILTERS, outcomeOf } from '../format';
 import { notice, pageHeader } from '../layout';
-import type { Page } from '../router';
+import { hashQuery, type Page } from '../router';
 import { projectSetupSteps } from '../snippet';
 
 /** Entries kept on screen; older ones drop off the bottom (the audit log has them all). */
@@ -20,9 +20,38 @@ function eventsOfMessage(data: string): ApiEvent[] {
   }
 }
 
+/** The feed's filters, as kept in the page address (`#/projects/p/feed?outcome=denied&sessions=hide`). */
+interface FeedFilters {
+  agent: string;
+  outcome: string;
+  /** Session start and end rows hidden. */
+  hideSessions: boolean;
+}
+
+function filtersOf(query: URLSearchParams): FeedFilters {
+  const outcome = query.get('outcome') ?? '';
+  return {
+    agent: query.get('agent') ?? '',
+    // An outcome the menu does not offer (a hand-edited address) filters nothing.
+    outcome: OUTCOME_FILTERS.some(([value]) => value === outcome) ? outcome : '',
+    hideSessions: query.get('sessions') === 'hide',
+  };
+}
+
+function queryOf(filters: FeedFilters): string {
+  const query = new URLSearchParams();
+  if (filters.agent) query.set('agent', filters.agent);
+  if (filters.outcome) query.set('outcome', filters.outcome);
+  if (filters.hideSessions) query.set('sessions', 'hide');
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
 /**
  * Live feed: the project's checks as they are ingested (Server-Sent Events), newest on
- * top, with pause/resume and filters by agent and outcome.
+ * top, with pause/resume, filters by agent and outcome, and session start and end rows
+ * hidden on request. The filters live in the page address: a reload keeps them, back and
+ * forward step through them, and neither reconnects the feed.
  *
  * @example
  * ```ts
@@ -43,6 +72,7 @@ export const feedPage: Page = (main, { project }) => {
   });
   const agentList = h('datalist', { id: 'feed-agents' });
   const outcomeFilter = h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, ''));
+  const hideSessions = h('input', { type: 'checkbox', name: 'sessions', value: 'hide' });
   const status = h(
     'span',
     { class: 'live-status', role: 'status', 'data-state': 'connecting' },
@@ -54,15 +84,41 @@ export const feedPage: Page = (main, { project }) => {
     'aria-label': 'Permission checks, newest first',
     'aria-live': 'polite',
   });
+  openEventsFrom(list, project);
   const empty = h('div');
 
   const visible = (e: ApiEvent) =>
     // Part of a name is enough (case-insensitive): "support" finds SupportBot and SupportBot-eu.
     e.agent_name.toLowerCase().includes(agentFilter.value.trim().toLowerCase()) &&
-    matchesOutcome(e, outcomeFilter.value);
+    matchesOutcome(e, outcomeFilter.value) &&
+    !(hideSessions.checked && outcomeOf(e) === 'info');
 
   function redraw(): void {
     replaceChildren(list, events.filter(visible).map(feedRow));
+  }
+
+  function showFilters(filters: FeedFilters): void {
+    agentFilter.value = filters.agent;
+    outcomeFilter.value = filters.outcome;
+    hideSessions.checked = filters.hideSessions;
+  }
+
+  /** True while the agent field is being typed in: one history entry per edit, not per key. */
+  let typing = false;
+  /**
+   * Writes the filters into the address without drawing the page again: a new history
+   * entry (so back undoes it), or, while typing, the current one.
+   */
+  function keepFilters(replace: boolean): void {
+    const filters = {
+      agent: agentFilter.value,
+      outcome: outcomeFilter.value,
+      hideSessions: hideSessions.checked,
+    };
+    const hash = `#/projects/${encodeURIComponent(project)}/feed${queryOf(filters)}`;
+    if (hash === location.hash) return;
+    if (replace) history.replaceState(history.state, '', hash);
+    else history.pushState(null, '', hash);
   }
 
   function add(batch: ApiEvent[], fresh: boolean): void {
@@ -97,8 +153,20 @@ export const feedPage: Page = (main, { project }) => {
   }
 
   pause.addEventListener('click', () => setPaused(!paused));
-  agentFilter.addEventListener('input', redraw);
-  outcomeFilter.addEventListener('change', redraw);
+  showFilters(filtersOf(hashQuery()));
+  agentFilter.addEventListener('input', () => {
+    keepFilters(typing);
+    typing = true;
+    redraw();
+  });
+  agentFilter.addEventListener('change', () => (typing = false));
+  for (const control of [outcomeFilter, hideSessions]) {
+    control.addEventListener('change', () => {
+      typing = false;
+      keepFilters(false);
+      redraw();
+    });
+  }
 
   replaceChildren(
     main,
@@ -109,6 +177,7 @@ export const feedPage: Page = (main, { project }) => {
       field('Agent', agentFilter),
       agentList,
       field('Outcome', outcomeFilter),
+      h('div', { class: 'field field-check' }, h('label', {}, hideSessions, 'Hide session start and end')),
     ),
     empty,
     list,
@@ -153,5 +222,13 @@ export const feedPage: Page = (main, { project }) => {
     })
     .catch((err: Error) => replaceChildren(empty, notice('error', err.message)));
 
-  return () => source.close();
+  return {
+    leave: () => source.close(),
+    // Back or forward to other filters: show them, keep the connection and the rows.
+    query: (query) => {
+      typing = false;
+      showFilters(filtersOf(query));
+      redraw();
+    },
+  };
 };

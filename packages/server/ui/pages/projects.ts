@@ -2,37 +2,67 @@ import { api, type Project } from '../api';
 import { field, h, replaceChildren } from '../dom';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
-import { codeBlock, cloudSnippet, copyButton } from '../snippet';
+import { codeBlock, cloudSnippet, copyButton, readSnippet } from '../snippet';
 import { state } from '../state';
 import { formatTime } from '../format';
 
 /**
- * The panel that shows a brand-new key: the only time the full key is ever visible.
+ * The panel that shows a brand-new key: the only time the full key is ever visible. An
+ * ingest key comes with the code that sends checks with it; a read token with the
+ * commands that read events and exports with it (it cannot send).
  *
  * @example
  * ```ts
  * replaceChildren(slot, newKeyPanel(project.id, apiKey, 'Project created'));
+ * replaceChildren(slot, newKeyPanel(project.id, token, 'New read token', 'read'));
  * ```
  */
-export function newKeyPanel(projectId: string, apiKey: string, title: string): HTMLElement {
+export function newKeyPanel(
+  projectId: string,
+  apiKey: string,
+  title: string,
+  kind: 'ingest' | 'read' = 'ingest',
+): HTMLElement {
+  const use =
+    kind === 'read'
+      ? [
+          h(
+            'p',
+            {},
+            'Read this project’s events and exports with it, from scripts and tools. It cannot send checks: SDKs need the ingest key.',
+          ),
+          codeBlock(readSnippet(projectId, apiKey), 'curl commands that read events and exports'),
+          h(
+            'a',
+            { class: 'button primary', href: `#/projects/${encodeURIComponent(projectId)}/audit` },
+            'Open the audit log →',
+          ),
+        ]
+      : [
+          h('p', {}, 'Send checks here with cloud mode:'),
+          codeBlock(cloudSnippet(apiKey), 'configureCloud setup code'),
+          h(
+            'a',
+            { class: 'button primary', href: `#/projects/${encodeURIComponent(projectId)}/feed` },
+            'Open the live feed →',
+          ),
+        ];
   return h(
     'section',
-    { class: 'card new-key', role: 'region', 'aria-labelledby': 'new-key-title' },
+    { class: 'card new-key', role: 'region', 'aria-labelledby': 'new-key-title', 'data-kind': kind },
     h('h2', { id: 'new-key-title' }, title),
-    h('p', {}, 'Copy this API key now. It is shown only once; the server keeps only its hash.'),
+    h(
+      'p',
+      {},
+      `Copy this ${kind === 'read' ? 'read token' : 'API key'} now. It is shown only once; the server keeps only its hash.`,
+    ),
     h(
       'div',
       { class: 'key-row' },
       h('code', { class: 'api-key', 'data-testid': 'new-api-key' }, apiKey),
       copyButton(apiKey, 'Copy key'),
     ),
-    h('p', {}, 'Send checks here with cloud mode:'),
-    codeBlock(cloudSnippet(apiKey), 'configureCloud setup code'),
-    h(
-      'a',
-      { class: 'button primary', href: `#/projects/${encodeURIComponent(projectId)}/feed` },
-      'Open the live feed →',
-    ),
+    use,
   );
 }
 

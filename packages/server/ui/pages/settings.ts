@@ -30,8 +30,8 @@ export const settingsPage: Page = (main, { project }) => {
     }
   }
 
-  function showNew(apiKey: string, title: string): void {
-    replaceChildren(created, newKeyPanel(project, apiKey, title));
+  function showNew(apiKey: string, title: string, kind: 'ingest' | 'read'): void {
+    replaceChildren(created, newKeyPanel(project, apiKey, title, kind));
     created.querySelector('button')?.focus();
   }
 
@@ -50,7 +50,7 @@ export const settingsPage: Page = (main, { project }) => {
             return;
           const { api_key } = await api.rotateKey(project);
           state.newKeys.set(project, api_key);
-          showNew(api_key, 'New ingest key');
+          showNew(api_key, 'New ingest key', 'ingest');
         }),
     },
     'Rotate ingest key',
@@ -62,7 +62,7 @@ export const settingsPage: Page = (main, { project }) => {
       onclick: () =>
         act(async () => {
           const { api_key } = await api.createReadToken(project);
-          showNew(api_key, 'New read token');
+          showNew(api_key, 'New read token', 'read');
         }),
     },
     'Create read token',
