@@ -17,7 +17,7 @@ function niceMax(max: number): number {
 }
 
 /**
- * Checks over time as stacked bars (allowed below, denied on top), drawn as SVG so it
+ * Checks over time as stacked bars (allowed below, audit above it, denied on top), drawn as SVG so it
  * needs no chart library and scales to any width. Each bar has a tooltip with its counts.
  *
  * @example
@@ -36,8 +36,7 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
   const barW = Math.max(1, slot * 0.8);
   const y = (n: number) => pad.top + plotH - (n / max) * plotH;
   const fmt = new Intl.DateTimeFormat(undefined, LABEL_FORMATS[bucket]);
-  const total = buckets.reduce((sum, b) => sum + b.events, 0);
-  const denied = buckets.reduce((sum, b) => sum + b.denied, 0);
+  const sum = (key: keyof Counts) => buckets.reduce((n, b) => n + b[key], 0);
 
   const grid = [0, 0.5, 1].map((f) =>
     svg(
@@ -51,12 +50,15 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
   const bars = buckets.map((b, i) => {
     const x = pad.left + i * slot + (slot - barW) / 2;
     const when = fmt.format(new Date(b.start));
+    // Stacked from the axis up: allowed, then audit, then denied.
+    const audited = b.allowed + b.audit;
     return svg(
       'g',
       { class: 'bar' },
-      svg('title', {}, `${when}: ${b.allowed} allowed, ${b.denied} denied`),
+      svg('title', {}, `${when}: ${b.allowed} allowed, ${b.denied} denied, ${b.audit} audit`),
       svg('rect', { class: 'allowed', x, width: barW, y: y(b.allowed), height: y(0) - y(b.allowed) }),
-      svg('rect', { class: 'denied', x, width: barW, y: y(b.events), height: y(b.allowed) - y(b.events) }),
+      svg('rect', { class: 'audit', x, width: barW, y: y(audited), height: y(b.allowed) - y(audited) }),
+      svg('rect', { class: 'denied', x, width: barW, y: y(b.events), height: y(audited) - y(b.events) }),
       i % labelEvery === 0
         ? svg('text', { class: 'x-label', x: x + barW / 2, y: height - 8, 'text-anchor': 'middle' }, when)
         : null,
@@ -68,7 +70,7 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       class: 'chart',
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',
-      'aria-label': `Checks over time: ${total} checks, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
+      'aria-label': `Checks over time: ${sum('events')} checks, ${sum('denied')} denied, ${sum('audit')} audit, in ${buckets.length} ${bucket} buckets`,
     },
     grid,
     bars,

@@ -52,8 +52,9 @@ function table(caption: string, head: string[], rows: HTMLTableRowElement[], emp
 }
 
 /**
- * Analytics: denial rate, active agents, checks over time for a chosen range, the most
- * denied scopes and each agent's activity with a sparkline.
+ * Analytics: denials, audit-mode violations, denial rate, active agents, checks over time
+ * for a chosen range, the most denied and most audited scopes and each agent's activity
+ * with a sparkline.
  *
  * @example
  * ```ts
@@ -103,12 +104,14 @@ export const analyticsPage: Page = (main, { project }) => {
       { class: 'kpis' },
       kpi('Checks', formatCount(totals.events), 'events'),
       kpi('Denied', formatCount(totals.denied), 'denied', totals.denied > 0 ? 'tone-denied' : ''),
+      kpi('Audit', formatCount(totals.audit), 'audit', totals.audit > 0 ? 'tone-audit' : ''),
       kpi('Denial rate', formatPercent(totals.denied, totals.events), 'denial-rate'),
       kpi('Active agents', formatCount(stats.active_agents), 'active-agents'),
     );
-    const scopes = stats.top_denied_scopes.map((s) =>
-      h('tr', {}, h('td', {}, h('code', {}, s.scope)), h('td', { class: 'num' }, formatCount(s.denied))),
-    );
+    const scopeRow = (scope: string, n: number) =>
+      h('tr', {}, h('td', {}, h('code', {}, scope)), h('td', { class: 'num' }, formatCount(n)));
+    const deniedScopes = stats.top_denied_scopes.map((s) => scopeRow(s.scope, s.denied));
+    const auditScopes = stats.top_audit_scopes.map((s) => scopeRow(s.scope, s.audit));
     const agents = stats.agents.map((a) => {
       const points = series.get(a.agent_name) ?? [];
       return h(
@@ -117,6 +120,7 @@ export const analyticsPage: Page = (main, { project }) => {
         h('th', { scope: 'row' }, a.agent_name),
         h('td', { class: 'num' }, formatCount(a.events)),
         h('td', { class: 'num' }, formatCount(a.denied)),
+        h('td', { class: 'num' }, formatCount(a.audit)),
         h('td', { class: 'num' }, formatPercent(a.denied, a.events)),
         h(
           'td',
@@ -144,6 +148,8 @@ export const analyticsPage: Page = (main, { project }) => {
           { class: 'legend' },
           h('span', { class: 'swatch allowed' }),
           'Allowed ',
+          h('span', { class: 'swatch audit' }),
+          'Audit ',
           h('span', { class: 'swatch denied' }),
           'Denied',
         ),
@@ -152,10 +158,15 @@ export const analyticsPage: Page = (main, { project }) => {
       h(
         'div',
         { class: 'two-col' },
-        table('Top denied scopes', ['Scope', 'Denied'], scopes, 'No denials in this range.'),
+        h(
+          'div',
+          {},
+          table('Top denied scopes', ['Scope', 'Denied'], deniedScopes, 'No denials in this range.'),
+          auditScopes.length ? table('Top audited scopes', ['Scope', 'Audit'], auditScopes, '') : null,
+        ),
         table(
           'Agents',
-          ['Agent', 'Checks', 'Denied', 'Denial rate', 'Activity'],
+          ['Agent', 'Checks', 'Denied', 'Audit', 'Denial rate', 'Activity'],
           agents,
           'No agents in this range.',
         ),
