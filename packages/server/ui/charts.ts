@@ -16,17 +16,26 @@ function niceMax(max: number): number {
   return 10 * power;
 }
 
+/** Room one x-axis label needs, in pixels: about a dozen characters of the 12px axis font. */
+const LABEL_SLOT_PX = 84;
+
 /**
- * Checks over time as stacked bars (allowed below, audit above it, denied on top), drawn as SVG so it
- * needs no chart library and scales to any width. Each bar has a tooltip with its counts.
+ * Checks over time as stacked bars (allowed below, audit above it, denied on top), drawn as
+ * SVG so it needs no chart library. Pass the pixel width it will be shown at: the chart is
+ * drawn at that size (not scaled down from a wide drawing, which shrinks its text), with as
+ * many time labels as fit. Each bar has a tooltip with its counts. Once the chart is in the
+ * page, {@link fitAxisLabels} keeps its labels apart and inside it.
  *
  * @example
  * ```ts
- * card.append(timeSeriesChart(stats.buckets, stats.bucket));
+ * box.append(timeSeriesChart(stats.buckets, stats.bucket, box.clientWidth));
  * ```
  */
-export function timeSeriesChart(buckets: Array<Counts & { start: string }>, bucket: Bucket): SVGElement {
-  const width = 800;
+export function timeSeriesChart(
+  buckets: Array<Counts & { start: string }>,
+  bucket: Bucket,
+  width = 800,
+): SVGElement {
   const height = 240;
   const pad = { top: 12, right: 12, bottom: 28, left: 44 };
   const plotW = width - pad.left - pad.right;
@@ -46,7 +55,8 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       svg('text', { x: pad.left - 6, y: y(max * f) + 4, 'text-anchor': 'end' }, String(Math.round(max * f))),
     ),
   );
-  const labelEvery = Math.max(1, Math.ceil(buckets.length / 6));
+  const labels = Math.max(2, Math.floor(plotW / LABEL_SLOT_PX));
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / labels));
   const bars = buckets.map((b, i) => {
     const x = pad.left + i * slot + (slot - barW) / 2;
     const when = fmt.format(new Date(b.start));
@@ -75,6 +85,34 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
     grid,
     bars,
   );
+}
+
+/**
+ * Keeps a chart's time labels readable once it is in the page, where text can be measured:
+ * a label that would stick out at either end is anchored to that end instead, and one that
+ * would touch the label before it is removed.
+ *
+ * @example
+ * ```ts
+ * box.append(chart);
+ * fitAxisLabels(chart);
+ * ```
+ */
+export function fitAxisLabels(chart: SVGElement): void {
+  const width = (chart as SVGSVGElement).viewBox.baseVal.width;
+  const gap = 6;
+  let lastRight = -Infinity;
+  for (const label of chart.querySelectorAll<SVGTextElement>('text.x-label')) {
+    let box = label.getBBox();
+    if (box.x < 0 || box.x + box.width > width) {
+      const atStart = box.x < 0;
+      label.setAttribute('text-anchor', atStart ? 'start' : 'end');
+      label.setAttribute('x', String(atStart ? 0 : width));
+      box = label.getBBox();
+    }
+    if (box.x < lastRight + gap) label.remove();
+    else lastRight = box.x + box.width;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { api, type Bucket, type Stats } from '../api';
-import { sparkline, timeSeriesChart } from '../charts';
+import { fitAxisLabels, sparkline, timeSeriesChart } from '../charts';
 import { field, h, options, replaceChildren } from '../dom';
 import { formatCount, formatPercent } from '../format';
 import { notice, pageHeader } from '../layout';
@@ -74,6 +74,8 @@ export const analyticsPage: Page = (main, { project }) => {
   let generation = 0;
   /** Kept across the 30-second redraws, so the key lookup runs once. */
   let setup: HTMLElement | undefined;
+  /** Draws the chart again at its box's new width (a rotated phone, a resized window). */
+  let resized: ResizeObserver | undefined;
 
   async function load(): Promise<void> {
     const mine = ++generation;
@@ -99,6 +101,7 @@ export const analyticsPage: Page = (main, { project }) => {
 
   function draw(stats: Stats, series: Map<string, Array<{ events: number; denied: number }>>): void {
     const { totals } = stats;
+    const chartBox = h('div', { class: 'chart-box' });
     const kpis = h(
       'div',
       { class: 'kpis' },
@@ -153,7 +156,7 @@ export const analyticsPage: Page = (main, { project }) => {
           h('span', { class: 'swatch denied' }),
           'Denied',
         ),
-        timeSeriesChart(stats.buckets, stats.bucket),
+        chartBox,
       ),
       h(
         'div',
@@ -172,6 +175,24 @@ export const analyticsPage: Page = (main, { project }) => {
         ),
       ),
     );
+    drawChart(stats, chartBox);
+  }
+
+  /** Draws the chart at the width its box has in the page, so its text keeps its size. */
+  function drawChart(stats: Stats, box: HTMLElement): void {
+    let drawnWidth = 0;
+    const draw = () => {
+      const width = Math.round(box.clientWidth);
+      if (width === drawnWidth) return;
+      drawnWidth = width;
+      const chart = timeSeriesChart(stats.buckets, stats.bucket, width > 0 ? width : undefined);
+      replaceChildren(box, chart);
+      fitAxisLabels(chart);
+    };
+    draw();
+    resized?.disconnect();
+    resized = new ResizeObserver(draw);
+    resized.observe(box);
   }
 
   range.addEventListener('change', () => void load());
@@ -181,5 +202,6 @@ export const analyticsPage: Page = (main, { project }) => {
   return () => {
     generation++;
     clearInterval(timer);
+    resized?.disconnect();
   };
 };
