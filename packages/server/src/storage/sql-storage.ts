@@ -517,8 +517,17 @@ export class SqlStorage implements Storage {
          GROUP BY scope ORDER BY total DESC, scope LIMIT ?`,
         [...rollupParams, TOP_SCOPES],
       );
-    const deniedRows = await topScopes('hourly_denied_scopes', 'denied');
-    const auditRows = await topScopes('hourly_audit_scopes', 'audit');
+    const agents = agentRows.map((r) => ({ agentName: r.agent_name, ...countsOf(r) }));
+    const totals: Counts = { events: 0, allowed: 0, denied: 0, audit: 0 };
+    for (const a of agents) {
+      totals.events += a.events;
+      totals.allowed += a.allowed;
+      totals.denied += a.denied;
+      totals.audit += a.audit;
+    }
+    // A range without denials (or audit) has no top scopes of that kind to look up.
+    const deniedRows = totals.denied ? await topScopes('hourly_denied_scopes', 'denied') : [];
+    const auditRows = totals.audit ? await topScopes('hourly_audit_scopes', 'audit') : [];
     // Bucket sizes are constants of our own, inlined so both databases divide integers.
     const size = bucketUs(bucket);
     const bucketRows =
@@ -537,14 +546,6 @@ export class SqlStorage implements Storage {
             rollupParams,
           );
 
-    const agents = agentRows.map((r) => ({ agentName: r.agent_name, ...countsOf(r) }));
-    const totals: Counts = { events: 0, allowed: 0, denied: 0, audit: 0 };
-    for (const a of agents) {
-      totals.events += a.events;
-      totals.allowed += a.allowed;
-      totals.denied += a.denied;
-      totals.audit += a.audit;
-    }
     const byBucket = new Map(bucketRows.map((r) => [Number(r.b), r]));
     const buckets: Stats['buckets'] = [];
     for (let b = Math.floor(from / size); b * size < to; b++)
