@@ -234,11 +234,11 @@ describe.each(backends())('read API on $name', (backend) => {
     const { body } = await t.read(
       `/api/projects/${t.projectId}/stats?from=2026-11-26T10:00:00Z&to=2026-11-26T12:00:00Z&bucket=hour`,
     );
-    expect(body.totals).toEqual({ events: 5, allowed: 2, denied: 3, denial_rate: 0.6 });
+    expect(body.totals).toEqual({ events: 5, allowed: 2, denied: 3, audit: 0, denial_rate: 0.6 });
     expect(body.active_agents).toBe(2);
     expect(body.buckets).toEqual([
-      { start: '2026-11-26T10:00:00.000Z', events: 2, allowed: 1, denied: 1 },
-      { start: '2026-11-26T11:00:00.000Z', events: 3, allowed: 1, denied: 2 },
+      { start: '2026-11-26T10:00:00.000Z', events: 2, allowed: 1, denied: 1, audit: 0 },
+      { start: '2026-11-26T11:00:00.000Z', events: 3, allowed: 1, denied: 2, audit: 0 },
     ]);
     expect(body.top_denied_scopes[0]).toEqual({ scope: 'write:refunds', denied: 2 });
     expect(body.agents.map((a: any) => [a.agent_name, a.events, a.denial_rate])).toEqual([

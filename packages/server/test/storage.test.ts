@@ -47,7 +47,7 @@ describe.each(backends())('storage on $name', (backend) => {
     const second = await openStorage(options);
     expect((await second.listProjects()).map((p) => p.name)).toEqual(['keep']);
     await second.close();
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
   });
 
   test('a database made by the first release upgrades in place and keeps its data', async () => {
@@ -199,7 +199,7 @@ describe.each(backends())('storage on $name', (backend) => {
       to: T0 + 2 * HOUR + HOUR / 4,
       bucket: 'hour',
     });
-    expect(s.totals).toEqual({ events: 4, allowed: 1, denied: 3 });
+    expect(s.totals).toEqual({ events: 4, allowed: 1, denied: 3, audit: 0 });
     expect(s.activeAgents).toBe(2);
     expect(s.buckets.map((b) => [(b.start - T0) / HOUR, b.events, b.denied])).toEqual([
       [0, 1, 0],
@@ -211,8 +211,8 @@ describe.each(backends())('storage on $name', (backend) => {
       { scope: 'delete:users', denied: 1 },
     ]);
     expect(s.agents).toEqual([
-      { agentName: 'A', events: 2, allowed: 1, denied: 1 },
-      { agentName: 'B', events: 2, allowed: 0, denied: 2 },
+      { agentName: 'A', events: 2, allowed: 1, denied: 1, audit: 0 },
+      { agentName: 'B', events: 2, allowed: 0, denied: 2, audit: 0 },
     ]);
   });
 
@@ -228,8 +228,9 @@ describe.each(backends())('storage on $name', (backend) => {
       session('session_end', T0 + HOUR + 12),
     ]);
     const hours = await storage.stats(projectId, { from: T0 + HOUR / 4, to: T0 + 2 * HOUR, bucket: 'hour' });
-    expect(hours.totals).toEqual({ events: 3, allowed: 1, denied: 2 });
-    expect(hours.agents).toEqual([{ agentName: 'SupportBot', events: 3, allowed: 1, denied: 2 }]);
+    // The audit-mode violation is a check, counted as audit (see audit-outcome.test.ts).
+    expect(hours.totals).toEqual({ events: 3, allowed: 1, denied: 1, audit: 1 });
+    expect(hours.agents).toEqual([{ agentName: 'SupportBot', events: 3, allowed: 1, denied: 1, audit: 1 }]);
     expect(hours.buckets.map((b) => b.events)).toEqual([2, 1]);
     const minutes = await storage.stats(projectId, { from: T0, to: T0 + HOUR, bucket: 'minute' });
     expect(minutes.buckets.reduce((n, b) => n + b.events, 0)).toBe(2);
@@ -253,8 +254,8 @@ describe.each(backends())('storage on $name', (backend) => {
     const [a] = await storage.agents(projectId);
     expect(a).toMatchObject({ agentName: 'A', firstSeen: T0 + 1, lastSeen: T0 + 20, events: 4, denied: 1 });
     expect(a.scopes).toEqual([
-      { scope: 'read:orders', firstSeen: T0 + 5, lastSeen: T0 + 20, events: 2, denied: 0 },
-      { scope: 'write:refunds', firstSeen: T0 + 9, lastSeen: T0 + 9, events: 1, denied: 1 },
+      { scope: 'read:orders', firstSeen: T0 + 5, lastSeen: T0 + 20, events: 2, denied: 0, audit: 0 },
+      { scope: 'write:refunds', firstSeen: T0 + 9, lastSeen: T0 + 9, events: 1, denied: 1, audit: 0 },
     ]);
   });
 

@@ -51,17 +51,19 @@ export interface ApiKey {
 }
 
 /**
- * Event, allowed and denied counts of a range, bucket or agent.
+ * Checks of a range, bucket or agent by outcome: `events` is allowed + denied + audit.
  *
  * @example
  * ```ts
- * const c: Counts = { events: 10, allowed: 8, denied: 2 };
+ * const c: Counts = { events: 10, allowed: 7, denied: 2, audit: 1 };
  * ```
  */
 export interface Counts {
   events: number;
   allowed: number;
   denied: number;
+  /** Audit-mode violations: the call ran, but would have been denied. Not in `denied`. */
+  audit: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export interface Stats {
   active_agents: number;
   buckets: Array<Counts & { start: string }>;
   top_denied_scopes: Array<{ scope: string; denied: number }>;
+  top_audit_scopes: Array<{ scope: string; audit: number }>;
   agents: Array<Counts & { agent_name: string }>;
 }
 
@@ -107,7 +110,15 @@ export interface AgentSummary {
   last_seen: string;
   events: number;
   denied: number;
-  scopes: Array<{ scope: string; first_seen: string; last_seen: string; events: number; denied: number }>;
+  audit: number;
+  scopes: Array<{
+    scope: string;
+    first_seen: string;
+    last_seen: string;
+    events: number;
+    denied: number;
+    audit: number;
+  }>;
 }
 
 /**

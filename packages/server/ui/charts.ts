@@ -16,17 +16,26 @@ function niceMax(max: number): number {
   return 10 * power;
 }
 
+/** Room one x-axis label needs, in pixels: about a dozen characters of the 12px axis font. */
+const LABEL_SLOT_PX = 84;
+
 /**
- * Checks over time as stacked bars (allowed below, denied on top), drawn as SVG so it
- * needs no chart library and scales to any width. Each bar has a tooltip with its counts.
+ * Checks over time as stacked bars (allowed below, audit above it, denied on top), drawn as
+ * SVG so it needs no chart library. Pass the pixel width it will be shown at: the chart is
+ * drawn at that size (not scaled down from a wide drawing, which shrinks its text), with as
+ * many time labels as fit. Each bar has a tooltip with its counts. Once the chart is in the
+ * page, {@link fitAxisLabels} keeps its labels apart and inside it.
  *
  * @example
  * ```ts
- * card.append(timeSeriesChart(stats.buckets, stats.bucket));
+ * box.append(timeSeriesChart(stats.buckets, stats.bucket, box.clientWidth));
  * ```
  */
-export function timeSeriesChart(buckets: Array<Counts & { start: string }>, bucket: Bucket): SVGElement {
-  const width = 800;
+export function timeSeriesChart(
+  buckets: Array<Counts & { start: string }>,
+  bucket: Bucket,
+  width = 800,
+): SVGElement {
   const height = 240;
   const pad = { top: 12, right: 12, bottom: 28, left: 44 };
   const plotW = width - pad.left - pad.right;
@@ -36,8 +45,7 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
   const barW = Math.max(1, slot * 0.8);
   const y = (n: number) => pad.top + plotH - (n / max) * plotH;
   const fmt = new Intl.DateTimeFormat(undefined, LABEL_FORMATS[bucket]);
-  const total = buckets.reduce((sum, b) => sum + b.events, 0);
-  const denied = buckets.reduce((sum, b) => sum + b.denied, 0);
+  const sum = (key: keyof Counts) => buckets.reduce((n, b) => n + b[key], 0);
 
   const grid = [0, 0.5, 1].map((f) =>
     svg(
@@ -47,16 +55,20 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       svg('text', { x: pad.left - 6, y: y(max * f) + 4, 'text-anchor': 'end' }, String(Math.round(max * f))),
     ),
   );
-  const labelEvery = Math.max(1, Math.ceil(buckets.length / 6));
+  const labels = Math.max(2, Math.floor(plotW / LABEL_SLOT_PX));
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / labels));
   const bars = buckets.map((b, i) => {
     const x = pad.left + i * slot + (slot - barW) / 2;
     const when = fmt.format(new Date(b.start));
+    // Stacked from the axis up: allowed, then audit, then denied.
+    const audited = b.allowed + b.audit;
     return svg(
       'g',
       { class: 'bar' },
-      svg('title', {}, `${when}: ${b.allowed} allowed, ${b.denied} denied`),
+      svg('title', {}, `${when}: ${b.allowed} allowed, ${b.denied} denied, ${b.audit} audit`),
       svg('rect', { class: 'allowed', x, width: barW, y: y(b.allowed), height: y(0) - y(b.allowed) }),
-      svg('rect', { class: 'denied', x, width: barW, y: y(b.events), height: y(b.allowed) - y(b.events) }),
+      svg('rect', { class: 'audit', x, width: barW, y: y(audited), height: y(b.allowed) - y(audited) }),
+      svg('rect', { class: 'denied', x, width: barW, y: y(b.events), height: y(audited) - y(b.events) }),
       i % labelEvery === 0
         ? svg('text', { class: 'x-label', x: x + barW / 2, y: height - 8, 'text-anchor': 'middle' }, when)
         : null,
@@ -68,11 +80,39 @@ export function timeSeriesChart(buckets: Array<Counts & { start: string }>, buck
       class: 'chart',
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',
-      'aria-label': `Checks over time: ${total} checks, ${denied} denied, in ${buckets.length} ${bucket} buckets`,
+      'aria-label': `Checks over time: ${sum('events')} checks, ${sum('denied')} denied, ${sum('audit')} audit, in ${buckets.length} ${bucket} buckets`,
     },
     grid,
     bars,
   );
+}
+
+/**
+ * Keeps a chart's time labels readable once it is in the page, where text can be measured:
+ * a label that would stick out at either end is anchored to that end instead, and one that
+ * would touch the label before it is removed.
+ *
+ * @example
+ * ```ts
+ * box.append(chart);
+ * fitAxisLabels(chart);
+ * ```
+ */
+export function fitAxisLabels(chart: SVGElement): void {
+  const width = (chart as SVGSVGElement).viewBox.baseVal.width;
+  const gap = 6;
+  let lastRight = -Infinity;
+  for (const label of chart.querySelectorAll<SVGTextElement>('text.x-label')) {
+    let box = label.getBBox();
+    if (box.x < 0 || box.x + box.width > width) {
+      const atStart = box.x < 0;
+      label.setAttribute('text-anchor', atStart ? 'start' : 'end');
+      label.setAttribute('x', String(atStart ? 0 : width));
+      box = label.getBBox();
+    }
+    if (box.x < lastRight + gap) label.remove();
+    else lastRight = box.x + box.width;
+  }
 }
 
 /**

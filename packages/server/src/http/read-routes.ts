@@ -82,12 +82,14 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
         last_seen: microsToIso(a.lastSeen),
         events: a.events,
         denied: a.denied,
+        audit: a.audit,
         scopes: a.scopes.map((s) => ({
           scope: s.scope,
           first_seen: microsToIso(s.firstSeen),
           last_seen: microsToIso(s.lastSeen),
           events: s.events,
           denied: s.denied,
+          audit: s.audit,
         })),
       })),
     };
@@ -142,13 +144,16 @@ function statsJson(s: Stats): Record<string, unknown> {
       events: b.events,
       allowed: b.allowed,
       denied: b.denied,
+      audit: b.audit,
     })),
     top_denied_scopes: s.topDeniedScopes,
+    top_audit_scopes: s.topAuditScopes,
     agents: s.agents.map((a) => ({
       agent_name: a.agentName,
       events: a.events,
       allowed: a.allowed,
       denied: a.denied,
+      audit: a.audit,
       denial_rate: rate(a.denied, a.events),
     })),
   };

@@ -1,4 +1,6 @@
 import type { Dialect, SqlDriver } from './driver';
+import { countOf, OUTCOME_SQL } from './outcome-sql';
+import { HOUR_US } from './time';
 
 /**
  * The column types that differ by name between the two databases. Everything else in the
@@ -126,7 +128,69 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX login_attempts_at ON login_attempts (at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'audit-mode calls counted apart from denials',
+    statements: auditApartStatements(),
+  },
 ];
+
+/**
+ * Migration 3. Releases before it counted an audit-mode violation as a denial (or, sent
+ * with `allowed: true`, as an allowed check) in every rollup. The statements add the audit
+ * counts, then rebuild the rollup rows that hold audit events:
+ * - hourly rows are counted again from the events of their hour (retention deletes an
+ *   hour's events and its rollups together, so the events are all there);
+ * - `agent_scopes` rows are lifetime totals that can outlive their oldest events, so the
+ *   audit events still stored are moved from `denied_n` to `audit_n` (`n` counts every event).
+ * Audit events that retention removed before the upgrade can no longer be told apart and
+ * stay counted in `agent_scopes.denied_n`.
+ */
+function auditApartStatements(): string[] {
+  // Each rollup row of the same hour (and agent or scope) as a stored audit event.
+  const inHour = (table: string) =>
+    `e.project_id = ${table}.project_id AND e.ts >= ${table}.hour * ${HOUR_US} AND e.ts < (${table}.hour + 1) * ${HOUR_US}`;
+  const hasAudit = (table: string, key: string) =>
+    `EXISTS (SELECT 1 FROM audit_recount r WHERE r.project_id = ${table}.project_id AND r.hour = ${table}.hour AND ${key})`;
+  const recounted = (table: string, key: string, outcome: 'allowed' | 'denied' | 'audit') =>
+    `(SELECT COALESCE(SUM(${countOf(outcome)}), 0) FROM events e WHERE ${inHour(table)} AND ${key})`;
+  const agentKey = 'e.agent_name = hourly_agent_counts.agent_name';
+  const scopeKey = 'e.scope = hourly_denied_scopes.scope';
+  const stored = (allowed: 0 | 'any') =>
+    `(SELECT COALESCE(SUM(r.n), 0) FROM audit_recount r WHERE r.project_id = agent_scopes.project_id
+      AND r.agent_name = agent_scopes.agent_name AND COALESCE(r.scope, '') = agent_scopes.scope
+      ${allowed === 'any' ? '' : `AND r.allowed = ${allowed}`})`;
+  return [
+    `ALTER TABLE hourly_agent_counts ADD COLUMN audit_n BIGINT NOT NULL DEFAULT 0`,
+    `ALTER TABLE agent_scopes ADD COLUMN audit_n BIGINT NOT NULL DEFAULT 0`,
+    `CREATE TABLE hourly_audit_scopes (
+        project_id TEXT NOT NULL,
+        hour BIGINT NOT NULL,
+        scope TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (project_id, hour, scope))`,
+    // The stored audit events, counted once (one scan of events); dropped at the end.
+    `CREATE TABLE audit_recount AS
+       SELECT project_id, ts / ${HOUR_US} AS hour, agent_name, scope, allowed, COUNT(*) AS n
+       FROM events WHERE ${OUTCOME_SQL.audit}
+       GROUP BY project_id, ts / ${HOUR_US}, agent_name, scope, allowed`,
+    `CREATE INDEX audit_recount_hour ON audit_recount (project_id, hour, agent_name)`,
+    `UPDATE hourly_agent_counts SET
+       allowed_n = ${recounted('hourly_agent_counts', agentKey, 'allowed')},
+       denied_n = ${recounted('hourly_agent_counts', agentKey, 'denied')},
+       audit_n = ${recounted('hourly_agent_counts', agentKey, 'audit')}
+     WHERE ${hasAudit('hourly_agent_counts', 'r.agent_name = hourly_agent_counts.agent_name')}`,
+    `UPDATE hourly_denied_scopes SET n = ${recounted('hourly_denied_scopes', scopeKey, 'denied')}
+     WHERE ${hasAudit('hourly_denied_scopes', 'r.scope = hourly_denied_scopes.scope')}`,
+    `DELETE FROM hourly_denied_scopes WHERE n = 0`,
+    `INSERT INTO hourly_audit_scopes (project_id, hour, scope, n)
+       SELECT project_id, hour, scope, SUM(n) FROM audit_recount WHERE scope IS NOT NULL
+       GROUP BY project_id, hour, scope`,
+    `UPDATE agent_scopes SET denied_n = denied_n - ${stored(0)}, audit_n = ${stored('any')}
+     WHERE ${stored('any')} > 0`,
+    `DROP TABLE audit_recount`,
+  ];
+}
 
 /** The lock every instance takes before it reads which migrations are applied. */
 const MIGRATION_LOCK = 'agentsudo:migrations';

@@ -102,17 +102,20 @@ export interface EventPage {
 export type Bucket = 'minute' | 'hour' | 'day';
 
 /**
- * Allowed and denied counts, shared by totals, buckets and agents in {@link Stats}.
+ * Checks by outcome (`outcomeOf`), shared by totals, buckets and agents in {@link Stats}.
+ * `events` counts checks: allowed + denied + audit (session start and end are not checks).
  *
  * @example
  * ```ts
- * const c: Counts = { events: 10, allowed: 8, denied: 2 };
+ * const c: Counts = { events: 10, allowed: 7, denied: 2, audit: 1 };
  * ```
  */
 export interface Counts {
   events: number;
   allowed: number;
   denied: number;
+  /** Audit-mode violations: the call ran, but would have been denied. Not in `denied`. */
+  audit: number;
 }
 
 /**
@@ -133,6 +136,8 @@ export interface Stats {
   /** Every bucket in the range, oldest first, zeros included; `start` in µs. */
   buckets: Array<Counts & { start: number }>;
   topDeniedScopes: Array<{ scope: string; denied: number }>;
+  /** The scopes of the most audit-mode violations, most first. */
+  topAuditScopes: Array<{ scope: string; audit: number }>;
   agents: Array<Counts & { agentName: string }>;
 }
 
@@ -148,9 +153,19 @@ export interface AgentSummary {
   agentName: string;
   firstSeen: number;
   lastSeen: number;
+  /** Every event, session start and end included. */
   events: number;
   denied: number;
-  scopes: Array<{ scope: string; firstSeen: number; lastSeen: number; events: number; denied: number }>;
+  /** Audit-mode violations (not counted in `denied`). */
+  audit: number;
+  scopes: Array<{
+    scope: string;
+    firstSeen: number;
+    lastSeen: number;
+    events: number;
+    denied: number;
+    audit: number;
+  }>;
 }
 
 /**

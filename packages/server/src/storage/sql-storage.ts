@@ -1,8 +1,9 @@
 import type { SudoAction } from '@agentsudo/core';
 import type { SqlDriver, SqlExecutor } from './driver';
-import { AUDIT_ACTION, LIFECYCLE_ACTIONS, type Outcome } from '../outcome';
+import { outcomeOf } from '../outcome';
 import { DeliveredSeqs } from './delivered-seqs';
 import { migrate } from './migrations';
+import { countOf, IS_CHECK_SQL, OUTCOME_SQL } from './outcome-sql';
 import type {
   AgentSummary,
   Bucket,
@@ -45,7 +46,8 @@ const INSERT_CHUNK = 500;
 const MAX_NOTIFY_BYTES = 7000;
 /** Deletes run in slices so retention never holds the write lock for long. */
 const DELETE_SLICE = 5000;
-const TOP_DENIED = 10;
+/** Rows in each top-scopes list of stats (denied, audited). */
+const TOP_SCOPES = 10;
 /** Rows per read when replaying what live feeds missed while LISTEN was down. */
 const REPLAY_PAGE = 1000;
 /** Most events one group commit holds; more waiting batches go in the next. */
@@ -502,59 +504,61 @@ export class SqlStorage implements Storage {
       src.edges
         .map(
           () =>
-            `UNION ALL SELECT ${cols} FROM events WHERE project_id = ? AND ts >= ? AND ts < ?${CHECKS_ONLY}${extra}`,
+            `UNION ALL SELECT ${cols} FROM events WHERE project_id = ? AND ts >= ? AND ts < ? AND ${IS_CHECK_SQL}${extra}`,
         )
         .join(' ');
     const edgeParams = src.edges.flatMap(([a, b]) => [projectId, a, b]);
+    const rollupParams = [projectId, src.fromHour, src.toHour, ...edgeParams];
 
-    const agentRows = await this.driver.all<{ agent_name: string; a: number; d: number }>(
-      `SELECT agent_name, SUM(a) AS a, SUM(d) AS d FROM (
-         SELECT agent_name, allowed_n AS a, denied_n AS d FROM hourly_agent_counts
+    const agentRows = await this.driver.all<CountRow & { agent_name: string }>(
+      `SELECT agent_name, SUM(a) AS a, SUM(d) AS d, SUM(u) AS u FROM (
+         SELECT agent_name, allowed_n AS a, denied_n AS d, audit_n AS u FROM hourly_agent_counts
            WHERE project_id = ? AND hour >= ? AND hour < ?
-         ${raw('agent_name, allowed AS a, 1 - allowed AS d')}) s
+         ${raw(`agent_name, ${OUTCOME_COUNTS}`)}) s
        GROUP BY agent_name ORDER BY agent_name`,
-      [projectId, src.fromHour, src.toHour, ...edgeParams],
+      rollupParams,
     );
-    const deniedRows = await this.driver.all<{ scope: string; total: number }>(
-      `SELECT scope, SUM(n) AS total FROM (
-         SELECT scope, n FROM hourly_denied_scopes WHERE project_id = ? AND hour >= ? AND hour < ?
-         ${raw('scope, 1 AS n', ' AND allowed = 0 AND scope IS NOT NULL')}) s
-       GROUP BY scope ORDER BY total DESC, scope LIMIT ?`,
-      [projectId, src.fromHour, src.toHour, ...edgeParams, TOP_DENIED],
-    );
-    // Bucket sizes are constants of our own, inlined so both databases divide integers.
-    const size = bucketUs(bucket);
-    const bucketRows =
-      bucket === 'minute'
-        ? await this.driver.all<{ b: number; a: number; d: number }>(
-            `SELECT ts / ${size} AS b, SUM(allowed) AS a, SUM(1 - allowed) AS d FROM events
-             WHERE project_id = ? AND ts >= ? AND ts < ?${CHECKS_ONLY} GROUP BY 1`,
-            [projectId, from, to],
-          )
-        : await this.driver.all<{ b: number; a: number; d: number }>(
-            `SELECT hour / ${size / HOUR_US} AS b, SUM(a) AS a, SUM(d) AS d FROM (
-               SELECT hour, allowed_n AS a, denied_n AS d FROM hourly_agent_counts
-                 WHERE project_id = ? AND hour >= ? AND hour < ?
-               ${raw(`ts / ${HOUR_US} AS hour, allowed AS a, 1 - allowed AS d`)}) s
-             GROUP BY 1`,
-            [projectId, src.fromHour, src.toHour, ...edgeParams],
-          );
-
-    const agents = agentRows.map((r) => counts(r.agent_name, Number(r.a), Number(r.d)));
-    const totals: Counts = { events: 0, allowed: 0, denied: 0 };
+    const topScopes = (table: string, outcome: 'denied' | 'audit') =>
+      this.driver.all<{ scope: string; total: number }>(
+        `SELECT scope, SUM(n) AS total FROM (
+           SELECT scope, n FROM ${table} WHERE project_id = ? AND hour >= ? AND hour < ?
+           ${raw('scope, 1 AS n', ` AND ${OUTCOME_SQL[outcome]} AND scope IS NOT NULL`)}) s
+         GROUP BY scope ORDER BY total DESC, scope LIMIT ?`,
+        [...rollupParams, TOP_SCOPES],
+      );
+    const agents = agentRows.map((r) => ({ agentName: r.agent_name, ...countsOf(r) }));
+    const totals: Counts = { events: 0, allowed: 0, denied: 0, audit: 0 };
     for (const a of agents) {
       totals.events += a.events;
       totals.allowed += a.allowed;
       totals.denied += a.denied;
+      totals.audit += a.audit;
     }
+    // A range without denials (or audit) has no top scopes of that kind to look up.
+    const deniedRows = totals.denied ? await topScopes('hourly_denied_scopes', 'denied') : [];
+    const auditRows = totals.audit ? await topScopes('hourly_audit_scopes', 'audit') : [];
+    // Bucket sizes are constants of our own, inlined so both databases divide integers.
+    const size = bucketUs(bucket);
+    const bucketRows =
+      bucket === 'minute'
+        ? await this.driver.all<CountRow & { b: number }>(
+            `SELECT ts / ${size} AS b, ${OUTCOME_SUMS} FROM events
+             WHERE project_id = ? AND ts >= ? AND ts < ? AND ${IS_CHECK_SQL} GROUP BY 1`,
+            [projectId, from, to],
+          )
+        : await this.driver.all<CountRow & { b: number }>(
+            `SELECT hour / ${size / HOUR_US} AS b, SUM(a) AS a, SUM(d) AS d, SUM(u) AS u FROM (
+               SELECT hour, allowed_n AS a, denied_n AS d, audit_n AS u FROM hourly_agent_counts
+                 WHERE project_id = ? AND hour >= ? AND hour < ?
+               ${raw(`ts / ${HOUR_US} AS hour, ${OUTCOME_COUNTS}`)}) s
+             GROUP BY 1`,
+            rollupParams,
+          );
+
     const byBucket = new Map(bucketRows.map((r) => [Number(r.b), r]));
     const buckets: Stats['buckets'] = [];
-    for (let b = Math.floor(from / size); b * size < to; b++) {
-      const r = byBucket.get(b);
-      const allowed = r ? Number(r.a) : 0;
-      const denied = r ? Number(r.d) : 0;
-      buckets.push({ start: b * size, events: allowed + denied, allowed, denied });
-    }
+    for (let b = Math.floor(from / size); b * size < to; b++)
+      buckets.push({ start: b * size, ...countsOf(byBucket.get(b)) });
     return {
       from,
       to,
@@ -562,10 +566,8 @@ export class SqlStorage implements Storage {
       totals,
       activeAgents: agents.filter((a) => a.events > 0).length,
       buckets,
-      topDeniedScopes: deniedRows.map((r) => ({
-        scope: r.scope,
-        denied: Number((r as { total?: number }).total),
-      })),
+      topDeniedScopes: deniedRows.map((r) => ({ scope: r.scope, denied: Number(r.total) })),
+      topAuditScopes: auditRows.map((r) => ({ scope: r.scope, audit: Number(r.total) })),
       agents: agents.sort((x, y) => y.events - x.events || x.agentName.localeCompare(y.agentName)),
     };
   }
@@ -578,8 +580,9 @@ export class SqlStorage implements Storage {
       last_seen: number;
       n: number;
       denied_n: number;
+      audit_n: number;
     }>(
-      'SELECT agent_name, scope, first_seen, last_seen, n, denied_n FROM agent_scopes WHERE project_id = ? ORDER BY agent_name, scope LIMIT 100000',
+      'SELECT agent_name, scope, first_seen, last_seen, n, denied_n, audit_n FROM agent_scopes WHERE project_id = ? ORDER BY agent_name, scope LIMIT 100000',
       [projectId],
     );
     const byAgent = new Map<string, AgentSummary>();
@@ -588,13 +591,22 @@ export class SqlStorage implements Storage {
       const last = Number(r.last_seen);
       let a = byAgent.get(r.agent_name);
       if (!a) {
-        a = { agentName: r.agent_name, firstSeen: first, lastSeen: last, events: 0, denied: 0, scopes: [] };
+        a = {
+          agentName: r.agent_name,
+          firstSeen: first,
+          lastSeen: last,
+          events: 0,
+          denied: 0,
+          audit: 0,
+          scopes: [],
+        };
         byAgent.set(r.agent_name, a);
       }
       a.firstSeen = Math.min(a.firstSeen, first);
       a.lastSeen = Math.max(a.lastSeen, last);
       a.events += Number(r.n);
       a.denied += Number(r.denied_n);
+      a.audit += Number(r.audit_n);
       // '' is where session events (which check no scope) are counted.
       if (r.scope !== '') {
         a.scopes.push({
@@ -603,6 +615,7 @@ export class SqlStorage implements Storage {
           lastSeen: last,
           events: Number(r.n),
           denied: Number(r.denied_n),
+          audit: Number(r.audit_n),
         });
       }
     }
@@ -622,6 +635,7 @@ export class SqlStorage implements Storage {
           if (removed < DELETE_SLICE) {
             await tx.run('DELETE FROM hourly_agent_counts WHERE project_id = ? AND hour < ?', [p.id, hour]);
             await tx.run('DELETE FROM hourly_denied_scopes WHERE project_id = ? AND hour < ?', [p.id, hour]);
+            await tx.run('DELETE FROM hourly_audit_scopes WHERE project_id = ? AND hour < ?', [p.id, hour]);
             await tx.run('DELETE FROM agent_scopes WHERE project_id = ? AND last_seen < ?', [p.id, cutoff]);
           }
           return removed;
@@ -861,7 +875,7 @@ function filterSql(projectId: string, f: EventFilter): { sql: string; params: un
     else add('scope = ?', f.scope);
   }
   if (f.allowed !== undefined) add('allowed = ?', f.allowed ? 1 : 0);
-  if (f.outcome !== undefined) parts.push(`(${OUTCOME_SQL[f.outcome]})`);
+  if (f.outcome !== undefined) parts.push(OUTCOME_SQL[f.outcome]);
   if (f.action !== undefined) add('action = ?', f.action);
   if (f.functionName !== undefined) add('function_name = ?', f.functionName);
   if (f.sessionId !== undefined) add('session_id = ?', f.sessionId);
@@ -889,50 +903,67 @@ function rollupRanges(
   return { fromHour, toHour, edges };
 }
 
-function counts(agentName: string, allowed: number, denied: number): Counts & { agentName: string } {
-  return { agentName, events: allowed + denied, allowed, denied };
+/** A row of summed outcomes: allowed (a), denied (d) and audit (u) checks. */
+interface CountRow {
+  a: number | string | null;
+  d: number | string | null;
+  u: number | string | null;
+}
+
+/** The counts of a row (PostgreSQL sums arrive as strings); no row counts nothing. */
+function countsOf(r: CountRow | undefined): Counts {
+  const allowed = Number(r?.a ?? 0);
+  const denied = Number(r?.d ?? 0);
+  const audit = Number(r?.u ?? 0);
+  return { events: allowed + denied + audit, allowed, denied, audit };
 }
 
 /** The notification that keys changed; never a project payload (those hold a `|`). */
 const KEYS_CHANGED = 'keys';
 
-/** Session start and end are lifecycle, not decisions: stats leave them out. */
-const SESSION_LIFECYCLE: ReadonlySet<string> = new Set(LIFECYCLE_ACTIONS);
-const LIFECYCLE_SQL = LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ');
-const CHECKS_ONLY = ` AND action NOT IN (${LIFECYCLE_SQL})`;
-/** `outcomeOf` as SQL: the same classification the dashboard colours by. */
-const OUTCOME_SQL: Record<Outcome, string> = {
-  allowed: `allowed = 1 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL})`,
-  denied: `allowed = 0 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL})`,
-  audit: `action = '${AUDIT_ACTION}'`,
-  info: `action IN (${LIFECYCLE_SQL})`,
-};
+/** One event's outcome as the columns a, d, u (1 or 0), shaped like a rollup row. */
+const OUTCOME_COUNTS = `${countOf('allowed')} AS a, ${countOf('denied')} AS d, ${countOf('audit')} AS u`;
+/** The same, summed over a group. */
+const OUTCOME_SUMS = `SUM(${countOf('allowed')}) AS a, SUM(${countOf('denied')}) AS d, SUM(${countOf('audit')}) AS u`;
 
-/** Adds a batch's newly stored events to the hourly and per-agent rollups. */
+/**
+ * Adds a batch's newly stored events to the hourly and per-agent rollups, each counted by
+ * its outcome (`outcomeOf`): an audit-mode violation is neither allowed nor denied.
+ */
 async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRecord[]): Promise<void> {
   if (!events.length) return;
-  const agentHours = new Map<string, [number, string, number, number]>();
-  const deniedScopes = new Map<string, [number, string, number]>();
-  const agentScopes = new Map<string, [string, string, number, number, number, number]>();
+  /** [hour, agent, allowed, denied, audit] */
+  const agentHours = new Map<string, [number, string, number, number, number]>();
+  /** [hour, scope, n] per outcome that has a top-scopes list. */
+  const scopeHours = {
+    denied: new Map<string, [number, string, number]>(),
+    audit: new Map<string, [number, string, number]>(),
+  };
+  /** [agent, scope, first, last, n, denied, audit] */
+  const agentScopes = new Map<string, [string, string, number, number, number, number, number]>();
+  const column = { allowed: 2, denied: 3, audit: 4 } as const;
   for (const e of events) {
     const hour = Math.floor(e.ts / HOUR_US);
-    if (!SESSION_LIFECYCLE.has(e.action)) {
+    const outcome = outcomeOf(e.action, e.allowed);
+    if (outcome !== 'info') {
       const ah = `${hour}\u0000${e.agentName}`;
-      const a = agentHours.get(ah) ?? agentHours.set(ah, [hour, e.agentName, 0, 0]).get(ah)!;
-      a[e.allowed ? 2 : 3]++;
-    }
-    if (!e.allowed && e.scope !== undefined) {
-      const ds = `${hour}\u0000${e.scope}`;
-      const d = deniedScopes.get(ds) ?? deniedScopes.set(ds, [hour, e.scope, 0]).get(ds)!;
-      d[2]++;
+      const a = agentHours.get(ah) ?? agentHours.set(ah, [hour, e.agentName, 0, 0, 0]).get(ah)!;
+      a[column[outcome]]++;
+      if (outcome !== 'allowed' && e.scope !== undefined) {
+        const hs = scopeHours[outcome];
+        const key = `${hour}\u0000${e.scope}`;
+        const d = hs.get(key) ?? hs.set(key, [hour, e.scope, 0]).get(key)!;
+        d[2]++;
+      }
     }
     const scope = e.scope ?? '';
     const as = `${e.agentName}\u0000${scope}`;
-    const s = agentScopes.get(as) ?? agentScopes.set(as, [e.agentName, scope, e.ts, e.ts, 0, 0]).get(as)!;
+    const s = agentScopes.get(as) ?? agentScopes.set(as, [e.agentName, scope, e.ts, e.ts, 0, 0, 0]).get(as)!;
     s[2] = Math.min(s[2], e.ts);
     s[3] = Math.max(s[3], e.ts);
     s[4]++;
-    if (!e.allowed) s[5]++;
+    if (outcome === 'denied') s[5]++;
+    if (outcome === 'audit') s[6]++;
   }
   // Sorted keys: concurrent PostgreSQL transactions lock rollup rows in the same order.
   const sorted = <T>(m: Map<string, T>) =>
@@ -940,28 +971,33 @@ async function updateRollups(tx: SqlExecutor, projectId: string, events: EventRe
   const ahRows = sorted(agentHours);
   if (ahRows.length)
     await tx.run(
-      `INSERT INTO hourly_agent_counts (project_id, hour, agent_name, allowed_n, denied_n) VALUES ${placeholders(ahRows.length, 5)}
+      `INSERT INTO hourly_agent_counts (project_id, hour, agent_name, allowed_n, denied_n, audit_n) VALUES ${placeholders(ahRows.length, 6)}
      ON CONFLICT (project_id, hour, agent_name) DO UPDATE SET
        allowed_n = hourly_agent_counts.allowed_n + excluded.allowed_n,
-       denied_n = hourly_agent_counts.denied_n + excluded.denied_n`,
+       denied_n = hourly_agent_counts.denied_n + excluded.denied_n,
+       audit_n = hourly_agent_counts.audit_n + excluded.audit_n`,
       ahRows.flatMap((r) => [projectId, ...r]),
     );
-  const dsRows = sorted(deniedScopes);
-  if (dsRows.length) {
+  for (const [table, rows] of [
+    ['hourly_denied_scopes', sorted(scopeHours.denied)],
+    ['hourly_audit_scopes', sorted(scopeHours.audit)],
+  ] as const) {
+    if (!rows.length) continue;
     await tx.run(
-      `INSERT INTO hourly_denied_scopes (project_id, hour, scope, n) VALUES ${placeholders(dsRows.length, 4)}
-       ON CONFLICT (project_id, hour, scope) DO UPDATE SET n = hourly_denied_scopes.n + excluded.n`,
-      dsRows.flatMap((r) => [projectId, ...r]),
+      `INSERT INTO ${table} (project_id, hour, scope, n) VALUES ${placeholders(rows.length, 4)}
+       ON CONFLICT (project_id, hour, scope) DO UPDATE SET n = ${table}.n + excluded.n`,
+      rows.flatMap((r) => [projectId, ...r]),
     );
   }
   const asRows = sorted(agentScopes);
   await tx.run(
-    `INSERT INTO agent_scopes (project_id, agent_name, scope, first_seen, last_seen, n, denied_n) VALUES ${placeholders(asRows.length, 7)}
+    `INSERT INTO agent_scopes (project_id, agent_name, scope, first_seen, last_seen, n, denied_n, audit_n) VALUES ${placeholders(asRows.length, 8)}
      ON CONFLICT (project_id, agent_name, scope) DO UPDATE SET
        first_seen = CASE WHEN excluded.first_seen < agent_scopes.first_seen THEN excluded.first_seen ELSE agent_scopes.first_seen END,
        last_seen = CASE WHEN excluded.last_seen > agent_scopes.last_seen THEN excluded.last_seen ELSE agent_scopes.last_seen END,
        n = agent_scopes.n + excluded.n,
-       denied_n = agent_scopes.denied_n + excluded.denied_n`,
+       denied_n = agent_scopes.denied_n + excluded.denied_n,
+       audit_n = agent_scopes.audit_n + excluded.audit_n`,
     asRows.flatMap((r) => [projectId, ...r]),
   );
 }

@@ -5,18 +5,25 @@ import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
 import { projectSetupSteps } from '../snippet';
 
+/** A scope's colour: red if it was ever denied, else amber if audited, else green. */
+function chipTone(scope: AgentSummary['scopes'][number]): string {
+  if (scope.denied > 0) return 'chip-denied';
+  return scope.audit > 0 ? 'chip-audit' : 'chip-allowed';
+}
+
 function scopeChip(scope: AgentSummary['scopes'][number]): HTMLElement {
   return h(
     'li',
     {
-      class: `chip ${scope.denied > 0 ? 'chip-denied' : 'chip-allowed'}`,
-      title: `${scope.events} checks, ${scope.denied} denied; last ${formatTime(scope.last_seen)}`,
+      class: `chip ${chipTone(scope)}`,
+      title: `${scope.events} checks, ${scope.denied} denied, ${scope.audit} audit; last ${formatTime(scope.last_seen)}`,
     },
     h('code', {}, scope.scope),
     ` ${formatCount(scope.events)}`,
     scope.denied > 0
       ? h('span', { class: 'chip-denied-count' }, ` · ${formatCount(scope.denied)} denied`)
       : null,
+    scope.audit > 0 ? h('span', { class: 'chip-audit-count' }, ` · ${formatCount(scope.audit)} audit`) : null,
   );
 }
 
@@ -36,6 +43,12 @@ function agentCard(project: string, agent: AgentSummary): HTMLElement {
         h('dt', {}, 'Denied'),
         h('dd', { 'data-denied': String(agent.denied) }, formatCount(agent.denied)),
       ),
+      h(
+        'div',
+        { class: agent.audit ? 'tone-audit' : '' },
+        h('dt', {}, 'Audit'),
+        h('dd', { 'data-audit': String(agent.audit) }, formatCount(agent.audit)),
+      ),
       h('div', {}, h('dt', {}, 'First seen'), h('dd', {}, formatTime(agent.first_seen))),
       h('div', {}, h('dt', {}, 'Last seen'), h('dd', {}, formatTime(agent.last_seen))),
     ),
@@ -46,7 +59,8 @@ function agentCard(project: string, agent: AgentSummary): HTMLElement {
 }
 
 /**
- * Agents: every agent that has sent checks, its scopes, denials and when it was first and last seen.
+ * Agents: every agent that has sent checks, its scopes, denials (red), audit-mode violations
+ * (amber) and when it was first and last seen.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 import { api, type Bucket, type Stats } from '../api';
-import { sparkline, timeSeriesChart } from '../charts';
+import { fitAxisLabels, sparkline, timeSeriesChart } from '../charts';
 import { field, h, options, replaceChildren } from '../dom';
 import { formatCount, formatPercent } from '../format';
 import { notice, pageHeader } from '../layout';
@@ -52,8 +52,9 @@ function table(caption: string, head: string[], rows: HTMLTableRowElement[], emp
 }
 
 /**
- * Analytics: denial rate, active agents, checks over time for a chosen range, the most
- * denied scopes and each agent's activity with a sparkline.
+ * Analytics: denials, audit-mode violations, denial rate, active agents, checks over time
+ * for a chosen range, the most denied and most audited scopes and each agent's activity
+ * with a sparkline.
  *
  * @example
  * ```ts
@@ -73,6 +74,8 @@ export const analyticsPage: Page = (main, { project }) => {
   let generation = 0;
   /** Kept across the 30-second redraws, so the key lookup runs once. */
   let setup: HTMLElement | undefined;
+  /** Draws the chart again at its box's new width (a rotated phone, a resized window). */
+  let resized: ResizeObserver | undefined;
 
   async function load(): Promise<void> {
     const mine = ++generation;
@@ -98,17 +101,20 @@ export const analyticsPage: Page = (main, { project }) => {
 
   function draw(stats: Stats, series: Map<string, Array<{ events: number; denied: number }>>): void {
     const { totals } = stats;
+    const chartBox = h('div', { class: 'chart-box' });
     const kpis = h(
       'div',
       { class: 'kpis' },
       kpi('Checks', formatCount(totals.events), 'events'),
       kpi('Denied', formatCount(totals.denied), 'denied', totals.denied > 0 ? 'tone-denied' : ''),
+      kpi('Audit', formatCount(totals.audit), 'audit', totals.audit > 0 ? 'tone-audit' : ''),
       kpi('Denial rate', formatPercent(totals.denied, totals.events), 'denial-rate'),
       kpi('Active agents', formatCount(stats.active_agents), 'active-agents'),
     );
-    const scopes = stats.top_denied_scopes.map((s) =>
-      h('tr', {}, h('td', {}, h('code', {}, s.scope)), h('td', { class: 'num' }, formatCount(s.denied))),
-    );
+    const scopeRow = (scope: string, n: number) =>
+      h('tr', {}, h('td', {}, h('code', {}, scope)), h('td', { class: 'num' }, formatCount(n)));
+    const deniedScopes = stats.top_denied_scopes.map((s) => scopeRow(s.scope, s.denied));
+    const auditScopes = stats.top_audit_scopes.map((s) => scopeRow(s.scope, s.audit));
     const agents = stats.agents.map((a) => {
       const points = series.get(a.agent_name) ?? [];
       return h(
@@ -117,6 +123,7 @@ export const analyticsPage: Page = (main, { project }) => {
         h('th', { scope: 'row' }, a.agent_name),
         h('td', { class: 'num' }, formatCount(a.events)),
         h('td', { class: 'num' }, formatCount(a.denied)),
+        h('td', { class: 'num' }, formatCount(a.audit)),
         h('td', { class: 'num' }, formatPercent(a.denied, a.events)),
         h(
           'td',
@@ -144,23 +151,48 @@ export const analyticsPage: Page = (main, { project }) => {
           { class: 'legend' },
           h('span', { class: 'swatch allowed' }),
           'Allowed ',
+          h('span', { class: 'swatch audit' }),
+          'Audit ',
           h('span', { class: 'swatch denied' }),
           'Denied',
         ),
-        timeSeriesChart(stats.buckets, stats.bucket),
+        chartBox,
       ),
       h(
         'div',
         { class: 'two-col' },
-        table('Top denied scopes', ['Scope', 'Denied'], scopes, 'No denials in this range.'),
+        h(
+          'div',
+          {},
+          table('Top denied scopes', ['Scope', 'Denied'], deniedScopes, 'No denials in this range.'),
+          auditScopes.length ? table('Top audited scopes', ['Scope', 'Audit'], auditScopes, '') : null,
+        ),
         table(
           'Agents',
-          ['Agent', 'Checks', 'Denied', 'Denial rate', 'Activity'],
+          ['Agent', 'Checks', 'Denied', 'Audit', 'Denial rate', 'Activity'],
           agents,
           'No agents in this range.',
         ),
       ),
     );
+    drawChart(stats, chartBox);
+  }
+
+  /** Draws the chart at the width its box has in the page, so its text keeps its size. */
+  function drawChart(stats: Stats, box: HTMLElement): void {
+    let drawnWidth = 0;
+    const draw = () => {
+      const width = Math.round(box.clientWidth);
+      if (width === drawnWidth) return;
+      drawnWidth = width;
+      const chart = timeSeriesChart(stats.buckets, stats.bucket, width > 0 ? width : undefined);
+      replaceChildren(box, chart);
+      fitAxisLabels(chart);
+    };
+    draw();
+    resized?.disconnect();
+    resized = new ResizeObserver(draw);
+    resized.observe(box);
   }
 
   range.addEventListener('change', () => void load());
@@ -170,5 +202,6 @@ export const analyticsPage: Page = (main, { project }) => {
   return () => {
     generation++;
     clearInterval(timer);
+    resized?.disconnect();
   };
 };
