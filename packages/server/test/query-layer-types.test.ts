@@ -14,7 +14,7 @@ const QUERIES_FILE = join(__dirname, 'query-layer-types.queries.ts');
 
 const PROLOGUE = `
 import { sql, type Insertable } from 'kysely';
-import { execute, fetchAll, fetchFirst, queryBuilder } from '../src/storage/query-layer';
+import { execute, fetchAll, fetchFirst, queryBuilder, reusableQuery } from '../src/storage/query-layer';
 import type { EventsTable } from '../src/storage/schema';
 import type { SqlDriver } from '../src/storage/driver';
 
@@ -29,7 +29,9 @@ export async function queries(driver: SqlDriver, hash: string, row: Insertable<E
   const counted = await fetchAll(driver, sql<{ n: number }>\`SELECT COUNT(*) AS n FROM events\`.compile(db));
   const n: number = counted[0].n;
   await driver.transaction((tx) => fetchAll(tx, db.insertInto('events').values(row).returning('seq')));
-  void [id, revokedAt, seq, changed, n];
+  const keyByHash = reusableQuery((h: string) => db.selectFrom('api_keys').select('kind').where('key_hash', '=', h));
+  const kind: 'ingest' | 'read' | undefined = (await fetchFirst(driver, keyByHash(hash)))?.kind;
+  void [id, revokedAt, seq, changed, n, kind];
 `;
 
 /** Mistakes the compiler must refuse, each with the name its message must mention. */
@@ -49,6 +51,11 @@ const MISTAKES: Array<{ why: string; code: string; names: string }> = [
     why: 'allowed is stored as 1 or 0, not a boolean',
     code: "db.insertInto('events').values({ ...row, allowed: true });",
     names: '0 | 1',
+  },
+  {
+    why: 'a reusable query takes the arguments it was written with',
+    code: 'keyByHash(42);',
+    names: 'number',
   },
   {
     why: 'a row read back has only the columns selected',

@@ -5,8 +5,10 @@ import {
   execute,
   fetchAll,
   fetchFirst,
+  NotReusableQueryError,
   queryBuilder,
   QueryBuilderCannotRunError,
+  reusableQuery,
 } from '../src/storage/query-layer';
 import type { Database, EventsTable } from '../src/storage/schema';
 import { backends } from './helpers';
@@ -183,6 +185,43 @@ describe.each(backends())('the query layer on $name', (backend) => {
     expect(await fetchAll(driver, query)).toEqual([{ question: 'who?', id: projectId, n: 0 }]);
   });
 
+  test('a query compiled once answers each call with its own values, as one built per call does', async () => {
+    const stored = await driver.transaction((tx) =>
+      fetchAll(
+        tx,
+        db
+          .insertInto('events')
+          .values(
+            [0, 1, 2, 3, 4].map((i) => eventRow(projectId, { ts: T0 + (i % 2), agent_name: `bot-${i % 2}` })),
+          )
+          .returning(['seq', 'ts']),
+      ),
+    );
+    // The cursor's time appears twice in the SQL, the limit is a parameter too.
+    const olderThan = reusableQuery((project: string, ts: number, seq: number, limit: number) =>
+      db
+        .selectFrom('events')
+        .select(['seq', 'ts'])
+        .where('project_id', '=', project)
+        .where((eb) => eb.or([eb('ts', '<', ts), eb.and([eb('ts', '=', ts), eb('seq', '<', seq)])]))
+        .orderBy('ts', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(limit),
+    );
+    const newest = [...stored].sort((a, b) => b.ts - a.ts || b.seq - a.seq);
+    for (const [i, limit] of [
+      [0, 2],
+      [1, 3],
+      [3, 10],
+    ]) {
+      const cursor = newest[i];
+      expect(await fetchAll(driver, olderThan(projectId, cursor.ts, cursor.seq, limit))).toEqual(
+        newest.slice(i + 1, i + 1 + limit),
+      );
+    }
+    expect(await fetchAll(driver, olderThan('prj_none', T0 + 9, 1e9, 10))).toEqual([]);
+  });
+
   test('an insert that returns rows, given the driver while a transaction holds the writer, waits for that transaction', async () => {
     let began!: () => void;
     const begun = new Promise<void>((resolve) => (began = resolve));
@@ -217,4 +256,17 @@ test('a query run by the builder itself is refused, with a message that says how
   const running = db.selectFrom('projects').selectAll().execute();
   await expect(running).rejects.toBeInstanceOf(QueryBuilderCannotRunError);
   await expect(running).rejects.toThrow(/fetchAll\(\), fetchFirst\(\) or execute\(\)/);
+});
+
+test('a reusable query whose argument decides its shape instead of being a value is refused, naming the argument', () => {
+  const db = queryBuilder('postgres');
+  expect(() =>
+    reusableQuery((project: string, onlyDenied: boolean) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('project_id', '=', project)
+        .$if(onlyDenied, (q) => q.where('allowed', '=', 0)),
+    ),
+  ).toThrow(new NotReusableQueryError(2));
 });
