@@ -1,7 +1,26 @@
 /**
+ * How a statement is handed to a driver.
+ *
+ * @example
+ * ```ts
+ * await tx.all('SELECT id FROM projects WHERE id = $1', ['prj_1'], { nativePlaceholders: true });
+ * ```
+ */
+export interface StatementOptions {
+  /**
+   * The SQL already writes its parameters the way its database takes them (`$1, $2, …` on
+   * PostgreSQL, `?` on SQLite), as a query compiler for that database does: the driver runs
+   * it as it is. Without it, the PostgreSQL driver numbers each `?` itself, which would also
+   * rewrite a `?` inside a string literal.
+   */
+  nativePlaceholders?: boolean;
+}
+
+/**
  * The small SQL surface both databases offer. The storage is written once against it, so
  * SQLite and PostgreSQL run the same statements (written with `?` placeholders; the
- * PostgreSQL driver numbers them).
+ * PostgreSQL driver numbers them, unless {@link StatementOptions.nativePlaceholders} says
+ * they are numbered already).
  *
  * @example
  * ```ts
@@ -10,9 +29,13 @@
  */
 export interface SqlExecutor {
   /** Runs a statement and returns its rows (also for `INSERT … RETURNING`). */
-  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  all<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: StatementOptions,
+  ): Promise<T[]>;
   /** Runs a statement and returns how many rows it changed. */
-  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  run(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<number>;
 }
 
 /**

@@ -1,6 +1,12 @@
 import { Socket } from 'node:net';
 import { Client, Pool, types, type PoolClient } from 'pg';
-import type { NotificationChannel, NotificationHandlers, SqlDriver, SqlExecutor } from './driver';
+import type {
+  NotificationChannel,
+  NotificationHandlers,
+  SqlDriver,
+  SqlExecutor,
+  StatementOptions,
+} from './driver';
 
 /** The LISTEN/NOTIFY channel every instance of one deployment shares. */
 const CHANNEL = 'agentsudo_events';
@@ -123,12 +129,12 @@ export class PostgresDriver implements SqlDriver {
     };
   }
 
-  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(this.number(sql), params as unknown[])).rows as T[];
+  async all<T>(sql: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<T[]> {
+    return (await this.pool.query(this.number(sql, options), params as unknown[])).rows as T[];
   }
 
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.pool.query(this.number(sql), params as unknown[])).rowCount ?? 0;
+  async run(sql: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<number> {
+    return (await this.pool.query(this.number(sql, options), params as unknown[])).rowCount ?? 0;
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -296,15 +302,19 @@ export class PostgresDriver implements SqlDriver {
 
   private executor(client: PoolClient): SqlExecutor {
     return {
-      all: async <R>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query(this.number(sql), params as unknown[])).rows as R[],
-      run: async (sql: string, params: readonly unknown[] = []) =>
-        (await client.query(this.number(sql), params as unknown[])).rowCount ?? 0,
+      all: async <R>(sql: string, params: readonly unknown[] = [], options?: StatementOptions) =>
+        (await client.query(this.number(sql, options), params as unknown[])).rows as R[],
+      run: async (sql: string, params: readonly unknown[] = [], options?: StatementOptions) =>
+        (await client.query(this.number(sql, options), params as unknown[])).rowCount ?? 0,
     };
   }
 
-  /** `?` → `$1, $2, …`; our SQL never holds a `?` inside a literal. */
-  private number(sql: string): string {
+  /**
+   * `?` → `$1, $2, …`; our hand-written SQL never holds a `?` inside a literal. Compiled
+   * queries come numbered already (and may hold one), so they pass untouched.
+   */
+  private number(sql: string, options?: StatementOptions): string {
+    if (options?.nativePlaceholders) return sql;
     let out = this.sqlCache.get(sql);
     if (out === undefined) {
       let i = 0;
