@@ -13,14 +13,13 @@
  * compiled once per shape with only the parameters changing), then end to end through the
  * driver against a migrated database. The hand-written statements are written as
  * sql-storage.ts writes them. SQLite always; PostgreSQL when DATABASE_URL (or
- * AGENTSUDO_TEST_DATABASE_URL) names a server this benchmark may create a database on, or
- * else a throwaway one when Debian's PostgreSQL is installed.
+ * AGENTSUDO_TEST_DATABASE_URL) names a server this benchmark may create a database on;
+ * `npm run bench -- query-layer` starts a throwaway one when Debian's PostgreSQL is installed.
  *
  * @example
- * npm run build && node bench/query-layer.bench.js
+ * npm run bench -- query-layer
  * BENCH_MS=500 node bench/query-layer.bench.js   # shorter cases
  */
-const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const { measure, report } = require('./lib/harness');
@@ -363,27 +362,13 @@ async function onBackend(backend) {
 }
 
 async function main() {
-  let postgres;
-  if (!process.env.DATABASE_URL && !process.env.AGENTSUDO_TEST_DATABASE_URL) {
-    // As bench/run.js does for the server benchmarks: a throwaway PostgreSQL when installed.
-    require('ts-node').register({ transpileOnly: true, project: join(__dirname, '..', 'tsconfig.json') });
-    const { findPgBin, freePort, startTestPostgres } = require('../test-support/postgres');
-    if (findPgBin()) {
-      postgres = startTestPostgres(freePort());
-      process.env.DATABASE_URL = postgres.url;
-    }
-  }
-  try {
-    const rows = (await eachBackend(onBackend)).flat();
-    report('query-layer', rows, {
-      note:
-        'ns per statement; "vs hand" is against the hand-written string of the same path, engine and kind ' +
-        '(build: statement text and parameters only; run: through the driver, end to end). ' +
-        `${BATCH}-event batches, ${KEYS} keys, ${STORED_EVENTS}+ stored events; one run.`,
-    });
-  } finally {
-    postgres?.stop();
-  }
+  const rows = (await eachBackend(onBackend)).flat();
+  report('query-layer', rows, {
+    note:
+      'ns per statement; "vs hand" is against the hand-written string of the same path, engine and kind ' +
+      '(build: statement text and parameters only; run: through the driver, end to end). ' +
+      `${BATCH}-event batches, ${KEYS} keys, ${STORED_EVENTS}+ stored events; one run.`,
+  });
 }
 
 main().catch((err) => {

@@ -3,7 +3,8 @@
  * Runs every bench/*.bench.js (or those named on the command line) one after another,
  * each in its own process so one benchmark's garbage does not tax the next. Unless
  * DATABASE_URL names a PostgreSQL server, a throwaway one is started on 127.0.0.1 (the
- * same helper the tests use) so the server benchmarks report PostgreSQL beside SQLite.
+ * same helper the tests use) so the server and query-layer benchmarks report PostgreSQL
+ * beside SQLite.
  *
  * @example
  * npm run bench                 # all
@@ -20,7 +21,9 @@ const files = readdirSync(__dirname)
 
 const env = { ...process.env };
 let postgres;
-if (!env.DATABASE_URL && files.some((f) => f.startsWith('server-'))) {
+/** The benchmarks that report PostgreSQL beside SQLite. */
+const onPostgres = (f) => f.startsWith('server-') || f.startsWith('query-layer');
+if (!env.DATABASE_URL && files.some(onPostgres)) {
   require('ts-node').register({ transpileOnly: true, project: join(__dirname, '..', 'tsconfig.json') });
   const { findPgBin, freePort, startTestPostgres } = require('../test-support/postgres');
   if (findPgBin()) {

@@ -54,8 +54,10 @@ const SCHEMA: SchemaColumns = {
     agent_name: 'not null',
     allowed_n: 'not null',
     denied_n: 'not null',
+    audit_n: 'not null',
   },
   hourly_denied_scopes: { project_id: 'not null', hour: 'not null', scope: 'not null', n: 'not null' },
+  hourly_audit_scopes: { project_id: 'not null', hour: 'not null', scope: 'not null', n: 'not null' },
   agent_scopes: {
     project_id: 'not null',
     agent_name: 'not null',
@@ -64,6 +66,7 @@ const SCHEMA: SchemaColumns = {
     last_seen: 'not null',
     n: 'not null',
     denied_n: 'not null',
+    audit_n: 'not null',
   },
   schema_migrations: { version: 'not null', name: 'not null', applied_at: 'not null' },
 };

@@ -130,12 +130,13 @@ export interface EventsTable {
 }
 
 /**
- * `hourly_agent_counts`: allowed and denied checks per project, hour and agent, kept in the
- * ingest transaction so stats read these instead of the events.
+ * `hourly_agent_counts`: allowed, denied and audit-mode checks per project, hour and agent,
+ * kept in the ingest transaction so stats read these instead of the events.
  *
  * @example
  * ```ts
- * const row: HourlyAgentCountsTable = { project_id: 'prj_1a2b', hour: 493_000, agent_name: 'SupportBot', allowed_n: 12, denied_n: 1 };
+ * const row: HourlyAgentCountsTable = { project_id: 'prj_1a2b', hour: 493_000, agent_name: 'SupportBot',
+ *   allowed_n: 12, denied_n: 1, audit_n: 2 };
  * ```
  */
 export interface HourlyAgentCountsTable {
@@ -145,6 +146,8 @@ export interface HourlyAgentCountsTable {
   agent_name: string;
   allowed_n: number;
   denied_n: number;
+  /** Audit-mode violations (the call ran, but would have been denied); since migration 3, 0 by default. */
+  audit_n: Generated<number>;
 }
 
 /**
@@ -164,12 +167,29 @@ export interface HourlyDeniedScopesTable {
 }
 
 /**
- * `agent_scopes`: which scopes each agent used, when first and last, how often, how often denied.
+ * `hourly_audit_scopes`: audit-mode violations per project, hour and scope (migration 3).
+ *
+ * @example
+ * ```ts
+ * const row: HourlyAuditScopesTable = { project_id: 'prj_1a2b', hour: 493_000, scope: 'export:ledger', n: 4 };
+ * ```
+ */
+export interface HourlyAuditScopesTable {
+  project_id: string;
+  /** Whole hours since the epoch. */
+  hour: number;
+  scope: string;
+  n: number;
+}
+
+/**
+ * `agent_scopes`: which scopes each agent used, when first and last, how often, how often
+ * denied and how often only audited.
  *
  * @example
  * ```ts
  * const row: AgentScopesTable = { project_id: 'prj_1a2b', agent_name: 'SupportBot', scope: 'read:orders',
- *   first_seen: ts, last_seen: ts, n: 1, denied_n: 0 };
+ *   first_seen: ts, last_seen: ts, n: 1, denied_n: 0, audit_n: 0 };
  * ```
  */
 export interface AgentScopesTable {
@@ -182,6 +202,8 @@ export interface AgentScopesTable {
   last_seen: number;
   n: number;
   denied_n: number;
+  /** Audit-mode violations; since migration 3, 0 by default. */
+  audit_n: Generated<number>;
 }
 
 /**
@@ -218,6 +240,7 @@ export interface Database {
   events: EventsTable;
   hourly_agent_counts: HourlyAgentCountsTable;
   hourly_denied_scopes: HourlyDeniedScopesTable;
+  hourly_audit_scopes: HourlyAuditScopesTable;
   agent_scopes: AgentScopesTable;
   schema_migrations: SchemaMigrationsTable;
 }
