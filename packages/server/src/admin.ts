@@ -10,6 +10,7 @@ import {
   UserExistsError,
 } from './errors';
 import type { KeyKind, KeyRecord, ProjectRecord } from './storage/records';
+import type { Accounts } from './storage/accounts';
 import type { Storage } from './storage/storage';
 
 /**
@@ -56,7 +57,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * ```
  */
 export class Admin {
-  constructor(private readonly storage: Storage) {}
+  private readonly accounts: Accounts;
+
+  constructor(storage: Pick<Storage, 'accounts'>) {
+    this.accounts = storage.accounts;
+  }
 
   /**
    * Creates a project and its first ingest key (shown once). A rotation that finds the new
@@ -70,29 +75,29 @@ export class Admin {
         "use 1-100 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit (and not 'prj_')",
       );
     }
-    if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+    if (await this.accounts.findProject(name)) throw new ProjectExistsError(name);
     const project: ProjectRecord = {
       id: `prj_${randomBytes(8).toString('hex')}`,
       name,
       createdAt: Date.now(),
     };
     try {
-      await this.storage.createProject(project);
+      await this.accounts.createProject(project);
     } catch (err) {
-      if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+      if (await this.accounts.findProject(name)) throw new ProjectExistsError(name);
       throw err;
     }
     // Through the rotation's locked path, not a plain insert: a rotation (another instance,
     // the CLI) may find the project before its first key is stored, and the first key must
     // then revoke that rotation's key as a later rotation would, leaving one active key.
     const { key: apiKey, record } = newKey(project.id, 'ingest');
-    await this.storage.rotateIngestKey(record, record.createdAt);
+    await this.accounts.rotateIngestKey(record, record.createdAt);
     return { project, apiKey };
   }
 
   async listProjects(): Promise<ProjectInfo[]> {
-    const keys = await this.storage.listKeys();
-    return (await this.storage.listProjects()).map((p) => ({
+    const keys = await this.accounts.listKeys();
+    return (await this.accounts.listProjects()).map((p) => ({
       ...p,
       keys: keys.filter((k) => k.projectId === p.id).map(keyInfo),
     }));
@@ -104,7 +109,7 @@ export class Admin {
   ): Promise<{ project: ProjectRecord; apiKey: string; revoked: string[] }> {
     const project = await this.project(projectIdOrName);
     const { key, record } = newKey(project.id, 'ingest');
-    const revoked = await this.storage.rotateIngestKey(record, record.createdAt);
+    const revoked = await this.accounts.rotateIngestKey(record, record.createdAt);
     return { project, apiKey: key, revoked };
   }
 
@@ -115,13 +120,13 @@ export class Admin {
     }
     // A whole key (pasted from where it is configured) names itself exactly; otherwise
     // only the stored prefix's characters can be compared.
-    const exact = await this.storage.findKeyByHash(hashKey(prefix));
+    const exact = await this.accounts.findKeyByHash(hashKey(prefix));
     const shown = prefix.slice(
       0,
       (prefix.startsWith(KEY_PREFIXES.read) ? KEY_PREFIXES.read : KEY_PREFIXES.ingest).length +
         KEY_SHOWN_CHARS,
     );
-    const matches = (exact ? [exact] : await this.storage.findKeysByPrefix(shown)).filter(
+    const matches = (exact ? [exact] : await this.accounts.findKeysByPrefix(shown)).filter(
       (k) => !k.revokedAt,
     );
     if (matches.length === 0) throw new KeyNotFoundError(prefix);
@@ -131,7 +136,7 @@ export class Admin {
         matches.map((k) => k.prefix),
       );
     const revokedAt = Date.now();
-    await this.storage.revokeKey(matches[0].id, revokedAt);
+    await this.accounts.revokeKey(matches[0].id, revokedAt);
     return { ...keyInfo(matches[0]), revokedAt };
   }
 
@@ -150,26 +155,26 @@ export class Admin {
     if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
       throw new InvalidInputError('password', '…', `use at least ${MIN_PASSWORD_LENGTH} characters`);
     }
-    if (await this.storage.findUserByEmail(normalized)) throw new UserExistsError(normalized);
+    if (await this.accounts.findUserByEmail(normalized)) throw new UserExistsError(normalized);
     const user = {
       id: randomUUID(),
       email: normalized,
       passwordHash: await hashPassword(password),
       createdAt: Date.now(),
     };
-    await this.storage.createUser(user);
+    await this.accounts.createUser(user);
     return { id: user.id, email: user.email };
   }
 
   private async project(idOrName: string): Promise<ProjectRecord> {
-    const project = typeof idOrName === 'string' ? await this.storage.findProject(idOrName) : undefined;
+    const project = typeof idOrName === 'string' ? await this.accounts.findProject(idOrName) : undefined;
     if (!project) throw new ProjectNotFoundError(String(idOrName));
     return project;
   }
 
   private async issueKey(projectId: string, kind: KeyKind): Promise<string> {
     const { key, record } = newKey(projectId, kind);
-    await this.storage.insertKey(record);
+    await this.accounts.insertKey(record);
     return key;
   }
 }

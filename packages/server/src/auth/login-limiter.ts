@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/storage';
+import type { LoginAttempts } from '../storage/login-attempts';
 
 /**
  * How many login attempts each key (a client address, an email) gets per sliding window.
@@ -39,27 +39,27 @@ export interface LoginAttempt {
  *
  * @example
  * ```ts
- * const limiter = new LoginLimiter(storage);
+ * const limiter = new LoginLimiter(storage.loginAttempts);
  * const attempt = await limiter.attempt([`ip:${request.ip}`, `email:${email}`]);
  * ```
  */
 export class LoginLimiter {
   constructor(
-    private readonly storage: Storage,
+    private readonly attempts: Pick<LoginAttempts, 'record' | 'delete' | 'clear'>,
     private readonly limits: LoginLimits = { maxFailures: 5, windowMs: 15 * 60_000 },
   ) {}
 
   async attempt(keys: readonly string[], now = Date.now()): Promise<LoginAttempt> {
     const id = randomUUID();
     const since = now - this.limits.windowMs;
-    const counts = await this.storage.recordLoginAttempt(id, keys, now, since);
+    const counts = await this.attempts.record(id, keys, now, since);
     let retryAfterMs = 0;
     for (const c of counts) {
       if (c.count > this.limits.maxFailures)
         retryAfterMs = Math.max(retryAfterMs, c.oldest + this.limits.windowMs - now, 1);
     }
     // A refused attempt is not a guess: it does not push the window further out.
-    if (retryAfterMs > 0) await this.storage.deleteLoginAttempt(id);
-    return { retryAfterMs, succeeded: () => this.storage.clearLoginAttempts(keys) };
+    if (retryAfterMs > 0) await this.attempts.delete(id);
+    return { retryAfterMs, succeeded: () => this.attempts.clear(keys) };
   }
 }
