@@ -1,6 +1,14 @@
+import type { Kysely } from 'kysely';
 import type { Accounts } from './accounts';
 import type { SqlDriver } from './driver';
+import { execute, queryBuilder } from './query-layer';
+import type { Database } from './schema';
 import { HOUR_US } from './time';
+
+/*
+ * Written with the typed query layer throughout: each slice deletes the rows a subquery
+ * picks, so one statement never holds the write lock for long.
+ */
 
 /** Deletes run in slices so retention never holds the write lock for long. */
 const DELETE_SLICE = 5000;
@@ -16,10 +24,14 @@ const DELETE_SLICE = 5000;
  * ```
  */
 export class EventRetention {
+  private readonly db: Kysely<Database>;
+
   constructor(
     private readonly driver: SqlDriver,
     private readonly projects: Pick<Accounts, 'listProjects'>,
-  ) {}
+  ) {
+    this.db = queryBuilder(driver.dialect);
+  }
 
   /** Deletes events (and their rollups) from before `hour` (whole hours since the epoch). */
   async deleteBefore(hour: number): Promise<number> {
@@ -28,15 +40,31 @@ export class EventRetention {
     for (const p of await this.projects.listProjects()) {
       for (;;) {
         const n = await this.driver.transaction(async (tx) => {
-          const removed = await tx.run(
-            'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE project_id = ? AND ts < ? LIMIT ?)',
-            [p.id, cutoff, DELETE_SLICE],
+          const db = this.db;
+          const removed = await execute(
+            tx,
+            db
+              .deleteFrom('events')
+              .where('seq', 'in', (eb) =>
+                eb
+                  .selectFrom('events')
+                  .select('seq')
+                  .where('project_id', '=', p.id)
+                  .where('ts', '<', cutoff)
+                  .limit(DELETE_SLICE),
+              ),
           );
           if (removed < DELETE_SLICE) {
-            await tx.run('DELETE FROM hourly_agent_counts WHERE project_id = ? AND hour < ?', [p.id, hour]);
-            await tx.run('DELETE FROM hourly_denied_scopes WHERE project_id = ? AND hour < ?', [p.id, hour]);
-            await tx.run('DELETE FROM hourly_audit_scopes WHERE project_id = ? AND hour < ?', [p.id, hour]);
-            await tx.run('DELETE FROM agent_scopes WHERE project_id = ? AND last_seen < ?', [p.id, cutoff]);
+            for (const table of [
+              'hourly_agent_counts',
+              'hourly_denied_scopes',
+              'hourly_audit_scopes',
+            ] as const)
+              await execute(tx, db.deleteFrom(table).where('project_id', '=', p.id).where('hour', '<', hour));
+            await execute(
+              tx,
+              db.deleteFrom('agent_scopes').where('project_id', '=', p.id).where('last_seen', '<', cutoff),
+            );
           }
           return removed;
         });

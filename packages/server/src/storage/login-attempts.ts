@@ -1,6 +1,13 @@
+import type { Kysely } from 'kysely';
 import type { SqlDriver } from './driver';
+import { execute, fetchAll, queryBuilder } from './query-layer';
 import type { LoginAttemptCount } from './records';
-import { placeholders } from './sql-text';
+import type { Database } from './schema';
+
+/*
+ * Written with the typed query layer throughout; the per-key lock that makes attempts on
+ * one key take turns is the driver's (a PostgreSQL advisory lock; SQLite's write lock).
+ */
 
 /**
  * Login attempts per key (a client address, an email), counted in the database so every
@@ -14,7 +21,11 @@ import { placeholders } from './sql-text';
  * ```
  */
 export class LoginAttempts {
-  constructor(private readonly driver: SqlDriver) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly driver: SqlDriver) {
+    this.db = queryBuilder(driver.dialect);
+  }
 
   /**
    * Records one login attempt under each of `keys` at `at` (ms), sweeping every attempt up
@@ -27,20 +38,23 @@ export class LoginAttempts {
     at: number,
     since: number,
   ): Promise<LoginAttemptCount[]> {
+    if (keys.length === 0) return [];
     return this.driver.transaction(async (tx) => {
       // Attempts on the same keys take turns, on every instance: each counts all before it.
       for (const key of [...keys].sort()) await this.driver.lockInTransaction?.(tx, `login:${key}`);
-      await tx.run('DELETE FROM login_attempts WHERE at <= ?', [since]);
-      for (const key of keys)
-        await tx.run('INSERT INTO login_attempts (attempt_id, key, at) VALUES (?, ?, ?)', [
-          attemptId,
-          key,
-          at,
-        ]);
-      const rows = await tx.all<{ key: string; n: number | string; oldest: number | string }>(
-        `SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts
-         WHERE key IN ${placeholders(1, keys.length)} AND at > ? GROUP BY key`,
-        [...keys, since],
+      await execute(tx, this.db.deleteFrom('login_attempts').where('at', '<=', since));
+      await execute(
+        tx,
+        this.db.insertInto('login_attempts').values(keys.map((key) => ({ attempt_id: attemptId, key, at }))),
+      );
+      const rows = await fetchAll(
+        tx,
+        this.db
+          .selectFrom('login_attempts')
+          .select((eb) => ['key', eb.fn.countAll().as('n'), eb.fn.min('at').as('oldest')])
+          .where('key', 'in', keys)
+          .where('at', '>', since)
+          .groupBy('key'),
       );
       return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
     });
@@ -48,14 +62,12 @@ export class LoginAttempts {
 
   /** Forgets one attempt (refused before its password was checked). */
   async delete(attemptId: string): Promise<void> {
-    await this.driver.run('DELETE FROM login_attempts WHERE attempt_id = ?', [attemptId]);
+    await execute(this.driver, this.db.deleteFrom('login_attempts').where('attempt_id', '=', attemptId));
   }
 
   /** Forgets every attempt under these keys (after a successful login). */
   async clear(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.driver.run(`DELETE FROM login_attempts WHERE key IN ${placeholders(1, keys.length)}`, [
-      ...keys,
-    ]);
+    await execute(this.driver, this.db.deleteFrom('login_attempts').where('key', 'in', keys));
   }
 }
