@@ -82,6 +82,12 @@ export type {
   NotificationChannel,
   NotificationHandlers,
 } from './storage/driver';
-export { MIGRATIONS, migrate, UnknownMigrationsError, type Migration } from './storage/migrations';
+export {
+  MIGRATIONS,
+  migrate,
+  UnknownMigrationsError,
+  type Migration,
+  type MigrationStep,
+} from './storage/migrations';
 export { isoToMicros, microsToIso } from './storage/time';
 export { runRetention, startRetention } from './retention';
