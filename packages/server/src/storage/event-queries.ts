@@ -5,6 +5,12 @@ import type { EventCursor, EventFilter, EventPage, EventRecord } from './records
 import { SEARCH_COLUMNS } from './records';
 import { escapeLike } from './sql-text';
 
+/*
+ * Hand-written SQL, the next to move to the typed query layer: the WHERE clause of a
+ * filter is assembled by filterSql (values always as parameters); LIKE … ESCAPE and the
+ * outcome conditions of outcome-sql.ts would stay sql fragments inside the builder's query.
+ */
+
 /**
  * Reads stored events: a page of a listing, one event, an export stream, and what a
  * reconnecting live feed missed. Every read takes an {@link EventFilter}, whose values

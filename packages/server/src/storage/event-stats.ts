@@ -3,6 +3,13 @@ import { countOf, IS_CHECK_SQL, OUTCOME_SQL } from './outcome-sql';
 import type { AgentSummary, Bucket, Counts, Stats } from './records';
 import { HOUR_US, bucketUs } from './time';
 
+/*
+ * Hand-written SQL, not yet moved to the typed query layer: each stats query is a UNION ALL
+ * of rollup rows and the raw events of the partial hours at the range's edges, grouped and
+ * summed, with the outcome conditions of outcome-sql.ts inlined; the builder would spell
+ * the same SQL in more text and no more checks.
+ */
+
 /** Rows in each top-scopes list of stats (denied, audited). */
 const TOP_SCOPES = 10;
 

@@ -6,6 +6,10 @@ import { Subscribers } from './live-fanout';
 import { seqPayloads, type SeqRun } from './notifications';
 import type { EventRecord } from './records';
 
+/*
+ * Hand-written SQL: reads of events by seq, and NOTIFY through the driver's channel.
+ */
+
 /** Rows per read when replaying what live feeds missed while LISTEN was down. */
 const REPLAY_PAGE = 1000;
 

@@ -10,6 +10,9 @@ import { HOUR_US } from './time';
  * hourly_audit_scopes), and per agent and scope the first and last time and counts
  * (agent_scopes). The writer keeps them in the ingest transaction; retention deletes them
  * with the events.
+ *
+ * Hand-written SQL: multi-row upserts whose ON CONFLICT clauses add to the stored counts,
+ * built once per shape; see event-writer.ts for why the ingest path stays off the builder.
  */
 
 /**
