@@ -32,6 +32,8 @@ export class NotifyFanOut implements LiveFanOut {
   private readonly delivered = new DeliveredSeqs();
   /** The replay after a LISTEN reconnection, while it runs: notified events wait for it. */
   private replaying?: Promise<void>;
+  /** The last notified batch on its way to listeners; the next waits for it. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -68,19 +70,29 @@ export class NotifyFanOut implements LiveFanOut {
     const fresh = new Set<number>();
     for (const [a, b] of runs) for (let seq = a; seq <= b; seq++) if (this.delivered.add(seq)) fresh.add(seq);
     if (!fresh.size || !this.subscribers.has(projectId)) return;
-    void (async () => {
-      const events: EventRecord[] = [];
-      for (const [a, b] of runs) {
-        const rows = await this.driver.all<EventRow>(
-          'SELECT * FROM events WHERE project_id = ? AND seq >= ? AND seq <= ? ORDER BY seq',
-          [projectId, a, b],
-        );
-        for (const r of rows) if (fresh.has(Number(r.seq))) events.push(toRecord(r));
-      }
+    // Read at once, several notifications in parallel, but sent in the order the notices
+    // came (commit order): a later batch's read may finish first.
+    const read = this.read(projectId, runs, fresh);
+    const previous = this.sending;
+    this.sending = (async () => {
+      const events = await read;
+      await previous;
       // Events missed while LISTEN was down go out first, so feeds see seqs in order.
       await this.replaying;
       if (events.length) this.subscribers.publish(projectId, events);
     })().catch(() => undefined);
+  }
+
+  private async read(projectId: string, runs: SeqRun[], fresh: Set<number>): Promise<EventRecord[]> {
+    const events: EventRecord[] = [];
+    for (const [a, b] of runs) {
+      const rows = await this.driver.all<EventRow>(
+        'SELECT * FROM events WHERE project_id = ? AND seq >= ? AND seq <= ? ORDER BY seq',
+        [projectId, a, b],
+      );
+      for (const r of rows) if (fresh.has(Number(r.seq))) events.push(toRecord(r));
+    }
+    return events;
   }
 
   /** LISTEN is back after a loss: live feeds get what was stored in the meantime, each event once. */
