@@ -9,7 +9,7 @@
  */
 import { ConfigurationError, SDK_VERSION } from '@agentsudo/core';
 import { AuditLogPathError } from '@agentsudo/transport-file';
-import { endQuietlyOnClosedPipe } from './closed-pipe';
+import { endQuietlyOnClosedPipe } from '@agentsudo/command-line';
 import { LOGS_USAGE, parseLogsArgs, runLogs, UsageError } from './logs-command';
 
 const USAGE = `Usage: agentsudo <command>

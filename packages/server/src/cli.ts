@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { endQuietlyOnClosedPipe } from '@agentsudo/command-line';
 import { Admin } from './admin';
 import { AdminError, InvalidInputError } from './errors';
 import { dashboard } from './dashboard';
@@ -117,7 +118,9 @@ async function start(flags: Parsed['flags']): Promise<void> {
     maxLiveClients: intFlag(flags, 'max-live-clients', 1, 1_000_000),
     maxLiveClientsPerProject: intFlag(flags, 'max-live-per-project', 1, 1_000_000),
     maxLiveClientsPerCredential: intFlag(flags, 'max-live-per-credential', 1, 1_000_000),
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    // Through process.stdout, not pino's own file descriptor writer: a closed pipe is then
+    // handled like any other output's (see onClosedPipe).
+    logger: { level: process.env.LOG_LEVEL ?? 'info', stream: process.stdout },
     extend: dashboard(),
   });
   let url: string;
@@ -145,6 +148,8 @@ async function start(flags: Parsed['flags']): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Whoever read the logs has gone (`agentsudo-server start | head`): stop as on a signal.
+  onClosedPipe = () => stop('closed output');
 }
 
 async function readPassword(): Promise<string> {
@@ -226,6 +231,9 @@ async function main(argv: string[]): Promise<void> {
   return admin(parsed);
 }
 
+/** What a closed stdout or stderr does: end at once, or, once serving, shut down gracefully. */
+let onClosedPipe = (code: number): void => process.exit(code);
+endQuietlyOnClosedPipe(undefined, (code) => onClosedPipe(code));
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`agentsudo-server: ${err.message}\n\n${USAGE}\n`);
