@@ -11,7 +11,10 @@ const VERSION = (require('../package.json') as { version: string }).version;
 /** The commands the program's help lists, as the words to type: ['start', 'user create', …]. */
 function listedCommands(help: string): string[] {
   const section = help.split('\nCommands:\n')[1].split('\n\n')[0];
-  return section.split('\n').map((line) => line.trim().split(/ {2,}/)[0].replace(/ <.*$/, ''));
+  return section
+    .split('\n')
+    .filter((line) => /^ {2}\S/.test(line)) // not a description continued on its own line
+    .map((line) => line.trim().split(/ {2,}/)[0].replace(/ <.*$/, ''));
 }
 
 /** The options a command's help explains: the `--name` of each line under "Options:". */
