@@ -5,6 +5,7 @@ import { InvalidInputError } from '../errors';
 import { DEFAULT_LIVE_LIMITS } from '../http/live-connections';
 import { parseTrustProxy } from '../http/trust-proxy';
 import { DEFAULT_PORT, createServer } from '../server';
+import { LOG_OPTIONS, loggerOptions } from './log-output';
 import { intOption, STORAGE_OPTIONS, storageFrom } from './storage-flags';
 
 /**
@@ -83,6 +84,7 @@ export const startCommand = command(
         value: 'N',
         description: `most live-feed clients of one token or user (default ${DEFAULT_LIVE_LIMITS.perCredential})`,
       },
+      ...LOG_OPTIONS,
     },
   },
   async ({ values }) => {
@@ -100,14 +102,15 @@ export const startCommand = command(
       maxLiveClientsPerProject: intOption(values, 'max-live-per-project', 1, 1_000_000),
       maxLiveClientsPerCredential: intOption(values, 'max-live-per-credential', 1, 1_000_000),
     };
+    // Through process.stdout, not pino's own file descriptor writer: a closed pipe is then
+    // handled like any other output's (see closedPipe).
+    const logger = loggerOptions(values, process.stdout);
     // Every option is checked before this point: a start that fails on one creates no file.
     const newFile = storage.db !== undefined && !existsSync(storage.db) ? storage.db : undefined;
     const server = await createServer({
       ...storage,
       ...options,
-      // Through process.stdout, not pino's own file descriptor writer: a closed pipe is then
-      // handled like any other output's (see closedPipe).
-      logger: { level: process.env.LOG_LEVEL ?? 'info', stream: process.stdout },
+      logger,
       extend: dashboard(),
     });
     let url: string;
