@@ -39,6 +39,8 @@ export function command<const O extends Record<string, OptionSpec>>(
   spec: CommandSpec<O>,
   run: (parsed: ParsedCommand<O>) => Promise<number | void>,
 ): Command {
+  // A program holds commands of any options; runProgram hands each run only what parseCommand
+  // made from that command's own spec, so the narrower parameter type holds.
   return { spec, run } as unknown as Command;
 }
 

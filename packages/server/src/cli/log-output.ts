@@ -12,17 +12,6 @@ import { UsageError, type OptionSpec } from '@agentsudo/command-line';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * How `start` writes its logs: `text`, one readable line each, for people (the default),
- * or `json`, pino's JSON Lines, for log collectors.
- *
- * @example
- * ```ts
- * const format: LogFormat = 'json';
- * ```
- */
-export type LogFormat = 'text' | 'json';
-
-/**
  * The logging options of `agentsudo-server start`.
  *
  * @example

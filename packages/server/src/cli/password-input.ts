@@ -16,7 +16,7 @@ export const PASSWORD_ENV = 'AGENTSUDO_PASSWORD';
  *
  * @example
  * ```ts
- * new PasswordMismatchError().message; // 'The two passwords differ; run the command again.'
+ * new PasswordMismatchError().message; // 'The two passwords differ; nothing was changed. …'
  * ```
  */
 export class PasswordMismatchError extends AdminError {
