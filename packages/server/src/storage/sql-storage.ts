@@ -250,6 +250,36 @@ export class SqlStorage implements Storage {
     return (await this.users('WHERE id = ?', [id]))[0];
   }
 
+  async listUsers(): Promise<UserRecord[]> {
+    return this.users('ORDER BY created_at, email', []);
+  }
+
+  async deleteUser(id: string): Promise<'deleted' | 'only-user' | 'not-found'> {
+    return this.driver.transaction(async (tx) => {
+      // Deletions take turns (SQLite's write transactions already do), so each counts the
+      // users that the one before it left.
+      await this.driver.lockInTransaction?.(tx, 'users:delete');
+      const [row] = await tx.all<{ n: number | string; found: number | string }>(
+        'SELECT COUNT(*) AS n, SUM(CASE WHEN id = ? THEN 1 ELSE 0 END) AS found FROM users',
+        [id],
+      );
+      if (!Number(row?.found)) return 'not-found';
+      if (Number(row.n) <= 1) return 'only-user';
+      await tx.run('DELETE FROM login_sessions WHERE user_id = ?', [id]);
+      await tx.run('DELETE FROM users WHERE id = ?', [id]);
+      return 'deleted';
+    });
+  }
+
+  async setUserPassword(id: string, passwordHash: string): Promise<boolean> {
+    return this.driver.transaction(async (tx) => {
+      const changed = await tx.run('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, id]);
+      // Whoever was logged in with the old password is logged out.
+      if (changed) await tx.run('DELETE FROM login_sessions WHERE user_id = ?', [id]);
+      return changed > 0;
+    });
+  }
+
   async createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
     const now = Date.now();
     await this.driver.transaction(async (tx) => {
@@ -318,11 +348,20 @@ export class SqlStorage implements Storage {
     await this.driver.run('DELETE FROM login_attempts WHERE attempt_id = ?', [attemptId]);
   }
 
-  async clearLoginAttempts(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.driver.run(`DELETE FROM login_attempts WHERE key IN ${placeholders(1, keys.length)}`, [
+  async clearLoginAttempts(keys: readonly string[] | 'all'): Promise<number> {
+    if (keys === 'all') return this.driver.run('DELETE FROM login_attempts');
+    if (keys.length === 0) return 0;
+    return this.driver.run(`DELETE FROM login_attempts WHERE key IN ${placeholders(1, keys.length)}`, [
       ...keys,
     ]);
+  }
+
+  async countLoginAttempts(since: number): Promise<LoginAttemptCount[]> {
+    const rows = await this.driver.all<{ key: string; n: number | string; oldest: number | string }>(
+      'SELECT key, COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE at > ? GROUP BY key ORDER BY key',
+      [since],
+    );
+    return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
   }
 
   async insertEvents(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {

@@ -54,6 +54,16 @@ export interface Storage {
   createUser(user: UserRecord): Promise<void>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: string): Promise<UserRecord | undefined>;
+  /** Every dashboard user, oldest first. */
+  listUsers(): Promise<UserRecord[]>;
+  /**
+   * Deletes a user and ends their login sessions, unless they are the only user: in one
+   * transaction that other deletions take turns on, so two deletions at once cannot remove
+   * the last two users.
+   */
+  deleteUser(id: string): Promise<'deleted' | 'only-user' | 'not-found'>;
+  /** Sets a user's password hash and ends their login sessions; false when no such user. */
+  setUserPassword(id: string, passwordHash: string): Promise<boolean>;
   createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
   /** The user of a live (unexpired) session. */
   findLoginSession(tokenHash: string, now: number): Promise<UserRecord | undefined>;
@@ -77,8 +87,13 @@ export interface Storage {
   ): Promise<LoginAttemptCount[]>;
   /** Forgets one attempt (refused before its password was checked). */
   deleteLoginAttempt(attemptId: string): Promise<void>;
-  /** Forgets every attempt under these keys (after a successful login). */
-  clearLoginAttempts(keys: readonly string[]): Promise<void>;
+  /**
+   * Forgets every attempt under these keys (after a successful login, or to lift a
+   * lockout), or every attempt under any key for `'all'`; returns how many rows went.
+   */
+  clearLoginAttempts(keys: readonly string[] | 'all'): Promise<number>;
+  /** Per key, the attempts after `since` and the time of the oldest (lockouts to show). */
+  countLoginAttempts(since: number): Promise<LoginAttemptCount[]>;
 
   /**
    * Stores a batch in one transaction. An event whose id is already in the project (a
