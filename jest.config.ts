@@ -19,6 +19,9 @@ const packagesDir = join(__dirname, 'packages');
 
 const moduleNameMapper: Record<string, string> = {
   '^agentsudo$': '<rootDir>/../agentsudo/src/index.ts',
+  // @agentsudo/mcp reads agent tokens with the Express entry's registry: from source too, so
+  // its Agent class is the one the tests make agents with.
+  '^@agentsudo/nestjs/express$': '<rootDir>/../nestjs/src/express.ts',
   '^@agentsudo/([a-z-]+)$': '<rootDir>/../$1/src/index.ts',
 };
 

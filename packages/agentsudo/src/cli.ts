@@ -7,54 +7,33 @@
  * npx agentsudo logs logs/agentsudo.jsonl --denied --since 2026-01-31
  * ```
  */
-import { ConfigurationError, SDK_VERSION } from '@agentsudo/core';
+import { command, endQuietlyOnClosedPipe, runProgram, UsageError } from '@agentsudo/command-line';
+import { ConfigurationError } from '@agentsudo/core';
 import { AuditLogPathError } from '@agentsudo/transport-file';
-import { endQuietlyOnClosedPipe } from './closed-pipe';
-import { LOGS_USAGE, parseLogsArgs, runLogs, UsageError } from './logs-command';
+import { LOGS_COMMAND, logsArgs, runLogs } from './logs-command';
 
-const USAGE = `Usage: agentsudo <command>
-
-Commands:
-  logs <file> [options]   print a JSON Lines audit log as a table (agentsudo logs --help)
-
-Options:
-  --help, --version
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version' || command === '-v') {
-    process.stdout.write(`${SDK_VERSION}\n`);
-    return 0;
-  }
-  if (command !== 'logs') {
-    process.stderr.write(`agentsudo: unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(LOGS_USAGE);
-    return 0;
-  }
+const logs = command(LOGS_COMMAND, async (parsed) => {
   try {
-    await runLogs(parseLogsArgs(rest), process.stdout, process.stderr);
-    return 0;
+    await runLogs(logsArgs(parsed), process.stdout, process.stderr);
   } catch (err) {
-    const badArguments =
-      err instanceof UsageError || (err instanceof ConfigurationError && !(err instanceof AuditLogPathError));
-    if (badArguments) {
-      process.stderr.write(`${err.message}\n\n${LOGS_USAGE}`);
-      return 2;
-    }
+    // A bad --since or --scope is a mistake on the command line; a log that cannot be read is not.
+    if (err instanceof ConfigurationError && !(err instanceof AuditLogPathError))
+      throw new UsageError(err.message.replace(/\.$/, ''));
     process.stderr.write(`agentsudo logs: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-}
+});
 
 endQuietlyOnClosedPipe();
-main(process.argv.slice(2)).then((code) => {
+runProgram(
+  {
+    name: 'agentsudo',
+    // The version of this package, which an installed `agentsudo` runs.
+    version: (require('../package.json') as { version: string }).version,
+    summary: 'AgentSudo, the permission layer for AI agents',
+    commands: [logs],
+  },
+  process.argv.slice(2),
+).then((code) => {
   process.exitCode = code;
 });

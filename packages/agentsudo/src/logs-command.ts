@@ -1,47 +1,54 @@
-import { parseArgs } from 'node:util';
+import type { CommandSpec, ParsedCommand } from '@agentsudo/command-line';
 import { describeOutcome, toWire, type SudoEvent } from '@agentsudo/core';
 import { readAuditLog, type ReadAuditLogOptions } from '@agentsudo/transport-file';
 import { renderTable } from './table';
 
 /**
- * What `agentsudo logs` prints when asked for help or given bad arguments.
+ * `agentsudo logs`: its arguments and options, as they are parsed and as `--help` explains
+ * them.
  *
  * @example
  * ```ts
- * process.stdout.write(LOGS_USAGE);
+ * process.stdout.write(formatHelp('agentsudo', LOGS_COMMAND));
  * ```
  */
-export const LOGS_USAGE = `Usage: agentsudo logs <file> [options]
-
-Prints the events of a JSON Lines audit log as a table.
-
-Options:
-  --agent TEXT      only agents whose name contains TEXT, ignoring case, as the
-                    dashboard's search matches ('support' finds SupportBot)
-  --agent-exact NAME
-                    only the agent named exactly NAME (case-sensitive)
-  --scope PATTERN   only scopes matching PATTERN (* is a wildcard: 'write:*')
-  --denied          only refusals (denials, audit violations, refused approvals)
-  --since ISO       only events at or after this time (2026-01-31 or 2026-01-31T12:00:00Z)
-  --until ISO       only events before this time
-  --rotated         also read the rotated files (file.1, file.2, …), oldest first
-  --json            print the matching events as JSON Lines instead of a table
-`;
-
-/**
- * Bad command-line arguments; the CLI prints the message and the usage, exit code 2.
- *
- * @example
- * ```ts
- * try { parseLogsArgs(['--bogus']); } catch (e) { if (e instanceof UsageError) console.error(e.message); }
- * ```
- */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export const LOGS_COMMAND = {
+  name: 'logs',
+  summary: 'print a JSON Lines audit log as a table',
+  details: 'Prints the events of a JSON Lines audit log (configureFileLog) as a table.',
+  arguments: [{ name: 'file', description: 'the audit log, e.g. logs/agentsudo.jsonl' }],
+  options: {
+    agent: {
+      type: 'string',
+      value: 'TEXT',
+      description:
+        "only agents whose name contains TEXT, ignoring case, as the\ndashboard's search matches ('support' finds SupportBot)",
+    },
+    'agent-exact': {
+      type: 'string',
+      value: 'NAME',
+      description: 'only the agent named exactly NAME (case-sensitive)',
+    },
+    scope: {
+      type: 'string',
+      value: 'PATTERN',
+      description: "only scopes matching PATTERN (* is a wildcard: 'write:*')",
+    },
+    denied: { type: 'boolean', description: 'only refusals (denials, audit violations, refused approvals)' },
+    since: {
+      type: 'string',
+      value: 'ISO',
+      description:
+        'only events at or after this time (2026-01-31 or\n2026-01-31T12:00:00Z; a time without a zone is UTC)',
+    },
+    until: { type: 'string', value: 'ISO', description: 'only events before this time' },
+    rotated: {
+      type: 'boolean',
+      description: 'also read the rotated files (file.1, file.2, …), oldest first',
+    },
+    json: { type: 'boolean', description: 'print the matching events as JSON Lines instead of a table' },
+  },
+} as const satisfies CommandSpec;
 
 /**
  * The parsed `agentsudo logs` arguments.
@@ -60,43 +67,14 @@ export interface LogsArgs {
 }
 
 /**
- * Parses `<file> [--agent TEXT] [--agent-exact NAME] [--scope PATTERN] [--denied] [--since ISO] …`.
+ * Turns the parsed command line into what {@link runLogs} reads.
  *
  * @example
  * ```ts
- * parseLogsArgs(['audit.jsonl', '--denied', '--agent', 'SupportBot']);
+ * logsArgs({ values: { denied: true, agent: 'Support' }, positionals: ['audit.jsonl'] });
  * ```
- * @throws UsageError naming the bad argument.
  */
-export function parseLogsArgs(argv: readonly string[]): LogsArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        agent: { type: 'string' },
-        'agent-exact': { type: 'string' },
-        scope: { type: 'string' },
-        denied: { type: 'boolean' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        rotated: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`agentsudo logs: ${(err as Error).message}`);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0
-        ? 'agentsudo logs: give the audit log file, e.g. agentsudo logs logs/agentsudo.jsonl'
-        : `agentsudo logs: one file expected, got ${positionals.length}: ${positionals.join(' ')}`,
-    );
-  }
+export function logsArgs({ values, positionals }: ParsedCommand<(typeof LOGS_COMMAND)['options']>): LogsArgs {
   const options: ReadAuditLogOptions = {};
   if (values['agent-exact'] !== undefined) options.agent = values['agent-exact'];
   if (values.scope !== undefined) options.scope = values.scope;

@@ -120,29 +120,77 @@ describe('agentsudo logs', () => {
     expect(stderr).toContain(`Cannot read the audit log at '${missing}': ENOENT`);
   });
 
-  test('bad arguments exit 2 with the reason and the usage', async () => {
-    const unknown = await agentsudo('logs', file, '--bogus');
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("agentsudo logs: Unknown option '--bogus'");
-    expect(unknown.stderr).toContain('Usage: agentsudo logs <file> [options]');
+  test('bad arguments exit 2 with one line naming the mistake and pointing to --help', async () => {
+    const mistakes: Array<[string[], string]> = [
+      [['logs', file, '--bogus'], "agentsudo logs: unknown option '--bogus'; see 'agentsudo logs --help'"],
+      [['logs', file, '-x'], "agentsudo logs: unknown option '-x'; see 'agentsudo logs --help'"],
+      [
+        ['logs', file, '--agent'],
+        "agentsudo logs: --agent needs a value (--agent TEXT); see 'agentsudo logs --help'",
+      ],
+      [
+        ['logs', file, '--denied=yes'],
+        "agentsudo logs: --denied takes no value; see 'agentsudo logs --help'",
+      ],
+      [
+        ['logs', file, 'other.jsonl'],
+        "agentsudo logs: unexpected argument 'other.jsonl'; see 'agentsudo logs --help'",
+      ],
+      [['frobnicate'], "agentsudo: unknown command 'frobnicate'; see 'agentsudo --help'"],
+      [['--bogus'], "agentsudo: unknown option '--bogus'; see 'agentsudo --help'"],
+    ];
+    for (const [args, line] of mistakes) {
+      const res = await agentsudo(...args);
+      expect({ args, code: res.code, stdout: res.stdout, stderr: res.stderr }).toEqual({
+        args,
+        code: 2,
+        stdout: '',
+        stderr: `${line}\n`,
+      });
+    }
     const badTime = await agentsudo('logs', file, '--since', 'yesterday');
     expect(badTime.code).toBe(2);
-    expect(badTime.stderr).toContain(`'since': "yesterday" is not a time`);
+    expect(badTime.stderr).toMatch(
+      /^agentsudo logs: .*'since': "yesterday" is not a time.*; see 'agentsudo logs --help'\n$/,
+    );
     const noFile = await agentsudo('logs');
     expect(noFile.code).toBe(2);
-    expect(noFile.stderr).toContain('give the audit log file');
-    const noCommand = await agentsudo('frobnicate');
-    expect(noCommand.code).toBe(2);
-    expect(noCommand.stderr).toContain('unknown command "frobnicate"');
+    expect(noFile.stderr).toMatch(/^agentsudo logs: missing <file>: the audit log, e\.g\. .*\n$/);
+    for (const res of [badTime, noFile]) expect(res.stderr).not.toContain('positional argument');
   });
 
   test('the package bin is an executable node script with --help and --version', async () => {
     expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
     expect(statSync(BIN).mode & 0o111).not.toBe(0);
-    const help = await run(BIN, ['logs', '--help']); // through the shebang, as npx runs it
-    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--scope PATTERN') });
+    const help = await run(BIN, ['--help']); // through the shebang, as npx runs it
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringMatching(/^agentsudo \d+\.\d+\.\d+: /) });
+    expect(help.stdout).toMatch(/\n {2}logs <file> {2}print a JSON Lines audit log as a table\n/);
     const version = await run(BIN, ['--version']);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version).toEqual({ code: 0, stdout: `${require('../package.json').version}\n`, stderr: '' });
+  });
+
+  test('logs --help explains every option it takes', async () => {
+    for (const args of [
+      ['logs', '--help'],
+      ['logs', file, '-h'],
+      ['help', 'logs'],
+    ]) {
+      const help = await agentsudo(...args);
+      expect({ args, code: help.code, stderr: help.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(help.stdout.startsWith('Usage: agentsudo logs <file> [options]\n')).toBe(true);
+      for (const [option, words] of [
+        ['--agent TEXT', 'contains TEXT, ignoring case'],
+        ['--agent-exact NAME', 'named exactly NAME'],
+        ['--scope PATTERN', 'wildcard'],
+        ['--denied', 'only refusals'],
+        ['--since ISO', 'at or after'],
+        ['--until ISO', 'before this time'],
+        ['--rotated', 'rotated files'],
+        ['--json', 'JSON Lines'],
+        ['-h, --help', 'show this help'],
+      ])
+        expect(help.stdout).toMatch(new RegExp(`\\n  ${option} +[^\\n]*${words}`));
+    }
   });
 });
 

@@ -6,8 +6,10 @@ import {
   InvalidInputError,
   KeyNotFoundError,
   ProjectExistsError,
+  OnlyUserError,
   ProjectNotFoundError,
   UserExistsError,
+  UserNotFoundError,
 } from './errors';
 import type { KeyKind, KeyRecord, ProjectRecord } from './storage/records';
 import type { Accounts } from './storage/accounts';
@@ -40,6 +42,20 @@ export interface KeyInfo {
  */
 export interface ProjectInfo extends ProjectRecord {
   keys: KeyInfo[];
+}
+
+/**
+ * A dashboard login as listings show it: never its password hash.
+ *
+ * @example
+ * ```ts
+ * for (const u of await admin.listUsers()) console.log(u.email, new Date(u.createdAt));
+ * ```
+ */
+export interface UserInfo {
+  id: string;
+  email: string;
+  createdAt: number;
 }
 
 const PROJECT_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
@@ -152,9 +168,7 @@ export class Admin {
     if (!EMAIL.test(normalized) || normalized.length > 254) {
       throw new InvalidInputError('email', email, 'expected an address like ops@example.com');
     }
-    if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
-      throw new InvalidInputError('password', '…', `use at least ${MIN_PASSWORD_LENGTH} characters`);
-    }
+    checkPassword(password);
     if (await this.accounts.findUserByEmail(normalized)) throw new UserExistsError(normalized);
     const user = {
       id: randomUUID(),
@@ -164,6 +178,45 @@ export class Admin {
     };
     await this.accounts.createUser(user);
     return { id: user.id, email: user.email };
+  }
+
+  /** Every dashboard login, oldest first (never the password hashes). */
+  async listUsers(): Promise<UserInfo[]> {
+    return (await this.accounts.listUsers()).map((u) => ({
+      id: u.id,
+      email: u.email,
+      createdAt: u.createdAt,
+    }));
+  }
+
+  /**
+   * Deletes a dashboard login and ends its sessions (open pages and live feeds stop at
+   * their next request or credential check). The only user is kept: refused with
+   * {@link OnlyUserError}.
+   */
+  async deleteUser(email: string): Promise<UserInfo> {
+    const user = await this.findUser(email);
+    const result = await this.accounts.deleteUser(user.id);
+    if (result === 'only-user') throw new OnlyUserError(user.email);
+    if (result === 'not-found') throw new UserNotFoundError(user.email);
+    return user;
+  }
+
+  /** Sets a new password and ends the user's sessions: they log in again with it. */
+  async resetPassword(email: string, password: string): Promise<UserInfo> {
+    checkPassword(password);
+    const user = await this.findUser(email);
+    if (!(await this.accounts.setUserPassword(user.id, await hashPassword(password))))
+      throw new UserNotFoundError(user.email);
+    return user;
+  }
+
+  /** The login with this email (compared trimmed, in lower case); throws {@link UserNotFoundError}. */
+  async findUser(email: string): Promise<UserInfo> {
+    const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
+    const user = await this.accounts.findUserByEmail(normalized);
+    if (!user) throw new UserNotFoundError(String(email));
+    return { id: user.id, email: user.email, createdAt: user.createdAt };
   }
 
   private async project(idOrName: string): Promise<ProjectRecord> {
@@ -176,6 +229,12 @@ export class Admin {
     const { key, record } = newKey(projectId, kind);
     await this.accounts.insertKey(record);
     return key;
+  }
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
+    throw new InvalidInputError('password', '…', `use at least ${MIN_PASSWORD_LENGTH} characters`);
   }
 }
 

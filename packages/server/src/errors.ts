@@ -95,6 +95,37 @@ export class UserExistsError extends AdminError {
 }
 
 /**
+ * No dashboard user has that email.
+ *
+ * @example
+ * ```ts
+ * new UserNotFoundError('ops@example.com').email;
+ * ```
+ */
+export class UserNotFoundError extends AdminError {
+  constructor(readonly email: string) {
+    super(`No user has email ${JSON.stringify(email)}; 'agentsudo-server user list' shows who does.`);
+  }
+}
+
+/**
+ * The user to delete is the only one: nobody could log in to the dashboard afterwards.
+ *
+ * @example
+ * ```ts
+ * new OnlyUserError('ops@example.com').email;
+ * ```
+ */
+export class OnlyUserError extends AdminError {
+  constructor(readonly email: string) {
+    super(
+      `${email} is the only user, so nobody could log in to the dashboard without it; create another ` +
+        `first ('agentsudo-server user create'), or set a new password ('agentsudo-server user reset-password').`,
+    );
+  }
+}
+
+/**
  * An argument is not acceptable; `field` and `value` name it.
  *
  * @example

@@ -19,12 +19,19 @@ export {
 } from './server';
 export { dashboard, type DashboardOptions } from './dashboard';
 export { parseTrustProxy, type TrustProxy, type ProxyTrust } from './http/trust-proxy';
-export { Admin, type KeyInfo, type ProjectInfo } from './admin';
+export { Admin, type KeyInfo, type ProjectInfo, type UserInfo } from './admin';
 export { Access, SESSION_COOKIE, type Reader, type Credential } from './auth/access';
 export { KEY_PREFIXES, generateKey, hashKey } from './auth/keys';
 export { CSRF_HEADER, csrfTokenFor, requireCsrfToken } from './auth/csrf';
 export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/passwords';
-export { LoginLimiter, type LoginAttempt, type LoginLimits } from './auth/login-limiter';
+export {
+  LoginLimiter,
+  loginKeys,
+  DEFAULT_LOGIN_LIMITS,
+  type LoginAttempt,
+  type LoginLimits,
+  type Lockout,
+} from './auth/login-limiter';
 export {
   AdminError,
   ProjectNotFoundError,
@@ -32,6 +39,8 @@ export {
   KeyNotFoundError,
   AmbiguousKeyPrefixError,
   UserExistsError,
+  UserNotFoundError,
+  OnlyUserError,
   InvalidInputError,
 } from './errors';
 export { ApiError } from './http/api-error';

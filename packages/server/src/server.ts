@@ -10,6 +10,7 @@ import { ingestRoutes } from './http/ingest-routes';
 import { LiveConnections, liveLimits } from './http/live-connections';
 import { liveRoutes } from './http/live-routes';
 import { readRoutes } from './http/read-routes';
+import { RequestLog } from './http/request-log';
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
 import { startRetention } from './retention';
@@ -60,7 +61,10 @@ export interface ServerOptions extends StorageOptions {
   /** Delete events older than this many days (hourly job); keep forever when unset. */
   retentionDays?: number;
   retentionIntervalMs?: number;
-  /** Fastify logger options; `false` (the default for the programmatic API) is silent. */
+  /**
+   * Fastify logger options; `false` (the default for the programmatic API) is silent.
+   * Requests are logged as one line each when answered (see `RequestLog`).
+   */
   logger?: FastifyServerOptions['logger'];
   /**
    * Believe X-Forwarded-For/-Proto from these reverse proxies (for client addresses and
@@ -133,6 +137,8 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: options.logger ?? false,
+    // One line per request, when it is answered, not Fastify's two.
+    logController: new RequestLog(),
     trustProxy,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout,

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export const CLI = join(__dirname, '..', require('../package.json').bin['agentsudo-server']);
 
 /**
- * Runs one CLI command to completion in `cwd` (SQLite unless the arguments say otherwise);
+ * Runs one CLI command to completion in `cwd` (SQLite unless the arguments say otherwise),
+ * with `input` on stdin and `env` added to the environment;
  * a command still running after 30 s is killed (status null), so a server that starts
  * when it should have refused its arguments fails the test instead of hanging it.
  */
@@ -16,12 +17,13 @@ export function runCli(
   cwd: string,
   args: string[],
   input?: string,
+  env: NodeJS.ProcessEnv = {},
 ): { status: number | null; stdout: string; stderr: string } {
   const res = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     input,
     encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: '' },
+    env: { ...process.env, DATABASE_URL: '', AGENTSUDO_PASSWORD: '', ...env },
     timeout: 30_000,
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };

@@ -4,7 +4,7 @@ import { SESSION_COOKIE, type Access } from '../auth/access';
 import { parseCookies, serializeCookie } from '../auth/cookies';
 import { csrfTokenFor, requireCsrfToken } from '../auth/csrf';
 import { hashKey } from '../auth/keys';
-import type { LoginLimiter } from '../auth/login-limiter';
+import { loginKeys, type LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
 import type { Accounts } from '../storage/accounts';
 import { ApiError } from './api-error';
@@ -52,7 +52,7 @@ export function authRoutes(
     async (request, reply) => {
       const { email, password } = request.body as { email: string; password: string };
       const normalized = email.trim().toLowerCase();
-      const keys = [`ip:${request.ip}`, `email:${normalized}`];
+      const keys = [loginKeys.ip(request.ip), loginKeys.email(normalized)];
       const attempt = await ctx.limiter.attempt(keys);
       if (attempt.retryAfterMs > 0) {
         const seconds = Math.ceil(attempt.retryAfterMs / 1000);

@@ -194,6 +194,55 @@ export class Accounts {
     return row && toUser(row);
   }
 
+  /** Every dashboard user, oldest first. */
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await fetchAll(
+      this.driver,
+      this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('email'),
+    );
+    return rows.map(toUser);
+  }
+
+  /**
+   * Deletes a user and ends their login sessions, unless they are the only user: in one
+   * transaction that other deletions take turns on, so two deletions at once cannot remove
+   * the last two users.
+   */
+  async deleteUser(id: string): Promise<'deleted' | 'only-user' | 'not-found'> {
+    return this.driver.transaction(async (tx) => {
+      // Deletions take turns (SQLite's write transactions already do), so each counts the
+      // users that the one before it left.
+      await this.driver.lockInTransaction?.(tx, 'users:delete');
+      const row = await fetchFirst(
+        tx,
+        this.db
+          .selectFrom('users')
+          .select((eb) => [
+            eb.fn.countAll().as('n'),
+            eb.fn.sum(eb.case().when('id', '=', id).then(1).else(0).end()).as('found'),
+          ]),
+      );
+      if (!Number(row?.found)) return 'not-found';
+      if (Number(row!.n) <= 1) return 'only-user';
+      await execute(tx, this.db.deleteFrom('login_sessions').where('user_id', '=', id));
+      await execute(tx, this.db.deleteFrom('users').where('id', '=', id));
+      return 'deleted';
+    });
+  }
+
+  /** Sets a user's password hash and ends their login sessions; false when no such user. */
+  async setUserPassword(id: string, passwordHash: string): Promise<boolean> {
+    return this.driver.transaction(async (tx) => {
+      const changed = await execute(
+        tx,
+        this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id),
+      );
+      // Whoever was logged in with the old password is logged out.
+      if (changed) await execute(tx, this.db.deleteFrom('login_sessions').where('user_id', '=', id));
+      return changed > 0;
+    });
+  }
+
   async createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
     const now = Date.now();
     await this.driver.transaction(async (tx) => {

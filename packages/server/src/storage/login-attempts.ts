@@ -65,9 +65,27 @@ export class LoginAttempts {
     await execute(this.driver, this.db.deleteFrom('login_attempts').where('attempt_id', '=', attemptId));
   }
 
-  /** Forgets every attempt under these keys (after a successful login). */
-  async clear(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await execute(this.driver, this.db.deleteFrom('login_attempts').where('key', 'in', keys));
+  /**
+   * Forgets every attempt under these keys (after a successful login, or to lift a
+   * lockout), or every attempt under any key for `'all'`; returns how many rows went.
+   */
+  async clear(keys: readonly string[] | 'all'): Promise<number> {
+    if (keys === 'all') return execute(this.driver, this.db.deleteFrom('login_attempts'));
+    if (keys.length === 0) return 0;
+    return execute(this.driver, this.db.deleteFrom('login_attempts').where('key', 'in', keys));
+  }
+
+  /** Per key, the attempts after `since` and the time of the oldest (the lockouts to show). */
+  async count(since: number): Promise<LoginAttemptCount[]> {
+    const rows = await fetchAll(
+      this.driver,
+      this.db
+        .selectFrom('login_attempts')
+        .select((eb) => ['key', eb.fn.countAll().as('n'), eb.fn.min('at').as('oldest')])
+        .where('at', '>', since)
+        .groupBy('key')
+        .orderBy('key'),
+    );
+    return rows.map((r) => ({ key: r.key, count: Number(r.n), oldest: Number(r.oldest) }));
   }
 }
