@@ -12,7 +12,7 @@
  * with its parameters vs Kysely building and compiling the query on every call, and Kysely
  * compiled once per shape with only the parameters changing), then end to end through the
  * driver against a migrated database. The hand-written statements are written as
- * sql-storage.ts writes them. SQLite always; PostgreSQL when DATABASE_URL (or
+ * the event writer (storage/event-writer.ts) writes them. SQLite always; PostgreSQL when DATABASE_URL (or
  * AGENTSUDO_TEST_DATABASE_URL) names a server this benchmark may create a database on;
  * `npm run bench -- query-layer` starts a throwaway one when Debian's PostgreSQL is installed.
  *
@@ -41,7 +41,7 @@ const KEYS = 1000;
 const STORED_EVENTS = 20_000;
 const PROJECT = 'prj_bench';
 
-// --- The hand-written statements, as sql-storage.ts builds them -------------------------
+// --- The hand-written statements, as the storage builds them ----------------------------
 
 const EVENT_COLUMNS = [
   'project_id',

@@ -59,7 +59,7 @@ async function load(storage, projectId, now) {
             },
       );
     }
-    await storage.insertEvents(projectId, batch);
+    await storage.writer.insert(projectId, batch);
   }
   return (EVENTS / (performance.now() - started)) * 1000;
 }
@@ -89,7 +89,7 @@ async function time(name, fn) {
 async function suite(label, storageOptions) {
   const storage = await openStorage(storageOptions);
   const projectId = `prj_${randomBytes(8).toString('hex')}`;
-  await storage.createProject({ id: projectId, name: 'bench', createdAt: Date.now() });
+  await storage.accounts.createProject({ id: projectId, name: 'bench', createdAt: Date.now() });
   const now = Date.now() * 1000;
   const loadRate = await load(storage, projectId, now);
   if (storageOptions.databaseUrl) {
@@ -105,7 +105,7 @@ async function suite(label, storageOptions) {
     `${label}: loaded ${EVENTS.toLocaleString('en-US')} events at ${Math.round(loadRate).toLocaleString('en-US')} events/s`,
   );
   const rows = [];
-  const stats = (from, to, bucket) => () => storage.stats(projectId, { from, to, bucket });
+  const stats = (from, to, bucket) => () => storage.stats.summary(projectId, { from, to, bucket });
   rows.push(await time(`${label}: stats, all 30 days, daily buckets`, stats(now - 30 * DAY_US, now, 'day')));
   rows.push(
     await time(`${label}: stats, 7 days (unaligned), hourly`, stats(now - 7 * DAY_US - 12_345, now, 'hour')),
@@ -114,15 +114,15 @@ async function suite(label, storageOptions) {
   rows.push(await time(`${label}: stats, last hour, per minute`, stats(now - HOUR_US, now, 'minute')));
   rows.push(
     await time(`${label}: events, first page of 100`, () =>
-      storage.listEvents(projectId, {}, { limit: 100 }),
+      storage.events.list(projectId, {}, { limit: 100 }),
     ),
   );
   rows.push(
     await time(`${label}: events, one agent's denials, 100`, () =>
-      storage.listEvents(projectId, { agent: 'Agent-4', allowed: false }, { limit: 100 }),
+      storage.events.list(projectId, { agent: 'Agent-4', allowed: false }, { limit: 100 }),
     ),
   );
-  rows.push(await time(`${label}: agents summary`, () => storage.agents(projectId)));
+  rows.push(await time(`${label}: agents summary`, () => storage.stats.agents(projectId)));
   await storage.close();
   return { name: label, rows, loadRate };
 }

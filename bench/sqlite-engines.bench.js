@@ -2,11 +2,11 @@
 /**
  * The embedded database engine: better-sqlite3 (what the server uses) against Node's
  * built-in `node:sqlite` (Node 22.13 and later), both running the server's real storage
- * (SqlStorage, its migrations and statements) on a fresh file in one process, so that the
+ * (its repositories, migrations and statements) on a fresh file in one process, so that the
  * only difference is the engine. Measured:
  *
  * - the cost of loading the engine (`require` in a fresh child process, median of 5);
- * - ingest: 200,000 events in batches of 500 through `insertEvents` (the ingest route's
+ * - ingest: 200,000 events in batches of 500 through `writer.insert` (the ingest route's
  *   group commit), events/s;
  * - a 30-day stats query and the first audit page over those events, median of 15.
  *
@@ -41,7 +41,7 @@ try {
 }
 void nodeSqlite;
 
-const { SqlStorage } = require('../packages/server/dist/storage/sql-storage');
+const { openStorageOn } = require('../packages/server/dist/storage/open');
 const { SqliteDriver } = require('../packages/server/dist/storage/sqlite-driver');
 const { NodeSqliteDriver } = require('./lib/node-sqlite-driver');
 
@@ -94,18 +94,18 @@ async function timeMs(fn, times = 15) {
 async function run(name, makeDriver) {
   const dir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-engines-'));
   try {
-    const storage = await SqlStorage.open(makeDriver(join(dir, 'bench.db')));
+    const storage = await openStorageOn(makeDriver(join(dir, 'bench.db')));
     const projectId = 'prj_bench';
-    await storage.createProject({ id: projectId, name: 'bench', createdAt: Date.now() });
+    await storage.accounts.createProject({ id: projectId, name: 'bench', createdAt: Date.now() });
     const now = Date.now() * 1000;
     const batches = [];
     for (let i = 0; i < EVENTS; i += BATCH) batches.push(makeEvents(i, BATCH, now));
     const t = performance.now();
-    for (const batch of batches) await storage.insertEvents(projectId, batch);
+    for (const batch of batches) await storage.writer.insert(projectId, batch);
     const ingestMs = performance.now() - t;
     const range = { from: now - 30 * 24 * HOUR_US, to: now + HOUR_US, bucket: 'day' };
-    const statsMs = await timeMs(() => storage.stats(projectId, range));
-    const pageMs = await timeMs(() => storage.listEvents(projectId, {}, { limit: 50 }));
+    const statsMs = await timeMs(() => storage.stats.summary(projectId, range));
+    const pageMs = await timeMs(() => storage.events.list(projectId, {}, { limit: 50 }));
     await storage.close();
     const nsPerOp = (ingestMs * 1e6) / EVENTS;
     return {
@@ -135,7 +135,7 @@ async function run(name, makeDriver) {
     batch: BATCH,
     loadMs: load,
     nodeSqliteIngestRatio: +(rows[0].nsPerOp / rows[1].nsPerOp).toFixed(2),
-    note: 'the server storage (SqlStorage) on each engine, one process, one run; ratio = node:sqlite events/s over better-sqlite3 events/s',
+    note: 'the server storage (openStorageOn) on each engine, one process, one run; ratio = node:sqlite events/s over better-sqlite3 events/s',
   });
 })().catch((err) => {
   console.error(err);

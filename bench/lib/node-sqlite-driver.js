@@ -6,8 +6,8 @@
  * real storage on both engines and the difference is the engine alone.
  *
  * @example
- * const { SqlStorage } = require('../../packages/server/dist/storage/sql-storage');
- * const storage = await SqlStorage.open(new NodeSqliteDriver('/tmp/x.db'));
+ * const { openStorageOn } = require('../../packages/server/dist/storage/open');
+ * const storage = await openStorageOn(new NodeSqliteDriver('/tmp/x.db'));
  */
 const MAX_CACHED_STATEMENTS = 256;
 

@@ -198,7 +198,7 @@ async function main(outDir) {
     await page.locator('tr[data-key^="asr_"]').waitFor();
     await shot('settings');
 
-    const empty = (await server.storage.findProject('checkout-agents')).id;
+    const empty = (await server.storage.accounts.findProject('checkout-agents')).id;
     await page.goto(`/#/projects/${empty}/feed`);
     await page.locator('.empty-state').waitFor();
     await shot('empty-state');

@@ -12,6 +12,7 @@ import {
   UserNotFoundError,
 } from './errors';
 import type { KeyKind, KeyRecord, ProjectRecord } from './storage/records';
+import type { Accounts } from './storage/accounts';
 import type { Storage } from './storage/storage';
 
 /**
@@ -72,7 +73,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * ```
  */
 export class Admin {
-  constructor(private readonly storage: Storage) {}
+  private readonly accounts: Accounts;
+
+  constructor(storage: Pick<Storage, 'accounts'>) {
+    this.accounts = storage.accounts;
+  }
 
   /**
    * Creates a project and its first ingest key (shown once). A rotation that finds the new
@@ -86,29 +91,29 @@ export class Admin {
         "use 1-100 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit (and not 'prj_')",
       );
     }
-    if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+    if (await this.accounts.findProject(name)) throw new ProjectExistsError(name);
     const project: ProjectRecord = {
       id: `prj_${randomBytes(8).toString('hex')}`,
       name,
       createdAt: Date.now(),
     };
     try {
-      await this.storage.createProject(project);
+      await this.accounts.createProject(project);
     } catch (err) {
-      if (await this.storage.findProject(name)) throw new ProjectExistsError(name);
+      if (await this.accounts.findProject(name)) throw new ProjectExistsError(name);
       throw err;
     }
     // Through the rotation's locked path, not a plain insert: a rotation (another instance,
     // the CLI) may find the project before its first key is stored, and the first key must
     // then revoke that rotation's key as a later rotation would, leaving one active key.
     const { key: apiKey, record } = newKey(project.id, 'ingest');
-    await this.storage.rotateIngestKey(record, record.createdAt);
+    await this.accounts.rotateIngestKey(record, record.createdAt);
     return { project, apiKey };
   }
 
   async listProjects(): Promise<ProjectInfo[]> {
-    const keys = await this.storage.listKeys();
-    return (await this.storage.listProjects()).map((p) => ({
+    const keys = await this.accounts.listKeys();
+    return (await this.accounts.listProjects()).map((p) => ({
       ...p,
       keys: keys.filter((k) => k.projectId === p.id).map(keyInfo),
     }));
@@ -120,7 +125,7 @@ export class Admin {
   ): Promise<{ project: ProjectRecord; apiKey: string; revoked: string[] }> {
     const project = await this.project(projectIdOrName);
     const { key, record } = newKey(project.id, 'ingest');
-    const revoked = await this.storage.rotateIngestKey(record, record.createdAt);
+    const revoked = await this.accounts.rotateIngestKey(record, record.createdAt);
     return { project, apiKey: key, revoked };
   }
 
@@ -131,13 +136,13 @@ export class Admin {
     }
     // A whole key (pasted from where it is configured) names itself exactly; otherwise
     // only the stored prefix's characters can be compared.
-    const exact = await this.storage.findKeyByHash(hashKey(prefix));
+    const exact = await this.accounts.findKeyByHash(hashKey(prefix));
     const shown = prefix.slice(
       0,
       (prefix.startsWith(KEY_PREFIXES.read) ? KEY_PREFIXES.read : KEY_PREFIXES.ingest).length +
         KEY_SHOWN_CHARS,
     );
-    const matches = (exact ? [exact] : await this.storage.findKeysByPrefix(shown)).filter(
+    const matches = (exact ? [exact] : await this.accounts.findKeysByPrefix(shown)).filter(
       (k) => !k.revokedAt,
     );
     if (matches.length === 0) throw new KeyNotFoundError(prefix);
@@ -147,7 +152,7 @@ export class Admin {
         matches.map((k) => k.prefix),
       );
     const revokedAt = Date.now();
-    await this.storage.revokeKey(matches[0].id, revokedAt);
+    await this.accounts.revokeKey(matches[0].id, revokedAt);
     return { ...keyInfo(matches[0]), revokedAt };
   }
 
@@ -164,20 +169,20 @@ export class Admin {
       throw new InvalidInputError('email', email, 'expected an address like ops@example.com');
     }
     checkPassword(password);
-    if (await this.storage.findUserByEmail(normalized)) throw new UserExistsError(normalized);
+    if (await this.accounts.findUserByEmail(normalized)) throw new UserExistsError(normalized);
     const user = {
       id: randomUUID(),
       email: normalized,
       passwordHash: await hashPassword(password),
       createdAt: Date.now(),
     };
-    await this.storage.createUser(user);
+    await this.accounts.createUser(user);
     return { id: user.id, email: user.email };
   }
 
   /** Every dashboard login, oldest first (never the password hashes). */
   async listUsers(): Promise<UserInfo[]> {
-    return (await this.storage.listUsers()).map((u) => ({
+    return (await this.accounts.listUsers()).map((u) => ({
       id: u.id,
       email: u.email,
       createdAt: u.createdAt,
@@ -191,7 +196,7 @@ export class Admin {
    */
   async deleteUser(email: string): Promise<UserInfo> {
     const user = await this.findUser(email);
-    const result = await this.storage.deleteUser(user.id);
+    const result = await this.accounts.deleteUser(user.id);
     if (result === 'only-user') throw new OnlyUserError(user.email);
     if (result === 'not-found') throw new UserNotFoundError(user.email);
     return user;
@@ -201,7 +206,7 @@ export class Admin {
   async resetPassword(email: string, password: string): Promise<UserInfo> {
     checkPassword(password);
     const user = await this.findUser(email);
-    if (!(await this.storage.setUserPassword(user.id, await hashPassword(password))))
+    if (!(await this.accounts.setUserPassword(user.id, await hashPassword(password))))
       throw new UserNotFoundError(user.email);
     return user;
   }
@@ -209,20 +214,20 @@ export class Admin {
   /** The login with this email (compared trimmed, in lower case); throws {@link UserNotFoundError}. */
   async findUser(email: string): Promise<UserInfo> {
     const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
-    const user = await this.storage.findUserByEmail(normalized);
+    const user = await this.accounts.findUserByEmail(normalized);
     if (!user) throw new UserNotFoundError(String(email));
     return { id: user.id, email: user.email, createdAt: user.createdAt };
   }
 
   private async project(idOrName: string): Promise<ProjectRecord> {
-    const project = typeof idOrName === 'string' ? await this.storage.findProject(idOrName) : undefined;
+    const project = typeof idOrName === 'string' ? await this.accounts.findProject(idOrName) : undefined;
     if (!project) throw new ProjectNotFoundError(String(idOrName));
     return project;
   }
 
   private async issueKey(projectId: string, kind: KeyKind): Promise<string> {
     const { key, record } = newKey(projectId, kind);
-    await this.storage.insertKey(record);
+    await this.accounts.insertKey(record);
     return key;
   }
 }

@@ -56,7 +56,7 @@ export {
 } from './http/live-connections';
 export { CredentialWatch, CREDENTIAL_CHECK_MS, type CredentialEnd } from './auth/credential-watch';
 export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA } from './http/wire-schema';
-export { openStorage, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';
+export { openStorage, openStorageOn, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';
 export type { Storage } from './storage/storage';
 export type {
   EventRecord,
@@ -74,7 +74,13 @@ export type {
   UserRecord,
   InsertResult,
 } from './storage/records';
-export { SqlStorage } from './storage/sql-storage';
+export type { Accounts } from './storage/accounts';
+export type { LoginAttempts } from './storage/login-attempts';
+export type { EventWriter } from './storage/event-writer';
+export type { EventQueries } from './storage/event-queries';
+export type { EventStats } from './storage/event-stats';
+export type { EventRetention } from './storage/event-retention';
+export type { LiveEvents } from './storage/live-fanout';
 export { SqliteDriver, type SqliteSync } from './storage/sqlite-driver';
 export { UnsafeDatabaseFileError } from './storage/database-file';
 export { PostgresDriver } from './storage/postgres-driver';
@@ -85,6 +91,12 @@ export type {
   NotificationChannel,
   NotificationHandlers,
 } from './storage/driver';
-export { MIGRATIONS, migrate, UnknownMigrationsError, type Migration } from './storage/migrations';
+export {
+  MIGRATIONS,
+  migrate,
+  UnknownMigrationsError,
+  type Migration,
+  type MigrationStep,
+} from './storage/migrations';
 export { isoToMicros, microsToIso } from './storage/time';
 export { runRetention, startRetention } from './retention';

@@ -1,4 +1,4 @@
-import type { Storage } from './storage/storage';
+import type { EventRetention } from './storage/event-retention';
 import { HOUR_US } from './storage/time';
 
 /**
@@ -7,11 +7,11 @@ import { HOUR_US } from './storage/time';
  *
  * @example
  * ```ts
- * const stop = startRetention(storage, { days: 30, onError: (e) => log.error(e) });
+ * const stop = startRetention(storage.retention, { days: 30, onError: (e) => log.error(e) });
  * ```
  */
 export function startRetention(
-  storage: Storage,
+  retention: Pick<EventRetention, 'deleteBefore'>,
   options: {
     days: number;
     intervalMs?: number;
@@ -22,7 +22,7 @@ export function startRetention(
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const sweep = () => {
-    running = runRetention(storage, options.days)
+    running = runRetention(retention, options.days)
       .then((n) => options.onDeleted?.(n))
       .catch((err) => options.onError?.(err));
   };
@@ -43,10 +43,14 @@ export function startRetention(
  *
  * @example
  * ```ts
- * await runRetention(storage, 30);
+ * await runRetention(storage.retention, 30);
  * ```
  */
-export function runRetention(storage: Storage, days: number, now = Date.now()): Promise<number> {
+export function runRetention(
+  retention: Pick<EventRetention, 'deleteBefore'>,
+  days: number,
+  now = Date.now(),
+): Promise<number> {
   const cutoffHour = Math.floor((now * 1000 - days * 24 * HOUR_US) / HOUR_US);
-  return storage.deleteBefore(cutoffHour);
+  return retention.deleteBefore(cutoffHour);
 }

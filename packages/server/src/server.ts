@@ -132,7 +132,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   );
   const storage = options.storage ?? (await openStorage(options));
   const ownsStorage = !options.storage;
-  const access = new Access(storage);
+  const access = new Access(storage.accounts);
   const admin = new Admin(storage);
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
@@ -159,18 +159,19 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
   });
   app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
-  ingestRoutes(app, { storage, access });
-  readRoutes(app, { storage, access });
-  const watch = new CredentialWatch(access, storage, {
+  const { accounts, events, stats } = storage;
+  ingestRoutes(app, { writer: storage.writer, access });
+  readRoutes(app, { accounts, events, stats, access });
+  const watch = new CredentialWatch(access, accounts, {
     onError: (err) => app.log.warn({ err }, 'live feeds: credentials could not be re-checked'),
   });
-  liveRoutes(app, { storage, access, live, watch });
-  authRoutes(app, { storage, access, limiter: new LoginLimiter(storage) });
+  liveRoutes(app, { accounts, events, feed: storage.live, access, live, watch });
+  authRoutes(app, { accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
   if (options.extend) await options.extend(app, { storage, admin, access });
 
   const stopRetention =
     options.retentionDays !== undefined
-      ? startRetention(storage, {
+      ? startRetention(storage.retention, {
           days: options.retentionDays,
           intervalMs: options.retentionIntervalMs,
           onDeleted: (n) => n && app.log.info({ deleted: n }, 'retention: deleted old events'),

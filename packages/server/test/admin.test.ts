@@ -27,7 +27,7 @@ describe.each(backends())('admin functions on $name', (backend) => {
   test('a project key is as_ plus 192 random bits, stored only as a hash', async () => {
     const { project, apiKey } = await server.admin.createProject('checkout');
     expect(apiKey).toMatch(/^as_[A-Za-z0-9_-]{32}$/);
-    const [key] = await server.storage.listKeys(project.id);
+    const [key] = await server.storage.accounts.listKeys(project.id);
     expect(key).toMatchObject({ kind: 'ingest', prefix: apiKey.slice(0, 11), keyHash: hashKey(apiKey) });
     expect(JSON.stringify(await server.admin.listProjects())).not.toContain(apiKey);
   });
@@ -51,7 +51,7 @@ describe.each(backends())('admin functions on $name', (backend) => {
       ['k-a', 'as_AAAAaaaa'],
       ['k-b', 'as_AAAAbbbb'],
     ]) {
-      await server.storage.insertKey({
+      await server.storage.accounts.insertKey({
         id,
         projectId: project.id,
         kind: 'ingest',
@@ -75,7 +75,7 @@ describe.each(backends())('admin functions on $name', (backend) => {
 
   test('users: emails are normalised and unique, passwords hashed with scrypt', async () => {
     await server.admin.createUser(' Ops@Example.com ', 'a long password');
-    const user = await server.storage.findUserByEmail('ops@example.com');
+    const user = await server.storage.accounts.findUserByEmail('ops@example.com');
     expect(user?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(await verifyPassword('a long password', user!.passwordHash)).toBe(true);
     expect(await verifyPassword('a wrong password', user!.passwordHash)).toBe(false);

@@ -58,7 +58,7 @@ async function expectTrafficCounted(storage: Storage, projectId: string): Promis
     { from: T0 + 2, to: T0 + 2 * HOUR + 10 }, // partial hours at both edges
   ];
   for (const range of ranges) {
-    const s = await storage.stats(projectId, { ...range, bucket: 'hour' });
+    const s = await storage.stats.summary(projectId, { ...range, bucket: 'hour' });
     expect(s.totals).toEqual({ events: 8, allowed: 1, denied: 2, audit: 5 });
     expect(s.agents).toEqual([
       { agentName: 'LedgerBot', events: 5, allowed: 1, denied: 2, audit: 2 },
@@ -75,10 +75,14 @@ async function expectTrafficCounted(storage: Storage, projectId: string): Promis
       { scope: 'delete:ledger', audit: 1 },
     ]);
   }
-  const minutes = await storage.stats(projectId, { from: T0, to: T0 + 5 * 60_000_000, bucket: 'minute' });
+  const minutes = await storage.stats.summary(projectId, {
+    from: T0,
+    to: T0 + 5 * 60_000_000,
+    bucket: 'minute',
+  });
   expect(minutes.buckets[0]).toMatchObject({ events: 3, allowed: 1, denied: 1, audit: 1 });
 
-  const agents = await storage.agents(projectId);
+  const agents = await storage.stats.agents(projectId);
   const auditor = agents.find((a) => a.agentName === 'Auditor')!;
   expect(auditor).toMatchObject({ events: 3, denied: 0, audit: 3 });
   expect(auditor.scopes.map((s) => [s.scope, s.events, s.denied, s.audit])).toEqual([
@@ -143,10 +147,10 @@ describe.each(backends())('audit-mode calls on $name', (backend) => {
   test('stats and agents count an audit-mode violation as audit, never as denied or allowed', async () => {
     const storage = await openStorage(await backend.fresh());
     try {
-      await storage.createProject({ id: 'prj_ledger', name: 'ledger', createdAt: 1 });
+      await storage.accounts.createProject({ id: 'prj_ledger', name: 'ledger', createdAt: 1 });
       // Two batches, so rollup rows are both inserted and added to.
-      await storage.insertEvents('prj_ledger', TRAFFIC.slice(0, 5));
-      await storage.insertEvents('prj_ledger', TRAFFIC.slice(5));
+      await storage.writer.insert('prj_ledger', TRAFFIC.slice(0, 5));
+      await storage.writer.insert('prj_ledger', TRAFFIC.slice(5));
       await expectTrafficCounted(storage, 'prj_ledger');
     } finally {
       await storage.close();
@@ -176,12 +180,16 @@ describe.each(backends())('audit-mode calls on $name', (backend) => {
     const upgraded = await openStorage(options);
     try {
       await expectTrafficCounted(upgraded, 'prj_ledger');
-      const other = await upgraded.stats('prj_other', { from: T0, to: T0 + HOUR, bucket: 'hour' });
+      const other = await upgraded.stats.summary('prj_other', { from: T0, to: T0 + HOUR, bucket: 'hour' });
       expect(other.totals).toEqual({ events: 2, allowed: 1, denied: 1, audit: 0 });
       expect(other.topDeniedScopes).toEqual([{ scope: 'write:refunds', denied: 1 }]);
       // New traffic after the upgrade adds to the rebuilt rows.
-      await upgraded.insertEvents('prj_ledger', [audit({ agentName: 'Auditor', ts: T0 + HOUR + 8 })]);
-      const after = await upgraded.stats('prj_ledger', { from: T0, to: T0 + 3 * HOUR, bucket: 'hour' });
+      await upgraded.writer.insert('prj_ledger', [audit({ agentName: 'Auditor', ts: T0 + HOUR + 8 })]);
+      const after = await upgraded.stats.summary('prj_ledger', {
+        from: T0,
+        to: T0 + 3 * HOUR,
+        bucket: 'hour',
+      });
       expect(after.totals).toEqual({ events: 9, allowed: 1, denied: 2, audit: 6 });
     } finally {
       await upgraded.close();

@@ -180,7 +180,7 @@ describe('agentsudo-server user create at a terminal', () => {
     expect(code).toBe(0);
     const storage = await openStorage({ db });
     try {
-      const user = await storage.findUserByEmail('tty@example.com');
+      const user = await storage.accounts.findUserByEmail('tty@example.com');
       expect(await verifyPassword('typed secret 1', user!.passwordHash)).toBe(true);
     } finally {
       await storage.close();

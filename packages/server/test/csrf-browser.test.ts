@@ -79,7 +79,7 @@ test('a redirected form post from another port cannot rotate the project’s key
   const forged = await visitAttackerPage(`/api/projects/${projectId}/keys/rotate`);
   expect(forged.origin).toBe('null');
   expect(forged.status).toBe(403);
-  expect((await rig.server.storage.listKeys(projectId)).filter((k) => k.revokedAt)).toEqual([]);
+  expect((await rig.server.storage.accounts.listKeys(projectId)).filter((k) => k.revokedAt)).toEqual([]);
   expect(await ingestStatus(apiKey)).toBe(200);
 });
 
@@ -87,7 +87,7 @@ test('nor issue a read token or log the user out', async () => {
   for (const target of [`/api/projects/${projectId}/read-tokens`, '/api/auth/logout']) {
     expect((await visitAttackerPage(target)).status).toBe(403);
   }
-  expect((await rig.server.storage.listKeys(projectId)).map((k) => k.kind)).toEqual(['ingest']);
+  expect((await rig.server.storage.accounts.listKeys(projectId)).map((k) => k.kind)).toEqual(['ingest']);
   // Still signed in: the dashboard reads with the same cookie.
   await page.goto(`${rig.url}/#/projects/${projectId}/settings`);
   await page.locator('.user').filter({ hasText: 'ops@example.com' }).waitFor();
@@ -129,5 +129,7 @@ test('signing in again in another tab does not break the first tab’s actions',
   await other.locator('.user').filter({ hasText: 'ops@example.com' }).waitFor();
   await page.getByRole('button', { name: 'Create read token' }).click();
   await page.locator('#new-key-title').filter({ hasText: 'New read token' }).waitFor();
-  expect((await rig.server.storage.listKeys(projectId)).filter((k) => k.kind === 'read')).toHaveLength(2);
+  expect(
+    (await rig.server.storage.accounts.listKeys(projectId)).filter((k) => k.kind === 'read'),
+  ).toHaveLength(2);
 });

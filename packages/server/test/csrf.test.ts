@@ -61,7 +61,7 @@ describe('state-changing calls of a login session', () => {
   beforeAll(async () => {
     const { project } = await server.admin.createProject('target');
     projectId = project.id;
-    keyId = (await server.storage.listKeys(projectId))[0].id;
+    keyId = (await server.storage.accounts.listKeys(projectId))[0].id;
   });
 
   test.each([
@@ -76,8 +76,8 @@ describe('state-changing calls of a login session', () => {
       expect({ path, ...answer }).toMatchObject({ path, status: 403, body: { error: 'csrf_token_missing' } });
       expect(answer.body.message).toContain('x-csrf-token');
     }
-    expect((await server.storage.listProjects()).map((p) => p.name)).toEqual(['target']);
-    expect((await server.storage.listKeys(projectId)).map((k) => [k.kind, !!k.revokedAt])).toEqual([
+    expect((await server.storage.accounts.listProjects()).map((p) => p.name)).toEqual(['target']);
+    expect((await server.storage.accounts.listKeys(projectId)).map((k) => [k.kind, !!k.revokedAt])).toEqual([
       ['ingest', false],
     ]);
     // Still logged in.

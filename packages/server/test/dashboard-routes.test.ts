@@ -130,13 +130,13 @@ describe('projects and keys', () => {
 
   test('without a login nothing is created or listed', async () => {
     expect((await call('POST', '/api/projects', { name: 'nope' }, {})).status).toBe(401);
-    const project = (await server.storage.findProject('checkout'))!;
+    const project = (await server.storage.accounts.findProject('checkout'))!;
     expect((await call('GET', `/api/projects/${project.id}/keys`, undefined, {})).status).toBe(401);
-    expect(await server.storage.findProject('nope')).toBeUndefined();
+    expect(await server.storage.accounts.findProject('nope')).toBeUndefined();
   });
 
   test('a read token can read events but not manage keys', async () => {
-    const project = (await server.storage.findProject('checkout'))!;
+    const project = (await server.storage.accounts.findProject('checkout'))!;
     const { token } = await server.admin.createReadToken(project.id);
     const auth = { authorization: `Bearer ${token}` };
     expect((await call('GET', `/api/projects/${project.id}/events`, undefined, auth)).status).toBe(200);
@@ -154,7 +154,7 @@ describe('projects and keys', () => {
     );
     expect(response.status).toBe(403);
     expect(((await response.json()) as { error: string }).error).toBe('csrf_token_missing');
-    expect(await server.storage.findProject('evil')).toBeUndefined();
+    expect(await server.storage.accounts.findProject('evil')).toBeUndefined();
   });
 
   test('rotating issues a new key and revokes the old one at once', async () => {
@@ -171,7 +171,7 @@ describe('projects and keys', () => {
   test('revoking takes a key id of that project only', async () => {
     const a = await server.admin.createProject('team-a');
     const b = await server.admin.createProject('team-b');
-    const [keyOfB] = await server.storage.listKeys(b.project.id);
+    const [keyOfB] = await server.storage.accounts.listKeys(b.project.id);
     const across = await call('DELETE', `/api/projects/${a.project.id}/keys/${keyOfB.id}`);
     expect(across.status).toBe(404);
     const revoked = await call('DELETE', `/api/projects/${b.project.id}/keys/${keyOfB.id}`);
@@ -211,7 +211,7 @@ describe('agent activity', () => {
   });
 
   test('a bad points value is a 400 naming it', async () => {
-    const project = (await server.storage.findProject('activity'))!;
+    const project = (await server.storage.accounts.findProject('activity'))!;
     const response = await call('GET', `/api/projects/${project.id}/agent-activity?points=1000`);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ field: 'points' });

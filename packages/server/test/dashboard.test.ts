@@ -121,7 +121,7 @@ describe('projects and keys', () => {
     // The snippet carries this server's address and the new key.
     await expectText(page.locator('.new-key pre'), `endpoint: '${rig.url}'`);
     await expectText(page.locator('.new-key pre'), apiKey);
-    projectId = (await rig.server.storage.findProject('support-desk'))!.id;
+    projectId = (await rig.server.storage.accounts.findProject('support-desk'))!.id;
     await shot('project-created');
   });
 

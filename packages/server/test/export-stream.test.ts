@@ -1,4 +1,4 @@
-import { createServer, openStorage, type EventRecord, type Storage } from '../src';
+import { createServer, openStorage, type EventQueries, type EventRecord, type Storage } from '../src';
 import { backends, wire } from './helpers';
 
 describe.each(backends())('export streaming on $name', (backend) => {
@@ -14,10 +14,10 @@ describe.each(backends())('export streaming on $name', (backend) => {
     const AT_GATE = Symbol('at the gate');
     const reachedGate = new Promise<typeof AT_GATE>((resolve) => (atGate = () => resolve(AT_GATE)));
     let pagesRead = 0;
-    const gated: Storage = Object.create(storage);
-    gated.streamEvents = async function* (projectId, filter, pageSize = 1000) {
+    const events: EventQueries = Object.create(storage.events);
+    events.stream = async function* (projectId, filter, pageSize = 1000) {
       let n = 0;
-      for await (const e of storage.streamEvents(projectId, filter, pageSize)) {
+      for await (const e of storage.events.stream(projectId, filter, pageSize)) {
         if (n++ % pageSize === 0) {
           pagesRead++;
           if (pagesRead === 2) {
@@ -28,6 +28,7 @@ describe.each(backends())('export streaming on $name', (backend) => {
         yield e as EventRecord;
       }
     };
+    const gated: Storage = { ...storage, events };
     const server = await createServer({ storage: gated, port: 0 });
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {

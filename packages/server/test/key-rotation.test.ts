@@ -31,7 +31,7 @@ describe.each(backends())('concurrent key rotations on $name', (backend) => {
       Array.from({ length: ROTATIONS }, (_, i) => servers[i % instances].admin.rotateKey(project.id)),
     );
 
-    const keys = await servers[0].storage.listKeys(project.id);
+    const keys = await servers[0].storage.accounts.listKeys(project.id);
     const active = keys.filter((k) => k.kind === 'ingest' && !k.revokedAt);
     expect(active).toHaveLength(1);
     // Every other key was revoked by exactly one rotation, and each rotation reports what it revoked.

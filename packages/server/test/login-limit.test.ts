@@ -60,7 +60,7 @@ describe.each(backends())('login limit on $name', (backend) => {
   test('the window slides: old tries stop counting, and a success clears the count', async () => {
     const storage = await openStorage(await backend.fresh());
     try {
-      const limiter = new LoginLimiter(storage, { maxFailures: 3, windowMs: 60_000 });
+      const limiter = new LoginLimiter(storage.loginAttempts, { maxFailures: 3, windowMs: 60_000 });
       const keys = ['ip:203.0.113.7', 'email:ops@example.com'];
       const t0 = 1_800_000_000_000;
       for (let i = 0; i < 3; i++) expect((await limiter.attempt(keys, t0 + i * 1000)).retryAfterMs).toBe(0);

@@ -45,7 +45,7 @@ describe('files the server creates are private', () => {
   test('a new SQLite database, its WAL and its shared-memory file are 0600', async () => {
     const db = join(place(), 'agentsudo.db');
     storage = await openStorage({ db });
-    await storage.createProject({ id: 'prj_private', name: 'private', createdAt: 1 });
+    await storage.accounts.createProject({ id: 'prj_private', name: 'private', createdAt: 1 });
 
     expect(mode(db)).toBe(0o600);
     expect(mode(`${db}-wal`)).toBe(0o600);
@@ -72,7 +72,7 @@ describe('files the server creates are private', () => {
     expect(mode(db)).toBe(0o644);
 
     storage = await openStorage({ db });
-    await storage.createProject({ id: 'prj_old', name: 'old', createdAt: 1 });
+    await storage.accounts.createProject({ id: 'prj_old', name: 'old', createdAt: 1 });
 
     expect(mode(db)).toBe(0o600);
     expect(mode(`${db}-wal`)).toBe(0o600);

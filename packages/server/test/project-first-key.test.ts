@@ -13,12 +13,13 @@ describe.each(backends())('a project and its first ingest key on $name', (backen
     storage = await openStorage(await backend.fresh());
     // The project row is stored; the creation then waits until the rotation has run, as it
     // may when another instance or the CLI rotates the moment the project appears.
-    const store = storage.createProject.bind(storage);
+    const { accounts } = storage;
+    const store = accounts.createProject.bind(accounts);
     let stored!: () => void;
     const projectStored = new Promise<void>((resolve) => (stored = resolve));
     let rotated!: () => void;
     const rotationDone = new Promise<void>((resolve) => (rotated = resolve));
-    storage.createProject = async (project) => {
+    accounts.createProject = async (project) => {
       await store(project);
       stored();
       await rotationDone;
@@ -31,7 +32,9 @@ describe.each(backends())('a project and its first ingest key on $name', (backen
     rotated();
     const { project, apiKey } = await creating;
 
-    const active = (await storage.listKeys(project.id)).filter((k) => k.kind === 'ingest' && !k.revokedAt);
+    const active = (await storage.accounts.listKeys(project.id)).filter(
+      (k) => k.kind === 'ingest' && !k.revokedAt,
+    );
     expect(active).toHaveLength(1);
     // Like two rotations: the later one, the creation's first key, revokes the earlier.
     expect(apiKey.startsWith(active[0].prefix)).toBe(true);

@@ -18,7 +18,7 @@ describe.each(backends())('retention on $name', (backend) => {
     try {
       let names: string[] = [];
       for (let i = 0; i < 100; i++) {
-        const page = await second.storage.listEvents(first.projectId, {}, { limit: 10 });
+        const page = await second.storage.events.list(first.projectId, {}, { limit: 10 });
         names = page.events.map((e) => e.agentName);
         if (!names.includes('Old')) break;
         await new Promise((r) => setTimeout(r, 50));
@@ -41,7 +41,7 @@ describe.each(backends())('retention on $name', (backend) => {
       let names: string[] = ['LateOld'];
       for (let i = 0; i < 100 && names.includes('LateOld'); i++) {
         await new Promise((r) => setTimeout(r, 50));
-        names = (await t.server.storage.listEvents(t.projectId, {}, { limit: 10 })).events.map(
+        names = (await t.server.storage.events.list(t.projectId, {}, { limit: 10 })).events.map(
           (e) => e.agentName,
         );
       }

@@ -43,17 +43,18 @@ describe.each(backends())('dashboard users in storage on $name', (backend) => {
       // Repeated: each round starts with exactly two users and deletes both at once.
       for (let round = 0; round < 4; round++) {
         const pair = [user(`one-${round}@example.com`), user(`two-${round}@example.com`)];
-        for (const u of pair) await storage.createUser(u);
+        for (const u of pair) await storage.accounts.createUser(u);
         // The survivor of the round before goes first, alone.
-        for (const u of await storage.listUsers())
-          if (!pair.some((p) => p.id === u.id)) expect(await storage.deleteUser(u.id)).toBe('deleted');
+        for (const u of await storage.accounts.listUsers())
+          if (!pair.some((p) => p.id === u.id))
+            expect(await storage.accounts.deleteUser(u.id)).toBe('deleted');
         const results = await Promise.all(
           second
-            ? [storage.deleteUser(pair[0].id), second.deleteUser(pair[1].id)]
+            ? [storage.accounts.deleteUser(pair[0].id), second.accounts.deleteUser(pair[1].id)]
             : pair.map((u) => deleteWithCli(u, where)),
         );
         expect(results.sort()).toEqual(['deleted', 'only-user']);
-        expect(await storage.listUsers()).toHaveLength(1);
+        expect(await storage.accounts.listUsers()).toHaveLength(1);
       }
     } finally {
       await storage.close();
@@ -65,21 +66,23 @@ describe.each(backends())('dashboard users in storage on $name', (backend) => {
     const storage: Storage = await openStorage(await backend.fresh());
     try {
       const [ops, dev] = [user('ops@example.com'), user('dev@example.com')];
-      await storage.createUser(ops);
-      await storage.createUser(dev);
+      await storage.accounts.createUser(ops);
+      await storage.accounts.createUser(dev);
       const far = Date.now() + 3600_000;
-      await storage.createLoginSession('ops-session', ops.id, far);
-      await storage.createLoginSession('dev-session', dev.id, far);
-      expect(await storage.setUserPassword(ops.id, 'scrypt$new')).toBe(true);
-      expect(await storage.findLoginSession('ops-session', Date.now())).toBeUndefined();
-      expect((await storage.findUserById(ops.id))?.passwordHash).toBe('scrypt$new');
-      expect(await storage.findLoginSession('dev-session', Date.now())).toMatchObject({ id: dev.id });
-      expect(await storage.setUserPassword(randomUUID(), 'scrypt$x')).toBe(false);
+      await storage.accounts.createLoginSession('ops-session', ops.id, far);
+      await storage.accounts.createLoginSession('dev-session', dev.id, far);
+      expect(await storage.accounts.setUserPassword(ops.id, 'scrypt$new')).toBe(true);
+      expect(await storage.accounts.findLoginSession('ops-session', Date.now())).toBeUndefined();
+      expect((await storage.accounts.findUserById(ops.id))?.passwordHash).toBe('scrypt$new');
+      expect(await storage.accounts.findLoginSession('dev-session', Date.now())).toMatchObject({
+        id: dev.id,
+      });
+      expect(await storage.accounts.setUserPassword(randomUUID(), 'scrypt$x')).toBe(false);
 
-      expect(await storage.deleteUser(dev.id)).toBe('deleted');
-      expect(await storage.liveLoginSessions(['dev-session'], Date.now())).toEqual(new Set());
-      expect(await storage.deleteUser(dev.id)).toBe('not-found');
-      expect(await storage.deleteUser(ops.id)).toBe('only-user');
+      expect(await storage.accounts.deleteUser(dev.id)).toBe('deleted');
+      expect(await storage.accounts.liveLoginSessions(['dev-session'], Date.now())).toEqual(new Set());
+      expect(await storage.accounts.deleteUser(dev.id)).toBe('not-found');
+      expect(await storage.accounts.deleteUser(ops.id)).toBe('only-user');
     } finally {
       await storage.close();
     }

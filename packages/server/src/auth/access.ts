@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error';
 import type { KeyRecord, UserRecord } from '../storage/records';
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
 import { parseCookies } from './cookies';
 import { hashKey } from './keys';
 
@@ -66,7 +66,12 @@ const KEY_CACHE_MAX = 1000;
 export class Access {
   private readonly cache = new Map<string, { key?: KeyRecord; until: number; version: number }>();
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly accounts: Pick<
+      Accounts,
+      'findProject' | 'findLoginSession' | 'keysVersion' | 'findKeyByHash'
+    >,
+  ) {}
 
   /** The project an ingest key writes to. */
   async ingestProject(request: FastifyRequest): Promise<string> {
@@ -141,7 +146,7 @@ export class Access {
   async readableProject(reader: Reader, projectId: string): Promise<void> {
     const visible =
       reader.kind === 'user'
-        ? (await this.storage.findProject(projectId))?.id === projectId
+        ? (await this.accounts.findProject(projectId))?.id === projectId
         : reader.projectId === projectId;
     // 404 rather than 403: a token must not learn which other projects exist.
     if (!visible)
@@ -163,17 +168,17 @@ export class Access {
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     if (!token) return undefined;
     const tokenHash = hashKey(token);
-    const user = await this.storage.findLoginSession(tokenHash, Date.now());
+    const user = await this.accounts.findLoginSession(tokenHash, Date.now());
     return user && { tokenHash, user };
   }
 
   private async lookup(presented: string): Promise<KeyRecord | undefined> {
     const now = Date.now();
     // Read before the lookup: a change landing during it leaves the entry already stale.
-    const version = this.storage.keysVersion();
+    const version = this.accounts.keysVersion();
     const hit = this.cache.get(presented);
     if (hit && hit.until > now && hit.version === version) return hit.key;
-    const key = await this.storage.findKeyByHash(hashKey(presented));
+    const key = await this.accounts.findKeyByHash(hashKey(presented));
     const live = key && !key.revokedAt ? key : undefined;
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
     this.cache.set(presented, { key: live, until: now + KEY_CACHE_MS, version });

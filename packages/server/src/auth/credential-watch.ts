@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
 import { KEY_CACHE_MS, type Access, type Credential } from './access';
 
 /**
@@ -7,7 +7,7 @@ import { KEY_CACHE_MS, type Access, type Credential } from './access';
  *
  * @example
  * ```ts
- * new CredentialWatch(access, storage, { intervalMs: CREDENTIAL_CHECK_MS });
+ * new CredentialWatch(access, storage.accounts, { intervalMs: CREDENTIAL_CHECK_MS });
  * ```
  */
 export const CREDENTIAL_CHECK_MS = 500;
@@ -51,7 +51,7 @@ type Watcher = {
  * login session logged out or expired.
  *
  * One timer serves every watcher. A token is looked up again (each distinct token once)
- * as soon as `storage.keysVersion()` moved (read without I/O) since it was last found
+ * as soon as `accounts.keysVersion()` moved (read without I/O) since it was last found
  * valid, and in any case every `KEY_CACHE_MS` (10 s): a change notice from another
  * instance can be lost (PostgreSQL LISTEN down), and a revoked token's feed must still
  * end, within about twice that at worst. All watched login sessions are checked in one
@@ -60,8 +60,8 @@ type Watcher = {
  *
  * @example
  * ```ts
- * const watch = new CredentialWatch(access, storage, { onError: (err) => log.warn({ err }) });
- * const keysVersion = storage.keysVersion(); // before the credential is checked
+ * const watch = new CredentialWatch(access, storage.accounts, { onError: (err) => log.warn({ err }) });
+ * const keysVersion = storage.accounts.keysVersion(); // before the credential is checked
  * const { credential } = await access.authenticate(request);
  * const unwatch = watch.watch(credential, keysVersion, (end) => stream.close(end.message));
  * // … when the stream closes by itself:
@@ -78,7 +78,7 @@ export class CredentialWatch {
 
   constructor(
     private readonly access: Access,
-    private readonly storage: Storage,
+    private readonly accounts: Pick<Accounts, 'keysVersion' | 'liveLoginSessions'>,
     options: { intervalMs?: number; onError?: (err: unknown) => void } = {},
   ) {
     this.intervalMs = options.intervalMs ?? CREDENTIAL_CHECK_MS;
@@ -87,7 +87,7 @@ export class CredentialWatch {
 
   /**
    * Calls `onEnd` once if the credential stops counting; returns the function that stops
-   * watching. `keysVersion` is `storage.keysVersion()` read before the credential was
+   * watching. `keysVersion` is `accounts.keysVersion()` read before the credential was
    * checked, so a key change landing between that check and this call is not missed.
    */
   watch(credential: Credential, keysVersion: number, onEnd: (end: CredentialEnd) => void): () => void {
@@ -131,7 +131,7 @@ export class CredentialWatch {
 
   private async checkTokens(): Promise<void> {
     // Read before the lookups: a change landing during them is checked on the next tick.
-    const version = this.storage.keysVersion();
+    const version = this.accounts.keysVersion();
     const now = Date.now();
     const due = (w: Watcher) => w.keysVersion !== version || now - w.checkedAt >= KEY_CACHE_MS;
     const byKey = this.group((w) => (w.credential.kind === 'token' && due(w) ? w.credential.key : undefined));
@@ -149,7 +149,7 @@ export class CredentialWatch {
   private async checkSessions(): Promise<void> {
     const byHash = this.group((w) => (w.credential.kind === 'session' ? w.credential.tokenHash : undefined));
     if (byHash.size === 0) return;
-    const live = await this.storage.liveLoginSessions([...byHash.keys()], Date.now());
+    const live = await this.accounts.liveLoginSessions([...byHash.keys()], Date.now());
     for (const [hash, watchers] of byHash) if (!live.has(hash)) this.end(watchers, SESSION_ENDED);
   }
 

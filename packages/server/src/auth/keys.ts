@@ -45,7 +45,7 @@ export function generateKey(kind: KeyKind): { key: string; keyHash: string; pref
  *
  * @example
  * ```ts
- * await storage.findKeyByHash(hashKey(request.headers['x-api-key']));
+ * await storage.accounts.findKeyByHash(hashKey(request.headers['x-api-key']));
  * ```
  */
 export function hashKey(key: string): string {

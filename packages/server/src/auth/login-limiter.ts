@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Storage } from '../storage/storage';
+import type { LoginAttempts } from '../storage/login-attempts';
 
 /**
  * How many login attempts each key (a client address, an email) gets per sliding window.
@@ -93,38 +93,38 @@ export interface Lockout {
  *
  * @example
  * ```ts
- * const limiter = new LoginLimiter(storage);
+ * const limiter = new LoginLimiter(storage.loginAttempts);
  * const attempt = await limiter.attempt([`ip:${request.ip}`, `email:${email}`]);
  * ```
  */
 export class LoginLimiter {
   constructor(
-    private readonly storage: Storage,
+    private readonly attempts: Pick<LoginAttempts, 'record' | 'delete' | 'clear' | 'count'>,
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
   ) {}
 
   async attempt(keys: readonly string[], now = Date.now()): Promise<LoginAttempt> {
     const id = randomUUID();
     const since = now - this.limits.windowMs;
-    const counts = await this.storage.recordLoginAttempt(id, keys, now, since);
+    const counts = await this.attempts.record(id, keys, now, since);
     let retryAfterMs = 0;
     for (const c of counts) {
       if (c.count > this.limits.maxFailures)
         retryAfterMs = Math.max(retryAfterMs, c.oldest + this.limits.windowMs - now, 1);
     }
     // A refused attempt is not a guess: it does not push the window further out.
-    if (retryAfterMs > 0) await this.storage.deleteLoginAttempt(id);
+    if (retryAfterMs > 0) await this.attempts.delete(id);
     return {
       retryAfterMs,
       succeeded: async () => {
-        await this.storage.clearLoginAttempts(keys);
+        await this.attempts.clear(keys);
       },
     };
   }
 
   /** The keys locked out at `now`: as many failures in the window as allowed, or more. */
   async lockouts(now = Date.now()): Promise<Lockout[]> {
-    return (await this.storage.countLoginAttempts(now - this.limits.windowMs))
+    return (await this.attempts.count(now - this.limits.windowMs))
       .filter((c) => c.count >= this.limits.maxFailures)
       .map((c) => ({ key: c.key, failures: c.count, until: c.oldest + this.limits.windowMs }));
   }
@@ -134,6 +134,6 @@ export class LoginLimiter {
    * returns how many attempts were forgotten.
    */
   unlock(keys: readonly string[] | 'all'): Promise<number> {
-    return this.storage.clearLoginAttempts(keys);
+    return this.attempts.clear(keys);
   }
 }

@@ -121,7 +121,7 @@ export const userCommands = [
         throw new UsageError('give --all alone, or --ip and --email');
       const storage = await openStorage(storageFrom(values));
       try {
-        const limiter = new LoginLimiter(storage);
+        const limiter = new LoginLimiter(storage.loginAttempts);
         if (!all && ip === undefined && email === undefined) {
           const lockouts = await limiter.lockouts();
           if (lockouts.length === 0) out('No lockouts: every address and login may try to log in.');

@@ -3,7 +3,7 @@ import type { Access } from '../auth/access';
 import { ApiError } from '../http/api-error';
 import { parseStatsRange } from '../http/query';
 import { microsToIso } from '../storage/time';
-import type { Storage } from '../storage/storage';
+import type { EventStats } from '../storage/event-stats';
 
 /** Points in a sparkline: enough to show a shape, few enough to stay cheap. */
 const DEFAULT_POINTS = 12;
@@ -32,11 +32,11 @@ export interface AgentActivity {
  *
  * @example
  * ```ts
- * const agents = await agentActivity(storage, projectId, { from, to }, 12);
+ * const agents = await agentActivity(storage.stats, projectId, { from, to }, 12);
  * ```
  */
 export async function agentActivity(
-  storage: Storage,
+  eventStats: Pick<EventStats, 'summary'>,
   projectId: string,
   range: { from: number; to: number },
   points: number,
@@ -46,7 +46,7 @@ export async function agentActivity(
   for (let from = range.from; from < range.to; from += step)
     slices.push({ from, to: Math.min(range.to, from + step) });
   const stats = await Promise.all(
-    slices.map((slice) => storage.stats(projectId, { ...slice, bucket: 'day' as const })),
+    slices.map((slice) => eventStats.summary(projectId, { ...slice, bucket: 'day' as const })),
   );
   const totals = new Map<string, number>();
   for (const s of stats)
@@ -70,10 +70,13 @@ export async function agentActivity(
  *
  * @example
  * ```ts
- * activityRoutes(app, { storage, access });
+ * activityRoutes(app, { stats: storage.stats, access });
  * ```
  */
-export function activityRoutes(app: FastifyInstance, ctx: { storage: Storage; access: Access }): void {
+export function activityRoutes(
+  app: FastifyInstance,
+  ctx: { stats: Pick<EventStats, 'summary'>; access: Access },
+): void {
   app.get(
     '/api/projects/:project/agent-activity',
     async (
@@ -95,7 +98,7 @@ export function activityRoutes(app: FastifyInstance, ctx: { storage: Storage; ac
       return {
         from: microsToIso(from),
         to: microsToIso(to),
-        agents: await agentActivity(ctx.storage, request.params.project, { from, to }, points),
+        agents: await agentActivity(ctx.stats, request.params.project, { from, to }, points),
       };
     },
   );

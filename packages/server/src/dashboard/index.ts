@@ -30,7 +30,7 @@ export interface DashboardOptions {
 export function dashboard(options: DashboardOptions = {}): ServerExtension {
   return (app, { storage, admin, access }) => {
     pageRoutes(app, options.publicDir ?? defaultPublicDir());
-    projectRoutes(app, { storage, admin, access });
-    activityRoutes(app, { storage, access });
+    projectRoutes(app, { accounts: storage.accounts, admin, access });
+    activityRoutes(app, { stats: storage.stats, access });
   };
 }

@@ -4,7 +4,7 @@ import type { Access } from '../auth/access';
 import { InvalidInputError, ProjectExistsError, ProjectNotFoundError } from '../errors';
 import { ApiError } from '../http/api-error';
 import type { KeyRecord, ProjectRecord } from '../storage/records';
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
 import { requireUser } from './user-guard';
 
 type ProjectRequest = FastifyRequest<{ Params: { project: string } }>;
@@ -45,16 +45,20 @@ async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {
  *
  * @example
  * ```ts
- * projectRoutes(app, { storage, admin, access });
+ * projectRoutes(app, { accounts: storage.accounts, admin, access });
  * ```
  */
 export function projectRoutes(
   app: FastifyInstance,
-  ctx: { storage: Storage; admin: Admin; access: Access },
+  ctx: {
+    accounts: Pick<Accounts, 'findProject' | 'listKeys' | 'revokeKey'>;
+    admin: Admin;
+    access: Access;
+  },
 ): void {
   const projectOf = async (request: ProjectRequest): Promise<ProjectRecord> => {
     await requireUser(ctx.access, request);
-    const project = await ctx.storage.findProject(request.params.project);
+    const project = await ctx.accounts.findProject(request.params.project);
     // Only by id: the name fallback of findProject would let `/api/projects/<name>` alias it.
     if (!project || project.id !== request.params.project) {
       throw new ApiError(404, 'project_not_found', `No project ${JSON.stringify(request.params.project)}.`);
@@ -85,7 +89,7 @@ export function projectRoutes(
 
   app.get('/api/projects/:project/keys', async (request: ProjectRequest) => {
     const project = await projectOf(request);
-    const keys = await ctx.storage.listKeys(project.id);
+    const keys = await ctx.accounts.listKeys(project.id);
     return { keys: keys.sort((a, b) => b.createdAt - a.createdAt).map(keyJson) };
   });
 
@@ -106,7 +110,7 @@ export function projectRoutes(
     '/api/projects/:project/keys/:key',
     async (request: FastifyRequest<{ Params: { project: string; key: string } }>) => {
       const project = await projectOf(request);
-      const key = (await ctx.storage.listKeys(project.id)).find((k) => k.id === request.params.key);
+      const key = (await ctx.accounts.listKeys(project.id)).find((k) => k.id === request.params.key);
       if (!key)
         throw new ApiError(
           404,
@@ -115,7 +119,7 @@ export function projectRoutes(
         );
       if (!key.revokedAt) {
         const revokedAt = Date.now();
-        await ctx.storage.revokeKey(key.id, revokedAt);
+        await ctx.accounts.revokeKey(key.id, revokedAt);
         key.revokedAt = revokedAt;
       }
       return { key: keyJson(key) };

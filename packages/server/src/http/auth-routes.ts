@@ -6,7 +6,7 @@ import { csrfTokenFor, requireCsrfToken } from '../auth/csrf';
 import { hashKey } from '../auth/keys';
 import { loginKeys, type LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
 import { ApiError } from './api-error';
 
 /** Dashboard sessions last a week. */
@@ -23,12 +23,16 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  *
  * @example
  * ```ts
- * authRoutes(app, { storage, access, limiter: new LoginLimiter(storage) });
+ * authRoutes(app, { accounts: storage.accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
  * ```
  */
 export function authRoutes(
   app: FastifyInstance,
-  ctx: { storage: Storage; access: Access; limiter: LoginLimiter },
+  ctx: {
+    accounts: Pick<Accounts, 'findUserByEmail' | 'createLoginSession' | 'deleteLoginSession'>;
+    access: Access;
+    limiter: LoginLimiter;
+  },
 ): void {
   app.post(
     '/api/auth/login',
@@ -59,12 +63,12 @@ export function authRoutes(
           `Too many failed logins; try again in ${waitInWords(seconds)}.`,
         );
       }
-      const user = await ctx.storage.findUserByEmail(normalized);
+      const user = await ctx.accounts.findUserByEmail(normalized);
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
       await attempt.succeeded();
       const token = randomBytes(32).toString('base64url');
-      await ctx.storage.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
+      await ctx.accounts.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
       reply.header(
         'set-cookie',
         serializeCookie(SESSION_COOKIE, token, {
@@ -83,7 +87,7 @@ export function authRoutes(
     // them in as someone else).
     requireCsrfToken(request);
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
-    if (token) await ctx.storage.deleteLoginSession(hashKey(token));
+    if (token) await ctx.accounts.deleteLoginSession(hashKey(token));
     reply.header(
       'set-cookie',
       serializeCookie(SESSION_COOKIE, '', {

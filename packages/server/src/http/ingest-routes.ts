@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Access } from '../auth/access';
-import type { Storage } from '../storage/storage';
+import type { EventWriter } from '../storage/event-writer';
 import { ApiError } from './api-error';
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA, wireToRecord } from './wire-schema';
 
@@ -20,10 +20,13 @@ declare module 'fastify' {
  *
  * @example
  * ```ts
- * ingestRoutes(app, { storage, access });
+ * ingestRoutes(app, { writer: storage.writer, access });
  * ```
  */
-export function ingestRoutes(app: FastifyInstance, ctx: { storage: Storage; access: Access }): void {
+export function ingestRoutes(
+  app: FastifyInstance,
+  ctx: { writer: Pick<EventWriter, 'insert'>; access: Access },
+): void {
   app.post(
     '/api/events',
     {
@@ -49,7 +52,7 @@ export function ingestRoutes(app: FastifyInstance, ctx: { storage: Storage; acce
     },
     async (request) => {
       const records = (request.body as unknown[]).map((e, i) => wireToRecord(e, i));
-      return ctx.storage.insertEvents(request.ingestProjectId!, records);
+      return ctx.writer.insert(request.ingestProjectId!, records);
     },
   );
 }

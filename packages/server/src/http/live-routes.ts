@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import type { CredentialEnd, CredentialWatch } from '../auth/credential-watch';
 import type { EventFilter, EventRecord } from '../storage/records';
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
+import type { EventQueries } from '../storage/event-queries';
+import type { LiveEvents } from '../storage/live-fanout';
 import { toApiEvent } from './api-event';
 import { outcomeOf } from '../outcome';
 import { LiveLimitError, type LiveConnections } from './live-connections';
@@ -33,12 +35,26 @@ export const MAX_REPLAY_EVENTS = 1000;
  *
  * @example
  * ```ts
- * liveRoutes(app, { storage, access, live: new LiveConnections(DEFAULT_LIVE_LIMITS), watch });
+ * liveRoutes(app, {
+ *   accounts: storage.accounts,
+ *   events: storage.events,
+ *   feed: storage.live,
+ *   access,
+ *   live: new LiveConnections(DEFAULT_LIVE_LIMITS),
+ *   watch,
+ * });
  * ```
  */
 export function liveRoutes(
   app: FastifyInstance,
-  ctx: { storage: Storage; access: Access; live: LiveConnections; watch: CredentialWatch },
+  ctx: {
+    accounts: Pick<Accounts, 'keysVersion'>;
+    events: Pick<EventQueries, 'storedAfter'>;
+    feed: LiveEvents;
+    access: Access;
+    live: LiveConnections;
+    watch: CredentialWatch;
+  },
 ): void {
   app.get(
     '/api/projects/:project/live',
@@ -47,7 +63,7 @@ export function liveRoutes(
       reply,
     ) => {
       // Read before the credential is checked: a key change from then on ends this feed.
-      const keysVersion = ctx.storage.keysVersion();
+      const keysVersion = ctx.accounts.keysVersion();
       // Watched before the first await: a client that leaves while its credential is looked
       // up (a database round trip) fires 'close' only once, before the cleanup below exists,
       // and would otherwise keep a slot, a heartbeat and a subscription for good.
@@ -102,7 +118,7 @@ export function liveRoutes(
         }
         res.write(chunk);
       };
-      const unsubscribe = ctx.storage.subscribe(projectId, (events) => {
+      const unsubscribe = ctx.feed.subscribe(projectId, (events) => {
         if (waiting) waiting.push(...events);
         else send(events);
       });
@@ -120,12 +136,7 @@ export function liveRoutes(
       res.on('error', cleanup);
       if (lastEventId !== undefined) {
         try {
-          const missed = await ctx.storage.eventsStoredAfter(
-            projectId,
-            filter,
-            lastEventId,
-            MAX_REPLAY_EVENTS,
-          );
+          const missed = await ctx.events.storedAfter(projectId, filter, lastEventId, MAX_REPLAY_EVENTS);
           if (missed.skipped) {
             const resumesAt = missed.events[0].seq!;
             res.write(

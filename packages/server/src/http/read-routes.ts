@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Access } from '../auth/access';
 import type { EventRecord, Stats } from '../storage/records';
-import type { Storage } from '../storage/storage';
+import type { Accounts } from '../storage/accounts';
+import type { EventQueries } from '../storage/event-queries';
+import type { EventStats } from '../storage/event-stats';
 import { microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
@@ -20,10 +22,19 @@ type EventRequest = FastifyRequest<{
  *
  * @example
  * ```ts
- * readRoutes(app, { storage, access });
+ * const { accounts, events, stats } = storage;
+ * readRoutes(app, { accounts, events, stats, access });
  * ```
  */
-export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access: Access }): void {
+export function readRoutes(
+  app: FastifyInstance,
+  ctx: {
+    accounts: Pick<Accounts, 'listProjects'>;
+    events: Pick<EventQueries, 'list' | 'get' | 'stream'>;
+    stats: Pick<EventStats, 'summary' | 'agents'>;
+    access: Access;
+  },
+): void {
   /** Resolves the reader and checks they may read the project in the URL. */
   const authorize = async (request: ProjectRequest) => {
     const reader = await ctx.access.reader(request);
@@ -33,7 +44,7 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
 
   app.get('/api/projects', async (request) => {
     const reader = await ctx.access.reader(request);
-    const projects = await ctx.storage.listProjects();
+    const projects = await ctx.accounts.listProjects();
     const visible = reader.kind === 'user' ? projects : projects.filter((p) => p.id === reader.projectId);
     return {
       projects: visible.map((p) => ({
@@ -46,18 +57,14 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
 
   app.get('/api/projects/:project/events', async (request: ProjectRequest) => {
     const projectId = await authorize(request);
-    const page = await ctx.storage.listEvents(
-      projectId,
-      parseFilter(request.query),
-      parsePage(request.query),
-    );
+    const page = await ctx.events.list(projectId, parseFilter(request.query), parsePage(request.query));
     return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/projects/:project/events/:eventId', async (request: EventRequest) => {
     const projectId = await authorize(request);
     const eventId = parseEventId(request.params.eventId);
-    const event = await ctx.storage.getEvent(projectId, eventId);
+    const event = await ctx.events.get(projectId, eventId);
     if (!event)
       throw new ApiError(
         404,
@@ -69,12 +76,12 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
 
   app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {
     const projectId = await authorize(request);
-    return statsJson(await ctx.storage.stats(projectId, parseStatsRange(request.query)));
+    return statsJson(await ctx.stats.summary(projectId, parseStatsRange(request.query)));
   });
 
   app.get('/api/projects/:project/agents', async (request: ProjectRequest) => {
     const projectId = await authorize(request);
-    const agents = await ctx.storage.agents(projectId);
+    const agents = await ctx.stats.agents(projectId);
     return {
       agents: agents.map((a) => ({
         agent_name: a.agentName,
@@ -107,7 +114,7 @@ export function readRoutes(app: FastifyInstance, ctx: { storage: Storage; access
       );
     }
     const filter = parseFilter(request.query);
-    const events = ctx.storage.streamEvents(projectId, filter);
+    const events = ctx.events.stream(projectId, filter);
     const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     reply

@@ -1,5 +1,8 @@
-import type { Dialect, SqlDriver } from './driver';
+import type { Kysely } from 'kysely';
+import type { Dialect, SqlDriver, SqlExecutor } from './driver';
 import { countOf, OUTCOME_SQL } from './outcome-sql';
+import { queryBuilder } from './query-layer';
+import type { Database } from './schema';
 import { HOUR_US } from './time';
 
 /**
@@ -12,18 +15,40 @@ const TYPES: Record<Dialect, Record<string, string>> = {
 };
 
 /**
- * One schema change, applied once, in order, recorded in `schema_migrations`.
+ * A migration step written as code: it runs its statements through `tx` (the migration's
+ * transaction), typically built with the typed schema builder `db.schema`. `db` only
+ * builds; run what it builds with `execute(tx, …)` from query-layer.ts.
+ *
+ * @example
+ * ```ts
+ * const step: MigrationStep = (tx, db) =>
+ *   execute(tx, db.schema.createTable('approvals').addColumn('id', 'text', (c) => c.primaryKey()));
+ * ```
+ */
+export type MigrationStep = (tx: SqlExecutor, db: Kysely<Database>) => Promise<unknown>;
+
+/**
+ * One schema change, applied once, in order, recorded in `schema_migrations`, in the
+ * transaction that takes the migration lock: a step that fails undoes the whole migration.
  *
  * @example
  * ```ts
  * const m: Migration = { version: 2, name: 'index by session', statements: ['CREATE INDEX …'] };
+ * const n: Migration = {
+ *   version: 4,
+ *   name: 'approvals',
+ *   statements: [(tx, db) => execute(tx, db.schema.createTable('approvals').addColumn('id', 'text', (c) => c.primaryKey()))],
+ * };
  * ```
  */
 export interface Migration {
   version: number;
   name: string;
-  /** SQL statements; `{{seq}}` becomes the dialect's auto-increment primary key. */
-  statements: string[];
+  /**
+   * Run in order: SQL text, where `{{seq}}` becomes the dialect's auto-increment primary
+   * key, or a {@link MigrationStep}.
+   */
+  statements: ReadonlyArray<string | MigrationStep>;
 }
 
 /**
@@ -253,8 +278,10 @@ export async function migrate(
     const applied: number[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
-      for (const sql of m.statements)
-        await tx.run(sql.replace(/\{\{(\w+)\}\}/g, (_, t) => TYPES[driver.dialect][t]));
+      for (const step of m.statements) {
+        if (typeof step === 'function') await step(tx, queryBuilder(driver.dialect));
+        else await tx.run(step.replace(/\{\{(\w+)\}\}/g, (_, t) => TYPES[driver.dialect][t]));
+      }
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         m.version,
         m.name,

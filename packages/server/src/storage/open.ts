@@ -1,5 +1,15 @@
+import { Accounts } from './accounts';
+import type { SqlDriver } from './driver';
+import { EventQueries } from './event-queries';
+import { EventRetention } from './event-retention';
+import { EventStats } from './event-stats';
+import { EventWriter, MAX_GROUP_EVENTS } from './event-writer';
+import { InProcessFanOut, type LiveFanOut } from './live-fanout';
+import { LoginAttempts } from './login-attempts';
+import { migrate } from './migrations';
+import { routeNotifications } from './notifications';
+import { NotifyFanOut } from './notify-fanout';
 import { PostgresDriver, type PostgresTimeouts } from './postgres-driver';
-import { SqlStorage } from './sql-storage';
 import { SqliteDriver, type SqliteSync } from './sqlite-driver';
 import type { Storage } from './storage';
 
@@ -43,7 +53,7 @@ export const DEFAULT_DB_FILE = './agentsudo.db';
  */
 export async function openStorage(options: StorageOptions = {}): Promise<Storage> {
   if (options.databaseUrl) {
-    return SqlStorage.open(
+    return openStorageOn(
       new PostgresDriver(options.databaseUrl, {
         maxConnections: options.maxConnections,
         connectTimeoutMs: options.connectTimeoutMs,
@@ -52,7 +62,48 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
       }),
     );
   }
-  return SqlStorage.open(
-    new SqliteDriver(options.db ?? DEFAULT_DB_FILE, { synchronous: options.sqliteSync }),
-  );
+  return openStorageOn(new SqliteDriver(options.db ?? DEFAULT_DB_FILE, { synchronous: options.sqliteSync }));
+}
+
+/**
+ * The storage on a driver already made: migrates the database and, where the driver
+ * carries notifications (PostgreSQL), starts listening for other instances. The driver is
+ * closed if that fails, and with the storage.
+ *
+ * @example
+ * ```ts
+ * const storage = await openStorageOn(new SqliteDriver('./agentsudo.db'));
+ * ```
+ */
+export async function openStorageOn(driver: SqlDriver): Promise<Storage> {
+  try {
+    await migrate(driver);
+    const accounts = new Accounts(driver);
+    let fanOut: LiveFanOut;
+    if (driver.notifications) {
+      const notified = new NotifyFanOut(driver, driver.notifications);
+      await routeNotifications(driver.notifications, { keys: accounts, events: notified }, MAX_GROUP_EVENTS);
+      await notified.listening();
+      fanOut = notified;
+    } else {
+      fanOut = new InProcessFanOut();
+    }
+    return {
+      dialect: driver.dialect,
+      accounts,
+      loginAttempts: new LoginAttempts(driver),
+      writer: new EventWriter(driver, fanOut),
+      events: new EventQueries(driver),
+      stats: new EventStats(driver),
+      retention: new EventRetention(driver, accounts),
+      live: fanOut,
+      async close() {
+        fanOut.close();
+        await driver.close();
+      },
+    };
+  } catch (err) {
+    await driver.close().catch(() => undefined);
+    throw err;
+  }
 }

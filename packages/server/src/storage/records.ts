@@ -83,7 +83,7 @@ export interface EventCursor {
  *
  * @example
  * ```ts
- * const { events, next } = await storage.listEvents(projectId, {}, { limit: 50 });
+ * const { events, next } = await storage.events.list(projectId, {}, { limit: 50 });
  * ```
  */
 export interface EventPage {
@@ -123,7 +123,7 @@ export interface Counts {
  *
  * @example
  * ```ts
- * const s = await storage.stats(projectId, { from, to, bucket: 'hour' });
+ * const s = await storage.stats.summary(projectId, { from, to, bucket: 'hour' });
  * s.totals.denied / s.totals.events;
  * ```
  */
@@ -146,7 +146,7 @@ export interface Stats {
  *
  * @example
  * ```ts
- * for (const a of await storage.agents(projectId)) console.log(a.agentName, a.scopes.length);
+ * for (const a of await storage.stats.agents(projectId)) console.log(a.agentName, a.scopes.length);
  * ```
  */
 export interface AgentSummary {
@@ -197,7 +197,7 @@ export type KeyKind = 'ingest' | 'read';
  *
  * @example
  * ```ts
- * const key = await storage.findKeyByHash(hashKey(presented));
+ * const key = await storage.accounts.findKeyByHash(hashKey(presented));
  * ```
  */
 export interface KeyRecord {
@@ -215,7 +215,7 @@ export interface KeyRecord {
  *
  * @example
  * ```ts
- * const user = await storage.findUserByEmail('ops@example.com');
+ * const user = await storage.accounts.findUserByEmail('ops@example.com');
  * ```
  */
 export interface UserRecord {
@@ -230,7 +230,7 @@ export interface UserRecord {
  *
  * @example
  * ```ts
- * const { accepted, duplicates } = await storage.insertEvents(projectId, records);
+ * const { accepted, duplicates } = await storage.writer.insert(projectId, records);
  * ```
  */
 export interface InsertResult {

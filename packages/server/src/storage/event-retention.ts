@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { Accounts } from './accounts';
+import type { SqlDriver } from './driver';
+import { execute, queryBuilder } from './query-layer';
+import type { Database } from './schema';
+import { HOUR_US } from './time';
+
+/*
+ * Written with the typed query layer throughout: each slice deletes the rows a subquery
+ * picks, so one statement never holds the write lock for long.
+ */
+
+/** Deletes run in slices so retention never holds the write lock for long. */
+const DELETE_SLICE = 5000;
+
+/**
+ * Forgets old events, project by project, with the rollups of the hours they fell in. The
+ * schedule (how many days, how often) is retention.ts's.
+ *
+ * @example
+ * ```ts
+ * const retention = new EventRetention(driver, accounts);
+ * const deleted = await retention.deleteBefore(Math.floor(cutoffUs / HOUR_US));
+ * ```
+ */
+export class EventRetention {
+  private readonly db: Kysely<Database>;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly projects: Pick<Accounts, 'listProjects'>,
+  ) {
+    this.db = queryBuilder(driver.dialect);
+  }
+
+  /** Deletes events (and their rollups) from before `hour` (whole hours since the epoch). */
+  async deleteBefore(hour: number): Promise<number> {
+    const cutoff = hour * HOUR_US;
+    let deleted = 0;
+    for (const p of await this.projects.listProjects()) {
+      for (;;) {
+        const n = await this.driver.transaction(async (tx) => {
+          const db = this.db;
+          const removed = await execute(
+            tx,
+            db
+              .deleteFrom('events')
+              .where('seq', 'in', (eb) =>
+                eb
+                  .selectFrom('events')
+                  .select('seq')
+                  .where('project_id', '=', p.id)
+                  .where('ts', '<', cutoff)
+                  .limit(DELETE_SLICE),
+              ),
+          );
+          if (removed < DELETE_SLICE) {
+            for (const table of [
+              'hourly_agent_counts',
+              'hourly_denied_scopes',
+              'hourly_audit_scopes',
+            ] as const)
+              await execute(tx, db.deleteFrom(table).where('project_id', '=', p.id).where('hour', '<', hour));
+            await execute(
+              tx,
+              db.deleteFrom('agent_scopes').where('project_id', '=', p.id).where('last_seen', '<', cutoff),
+            );
+          }
+          return removed;
+        });
+        deleted += n;
+        if (n < DELETE_SLICE) break;
+      }
+    }
+    return deleted;
+  }
+}
