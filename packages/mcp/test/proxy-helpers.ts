@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** The `agentsudo-mcp` command, as npm links it. */
 export const PROXY_BIN = resolve(__dirname, '../bin/agentsudo-mcp.js');
@@ -28,6 +29,8 @@ export interface ProxyChild {
   client: Client;
   stderr: () => string;
   clientErrors: Error[];
+  /** Every message the client received from the proxy, in order. */
+  received: JSONRPCMessage[];
   /** Resolves with the proxy's exit code once it has exited. */
   exited: Promise<number | null>;
 }
@@ -46,13 +49,19 @@ export async function startStdioProxy(args: string[], env: Record<string, string
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   client.onerror = (err) => clientErrors.push(err);
   await client.connect(transport);
+  const received: JSONRPCMessage[] = [];
+  const deliver = transport.onmessage!;
+  transport.onmessage = (message) => {
+    received.push(message);
+    deliver(message);
+  };
   // The SDK keeps the child to itself; its exit code is what a user's shell would see.
   const child = (transport as unknown as { _process: ChildProcess })._process;
   const exited = new Promise<number | null>((resolveExit) => {
     if (child.exitCode !== null) resolveExit(child.exitCode);
     else child.once('exit', (code) => resolveExit(code));
   });
-  return { client, stderr: () => stderr, clientErrors, exited };
+  return { client, stderr: () => stderr, clientErrors, received, exited };
 }
 
 /** Waits until `condition()` holds, checking every 50 ms, for at most `ms`. */
