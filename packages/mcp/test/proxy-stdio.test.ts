@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { LoggingMessageNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { textOf } from './files-server';
 import { PROXY_BIN, startStdioProxy, tempDir, UPSTREAM_FIXTURE, waitFor, writePolicy } from './proxy-helpers';

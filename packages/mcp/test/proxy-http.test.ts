@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+import { textOf } from './files-server';
+import { PROXY_BIN, tempDir, waitFor, writePolicy } from './proxy-helpers';
+
+const READER_TOKEN = 'reader-token-0123456789abcdef';
+const WRITER_TOKEN = 'writer-token-0123456789abcdef';
+const POLICY = `
+agents:
+  Reader:
+    scopes: ["read:demo"]
+    token_env: READER_TOKEN
+  Writer:
+    scopes: ["read:demo", "write:demo"]
+    token_env: WRITER_TOKEN
+tools:
+  echo: read:demo
+  erase: write:demo
+`;
+
+const temp = tempDir('agentsudo-mcp-http-');
+const erased: string[] = [];
+const seenAuthorization: string[] = [];
+
+/** The upstream: a stateless Streamable HTTP MCP server answering with event streams. */
+function startUpstream(port = 0): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    seenAuthorization.push(req.headers.authorization ?? '');
+    const mcp = new McpServer({ name: 'http-upstream', version: '2.0.0' });
+    mcp.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }));
+    mcp.registerTool('erase', { inputSchema: {} }, async () => {
+      erased.push('erase');
+      return { content: [{ type: 'text', text: 'erased' }] };
+    });
+    mcp.registerTool('unlisted_tool', { inputSchema: {} }, async () => ({
+      content: [{ type: 'text', text: 'ran' }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => void transport.close());
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  return new Promise((ready) => server.listen(port, '127.0.0.1', () => ready(server)));
+}
+
+let upstream: Server;
+let upstreamPort: number;
+let proxy: ChildProcess;
+let proxyUrl: URL;
+let proxyStderr = '';
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  upstreamPort = (upstream.address() as AddressInfo).port;
+  const policy = writePolicy(temp.dir, POLICY);
+  proxy = spawn(
+    process.execPath,
+    [PROXY_BIN, '--policy', policy, '--upstream', `http://127.0.0.1:${upstreamPort}/mcp`, '--port', '0'],
+    { env: { ...process.env, NO_COLOR: '1', READER_TOKEN, WRITER_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  proxy.stderr!.on('data', (chunk: Buffer) => (proxyStderr += chunk.toString('utf8')));
+  await waitFor(() => /listening on (http:\/\/\S+)/.test(proxyStderr), 30_000);
+  proxyUrl = new URL(/listening on (http:\/\/\S+),/.exec(proxyStderr)![1]);
+});
+
+afterAll(async () => {
+  if (proxy.exitCode === null) {
+    const exited = new Promise((r) => proxy.once('exit', r));
+    proxy.kill('SIGTERM');
+    await exited;
+  }
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+  temp.remove();
+});
+
+async function clientWith(token: string): Promise<Client> {
+  const client = new Client({ name: 'http-test-client', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(proxyUrl, {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+it('over HTTP, each bearer token picks its agent: the reader lists and calls only its tools, the writer erases too, and no token reaches the upstream', async () => {
+  const reader = await clientWith(READER_TOKEN);
+  const writer = await clientWith(WRITER_TOKEN);
+  try {
+    const readerTools = (await reader.listTools()).tools.map((t) => t.name);
+    const writerTools = (await writer.listTools()).tools.map((t) => t.name).sort();
+    const echoed = await reader.callTool({ name: 'echo', arguments: { text: 'hi' } });
+    const refused = await reader.callTool({ name: 'erase', arguments: {} });
+    const unlisted = await writer.callTool({ name: 'unlisted_tool', arguments: {} });
+    const before = erased.length;
+    const done = await writer.callTool({ name: 'erase', arguments: {} });
+
+    expect(reader.getServerVersion()).toEqual({ name: 'http-upstream', version: '2.0.0' });
+    expect(readerTools).toEqual(['echo']);
+    expect(writerTools).toEqual(['echo', 'erase']);
+    expect(textOf(echoed)).toBe('hi');
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain("Agent 'Reader' lacks scope 'write:demo' required by MCP tool 'erase'");
+    expect(unlisted.isError).toBe(true);
+    expect(textOf(unlisted)).toContain("MCP tool 'unlisted_tool' declares no scope");
+    expect(textOf(done)).toBe('erased');
+    expect(erased.length).toBe(before + 1);
+    expect(seenAuthorization.filter((h) => h !== '')).toEqual([]);
+  } finally {
+    await reader.close();
+    await writer.close();
+  }
+});
+
+it('over HTTP, an unknown token or none is answered 401 and nothing reaches the upstream', async () => {
+  const calls = seenAuthorization.length;
+  const initialize = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+  });
+  const post = (headers: Record<string, string>) =>
+    fetch(proxyUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      body: initialize,
+    });
+
+  const unknown = await post({ authorization: 'Bearer not-a-known-token-at-all' });
+  const none = await post({});
+
+  expect(unknown.status).toBe(401);
+  expect(await unknown.json()).toEqual({ error: expect.stringContaining('Unknown agent token') });
+  expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  expect(none.status).toBe(401);
+  await expect(clientWith('not-a-known-token-at-all')).rejects.toThrow();
+  expect(seenAuthorization.length).toBe(calls);
+});
+
+it('over HTTP, an upstream that is down is answered 502, and the proxy uses it again once it is back', async () => {
+  const reader = await clientWith(READER_TOKEN);
+  try {
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+
+    const down = reader.callTool({ name: 'echo', arguments: { text: 'anyone?' } });
+    const raw = await fetch(proxyUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${READER_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+    });
+
+    await expect(down).rejects.toThrow(/The upstream MCP server did not answer \(ECONNREFUSED\)/);
+    expect(raw.status).toBe(502);
+    upstream = await startUpstream(upstreamPort);
+    expect(textOf(await reader.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe('back');
+    expect(proxy.exitCode).toBeNull();
+    expect(proxyStderr).toContain('did not answer (ECONNREFUSED)');
+  } finally {
+    await reader.close();
+  }
+});
