@@ -108,6 +108,7 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<number> {
     const mcpSessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
 
     let listId: string | number | undefined;
+    let requestId: string | number | undefined;
     if (body !== undefined) {
       if (Array.isArray(body)) {
         if (body.some((m) => isToolMethod(m))) {
@@ -121,7 +122,10 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<number> {
           sendJson(res, 200, verdict.answer, mcpSessionId ? { 'Mcp-Session-Id': mcpSessionId } : {});
           return;
         }
-        if ('method' in message && 'id' in message && message.method === 'tools/list') listId = message.id;
+        if ('method' in message && 'id' in message) {
+          requestId = message.id;
+          if (message.method === 'tools/list') listId = message.id;
+        }
       }
     }
 
@@ -164,9 +168,23 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<number> {
       return;
     }
     const stream = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream);
-    // An upstream that goes away mid-answer ends the client's response too, so its SDK
-    // reports the pending call as failed instead of waiting.
-    stream.on('error', () => res.destroy());
+    // An upstream that goes away mid-answer must not leave the client waiting: an event
+    // stream gets an error answer for the request (after a blank line, which ends any
+    // event cut off midway), anything else is cut off so the client's request fails.
+    const eventStream = (responseHeaders['content-type'] ?? '').includes('text/event-stream');
+    stream.on('error', (err) => {
+      stderr.write(`agentsudo-mcp: the upstream ${upstream.href} broke off its answer (${err.message}).\n`);
+      if (!eventStream || requestId === undefined) return void res.destroy();
+      const failed = {
+        jsonrpc: '2.0',
+        id: requestId,
+        error: {
+          code: -32603,
+          message: 'The upstream MCP server broke off its answer; the call may or may not have run.',
+        },
+      };
+      res.end(`\n\nevent: message\ndata: ${JSON.stringify(failed)}\n\n`);
+    });
     req.on('close', () => stream.destroy());
     stream.pipe(res);
   }

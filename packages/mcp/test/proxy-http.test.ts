@@ -21,6 +21,7 @@ agents:
     token_env: WRITER_TOKEN
 tools:
   echo: read:demo
+  crash: read:demo
   erase: write:demo
 `;
 
@@ -32,7 +33,7 @@ const seenAuthorization: string[] = [];
 function startUpstream(port = 0): Promise<Server> {
   const server = createServer(async (req, res) => {
     seenAuthorization.push(req.headers.authorization ?? '');
-    const mcp = new McpServer({ name: 'http-upstream', version: '2.0.0' });
+    const mcp = new McpServer({ name: 'http-upstream', version: '2.0.0' }, { capabilities: { logging: {} } });
     mcp.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
       content: [{ type: 'text', text }],
     }));
@@ -43,6 +44,16 @@ function startUpstream(port = 0): Promise<Server> {
     mcp.registerTool('unlisted_tool', { inputSchema: {} }, async () => ({
       content: [{ type: 'text', text: 'ran' }],
     }));
+    mcp.registerTool('crash', { inputSchema: {} }, async (_args, extra) => {
+      // The answer has begun (a notification went out on the event stream), then the upstream dies.
+      await extra.sendNotification({
+        method: 'notifications/message',
+        params: { level: 'info', data: 'crashing' },
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      res.socket?.destroy();
+      return new Promise(() => undefined);
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => void transport.close());
     await mcp.connect(transport);
@@ -105,8 +116,8 @@ it('over HTTP, each bearer token picks its agent: the reader lists and calls onl
     const done = await writer.callTool({ name: 'erase', arguments: {} });
 
     expect(reader.getServerVersion()).toEqual({ name: 'http-upstream', version: '2.0.0' });
-    expect(readerTools).toEqual(['echo']);
-    expect(writerTools).toEqual(['echo', 'erase']);
+    expect(readerTools).toEqual(['echo', 'crash']);
+    expect(writerTools).toEqual(['crash', 'echo', 'erase']);
     expect(textOf(echoed)).toBe('hi');
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain("Agent 'Reader' lacks scope 'write:demo' required by MCP tool 'erase'");
@@ -174,6 +185,21 @@ it('over HTTP, an upstream that is down is answered 502, and the proxy uses it a
     expect(textOf(await reader.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe('back');
     expect(proxy.exitCode).toBeNull();
     expect(proxyStderr).toContain('did not answer (ECONNREFUSED)');
+  } finally {
+    await reader.close();
+  }
+});
+
+it('over HTTP, an upstream that dies mid-call gives the pending call an error, and the proxy goes on', async () => {
+  const reader = await clientWith(READER_TOKEN);
+  try {
+    const crashing = reader.callTool({ name: 'crash', arguments: {} });
+
+    await expect(crashing).rejects.toThrow(/broke off its answer/);
+    expect(textOf(await reader.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    );
+    expect(proxy.exitCode).toBeNull();
   } finally {
     await reader.close();
   }
