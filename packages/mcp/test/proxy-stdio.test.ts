@@ -7,6 +7,7 @@ const POLICY = `
 agents:
   Counter:
     scopes: ["read:demo"]
+    token_env: COUNTER_TOKEN
 tools:
   erase: write:demo
   "*": read:demo
@@ -15,9 +16,12 @@ tools:
 const temp = tempDir('agentsudo-mcp-stdio-');
 afterAll(() => temp.remove());
 
-function proxyToFixture(agent = 'Counter') {
+function proxyToFixture(env: Record<string, string> = {}) {
   const policy = writePolicy(temp.dir, POLICY);
-  return startStdioProxy(['--policy', policy, '--agent', agent, '--', process.execPath, UPSTREAM_FIXTURE]);
+  return startStdioProxy(
+    ['--policy', policy, '--agent', 'Counter', '--', process.execPath, UPSTREAM_FIXTURE],
+    env,
+  );
 }
 
 it("forwards everything but tools unchanged: the upstream's identity, resources, prompts, progress, logging and cancellation", async () => {
@@ -74,7 +78,7 @@ it('filters tools and lets a huge argument through intact to a tool the agent ma
     const echoed = await proxy.client.callTool({ name: 'echo', arguments: { text: big } });
     const erased = await proxy.client.callTool({ name: 'erase', arguments: { junk: big } });
 
-    expect(tools).toEqual(['cancellations', 'count', 'die', 'echo', 'wait']);
+    expect(tools).toEqual(['cancellations', 'count', 'die', 'echo', 'env_has', 'wait']);
     expect(textOf(echoed)).toHaveLength(big.length);
     expect(erased.isError).toBe(true);
     expect(textOf(erased)).toContain("Agent 'Counter' lacks scope 'write:demo' required by MCP tool 'erase'");
@@ -93,6 +97,25 @@ it('when the upstream dies mid-call, the pending call gets an error and the prox
   expect(proxy.stderr()).toContain('upstream-fixture: dying mid-call');
   expect(proxy.stderr()).toMatch(/agentsudo-mcp: the upstream MCP server .* exited/);
   await proxy.client.close();
+});
+
+it("starts the upstream with the proxy's environment but not its secrets: the dashboard key and the agents' tokens", async () => {
+  const proxy = await proxyToFixture({
+    COUNTER_TOKEN: 'counter-token-0123456789',
+    AGENTSUDO_API_KEY: 'as_test_not_a_real_key',
+    AGENTSUDO_ENDPOINT: 'http://127.0.0.1:9',
+    XDG_STATE_HOME: temp.dir,
+    UPSTREAM_SETTING: 'kept',
+  });
+  try {
+    const names = ['COUNTER_TOKEN', 'AGENTSUDO_API_KEY', 'AGENTSUDO_ENDPOINT', 'UPSTREAM_SETTING'];
+
+    const seen = await proxy.client.callTool({ name: 'env_has', arguments: { names } });
+
+    expect(JSON.parse(textOf(seen))).toEqual(['AGENTSUDO_ENDPOINT', 'UPSTREAM_SETTING']);
+  } finally {
+    await proxy.client.close();
+  }
 });
 
 describe('a command line or policy it cannot run exits 2 with one clear message', () => {
