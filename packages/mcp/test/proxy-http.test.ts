@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,11 +31,23 @@ tools:
 const temp = tempDir('agentsudo-mcp-http-');
 const erased: string[] = [];
 const seenAuthorization: string[] = [];
+const closedSessions: string[] = [];
 
-/** The upstream: a stateless Streamable HTTP MCP server answering with event streams. */
+/**
+ * The upstream: a Streamable HTTP MCP server with sessions (one McpServer each), answering
+ * with event streams, as the SDK's examples build it.
+ */
 function startUpstream(port = 0): Promise<Server> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const server = createServer(async (req, res) => {
     seenAuthorization.push(req.headers.authorization ?? '');
+    const sessionId = req.headers['mcp-session-id'];
+    const known = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (known !== undefined) return known.handleRequest(req, res);
+    if (sessionId !== undefined) {
+      res.writeHead(404).end();
+      return;
+    }
     const mcp = new McpServer({ name: 'http-upstream', version: '2.0.0' }, { capabilities: { logging: {} } });
     mcp.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
       content: [{ type: 'text', text }],
@@ -51,11 +66,17 @@ function startUpstream(port = 0): Promise<Server> {
         params: { level: 'info', data: 'crashing' },
       });
       await new Promise((r) => setTimeout(r, 50));
-      res.socket?.destroy();
+      server.closeAllConnections();
       return new Promise(() => undefined);
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => void transport.close());
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+        closedSessions.push(id);
+      },
+    });
     await mcp.connect(transport);
     await transport.handleRequest(req, res);
   });
@@ -74,7 +95,11 @@ beforeAll(async () => {
   const policy = writePolicy(temp.dir, POLICY);
   proxy = spawn(
     process.execPath,
-    [PROXY_BIN, '--policy', policy, '--upstream', `http://127.0.0.1:${upstreamPort}/mcp`, '--port', '0'],
+    [
+      PROXY_BIN,
+      ...['--policy', policy, '--upstream', `http://127.0.0.1:${upstreamPort}/mcp`, '--port', '0'],
+      ...['--audit-log', join(temp.dir, 'audit.jsonl')],
+    ],
     { env: { ...process.env, NO_COLOR: '1', READER_TOKEN, WRITER_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proxy.stderr!.on('data', (chunk: Buffer) => (proxyStderr += chunk.toString('utf8')));
@@ -126,11 +151,41 @@ it('over HTTP, each bearer token picks its agent: the reader lists and calls onl
     expect(textOf(done)).toBe('erased');
     expect(erased.length).toBe(before + 1);
     expect(seenAuthorization.filter((h) => h !== '')).toEqual([]);
+    // Every check is an event of its agent, with the upstream's MCP session id.
+    const sessionId = (reader.transport as StreamableHTTPClientTransport).sessionId;
+    expect(sessionId).toEqual(expect.any(String));
+    await waitFor(() => auditEvents().length >= 4);
+    const checks = auditEvents().map((e) => [e.agent_name, e.function_name, e.allowed, e.metadata?.reason]);
+    expect(checks).toEqual([
+      ['Reader', 'echo', true, undefined],
+      ['Reader', 'erase', false, 'scope'],
+      ['Writer', 'unlisted_tool', false, 'unlisted'],
+      ['Writer', 'erase', true, undefined],
+    ]);
+    expect(auditEvents()[0].metadata).toEqual({ mcpSessionId: sessionId });
+    // DELETE reaches the upstream too: the session ends there.
+    await (reader.transport as StreamableHTTPClientTransport).terminateSession();
+    expect(closedSessions).toEqual([sessionId]);
   } finally {
     await reader.close();
     await writer.close();
   }
 });
+
+/** The checks in the proxy's audit log so far. */
+function auditEvents(): Array<{
+  agent_name: string;
+  function_name: string;
+  allowed: boolean;
+  metadata?: Record<string, unknown>;
+}> {
+  const text = readFileSync(join(temp.dir, 'audit.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.action === 'permission_check');
+}
 
 it('over HTTP, an unknown token or none is answered 401 and nothing reaches the upstream', async () => {
   const calls = seenAuthorization.length;
@@ -160,6 +215,12 @@ it('over HTTP, an unknown token or none is answered 401 and nothing reaches the 
   expect(none.status).toBe(401);
   await expect(clientWith('not-a-known-token-at-all')).rejects.toThrow();
   expect(seenAuthorization.length).toBe(calls);
+  await waitFor(() => auditEvents().some((e) => e.agent_name === '<unauthenticated>'));
+  expect(auditEvents().find((e) => e.agent_name === '<unauthenticated>')).toMatchObject({
+    function_name: 'initialize',
+    allowed: false,
+    metadata: { reason: 'unknown_token' },
+  });
 });
 
 it('over HTTP, an upstream that is down is answered 502, and the proxy uses it again once it is back', async () => {
@@ -182,7 +243,10 @@ it('over HTTP, an upstream that is down is answered 502, and the proxy uses it a
     await expect(down).rejects.toThrow(/The upstream MCP server did not answer \(ECONNREFUSED\)/);
     expect(raw.status).toBe(502);
     upstream = await startUpstream(upstreamPort);
-    expect(textOf(await reader.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe('back');
+    // The upstream's sessions went with it: a client starts a new one, through the same proxy.
+    const again = await clientWith(READER_TOKEN);
+    expect(textOf(await again.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe('back');
+    await again.close();
     expect(proxy.exitCode).toBeNull();
     expect(proxyStderr).toContain('did not answer (ECONNREFUSED)');
   } finally {
