@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { Agent } from '@agentsudo/core';
 import { sendJson, type AgentRegistry } from '@agentsudo/nestjs/express';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { agentResolution } from './agent-resolution';
@@ -74,38 +73,50 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<number> {
       sendJson(res, 404, { error: `Not found: MCP is served at ${MCP_PATH}.` });
       return;
     }
+    const sessionHeader = req.headers['mcp-session-id'];
+    const mcpSessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
+    // Who is calling is settled before the body is read: a caller without a known token is
+    // answered 401 (by the guard's HTTP check, which records it) without the proxy taking
+    // in, or parsing, what it sent.
+    const resolution = await resolve({ sessionId: mcpSessionId, requestInfo: { headers: req.headers } });
+    if (resolution.agent === undefined) {
+      await admitHttpRequest(req, res, undefined, {
+        resolve: () => resolution,
+        requirementOf: () => undefined,
+        httpDenial: 'tool-result',
+        onDeny: 'raise',
+        denialOf: (agent, tool, requirement) => toolDenial(tool, agent, requirement),
+      });
+      return;
+    }
+    const agent = resolution.agent;
+
     let body: unknown;
     let raw: Buffer | undefined;
     if (req.method === 'POST') {
       raw = await readBody(req, maxBodyBytes);
       if (raw === undefined) {
-        sendJson(res, 413, {
-          error: `The request body is larger than ${maxBodyBytes} bytes, the proxy's limit.`,
-        });
+        res.once('finish', () => req.socket.destroy());
+        sendJson(
+          res,
+          413,
+          { error: `The request body is larger than ${maxBodyBytes} bytes, the proxy's limit.` },
+          { Connection: 'close' },
+        );
         return;
       }
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
-        sendJson(res, 400, {
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: -32700, message: 'Parse error: the body is not JSON.' },
-        });
+        sendJson(res, 400, jsonRpcError(-32700, 'Parse error: the body is not JSON.'));
+        return;
+      }
+      const messages = Array.isArray(body) ? body : [body];
+      if (messages.length === 0 || !messages.every(isObject)) {
+        sendJson(res, 400, jsonRpcError(-32600, 'Invalid request: send a JSON-RPC message (an object).'));
         return;
       }
     }
-    const admitted = await admitHttpRequest(req, res, body, {
-      resolve,
-      requirementOf: () => undefined,
-      httpDenial: 'tool-result',
-      onDeny: 'raise',
-      denialOf: (agent, tool, requirement) => toolDenial(tool, agent, requirement),
-    });
-    if (!admitted) return;
-    const agent = (await resolve({ requestInfo: { headers: req.headers } })).agent as Agent;
-    const sessionHeader = req.headers['mcp-session-id'];
-    const mcpSessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
 
     let listId: string | number | undefined;
     let requestId: string | number | undefined;
@@ -207,16 +218,25 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<number> {
   });
 }
 
-/** The body of `req`, or undefined when it is larger than `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body of `req`, or undefined when it is larger than `limit` bytes. The rest of a body
+ * too large is not read: the request is paused, and its connection closed once answered.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolveBody, failed) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolveBody(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolveBody(Buffer.concat(chunks)));
+    req.once('error', failed);
+  });
 }
 
 /** Applies `change` to every JSON-RPC message of an upstream answer, JSON or event stream. */
@@ -246,6 +266,14 @@ function filterListAnswer(
       return [...others, `data: ${JSON.stringify(change(message))}`].join('\n');
     })
     .join('\n\n');
+}
+
+function jsonRpcError(code: number, message: string) {
+  return { jsonrpc: '2.0', id: null, error: { code, message } };
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isToolMethod(message: unknown): boolean {

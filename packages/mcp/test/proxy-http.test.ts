@@ -217,10 +217,38 @@ it('over HTTP, an unknown token or none is answered 401 and nothing reaches the 
   expect(seenAuthorization.length).toBe(calls);
   await waitFor(() => auditEvents().some((e) => e.agent_name === '<unauthenticated>'));
   expect(auditEvents().find((e) => e.agent_name === '<unauthenticated>')).toMatchObject({
-    function_name: 'initialize',
+    function_name: '(MCP request)',
     allowed: false,
     metadata: { reason: 'unknown_token' },
   });
+});
+
+it('over HTTP, a body that is not a JSON-RPC message is answered 400 and one over the limit 413, before the upstream sees either', async () => {
+  const calls = seenAuthorization.length;
+  const post = (body: string | Buffer) =>
+    fetch(proxyUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${READER_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body,
+    }).catch((err: Error) => err);
+
+  const notJson = await post('{"jsonrpc": "2.0", ');
+  const notAMessage = await post('null');
+  const tooLarge = await post(Buffer.alloc(33 * 1024 * 1024, 'a'));
+
+  expect(notJson).toMatchObject({ status: 400 });
+  expect(await (notJson as Response).json()).toMatchObject({ error: { code: -32700 } });
+  expect(notAMessage).toMatchObject({ status: 400 });
+  expect(await (notAMessage as Response).json()).toMatchObject({ error: { code: -32600 } });
+  expect(tooLarge).toMatchObject({ status: 413 });
+  expect(await (tooLarge as Response).json()).toEqual({
+    error: expect.stringContaining("larger than 33554432 bytes, the proxy's limit"),
+  });
+  expect(seenAuthorization.length).toBe(calls);
 });
 
 it('over HTTP, an upstream that is down is answered 502, and the proxy uses it again once it is back', async () => {
