@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ListRootsRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** The `agentsudo-mcp` command, as npm links it. */
 export const PROXY_BIN = resolve(__dirname, '../bin/agentsudo-mcp.js');
@@ -46,7 +46,8 @@ export async function startStdioProxy(args: string[], env: Record<string, string
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const clientErrors: Error[] = [];
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { roots: {} } });
+  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: 'file:///client/root' }] }));
   client.onerror = (err) => clientErrors.push(err);
   await client.connect(transport);
   const received: JSONRPCMessage[] = [];

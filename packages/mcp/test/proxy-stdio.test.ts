@@ -24,7 +24,7 @@ function proxyToFixture(env: Record<string, string> = {}) {
   );
 }
 
-it("forwards everything but tools unchanged: the upstream's identity, resources, prompts, progress, logging and cancellation", async () => {
+it("forwards everything but tools unchanged: the upstream's identity, resources, prompts, progress, logging, cancellation and its requests to the client", async () => {
   const proxy = await proxyToFixture();
   const { client } = proxy;
   try {
@@ -47,6 +47,7 @@ it("forwards everything but tools unchanged: the upstream's identity, resources,
     abort.abort('the user changed their mind');
     await expect(waiting).rejects.toThrow();
     await waitFor(() => logs.length > 0);
+    const roots = await client.callTool({ name: 'roots', arguments: {} });
 
     expect(serverInfo).toEqual({ name: 'upstream-fixture', version: '3.1.4' });
     expect(client.getServerCapabilities()?.logging).toEqual({});
@@ -58,6 +59,7 @@ it("forwards everything but tools unchanged: the upstream's identity, resources,
     const progress = proxy.received.filter((m) => 'method' in m && m.method === 'notifications/progress');
     expect(progress.map((m) => (m as { params: Progress }).params.progress)).toEqual([1, 2, 3]);
     expect(logs).toEqual(['counted to 3']);
+    expect(textOf(roots)).toBe('file:///client/root');
     // The upstream saw the cancellation: its waiting tool was aborted.
     let cancelled = '0';
     for (let i = 0; i < 200 && cancelled !== '1'; i++) {
@@ -78,7 +80,7 @@ it('filters tools and lets a huge argument through intact to a tool the agent ma
     const echoed = await proxy.client.callTool({ name: 'echo', arguments: { text: big } });
     const erased = await proxy.client.callTool({ name: 'erase', arguments: { junk: big } });
 
-    expect(tools).toEqual(['cancellations', 'count', 'die', 'echo', 'env_has', 'wait']);
+    expect(tools).toEqual(['cancellations', 'count', 'die', 'echo', 'env_has', 'roots', 'wait']);
     expect(textOf(echoed)).toHaveLength(big.length);
     expect(erased.isError).toBe(true);
     expect(textOf(erased)).toContain("Agent 'Counter' lacks scope 'write:demo' required by MCP tool 'erase'");
