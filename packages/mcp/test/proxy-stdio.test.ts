@@ -44,9 +44,9 @@ it("forwards everything but tools unchanged: the upstream's identity, resources,
     });
     const abort = new AbortController();
     const waiting = client.callTool({ name: 'wait', arguments: {} }, undefined, { signal: abort.signal });
+    await waitFor(() => logs.includes('waiting'));
     abort.abort('the user changed their mind');
     await expect(waiting).rejects.toThrow();
-    await waitFor(() => logs.length > 0);
     const roots = await client.callTool({ name: 'roots', arguments: {} });
 
     expect(serverInfo).toEqual({ name: 'upstream-fixture', version: '3.1.4' });
@@ -58,12 +58,13 @@ it("forwards everything but tools unchanged: the upstream's identity, resources,
     // Read off the wire: the SDK's Client drops progress that arrives in the same read as the result.
     const progress = proxy.received.filter((m) => 'method' in m && m.method === 'notifications/progress');
     expect(progress.map((m) => (m as { params: Progress }).params.progress)).toEqual([1, 2, 3]);
-    expect(logs).toEqual(['counted to 3']);
+    expect(logs).toEqual(['counted to 3', 'waiting']);
     expect(textOf(roots)).toBe('file:///client/root');
     // The upstream saw the cancellation: its waiting tool was aborted.
     let cancelled = '0';
     for (let i = 0; i < 200 && cancelled !== '1'; i++) {
       cancelled = textOf(await client.callTool({ name: 'cancellations', arguments: {} }));
+      if (cancelled !== '1') await new Promise((r) => setTimeout(r, 50));
     }
     expect(cancelled).toBe('1');
   } finally {
