@@ -48,6 +48,11 @@ function startUpstream(port = 0): Promise<Server> {
       res.writeHead(404).end();
       return;
     }
+    // A client named 'json-client' gets plain JSON answers instead of event streams.
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const json = body?.params?.clientInfo?.name === 'json-client';
     const mcp = new McpServer({ name: 'http-upstream', version: '2.0.0' }, { capabilities: { logging: {} } });
     mcp.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
       content: [{ type: 'text', text }],
@@ -71,6 +76,7 @@ function startUpstream(port = 0): Promise<Server> {
     });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: json,
       onsessioninitialized: (id) => void sessions.set(id, transport),
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -78,7 +84,7 @@ function startUpstream(port = 0): Promise<Server> {
       },
     });
     await mcp.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
   });
   return new Promise((ready) => server.listen(port, '127.0.0.1', () => ready(server)));
 }
@@ -118,8 +124,8 @@ afterAll(async () => {
   temp.remove();
 });
 
-async function clientWith(token: string): Promise<Client> {
-  const client = new Client({ name: 'http-test-client', version: '1.0.0' });
+async function clientWith(token: string, name = 'http-test-client'): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
   await client.connect(
     new StreamableHTTPClientTransport(proxyUrl, {
       requestInit: { headers: { Authorization: `Bearer ${token}` } },
@@ -186,6 +192,21 @@ function auditEvents(): Array<{
     .map((line) => JSON.parse(line))
     .filter((e) => e.action === 'permission_check');
 }
+
+it('over HTTP, an upstream answering plain JSON instead of event streams is filtered alike', async () => {
+  const reader = await clientWith(READER_TOKEN, 'json-client');
+  try {
+    const tools = (await reader.listTools()).tools.map((t) => t.name);
+    const refused = await reader.callTool({ name: 'erase', arguments: {} });
+    const echoed = await reader.callTool({ name: 'echo', arguments: { text: 'as JSON' } });
+
+    expect(tools).toEqual(['echo', 'crash']);
+    expect(refused.isError).toBe(true);
+    expect(textOf(echoed)).toBe('as JSON');
+  } finally {
+    await reader.close();
+  }
+});
 
 it('over HTTP, an unknown token or none is answered 401 and nothing reaches the upstream', async () => {
   const calls = seenAuthorization.length;
