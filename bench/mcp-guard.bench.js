@@ -5,8 +5,12 @@
  * --serve). The tool does nothing, so the table shows the guard's whole cost: the agent
  * lookup, the scope check, the event and the agent session the call runs in. The cases of
  * each transport are measured in turns (guarded, unguarded, guarded, …) so a busy machine
- * slows both alike. Target: the guard adds at most 5% to an in-process call.
+ * slows both alike. Target: the guard adds at most 5% to an in-process call. Over stdio a
+ * third case puts the agentsudo-mcp proxy (a policy giving noop its scope) in front of the
+ * unguarded server, as a user would in front of a server they did not write.
  */
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const core = require('../packages/core/dist');
@@ -44,9 +48,18 @@ async function inProcessClient(guarded) {
   return client;
 }
 
-async function stdioClient(guarded) {
+/** The proxy's policy, in a folder removed at the end. */
+const policyDir = mkdtempSync(join(tmpdir(), 'agentsudo-bench-mcp-'));
+const policy = join(policyDir, 'mcp-policy.yaml');
+writeFileSync(policy, 'agents:\n  BenchBot:\n    scopes: ["read:files"]\ntools:\n  noop: read:files\n');
+
+async function stdioClient(guarded, proxied = false) {
   const client = new Client({ name: 'bench', version: '1.0.0' });
-  const args = [join(__dirname, 'mcp-guard.bench.js'), '--serve', guarded ? 'guarded' : 'plain'];
+  let args = [join(__dirname, 'mcp-guard.bench.js'), '--serve', guarded ? 'guarded' : 'plain'];
+  if (proxied) {
+    const proxy = join(__dirname, '../packages/mcp/bin/agentsudo-mcp.js');
+    args = [proxy, '--policy', policy, '--agent', 'BenchBot', '--', process.execPath, ...args];
+  }
   await client.connect(
     new StdioClientTransport({ command: process.execPath, args, cwd: join(__dirname, '..') }),
   );
@@ -97,19 +110,23 @@ async function main() {
   const stdio = [
     { name: 'stdio, unguarded', client: await stdioClient(false) },
     { name: 'stdio, guarded', client: await stdioClient(true) },
+    { name: 'stdio, unguarded behind agentsudo-mcp', client: await stdioClient(false, true) },
   ];
   const overStdio = await inTurns(stdio, { turns: 6, ms: 500 });
   for (const { client } of stdio) await client.close();
+  rmSync(policyDir, { recursive: true, force: true });
 
-  const added = (rows) => +(((rows[1].nsPerOp - rows[0].nsPerOp) / rows[0].nsPerOp) * 100).toFixed(1);
+  const added = (rows, i = 1) => +(((rows[i].nsPerOp - rows[0].nsPerOp) / rows[0].nsPerOp) * 100).toFixed(1);
   const rows = [...inProcess, ...overStdio];
   inProcess[1].extra = { 'added by guard': `${added(inProcess)}%` };
   overStdio[1].extra = { 'added by guard': `${added(overStdio)}%` };
+  overStdio[2].extra = { 'added by guard': `${added(overStdio, 2)}%` };
   report('mcp-guard', rows, {
     addedPercentInProcess: added(inProcess),
     addedPercentStdio: added(overStdio),
+    addedPercentStdioProxy: added(overStdio, 2),
     targetAddedPercentInProcess: 5,
-    note: 'a tools/call of a tool that does nothing, with the SDK Client; no transport listening to allowed checks; cases measured in alternating turns; the first row is the baseline of the table, compare each guarded row with the unguarded row above it',
+    note: 'a tools/call of a tool that does nothing, with the SDK Client; no transport listening to allowed checks; cases measured in alternating turns; the first row is the baseline of the table, compare each guarded row (and the proxy row) with the unguarded row of its transport',
   });
   process.exit(0);
 }
