@@ -128,8 +128,10 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
     } else if (
       token.value === undefined ||
       // `--port --db x`: the next option was taken for the value, which nearly always means
-      // the value was forgotten. A value starting with '-' can be given as --port=-1.
-      (!token.inlineValue && token.value.startsWith('-') && token.value.length > 1)
+      // the value was forgotten. A negative number is a value (`--port -1` is then refused
+      // by the option's own check, naming it); anything else starting with '-' can be
+      // given as --name=-value.
+      (!token.inlineValue && /^-[^\d]/.test(token.value))
     ) {
       throw new UsageError(`${token.rawName} needs a value (${token.rawName} ${option.value ?? 'VALUE'})`);
     } else values[token.name] = token.value;

@@ -119,6 +119,10 @@ describe('agentsudo-server --help and --version', () => {
         line: "agentsudo-server start: --port needs a value (--port N); see 'agentsudo-server start --help'",
       },
       {
+        args: ['start', '--port', '-1'],
+        line: "agentsudo-server start: --port must be a whole number from 0 to 65535, got '-1'; see 'agentsudo-server start --help'",
+      },
+      {
         args: ['start', '--port', 'eighty'],
         line: "agentsudo-server start: --port must be a whole number from 0 to 65535, got 'eighty'; see 'agentsudo-server start --help'",
       },

@@ -146,7 +146,7 @@ describe('live feed limit settings', () => {
     ]);
     expect(res.status).toBe(2);
     expect(res.stderr).toContain(
-      `--max-live-per-project must be a whole number from 1 to 1000000, got ${value}`,
+      `--max-live-per-project must be a whole number from 1 to 1000000, got '${value}'`,
     );
   });
 
