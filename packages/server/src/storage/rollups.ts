@@ -58,13 +58,19 @@ const AGENT_SCOPES: RollupTable = {
        audit_n = agent_scopes.audit_n + excluded.audit_n`,
 };
 
-/** The PostgreSQL upserts, one constant text per table. */
-const unnestSql = new Map(
-  [AGENT_HOURS, DENIED_SCOPES, AUDIT_SCOPES, AGENT_SCOPES].map((t) => [
-    t,
-    `INSERT INTO ${t.name} (${t.columns.join(', ')}) ${unnestRows(t.types)} ON CONFLICT ${t.conflict}`,
-  ]),
-);
+const TABLES = [AGENT_HOURS, DENIED_SCOPES, AUDIT_SCOPES, AGENT_SCOPES] as const;
+
+/**
+ * On PostgreSQL, every table's upsert in one statement (one round trip per group commit):
+ * data-modifying WITH clauses all run to completion (in the one plan's fixed order, the same in
+ * every instance, so rollup rows are still locked in one order), and a table
+ * without rows gets empty arrays. A constant text: 22 array parameters whatever the size.
+ */
+const UNNEST_UPSERTS_SQL = `WITH ${TABLES.map(
+  (t, i) =>
+    `u${i} AS (INSERT INTO ${t.name} (${t.columns.join(', ')}) ${unnestRows(t.types)} ON CONFLICT ${t.conflict})`,
+).join(',\n')}
+SELECT 1`;
 
 /**
  * Adds newly stored events, by project, to the hourly and per-agent rollups, each counted
@@ -123,27 +129,22 @@ export async function updateRollups(
   // Sorted keys: concurrent PostgreSQL transactions lock rollup rows in the same order.
   const sorted = <T>(m: Map<string, T>) =>
     [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
-  await upsert(tx, dialect, AGENT_HOURS, sorted(agentHours));
-  await upsert(tx, dialect, DENIED_SCOPES, sorted(scopeHours.denied));
-  await upsert(tx, dialect, AUDIT_SCOPES, sorted(scopeHours.audit));
-  await upsert(tx, dialect, AGENT_SCOPES, sorted(agentScopes));
-}
-
-async function upsert(
-  tx: SqlExecutor,
-  dialect: Dialect,
-  table: RollupTable,
-  rows: readonly (readonly unknown[])[],
-): Promise<void> {
-  if (!rows.length) return;
+  const rows = [sorted(agentHours), sorted(scopeHours.denied), sorted(scopeHours.audit), sorted(agentScopes)];
   if (dialect === 'postgres') {
     // unnest keeps the array order, so rows are locked in the sorted order above.
-    await tx.run(unnestSql.get(table)!, columnArrays(rows, table.columns.length));
+    if (rows.some((r) => r.length))
+      await tx.run(
+        UNNEST_UPSERTS_SQL,
+        TABLES.flatMap((t, i) => columnArrays(rows[i], t.columns.length)),
+      );
     return;
   }
-  await tx.run(
-    `INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ${placeholders(rows.length, table.columns.length)}
+  for (const [i, table] of TABLES.entries()) {
+    if (!rows[i].length) continue;
+    await tx.run(
+      `INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ${placeholders(rows[i].length, table.columns.length)}
      ON CONFLICT ${table.conflict}`,
-    rows.flat(),
-  );
+      rows[i].flat(),
+    );
+  }
 }
