@@ -2,13 +2,16 @@ import type { SqlDriver, SqlExecutor } from './driver';
 import type { LiveFanOut } from './live-fanout';
 import type { EventRecord, InsertResult } from './records';
 import { updateRollups } from './rollups';
+import { columnArrays, unnestRows } from './postgres-arrays';
 import { placeholders } from './sql-text';
 
 /*
- * Hand-written SQL, sent to the driver as it is: the multi-row
- * INSERT … ON CONFLICT DO NOTHING RETURNING is cached per batch size as a string (the query
+ * Hand-written SQL, sent to the driver as it is. On SQLite, a multi-row
+ * INSERT … ON CONFLICT DO NOTHING RETURNING, cached per batch size as a string (the query
  * builder compiles a 100-event insert in 275-670 µs, 12-22x the string;
- * bench/results/query-layer.json), and the rollup upserts (rollups.ts) add to counts in
+ * bench/results/query-layer.json). On PostgreSQL, one INSERT … SELECT FROM unnest(…) per
+ * group commit, one array per column (postgres-arrays.ts): a constant text and 14
+ * parameters whatever the group's size. The rollup upserts (rollups.ts) add to counts in
  * ON CONFLICT DO UPDATE clauses the builder cannot say more clearly than the SQL.
  */
 
@@ -28,7 +31,27 @@ const EVENT_COLUMNS = [
   'sdk',
   'received_at',
 ] as const;
-/** Rows per multi-row INSERT: 500 × 14 parameters stays far below both databases' limits. */
+/** PostgreSQL types of {@link EVENT_COLUMNS}, for the unnest insert. */
+const EVENT_TYPES = [
+  'text',
+  'text',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'integer',
+  'text',
+  'text',
+  'text',
+  'bigint',
+] as const;
+/** One statement stores a whole PostgreSQL group commit, whatever its size and projects. */
+const UNNEST_INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) ${unnestRows(EVENT_TYPES)}
+  ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, project_id, event_id`;
+/** Rows per multi-row INSERT on SQLite: 500 × 14 parameters stays far below its limit. */
 const INSERT_CHUNK = 500;
 
 /**
@@ -71,9 +94,11 @@ async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * Stores ingested batches: each in one transaction with its rollups and its announcement
- * to live feeds, answered only after commit. On SQLite, one writer, batches that wait
- * share the next transaction (group commit); on PostgreSQL each batch commits on its own
- * connection.
+ * to live feeds, answered only after commit. Batches that arrive while a commit runs
+ * share the next transaction (group commit), on both databases: one writer per process on
+ * SQLite; on PostgreSQL one group commit at a time per instance, so concurrent batches do
+ * not queue on each other's rollup row locks, and a group pays its statements, its NOTIFY
+ * and its commit once.
  *
  * @example
  * ```ts
@@ -102,18 +127,14 @@ export class EventWriter {
       job.resolve = resolve;
       job.reject = reject;
     });
-    if (this.driver.dialect === 'sqlite') {
-      // One writer: batches that arrive while a commit runs share the next transaction
-      // (group commit). Each is still answered only after the commit that stored it.
-      // The flush starts on the next turn of the event loop, so batches whose requests were
-      // parsed in this turn (SQLite blocked the loop during the last commit) join it.
-      this.queued.push(job);
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flushQueued());
-      }
-    } else {
-      this.commit([job]).catch(() => undefined);
+    // Batches that arrive while a commit runs share the next transaction (group commit).
+    // Each is still answered only after the commit that stored it. The flush starts on the
+    // next turn of the event loop, so batches whose requests were parsed in this turn (SQLite
+    // blocked the loop during the last commit) join it.
+    this.queued.push(job);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flushQueued());
     }
     return done;
   }
@@ -149,16 +170,20 @@ export class EventWriter {
     try {
       stored = await retryConflicts(() =>
         this.driver.transaction(async (tx) => {
-          const out: EventRecord[][] = [];
-          for (const job of jobs) out.push(await this.writeBatch(tx, job.projectId, job.batch, receivedAt));
-          // Rollups once per project for the whole group: fewer statements per commit.
+          const out =
+            this.driver.dialect === 'postgres'
+              ? await insertUnnest(tx, jobs, receivedAt)
+              : await insertValues(tx, jobs, receivedAt);
+          // Rollups and announcements once per group: fewer statements, one NOTIFY per commit
+          // (per project it stored events of).
           const byProject = new Map<string, EventRecord[]>();
           jobs.forEach((job, i) => {
             const list = byProject.get(job.projectId);
             if (list) list.push(...out[i]);
             else byProject.set(job.projectId, [...out[i]]);
           });
-          for (const [projectId, events] of byProject) await updateRollups(tx, projectId, events);
+          await updateRollups(tx, this.driver.dialect, byProject);
+          for (const [projectId, events] of byProject) await this.fanOut.announce(tx, projectId, events);
           return out;
         }),
       );
@@ -171,31 +196,62 @@ export class EventWriter {
       job.resolve({ accepted: stored[i].length, duplicates: job.received - stored[i].length });
     });
   }
+}
 
-  private async writeBatch(
-    tx: SqlExecutor,
-    projectId: string,
-    batch: Map<string, EventRecord>,
-    receivedAt: number,
-  ): Promise<EventRecord[]> {
+/** Stamps a stored record with what the database gave it. */
+function stamp(e: EventRecord, seq: number, receivedAt: number): EventRecord {
+  // Records are the server's own copies (built from the request), so stamping them is safe.
+  e.seq = Number(seq);
+  e.receivedAt = receivedAt;
+  return e;
+}
+
+/** SQLite: each job's events in multi-row INSERTs; what each job stored, in order. */
+async function insertValues(tx: SqlExecutor, jobs: WriteJob[], receivedAt: number): Promise<EventRecord[][]> {
+  const out: EventRecord[][] = [];
+  for (const { projectId, batch } of jobs) {
     const all = [...batch.values()];
     const inserted: EventRecord[] = [];
     for (let i = 0; i < all.length; i += INSERT_CHUNK) {
       const chunk = all.slice(i, i + INSERT_CHUNK);
       const params: unknown[] = [];
-      for (const e of chunk) pushEventParams(params, projectId, e, receivedAt);
+      for (const e of chunk) params.push(...eventRow(projectId, e, receivedAt));
       const rows = await tx.all<{ seq: number; event_id: string }>(insertSql(chunk.length), params);
-      for (const r of rows) {
-        // Records are the server's own copies (built from the request), so stamping them is safe.
-        const e = batch.get(r.event_id)!;
-        e.seq = Number(r.seq);
-        e.receivedAt = receivedAt;
-        inserted.push(e);
-      }
+      for (const r of rows) inserted.push(stamp(batch.get(r.event_id)!, r.seq, receivedAt));
     }
-    await this.fanOut.announce(tx, projectId, inserted);
-    return inserted;
+    out.push(inserted);
   }
+  return out;
+}
+
+/**
+ * PostgreSQL: the whole group in one INSERT … SELECT FROM unnest(…); what each job stored.
+ * An event two jobs of the group both carry (the same project and id) is sent once, for
+ * the first job: the later one finds it a duplicate, as it would in a later commit.
+ */
+async function insertUnnest(tx: SqlExecutor, jobs: WriteJob[], receivedAt: number): Promise<EventRecord[][]> {
+  const owner = new Map<string, number>();
+  const rows: unknown[][] = [];
+  jobs.forEach(({ projectId, batch }, j) => {
+    for (const e of batch.values()) {
+      const key = `${projectId}\u0000${e.eventId}`;
+      if (owner.has(key)) continue;
+      owner.set(key, j);
+      rows.push(eventRow(projectId, e, receivedAt));
+    }
+  });
+  const stored = await tx.all<{ seq: number; project_id: string; event_id: string }>(
+    UNNEST_INSERT_SQL,
+    columnArrays(rows, EVENT_COLUMNS.length),
+  );
+  // RETURNING gives no order guarantee; seq order is the order they were stored in.
+  stored.sort((a, b) => Number(a.seq) - Number(b.seq));
+  const out: EventRecord[][] = jobs.map(() => []);
+  for (const r of stored) {
+    const j = owner.get(`${r.project_id}\u0000${r.event_id}`)!;
+    out[j].push(stamp(jobs[j].batch.get(r.event_id)!, r.seq, receivedAt));
+  }
+  return out;
 }
 
 const insertSqlCache = new Map<number, string>();
@@ -210,8 +266,9 @@ function insertSql(rows: number): string {
   return sql;
 }
 
-function pushEventParams(out: unknown[], projectId: string, e: EventRecord, receivedAt: number): void {
-  out.push(
+/** One event's values, in {@link EVENT_COLUMNS} order. */
+function eventRow(projectId: string, e: EventRecord, receivedAt: number): unknown[] {
+  return [
     projectId,
     e.eventId,
     e.ts,
@@ -226,5 +283,5 @@ function pushEventParams(out: unknown[], projectId: string, e: EventRecord, rece
     e.metadata == null ? null : JSON.stringify(e.metadata),
     e.sdk ?? null,
     receivedAt,
-  );
+  ];
 }
