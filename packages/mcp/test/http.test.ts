@@ -107,7 +107,9 @@ describe('over Streamable HTTP, each request runs as the agent its bearer token 
         error: 'Unknown agent token: no registered agent holds it. Check the token, or register the agent.',
       });
       expect(missing.status).toBe(401);
-      expect((await missing.json()).error).toContain('send Authorization: Bearer <agent token>');
+      expect(((await missing.json()) as { error: string }).error).toContain(
+        'send Authorization: Bearer <agent token>',
+      );
       await expect(connectAs(http.url, 'not-a-registered-token-at-all')).rejects.toThrow(
         /Unknown agent token/,
       );

@@ -57,7 +57,7 @@ it("forwards everything but tools unchanged: the upstream's identity, resources,
     expect(textOf(counted)).toBe('counted to 3');
     // Read off the wire: the SDK's Client drops progress that arrives in the same read as the result.
     const progress = proxy.received.filter((m) => 'method' in m && m.method === 'notifications/progress');
-    expect(progress.map((m) => (m as { params: Progress }).params.progress)).toEqual([1, 2, 3]);
+    expect(progress.map((m) => (m as unknown as { params: Progress }).params.progress)).toEqual([1, 2, 3]);
     expect(logs).toEqual(['counted to 3', 'waiting']);
     expect(textOf(roots)).toBe('file:///client/root');
     // The upstream saw the cancellation: its waiting tool was aborted.

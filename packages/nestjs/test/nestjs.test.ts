@@ -248,17 +248,20 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
     });
 
     describe('sessions through dependency injection', () => {
-      it.each([
+      it.each<[string, unknown]>([
         ['singleton', SingletonProbe],
         ['transient', TransientProbe],
         ['request', RequestProbe],
-      ])('a %s-scoped service sees the agent after awaits, timers and nested @Sudo calls', async (kind) => {
-        const res = await asRefunder(request(app.getHttpServer()).get(`/hops/${kind}/5`));
+      ])(
+        'a %s-scoped service sees the agent after awaits, timers and nested @Sudo calls',
+        async (kind: string) => {
+          const res = await asRefunder(request(app.getHttpServer()).get(`/hops/${kind}/5`));
 
-        expect(res.status).toBe(200);
-        expect(res.body.agent).toBe('RefundBot');
-        expect(res.body.seen).toEqual(['RefundBot', 'RefundBot', 'RefundBot', 'RefundBot']);
-      });
+          expect(res.status).toBe(200);
+          expect(res.body.agent).toBe('RefundBot');
+          expect(res.body.seen).toEqual(['RefundBot', 'RefundBot', 'RefundBot', 'RefundBot']);
+        },
+      );
 
       it('builds request-scoped services per request and each runs as its own request’s agent', async () => {
         const before = RequestProbe.instances;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { SUDO_ACTIONS } from '@agentsudo/core';
-import { backends, startServer, wire, type TestServer } from './helpers';
+import { backends, startServer, wire, type TestServer, jsonOf } from './helpers';
 
 /** Stands for metadata nested `levels` deep; spliced into the body as text (see bodyText). */
 class Deep {
@@ -217,7 +217,7 @@ describe.each(backends())('no body or query makes a 5xx, on $name', (backend) =>
   test('metadata nested deeper than 32 levels answers 400 invalid_event naming the limit; 32 is fine', async () => {
     const deep = await t.ingest(bodyText([wire({ metadata: new Deep(5000) })]));
     expect(deep.status).toBe(400);
-    const body = await deep.json();
+    const body = await jsonOf(deep);
     expect(body).toMatchObject({ error: 'invalid_event', field: 'events[0].metadata' });
     expect(body.message).toContain('more than 32 levels');
     // The metadata object is level 1, so Deep(31) plus the innermost {} is 32 levels.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { runCli, startCli, type CliServer } from './cli-process';
-import { freshDatabase, tempDir, wire } from './helpers';
+import { freshDatabase, tempDir, wire, jsonOf } from './helpers';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -144,7 +144,7 @@ describe('agentsudo-server start', () => {
             headers: { 'content-type': 'application/json', 'x-api-key': key },
             body: JSON.stringify(batch),
           });
-          if (res.status === 200 && (await res.json()).accepted === 100) acknowledged.push(ids);
+          if (res.status === 200 && (await jsonOf(res)).accepted === 100) acknowledged.push(ids);
         } catch {
           return; // connection refused or reset: the server is dead
         }

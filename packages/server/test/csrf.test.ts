@@ -64,7 +64,7 @@ describe('state-changing calls of a login session', () => {
     keyId = (await server.storage.accounts.listKeys(projectId))[0].id;
   });
 
-  test.each([
+  test.each<[string, { origin?: string }]>([
     ['Origin: null', { origin: 'null' }],
     ['no Origin', {}],
     ['the server’s own Origin', { origin: 'own' }],

@@ -131,7 +131,7 @@ export async function startServer(storage: StorageOptions, options: ServerOption
       }),
     read: async (path) => {
       const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: await jsonOf(res) };
     },
   };
 }
@@ -193,4 +193,16 @@ export function openLive(url: string, headers: Record<string, string>): Promise<
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * A response's JSON body, typed as the test expects it (fetch types it `unknown`).
+ *
+ * @example
+ * ```ts
+ * expect((await jsonOf<{ error: string }>(res)).error).toBe('invalid_event');
+ * ```
+ */
+export async function jsonOf<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T;
 }

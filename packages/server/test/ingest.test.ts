@@ -1,7 +1,7 @@
 import { createEvent, toWire } from '@agentsudo/core';
 import { gzipSync } from 'node:zlib';
 import { MAX_BATCH_EVENTS } from '../src';
-import { backends, startServer, wire, type TestServer } from './helpers';
+import { backends, startServer, wire, type TestServer, jsonOf } from './helpers';
 
 describe.each(backends())('POST /api/events on $name', (backend) => {
   let t: TestServer;
@@ -31,7 +31,7 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     });
     const res = await t.ingest([toWire(event)]);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await jsonOf(res)).toEqual({ accepted: 1, duplicates: 0 });
     const { body } = await t.read(`/api/projects/${t.projectId}/events?agent=SupportBot&session=s-1`);
     expect(body.events[0]).toMatchObject(toWire(event));
   });
@@ -79,7 +79,7 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
       },
     ];
     const res = await t.ingest(python);
-    expect(await res.json()).toEqual({ accepted: 5, duplicates: 0 });
+    expect(await jsonOf(res)).toEqual({ accepted: 5, duplicates: 0 });
     const { body } = await t.read(`/api/projects/${t.projectId}/events?agent=PyBot`);
     const got = body.events.reverse();
     expect(got.map((e: any) => [e.timestamp, e.action, e.allowed])).toEqual([
@@ -94,27 +94,27 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
 
   test('one event object (not in an array) is a batch of one', async () => {
     const res = await t.ingest(wire({ agent_name: 'Single' }));
-    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await jsonOf(res)).toEqual({ accepted: 1, duplicates: 0 });
   });
 
   test('a gzip body is decompressed', async () => {
     const events = Array.from({ length: 50 }, () => wire({ agent_name: 'Gzipped' }));
     const res = await t.ingest(gzipSync(JSON.stringify(events)), { 'content-encoding': 'gzip' });
-    expect(await res.json()).toEqual({ accepted: 50, duplicates: 0 });
+    expect(await jsonOf(res)).toEqual({ accepted: 50, duplicates: 0 });
   });
 
   test('a retried batch is stored once and reported as duplicates', async () => {
     const batch = [wire(), wire()];
     await t.ingest(batch);
     const res = await t.ingest(batch);
-    expect(await res.json()).toEqual({ accepted: 0, duplicates: 2 });
+    expect(await jsonOf(res)).toEqual({ accepted: 0, duplicates: 2 });
   });
 
   test('a wrong field gets 400 naming it, and the whole batch is rejected', async () => {
     const before = await count();
     const res = await t.ingest([wire(), wire(), wire({ allowed: 'yes' })]);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'invalid_body', field: 'events[2].allowed' });
+    expect(await jsonOf(res)).toMatchObject({ error: 'invalid_body', field: 'events[2].allowed' });
     expect(await count()).toBe(before);
   });
 
@@ -122,14 +122,14 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     const before = await count();
     const res = await t.ingest([wire(), wire({ timestamp: 'yesterday' })]);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ field: 'events[1].timestamp' });
+    expect(await jsonOf(res)).toMatchObject({ field: 'events[1].timestamp' });
     expect(await count()).toBe(before);
   });
 
   test(`a batch over ${MAX_BATCH_EVENTS} events gets 400 saying to split it`, async () => {
     const res = await t.ingest(Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => ({ a: 1 })));
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/at most 1000 events/);
+    expect((await jsonOf(res)).message).toMatch(/at most 1000 events/);
   });
 
   test('a body over 1 MiB gets 413, compressed or not', async () => {
@@ -140,7 +140,7 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     const res = await t.ingest(bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toBe('body_too_large');
+    expect((await jsonOf(res)).error).toBe('body_too_large');
   });
 
   test('no key, an unknown key or a revoked key gets 401; a read token may not write (403)', async () => {
@@ -173,7 +173,7 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     expect((await t.read(`/api/projects/${t.projectId}/events?agent=OnlyInB`)).body.events).toEqual([]);
     const asB = (path: string) =>
       fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${bToken}` } });
-    expect((await (await asB(`/api/projects/${b.project.id}/events`)).json()).events).toHaveLength(1);
+    expect((await jsonOf(await asB(`/api/projects/${b.project.id}/events`))).events).toHaveLength(1);
     expect((await asB(`/api/projects/${t.projectId}/events`)).status).toBe(404);
   });
 
@@ -193,7 +193,7 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
           const start = ((client * 10 + i) * 20) % shared.length;
           const res = await t.ingest([...own, ...shared.slice(start, start + 20)]);
           expect(res.status).toBe(200);
-          answers.push(await res.json());
+          answers.push(await jsonOf(res));
         }
       }),
     );

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createServer } from '../src';
 import { runCli, startCli } from './cli-process';
-import { backends, openLive, startServer, tempDir, type LiveClient } from './helpers';
+import { backends, openLive, startServer, tempDir, type LiveClient, jsonOf } from './helpers';
 
 /**
  * Live feeds are capped per credential, per project and per instance, so one read token
@@ -18,7 +18,7 @@ async function refused(
     await res.body?.cancel();
     return { status: 200, body: { error: '', message: 'the feed was opened' }, retryAfter: null };
   }
-  return { status: res.status, body: await res.json(), retryAfter: res.headers.get('retry-after') };
+  return { status: res.status, body: await jsonOf(res), retryAfter: res.headers.get('retry-after') };
 }
 
 /** Opens a feed once a slot is free again (the server sees a closed feed a moment later). */

@@ -1,5 +1,5 @@
 import { createServer, MAX_REPLAY_EVENTS } from '../src';
-import { backends, freshDatabase, openLive, startServer, wire } from './helpers';
+import { backends, freshDatabase, openLive, startServer, wire, jsonOf } from './helpers';
 
 describe.each(backends())('live feed on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -130,12 +130,12 @@ describe.each(backends())('live feed on $name', (backend) => {
         headers: { authorization: `Bearer ${t.readToken}`, 'last-event-id': 'abc' },
       });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: 'invalid_last_event_id', field: 'Last-Event-ID' });
+      expect(await jsonOf(res)).toMatchObject({ error: 'invalid_last_event_id', field: 'Last-Event-ID' });
       const query = await fetch(`${t.url}/api/projects/${t.projectId}/live?last_event_id=-1`, {
         headers: { authorization: `Bearer ${t.readToken}` },
       });
       expect(query.status).toBe(400);
-      expect((await query.json()).message).toMatch(/last_event_id "-1" is invalid/);
+      expect((await jsonOf(query)).message).toMatch(/last_event_id "-1" is invalid/);
     } finally {
       await t.server.close();
     }

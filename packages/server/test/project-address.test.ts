@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openLive, startServer, tempDir, wire, type TestServer } from './helpers';
+import { openLive, startServer, tempDir, wire, type TestServer, jsonOf } from './helpers';
 
 const PASSWORD = 'correct horse battery staple';
 const dir = tempDir();
@@ -30,7 +30,7 @@ describe('projects in read URLs are addressed by id', () => {
   test('a dashboard user naming a project by its name gets 404 saying to use the id, not an empty 200', async () => {
     for (const route of ROUTES) {
       const res = await fetch(`${t.url}/api/projects/test-project/${route}`, { headers: { cookie } });
-      const body = await res.json();
+      const body = await jsonOf(res);
       expect([route, res.status, body.error]).toEqual([route, 404, 'project_not_found']);
       expect(body.message).toContain('"test-project"');
       expect(body.message).toContain('by its id');
@@ -41,7 +41,7 @@ describe('projects in read URLs are addressed by id', () => {
   test('the same user reading by id gets the events', async () => {
     const res = await fetch(`${t.url}/api/projects/${t.projectId}/events`, { headers: { cookie } });
     expect(res.status).toBe(200);
-    expect((await res.json()).events).toHaveLength(2);
+    expect((await jsonOf(res)).events).toHaveLength(2);
   });
 
   test("a read token gets the same 404 for its own project's name and for another's, learning nothing", async () => {

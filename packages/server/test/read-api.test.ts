@@ -1,4 +1,4 @@
-import { backends, startServer, wire, type TestServer } from './helpers';
+import { backends, startServer, wire, type TestServer, jsonOf } from './helpers';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -56,11 +56,11 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(setCookie).not.toMatch(/Secure/);
     const cookie = cookieOf(res);
     const me = await fetch(`${t.url}/api/auth/me`, { headers: { cookie } });
-    expect(await me.json()).toEqual({
+    expect(await jsonOf(me)).toEqual({
       user: { id: expect.any(String), email: 'ops@example.com' },
       csrf_token: expect.any(String),
     });
-    const projects = await (await fetch(`${t.url}/api/projects`, { headers: { cookie } })).json();
+    const projects = await jsonOf(await fetch(`${t.url}/api/projects`, { headers: { cookie } }));
     expect(projects.projects.map((p: { id: string }) => p.id)).toContain(t.projectId);
   });
 
@@ -82,7 +82,7 @@ describe.each(backends())('read API on $name', (backend) => {
   test('logging out ends the session', async () => {
     const res = await login();
     const cookie = cookieOf(res);
-    const { csrf_token } = (await res.json()) as { csrf_token: string };
+    const { csrf_token } = (await jsonOf(res)) as { csrf_token: string };
     const logout = await fetch(`${t.url}/api/auth/logout`, {
       method: 'POST',
       headers: { cookie, 'x-csrf-token': csrf_token },
@@ -108,7 +108,7 @@ describe.each(backends())('read API on $name', (backend) => {
       headers: { 'x-api-key': t.apiKey },
     });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toBe('not_a_read_token');
+    expect((await jsonOf(res)).error).toBe('not_a_read_token');
   });
 
   test('outcome filters as the dashboard colours: audit and session events are neither allowed nor denied', async () => {
@@ -132,7 +132,7 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(ingested.status).toBe(200);
     const get = (path: string) => fetch(`${t.url}/api/projects/${project.id}/${path}`, { headers: auth });
     const actions = async (outcome: string) =>
-      ((await (await get(`events?outcome=${outcome}`)).json()).events as any[])
+      ((await jsonOf(await get(`events?outcome=${outcome}`))).events as any[])
         .map((e) => `${e.action}:${e.allowed}`)
         .sort();
     expect(await actions('allowed')).toEqual(['approval_granted:true', 'permission_check:true']);
@@ -143,7 +143,7 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(exported.trim().split('\n')).toHaveLength(2);
     const bad = await get('events?outcome=green');
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({
+    expect(await jsonOf(bad)).toMatchObject({
       field: 'outcome',
       message: expect.stringMatching(/allowed, denied, audit, info/),
     });
@@ -170,14 +170,14 @@ describe.each(backends())('read API on $name', (backend) => {
 
     const res = await get(`events/${encodeURIComponent(String(sent.event_id))}`);
     expect(res.status).toBe(200);
-    const { event } = (await res.json()) as { event: Record<string, unknown> };
+    const { event } = (await jsonOf(res)) as { event: Record<string, unknown> };
     expect(event).toMatchObject({ ...sent, seq: expect.any(Number), received_at: expect.any(String) });
 
     // The longest id ingest accepts can be read back too.
     expect((await get(`events/${'e'.repeat(128)}`)).status).toBe(200);
 
     // The session's events: what the event page links to.
-    const session = await (await get('events?session=sess-one')).json();
+    const session = await jsonOf(await get('events?session=sess-one'));
     expect(session.events.map((e: any) => e.event_id)).toEqual([sent.event_id]);
   });
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startServer, tempDir, wire, type TestServer } from './helpers';
+import { startServer, tempDir, wire, type TestServer, jsonOf } from './helpers';
 
 const dir = tempDir();
 let t: TestServer;
@@ -22,7 +22,7 @@ describe('event timestamps are RFC 3339 date-times', () => {
   ])('%j is refused with 400, the value named and a good one shown', async (timestamp) => {
     const res = await t.ingest([wire({ timestamp })]);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(body).toMatchObject({ error: 'invalid_event', field: 'events[0].timestamp' });
     expect(body.message).toContain(JSON.stringify(timestamp));
     expect(body.message).toContain('2026-01-01T12:00:00.000Z');
@@ -93,7 +93,7 @@ describe('times run to the end of 9999, offsets included', () => {
     const late = '9999-12-31T23:30:00-01:00';
     const res = await t.ingest([wire({ timestamp: late })]);
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toContain(JSON.stringify(late));
+    expect((await jsonOf(res)).message).toContain(JSON.stringify(late));
     for (const path of ['events', 'stats', 'export']) {
       for (const query of [`to=${encodeURIComponent(late)}`, `from=${encodeURIComponent(late)}`]) {
         const { status, body } = await t.read(`/api/projects/${t.projectId}/${path}?${query}`);
