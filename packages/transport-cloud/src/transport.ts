@@ -241,9 +241,11 @@ export class CloudTransport implements Transport {
     if (this.spool) {
       await this.spool.scan().catch((err: unknown) => {
         // A refused folder says what is wrong and how to fix it; delivery goes on without it.
+        // A refusal shares its notice with the refusals found at write time; any other
+        // failure (the folder vanished mid-scan) has its own, so it never hides a refusal.
         const refusal = this.spool!.refusal;
         this.notice(
-          'spool',
+          refusal ? 'spool' : 'spool_scan',
           refusal
             ? refusal.message.replace(/\.$/, '')
             : `cannot use spool folder ${this.spool!.dir}: ${errorMessage(err)}`,

@@ -12,6 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { toWire } from '@agentsudo/core';
 import { defaultSpoolRoot } from '@agentsudo/transport-cloud';
@@ -205,6 +206,39 @@ describe('the spool is private to its user', () => {
       expect(cloud.stats().dropped.spool_error).toBeGreaterThan(0);
       expect(stderr()).toContain(`Not using the spool folder '${dir}': it belongs to uid 1`);
     });
+  });
+
+  it('a spool folder replaced while it is first listed is still refused by name at the next write', async () => {
+    // The same race as above, at its narrowest: the folder is swapped between the check and
+    // the listing, so the first scan fails with ENOENT. That failure must not hide the refusal.
+    const dir = join(tempDir(), 'spool');
+    await receiver.stop();
+    // The listing that lost the race: the folder was gone when it was read, and the
+    // impostor was in place by the time the error came back.
+    const readdir = jest.spyOn(fs.promises, 'readdir').mockImplementationOnce(((path: string) => {
+      renameSync(dir, `${dir}.moved`);
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      chownSync(dir, 1, 1);
+      const gone = new Error(`ENOENT: no such file or directory, scandir '${path}'`);
+      return Promise.reject(Object.assign(gone, { code: 'ENOENT' }));
+    }) as typeof fs.promises.readdir);
+    try {
+      await withStderr(async (stderr) => {
+        const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, maxQueue: 1, flushIntervalMs: 10 });
+        cloud.log(checkEvent(1));
+        cloud.log(checkEvent(2));
+        cloud.log(checkEvent(3));
+        await cloud.close(50);
+        expect(readdir).toHaveBeenCalled();
+        expect(readdirSync(dir)).toEqual([]);
+        expect(cloud.stats().dropped.spool_error).toBeGreaterThan(0);
+        expect(stderr()).toMatch(new RegExp(`cannot use spool folder ${dir}: .*ENOENT`));
+        expect(stderr()).toContain(`Not using the spool folder '${dir}': it belongs to uid 1`);
+      });
+    } finally {
+      readdir.mockRestore();
+    }
   });
 
   it('a spool folder deleted while the process runs (a temp cleaner) is made again at the next write', async () => {
