@@ -41,6 +41,16 @@ export {
   type WireEvent,
 } from './events';
 export type { Transport } from './transport';
+export {
+  DENIAL_REASONS,
+  type DenialReason,
+  type Guard,
+  type GuardContext,
+  type GuardFinding,
+  type LimitStore,
+  type ReserveRequest,
+  type ReserveResult,
+} from './guard';
 export { onNoSessionCall, recordEvent, type NoSessionCall } from './refusals';
 export {
   configure,
