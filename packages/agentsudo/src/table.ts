@@ -1,6 +1,10 @@
+import { printable } from '@agentsudo/command-line';
+
 /**
  * Lays rows out as a plain-text table with a header, columns padded to their widest
- * cell. Cells hold no emoji, so string length equals display width.
+ * cell. Cells hold no emoji, so string length equals display width. Cells come from events
+ * (agent, scope and tool names others chose), so their control characters are shown as
+ * escapes: a name cannot fake a row or hide one.
  *
  * @example
  * ```ts
@@ -9,7 +13,8 @@
  * // SupportBot  write:refunds
  * ```
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(headers: readonly string[], input: readonly (readonly string[])[]): string {
+  const rows = input.map((r) => r.map(printable));
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -67,6 +67,25 @@ describe('agentsudo logs', () => {
     );
   });
 
+  test('control characters in event names show as escapes: a name cannot fake or hide a row', async () => {
+    const hostile = join(dir, 'hostile.jsonl');
+    const log = new FileTransport({ filename: hostile });
+    log.log(
+      at('2026-03-04T09:00:00.000Z', {
+        agentName: 'Bot\u001b[8m',
+        scope: 'write:\u001b]0;x\u0007refunds',
+        functionName: 'f\r\nFAKE 2026-03-04 SupportBot allowed',
+      }),
+    );
+    await log.close();
+    const { code, stdout } = await agentsudo('logs', hostile);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(stdout.split('\n')[1]).toBe(
+      '2026-03-04T09:00:00.000Z  Bot\\x1b[8m  allowed  write:\\x1b]0;x\\x07refunds  f\\r\\nFAKE 2026-03-04 SupportBot allowed',
+    );
+  });
+
   test('--agent, --scope, --denied and --since narrow the rows', async () => {
     const rows = async (...args: string[]) =>
       (await agentsudo('logs', file, ...args)).stdout

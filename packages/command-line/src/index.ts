@@ -31,5 +31,6 @@ export {
   type OptionValues,
   type ParsedCommand,
 } from './command';
+export { printable } from './printable';
 export { command, runProgram, type Command, type Program } from './program';
 export { UsageError } from './usage-error';

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isUserEmail, normalizeEmail } from './auth/emails';
 import { KEY_PREFIXES, KEY_SHOWN_CHARS, generateKey, hashKey } from './auth/keys';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords';
 import {
@@ -59,7 +60,6 @@ export interface UserInfo {
 }
 
 const PROJECT_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
  * The administrative operations behind the CLI, for the dashboard and scripts: projects,
@@ -164,8 +164,8 @@ export class Admin {
 
   /** Creates a dashboard login; the password is stored as an scrypt hash. */
   async createUser(email: string, password: string): Promise<{ id: string; email: string }> {
-    const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
-    if (!EMAIL.test(normalized) || normalized.length > 254) {
+    const normalized = typeof email === 'string' ? normalizeEmail(email) : '';
+    if (!isUserEmail(normalized)) {
       throw new InvalidInputError('email', email, 'expected an address like ops@example.com');
     }
     checkPassword(password);
@@ -213,7 +213,7 @@ export class Admin {
 
   /** The login with this email (compared trimmed, in lower case); throws {@link UserNotFoundError}. */
   async findUser(email: string): Promise<UserInfo> {
-    const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
+    const normalized = typeof email === 'string' ? normalizeEmail(email) : '';
     const user = await this.accounts.findUserByEmail(normalized);
     if (!user) throw new UserNotFoundError(String(email));
     return { id: user.id, email: user.email, createdAt: user.createdAt };

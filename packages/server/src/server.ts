@@ -11,7 +11,7 @@ import { LiveConnections, liveLimits } from './http/live-connections';
 import { liveRoutes } from './http/live-routes';
 import { readRoutes } from './http/read-routes';
 import { RequestLog } from './http/request-log';
-import { parseTrustProxy, type TrustProxy } from './http/trust-proxy';
+import { parseTrustProxy, warnOfUntrustedProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
 import { startRetention } from './retention';
 import { openStorage, type StorageOptions } from './storage/open';
@@ -150,6 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     routerOptions: { maxParamLength: 512 },
   });
   app.setErrorHandler(errorHandler);
+  if (trustProxy === false) warnOfUntrustedProxy(app);
   app.addHook('preParsing', async (request, reply, payload) =>
     bodyDeadline(request, reply, payload, requestTimeout),
   );

@@ -114,14 +114,20 @@ describe.each(backends())('agentsudo-server user and unlock commands on $name', 
 
     const listed = cli(['unlock']);
     expect(listed.stdout).toMatch(/^ip:127\.0\.0\.1 {2}5 failed logins, locked until \S+Z\n/m);
-    expect(listed.stdout).toMatch(/^email:typo@example\.com {2}5 failed logins/m);
+    expect(listed.stdout).toMatch(/^login:127\.0\.0\.1 typo@example\.com {2}5 failed logins/m);
+    // Five failures for one login are not a lockout of that login from everywhere.
+    expect(listed.stdout).not.toMatch(/^email:/m);
 
     expect(cli(['unlock', '--ip', '127.0.0.1'])).toMatchObject({
       status: 0,
       stdout: 'Unlocked 127.0.0.1: it may log in again.\n',
     });
     expect((await login(server.url, 'ops@example.com', 'second password')).status).toBe(200);
-    expect(cli(['unlock']).stdout).toMatch(/^email:typo@example\.com /);
+    expect((await login(server.url, 'typo@example.com', 'wrong password')).status).toBe(401);
+    expect(cli(['unlock']).stdout).toBe('No lockouts: every address and login may try to log in.\n');
+    expect(cli(['unlock', '--email', 'typo@example.com']).stdout).toBe(
+      'Unlocked typo@example.com: it may log in again.\n',
+    );
     expect(cli(['unlock', '--all']).stdout).toBe('Unlocked every address and login: it may log in again.\n');
     expect(cli(['unlock']).stdout).toBe('No lockouts: every address and login may try to log in.\n');
     expect(cli(['unlock', '--email', 'typo@example.com']).stdout).toBe(
@@ -182,6 +188,26 @@ describe('agentsudo-server user create at a terminal', () => {
     try {
       const user = await storage.accounts.findUserByEmail('tty@example.com');
       expect(await verifyPassword('typed secret 1', user!.passwordHash)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('an arrow or Delete key pressed at the hidden prompt adds nothing to the password', async () => {
+    const db = join(dir.dir, 'arrows.db');
+    const { code } = await onTerminal(
+      ['user', 'create', 'keys@example.com', '--db', db],
+      [
+        // Left arrow (CSI D), Delete (CSI 3~), Home as SS3 H, Alt+x, a character in two bytes.
+        ['Password for keys@example.com: ', 'secret one\u001b[D\u001b[3~\u001bOH\u001bx é\r'],
+        ['Repeat it: ', 'secret one é\r'],
+      ],
+    );
+    expect(code).toBe(0);
+    const storage = await openStorage({ db });
+    try {
+      const user = await storage.accounts.findUserByEmail('keys@example.com');
+      expect(await verifyPassword('secret one é', user!.passwordHash)).toBe(true);
     } finally {
       await storage.close();
     }

@@ -128,7 +128,12 @@ describe.each(backends())('live feed credentials on $name', (backend) => {
     const user = await t.server.admin.createUser('ops@example.com', PASSWORD);
     // A session as login creates it, but ending a few seconds from now.
     const token = randomBytes(32).toString('base64url');
-    await t.server.storage.accounts.createLoginSession(hashKey(token), user.id, Date.now() + 4000);
+    await t.server.storage.accounts.createLoginSession(
+      hashKey(token),
+      user.id,
+      Date.now() + 4000,
+      (await t.server.storage.accounts.findUserById(user.id))!.passwordHash,
+    );
     const live = await openLive(`${t.url}/api/projects/${t.projectId}/live`, {
       cookie: `${SESSION_COOKIE}=${token}`,
     });

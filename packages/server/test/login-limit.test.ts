@@ -1,17 +1,28 @@
-import { createServer, LoginLimiter, openStorage, type AgentSudoServer, type StorageOptions } from '../src';
+import {
+  createServer,
+  LoginLimiter,
+  loginKeys,
+  openStorage,
+  type AgentSudoServer,
+  type StorageOptions,
+} from '../src';
 import { backends, freshDatabase } from './helpers';
 
 const PASSWORD = 'correct horse battery staple';
 
-async function start(storage: StorageOptions): Promise<{ server: AgentSudoServer; url: string }> {
-  const server = await createServer({ ...storage, port: 0 });
+async function start(
+  storage: StorageOptions,
+  options: { trustProxy?: string } = {},
+): Promise<{ server: AgentSudoServer; url: string }> {
+  const server = await createServer({ ...storage, ...options, port: 0 });
   return { server, url: await server.listen() };
 }
 
-function login(url: string, email: string, password: string): Promise<Response> {
+/** A login; `from` is the client address a trusted proxy on 127.0.0.1 says it came from. */
+function login(url: string, email: string, password: string, from?: string): Promise<Response> {
   return fetch(`${url}/api/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
     body: JSON.stringify({ email, password }),
   });
 }
@@ -42,6 +53,78 @@ describe.each(backends())('login limit on $name', (backend) => {
     }
   });
 
+  test("someone who knows a login's email cannot lock its owner out from another address", async () => {
+    const { server, url } = await start(await backend.fresh(), { trustProxy: '127.0.0.1' });
+    try {
+      await server.admin.createUser('ops@example.com', PASSWORD);
+      await server.admin.createUser('dev@example.com', PASSWORD);
+      for (let i = 0; i < 5; i++)
+        expect((await login(url, 'ops@example.com', `guess ${i}`, '203.0.113.7')).status).toBe(401);
+      // The guesser's address is stopped, for every login tried from it...
+      expect((await login(url, 'ops@example.com', PASSWORD, '203.0.113.7')).status).toBe(429);
+      expect((await login(url, 'dev@example.com', PASSWORD, '203.0.113.7')).status).toBe(429);
+      // ...while the owner, at their own address, logs in.
+      expect((await login(url, 'ops@example.com', PASSWORD, '198.51.100.20')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a guesser spread over many addresses is stopped per login, at its own higher limit', async () => {
+    const storage = await openStorage(await backend.fresh());
+    try {
+      const limiter = new LoginLimiter(storage.loginAttempts, {
+        maxFailures: 3,
+        maxFailuresPerEmail: 6,
+        windowMs: 60_000,
+      });
+      const t0 = 1_800_000_000_000;
+      for (let i = 0; i < 6; i++)
+        expect(
+          (await limiter.attempt(loginKeys.of(`203.0.113.${i}`, 'ops@example.com'), t0)).retryAfterMs,
+        ).toBe(0);
+      // The seventh, from a fresh address, waits; another login from that address does not.
+      expect((await limiter.attempt(loginKeys.of('198.51.100.20', 'ops@example.com'), t0)).retryAfterMs).toBe(
+        60_000,
+      );
+      expect((await limiter.attempt(loginKeys.of('198.51.100.20', 'dev@example.com'), t0)).retryAfterMs).toBe(
+        0,
+      );
+      expect((await limiter.lockouts(t0)).map((l) => l.key)).toEqual(['email:ops@example.com']);
+      // Lifting a login lifts it from every address, and only it.
+      await limiter.unlock({ email: 'OPS@example.com' }, t0);
+      expect((await limiter.lockouts(t0)).map((l) => l.key)).toEqual([]);
+      expect((await storage.loginAttempts.count(0)).map((c) => c.key).sort()).toEqual(
+        [
+          'email:dev@example.com',
+          'ip:198.51.100.20',
+          'login:198.51.100.20 dev@example.com',
+          ...Array.from({ length: 6 }, (_, i) => `ip:203.0.113.${i}`),
+        ].sort(),
+      );
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('an email no user can have (control characters) counts against the address only', async () => {
+    const storage = await backend.fresh();
+    const { server, url } = await start(storage);
+    try {
+      const forged = 'x\r\x1b[2KNo lockouts\x1b[8m@example.com';
+      for (let i = 0; i < 5; i++) expect((await login(url, forged, 'wrong guess')).status).toBe(401);
+      const opened = await openStorage(storage);
+      try {
+        const keys = (await opened.loginAttempts.count(0)).map((c) => c.key);
+        expect(keys).toEqual(['ip:127.0.0.1']);
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a restart keeps the count', async () => {
     const storage = await backend.fresh();
     const first = await start(storage);
@@ -60,8 +143,12 @@ describe.each(backends())('login limit on $name', (backend) => {
   test('the window slides: old tries stop counting, and a success clears the count', async () => {
     const storage = await openStorage(await backend.fresh());
     try {
-      const limiter = new LoginLimiter(storage.loginAttempts, { maxFailures: 3, windowMs: 60_000 });
-      const keys = ['ip:203.0.113.7', 'email:ops@example.com'];
+      const limiter = new LoginLimiter(storage.loginAttempts, {
+        maxFailures: 3,
+        maxFailuresPerEmail: 30,
+        windowMs: 60_000,
+      });
+      const keys = loginKeys.of('203.0.113.7', 'ops@example.com');
       const t0 = 1_800_000_000_000;
       for (let i = 0; i < 3; i++) expect((await limiter.attempt(keys, t0 + i * 1000)).retryAfterMs).toBe(0);
       // Refused until the oldest try is a minute old; refusals themselves do not count.

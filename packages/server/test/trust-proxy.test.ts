@@ -136,4 +136,25 @@ describe('a hop count believes only a proxy-like peer', () => {
   test('a proxy on a private network is believed: each client behind it is counted on its own', () => {
     expect(failedLogins('10.1.2.3')).toEqual([401, 401, 401, 401, 401, 401]);
   });
+
+  test('without --trust-proxy, the first request carrying X-Forwarded-For logs one warning naming the fix', async () => {
+    const lines: string[] = [];
+    const app = await createServer({
+      db: join(dir.dir, 'untrusted.db'),
+      port: 0,
+      logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } },
+    });
+    const url = await app.listen();
+    try {
+      for (const forwardedFor of ['203.0.113.7', '203.0.113.8', undefined])
+        await fetch(`${url}/api/health`, {
+          headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+        });
+      const warnings = lines.filter((l) => l.includes('X-Forwarded-For'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("start with '--trust-proxy 127.0.0.1'");
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { openStorage, type Storage } from '../src';
 import { CLI } from './cli-process';
 import { backends } from './helpers';
@@ -69,8 +70,8 @@ describe.each(backends())('dashboard users in storage on $name', (backend) => {
       await storage.accounts.createUser(ops);
       await storage.accounts.createUser(dev);
       const far = Date.now() + 3600_000;
-      await storage.accounts.createLoginSession('ops-session', ops.id, far);
-      await storage.accounts.createLoginSession('dev-session', dev.id, far);
+      await storage.accounts.createLoginSession('ops-session', ops.id, far, ops.passwordHash);
+      await storage.accounts.createLoginSession('dev-session', dev.id, far, dev.passwordHash);
       expect(await storage.accounts.setUserPassword(ops.id, 'scrypt$new')).toBe(true);
       expect(await storage.accounts.findLoginSession('ops-session', Date.now())).toBeUndefined();
       expect((await storage.accounts.findUserById(ops.id))?.passwordHash).toBe('scrypt$new');
@@ -83,6 +84,47 @@ describe.each(backends())('dashboard users in storage on $name', (backend) => {
       expect(await storage.accounts.liveLoginSessions(['dev-session'], Date.now())).toEqual(new Set());
       expect(await storage.accounts.deleteUser(dev.id)).toBe('not-found');
       expect(await storage.accounts.deleteUser(ops.id)).toBe('only-user');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('a login that checked the password just reset gets no session, even when the reset commits while the session is made', async () => {
+    const options = await backend.fresh();
+    const storage = await openStorage(options);
+    try {
+      const ops = user('ops@example.com');
+      await storage.accounts.createUser(ops);
+      const far = Date.now() + 3600_000;
+      // The reset committed before the login made its session.
+      expect(await storage.accounts.setUserPassword(ops.id, 'scrypt$second')).toBe(true);
+      expect(await storage.accounts.createLoginSession('late', ops.id, far, ops.passwordHash)).toBe(false);
+      expect(await storage.accounts.findLoginSession('late', Date.now())).toBeUndefined();
+      if (!options.databaseUrl) return; // SQLite runs write transactions one at a time.
+
+      // PostgreSQL: the reset holds the user's row, uncommitted, while the login makes its session.
+      const reset = new pg.Client({ connectionString: options.databaseUrl });
+      await reset.connect();
+      try {
+        await reset.query('BEGIN');
+        await reset.query('UPDATE users SET password_hash = $1 WHERE id = $2', ['scrypt$third', ops.id]);
+        const login = storage.accounts.createLoginSession('racing', ops.id, far, 'scrypt$second');
+        const blocked = async () =>
+          Number(
+            (
+              await reset.query(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+              )
+            ).rows[0].n,
+          ) > 0;
+        for (let i = 0; i < 200 && !(await blocked()); i++) await new Promise((r) => setTimeout(r, 50));
+        await reset.query('DELETE FROM login_sessions WHERE user_id = $1', [ops.id]);
+        await reset.query('COMMIT');
+        expect(await login).toBe(false);
+        expect(await storage.accounts.findLoginSession('racing', Date.now())).toBeUndefined();
+      } finally {
+        await reset.end();
+      }
     } finally {
       await storage.close();
     }

@@ -222,10 +222,15 @@ describe('the spool is private to its user', () => {
       chownSync(dir, 1, 1);
       const gone = new Error(`ENOENT: no such file or directory, scandir '${path}'`);
       return Promise.reject(Object.assign(gone, { code: 'ENOENT' }));
-    }) as typeof fs.promises.readdir);
+    }) as unknown as typeof fs.promises.readdir);
     try {
       await withStderr(async (stderr) => {
-        const cloud = makeTransport({ endpoint: receiver.url, spoolDir: dir, maxQueue: 1, flushIntervalMs: 10 });
+        const cloud = makeTransport({
+          endpoint: receiver.url,
+          spoolDir: dir,
+          maxQueue: 1,
+          flushIntervalMs: 10,
+        });
         cloud.log(checkEvent(1));
         cloud.log(checkEvent(2));
         cloud.log(checkEvent(3));

@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { normalizeEmail } from './emails';
 import type { LoginAttempts } from '../storage/login-attempts';
 
 /**
- * How many login attempts each key (a client address, an email) gets per sliding window.
+ * How many failed logins are allowed per sliding window: `maxFailures` from one client
+ * address, and for one login from one address; `maxFailuresPerEmail` for one login from all
+ * addresses together, much higher, so that someone who knows an email cannot lock its owner
+ * out with a handful of guesses, while a guesser spread over many addresses is still slowed.
  *
  * @example
  * ```ts
- * const strict: LoginLimits = { maxFailures: 3, windowMs: 60 * 60_000 };
+ * const strict: LoginLimits = { maxFailures: 3, maxFailuresPerEmail: 30, windowMs: 60 * 60_000 };
  * ```
  */
 export interface LoginLimits {
   maxFailures: number;
+  maxFailuresPerEmail: number;
   windowMs: number;
 }
 
 /**
- * The limits a {@link LoginLimiter} applies unless given others: 5 failures per 15 minutes.
+ * The limits a {@link LoginLimiter} applies unless given others: 5 failures per address (and
+ * per login from one address), 50 per login from all addresses, per 15 minutes.
  *
  * @example
  * ```ts
@@ -25,6 +31,7 @@ export interface LoginLimits {
  */
 export const DEFAULT_LOGIN_LIMITS: Readonly<LoginLimits> = Object.freeze({
   maxFailures: 5,
+  maxFailuresPerEmail: 50,
   windowMs: 15 * 60_000,
 });
 
@@ -34,7 +41,7 @@ export const DEFAULT_LOGIN_LIMITS: Readonly<LoginLimits> = Object.freeze({
  *
  * @example
  * ```ts
- * const attempt = await limiter.attempt([`ip:${ip}`, `email:${email}`]);
+ * const attempt = await limiter.attempt(loginKeys.of(ip, email));
  * if (attempt.retryAfterMs > 0) return tooMany(attempt.retryAfterMs);
  * if (await passwordIsRight()) await attempt.succeeded();
  * ```
@@ -45,19 +52,30 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
 }
 
+const IP = 'ip:';
+const PAIR = 'login:';
+const EMAIL = 'email:';
+
 /**
- * The keys attempts are counted under: one per client address, one per email. The login
- * route and `agentsudo-server unlock` name them the same way.
+ * The keys attempts are counted under: one per client address, one per login from that
+ * address, one per login from anywhere. The login route and `agentsudo-server unlock` name
+ * them the same way.
  *
  * @example
  * ```ts
- * const attempt = await limiter.attempt([loginKeys.ip(request.ip), loginKeys.email(email)]);
+ * const attempt = await limiter.attempt(loginKeys.of(request.ip, 'ops@example.com'));
  * ```
  */
 export const loginKeys = {
-  ip: (address: string): string => `ip:${address}`,
+  ip: (address: string): string => `${IP}${address}`,
   /** Emails are compared as logins compare them: trimmed, in lower case. */
-  email: (email: string): string => `email:${email.trim().toLowerCase()}`,
+  email: (email: string): string => `${EMAIL}${normalizeEmail(email)}`,
+  /** One login from one address (neither holds a space). */
+  pair: (address: string, email: string): string => `${PAIR}${address} ${normalizeEmail(email)}`,
+  /** Every key a login attempt from `address` for `email` is counted under. */
+  of(address: string, email: string): string[] {
+    return [loginKeys.ip(address), loginKeys.pair(address, email), loginKeys.email(email)];
+  },
   /**
    * Every key one address may be counted under: an IPv4 client of a server listening on
    * `::` arrives as `::ffff:1.2.3.4`.
@@ -78,7 +96,7 @@ export const loginKeys = {
  * ```
  */
 export interface Lockout {
-  /** `ip:<address>` or `email:<email>`. */
+  /** `ip:<address>`, `login:<address> <email>` or `email:<email>`. */
   key: string;
   failures: number;
   /** When a login under this key is tried again (ms since the epoch). */
@@ -86,15 +104,15 @@ export interface Lockout {
 }
 
 /**
- * Limits password guessing per client address and per email in a sliding window (5 tries
- * per 15 minutes by default). Attempts are counted in the database, so every instance on
- * one PostgreSQL shares the count, and a restart does not reset it. Each attempt is counted
- * before its password is checked, so parallel guesses cannot slip past the limit.
+ * Limits password guessing in a sliding window (see {@link LoginLimits}). Attempts are
+ * counted in the database, so every instance on one PostgreSQL shares the count, and a
+ * restart does not reset it. Each attempt is counted before its password is checked, so
+ * parallel guesses cannot slip past the limit.
  *
  * @example
  * ```ts
  * const limiter = new LoginLimiter(storage.loginAttempts);
- * const attempt = await limiter.attempt([`ip:${request.ip}`, `email:${email}`]);
+ * const attempt = await limiter.attempt(loginKeys.of(request.ip, email));
  * ```
  */
 export class LoginLimiter {
@@ -109,7 +127,7 @@ export class LoginLimiter {
     const counts = await this.attempts.record(id, keys, now, since);
     let retryAfterMs = 0;
     for (const c of counts) {
-      if (c.count > this.limits.maxFailures)
+      if (c.count > this.allowed(c.key))
         retryAfterMs = Math.max(retryAfterMs, c.oldest + this.limits.windowMs - now, 1);
     }
     // A refused attempt is not a guess: it does not push the window further out.
@@ -125,15 +143,31 @@ export class LoginLimiter {
   /** The keys locked out at `now`: as many failures in the window as allowed, or more. */
   async lockouts(now = Date.now()): Promise<Lockout[]> {
     return (await this.attempts.count(now - this.limits.windowMs))
-      .filter((c) => c.count >= this.limits.maxFailures)
+      .filter((c) => c.count >= this.allowed(c.key))
       .map((c) => ({ key: c.key, failures: c.count, until: c.oldest + this.limits.windowMs }));
   }
 
   /**
-   * Lifts the lockouts of these keys (or of every key) by forgetting their failed attempts;
-   * returns how many attempts were forgotten.
+   * Lifts lockouts by forgetting failed attempts: of every key (`'all'`), or of an address
+   * and every login tried from it, and of a login from every address. Returns how many
+   * attempts were forgotten.
    */
-  unlock(keys: readonly string[] | 'all'): Promise<number> {
-    return this.attempts.clear(keys);
+  async unlock(which: { ip?: string; email?: string } | 'all', now = Date.now()): Promise<number> {
+    if (which === 'all') return this.attempts.clear('all');
+    const ips = which.ip === undefined ? [] : loginKeys.ipVariants(which.ip);
+    const email = which.email === undefined ? undefined : normalizeEmail(which.email);
+    const keys = new Set(ips);
+    if (email !== undefined) keys.add(loginKeys.email(email));
+    const pairsFrom = ips.map((k) => `${PAIR}${k.slice(IP.length)} `);
+    for (const { key } of await this.attempts.count(now - this.limits.windowMs)) {
+      if (!key.startsWith(PAIR)) continue;
+      if (pairsFrom.some((p) => key.startsWith(p)) || (email !== undefined && key.endsWith(` ${email}`)))
+        keys.add(key);
+    }
+    return this.attempts.clear([...keys]);
+  }
+
+  private allowed(key: string): number {
+    return key.startsWith(EMAIL) ? this.limits.maxFailuresPerEmail : this.limits.maxFailures;
   }
 }

@@ -1,4 +1,4 @@
-import { command } from '@agentsudo/command-line';
+import { command, printable } from '@agentsudo/command-line';
 import { Admin } from '../admin';
 import { openStorage } from '../storage/open';
 import { STORAGE_OPTIONS, storageFrom } from './storage-flags';
@@ -24,7 +24,8 @@ export async function withAdmin<T>(
 }
 
 /**
- * One line to stdout.
+ * One line to stdout, its control characters shown as escapes ({@link printable}): lines
+ * carry values others typed (a login's email, a project's name).
  *
  * @example
  * ```ts
@@ -32,7 +33,7 @@ export async function withAdmin<T>(
  * ```
  */
 export function out(line: string): void {
-  process.stdout.write(line + '\n');
+  process.stdout.write(printable(line) + '\n');
 }
 
 const PROJECT = { name: 'project', description: "the project's name or id (prj_…)" } as const;

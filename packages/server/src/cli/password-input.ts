@@ -66,6 +66,12 @@ async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
  */
 class HiddenInput {
   private pending = '';
+  /**
+   * Where we are in an escape sequence the terminal sent for a key that is not a character
+   * (an arrow, Delete, Home, Alt+key): it is dropped whole, never half kept in the password.
+   * It may arrive split across reads, so the state outlives one.
+   */
+  private escape: 'none' | 'esc' | 'csi' | 'ss3' = 'none';
   private waiting: ((chunk: string) => void) | undefined;
   private readonly onData = (chunk: Buffer | string) => {
     this.pending += chunk.toString();
@@ -77,6 +83,8 @@ class HiddenInput {
     private readonly output: NodeJS.WritableStream,
   ) {
     input.setRawMode(true);
+    // Decoded as a stream: a character whose bytes arrive in two reads stays one character.
+    input.setEncoding('utf8');
     input.on('data', this.onData);
     input.resume();
   }
@@ -91,6 +99,7 @@ class HiddenInput {
       this.pending = '';
       for (let i = 0; i < chars.length; i++) {
         const c = chars[i];
+        if (this.skipsEscape(c)) continue;
         if (c === '\r' || c === '\n') {
           this.pending = chars.slice(i + 1).join(''); // typed ahead: for the next prompt
           this.output.write('\n');
@@ -109,6 +118,28 @@ class HiddenInput {
         if (c === '\u007f' || c === '\b') line = [...line].slice(0, -1).join('');
         else if (c === '\u0015') line = '';
         else if (c >= ' ') line += c;
+      }
+    }
+  }
+
+  /** True when `c` opens, continues or ends an escape sequence (ECMA-48: CSI or SS3). */
+  private skipsEscape(c: string): boolean {
+    switch (this.escape) {
+      case 'none':
+        if (c !== '\u001b') return false;
+        this.escape = 'esc';
+        return true;
+      case 'esc':
+        this.escape = c === '[' ? 'csi' : c === 'O' ? 'ss3' : 'none'; // else Alt+key: dropped
+        return true;
+      case 'ss3':
+        this.escape = 'none';
+        return true;
+      case 'csi': {
+        // Parameter and intermediate bytes, then one final byte in @..~.
+        const code = c.charCodeAt(0);
+        if (code >= 0x40 && code <= 0x7e) this.escape = 'none';
+        return true;
       }
     }
   }

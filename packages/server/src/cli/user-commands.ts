@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { command, UsageError } from '@agentsudo/command-line';
-import { DEFAULT_LOGIN_LIMITS, LoginLimiter, loginKeys } from '../auth/login-limiter';
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from '../auth/login-limiter';
 import { MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import { openStorage } from '../storage/open';
 import { out, withAdmin } from './admin-commands';
@@ -103,9 +103,11 @@ export const userCommands = [
       name: 'unlock',
       summary: 'show or lift login lockouts (too many failed logins)',
       details:
-        `After ${DEFAULT_LOGIN_LIMITS.maxFailures} failed logins within ${WINDOW_MINUTES} minutes from one address, or for one\n` +
-        `email, its logins are refused until the oldest is ${WINDOW_MINUTES} minutes old. Without\n` +
-        'options, lists the lockouts now in force; with them, lifts them.',
+        `After ${DEFAULT_LOGIN_LIMITS.maxFailures} failed logins within ${WINDOW_MINUTES} minutes from one address (ip:), or for one\n` +
+        `login from one address (login:), or ${DEFAULT_LOGIN_LIMITS.maxFailuresPerEmail} for one login from all addresses (email:),\n` +
+        `those logins are refused until the oldest failure is ${WINDOW_MINUTES} minutes old. Without\n` +
+        'options, lists the lockouts now in force; with them, lifts them (--ip also lifts the logins\n' +
+        'tried from that address, --email the login from every address).',
       options: {
         ip: { type: 'string', value: 'ADDR', description: 'lift the lockout of this client address' },
         email: { type: 'string', value: 'EMAIL', description: 'lift the lockout of this login' },
@@ -131,13 +133,7 @@ export const userCommands = [
             out("Lift one with 'agentsudo-server unlock --ip ADDR' or '--email EMAIL', or '--all'.");
           return;
         }
-        const keys = all
-          ? 'all'
-          : [
-              ...(ip !== undefined ? loginKeys.ipVariants(ip) : []),
-              ...(email !== undefined ? [loginKeys.email(email)] : []),
-            ];
-        const forgotten = await limiter.unlock(keys);
+        const forgotten = await limiter.unlock(all ? 'all' : { ip, email });
         const what = all
           ? 'every address and login'
           : [ip, email].filter((x) => x !== undefined).join(' and ');

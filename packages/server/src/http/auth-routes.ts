@@ -4,6 +4,7 @@ import { SESSION_COOKIE, type Access } from '../auth/access';
 import { parseCookies, serializeCookie } from '../auth/cookies';
 import { csrfTokenFor, requireCsrfToken } from '../auth/csrf';
 import { hashKey } from '../auth/keys';
+import { isUserEmail, normalizeEmail } from '../auth/emails';
 import { loginKeys, type LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
 import type { Accounts } from '../storage/accounts';
@@ -51,8 +52,11 @@ export function authRoutes(
     },
     async (request, reply) => {
       const { email, password } = request.body as { email: string; password: string };
-      const normalized = email.trim().toLowerCase();
-      const keys = [loginKeys.ip(request.ip), loginKeys.email(normalized)];
+      const normalized = normalizeEmail(email);
+      // An email no user can have (control characters, no @) is counted against its address
+      // only: it must not create a lockout key that the CLI's listing would show.
+      const possible = isUserEmail(normalized);
+      const keys = possible ? loginKeys.of(request.ip, normalized) : [loginKeys.ip(request.ip)];
       const attempt = await ctx.limiter.attempt(keys);
       if (attempt.retryAfterMs > 0) {
         const seconds = Math.ceil(attempt.retryAfterMs / 1000);
@@ -63,12 +67,19 @@ export function authRoutes(
           `Too many failed logins; try again in ${waitInWords(seconds)}.`,
         );
       }
-      const user = await ctx.accounts.findUserByEmail(normalized);
+      const user = possible ? await ctx.accounts.findUserByEmail(normalized) : undefined;
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
       await attempt.succeeded();
       const token = randomBytes(32).toString('base64url');
-      await ctx.accounts.createLoginSession(hashKey(token), user.id, Date.now() + SESSION_MS);
+      const started = await ctx.accounts.createLoginSession(
+        hashKey(token),
+        user.id,
+        Date.now() + SESSION_MS,
+        user.passwordHash,
+      );
+      // The password was reset while this login checked the old one.
+      if (!started) throw new ApiError(401, 'invalid_credentials', 'Wrong email or password.');
       reply.header(
         'set-cookie',
         serializeCookie(SESSION_COOKIE, token, {

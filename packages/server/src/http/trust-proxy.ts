@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { BlockList, isIP } from 'node:net';
 import { InvalidInputError } from '../errors';
 
@@ -141,4 +142,28 @@ function isAddressOrRange(entry: string): boolean {
   // proxy-addr also takes an IPv4 netmask after the slash (10.0.0.0/255.0.0.0).
   if (family === 4 && isIP(prefix) === 4) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Logs one warning, the first time a request carries `X-Forwarded-For` while no proxy is
+ * trusted: the server is then most likely behind a proxy it was not told of, so every
+ * client shares the proxy's address, and five failed logins from anyone lock everyone out.
+ *
+ * @example
+ * ```ts
+ * if (trustProxy === false) warnOfUntrustedProxy(app);
+ * ```
+ */
+export function warnOfUntrustedProxy(app: FastifyInstance): void {
+  let warned = false;
+  app.addHook('onRequest', async (request) => {
+    if (warned || request.headers['x-forwarded-for'] === undefined) return;
+    warned = true;
+    request.log.warn(
+      `A request from ${request.ip} carries X-Forwarded-For, but no proxy is trusted: every client ` +
+        `behind a proxy shares its address, so failed logins from one lock out all. If ${request.ip} ` +
+        `is your reverse proxy, start with '--trust-proxy ${request.ip}' (see docs/server.md, ` +
+        `"Behind a reverse proxy").`,
+    );
+  });
 }

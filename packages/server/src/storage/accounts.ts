@@ -243,9 +243,31 @@ export class Accounts {
     });
   }
 
-  async createLoginSession(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
+  /**
+   * Starts a login session for the user, only if `verifiedHash` (the password hash the
+   * login checked) is still theirs: a password reset that commits while a login is checking
+   * the old password must not leave that login a session. The user's row is read under a
+   * lock (PostgreSQL; SQLite's write transactions run one at a time), so a reset either
+   * commits first and is seen here, or waits and then deletes this session. False when the
+   * password changed (or the user is gone).
+   */
+  async createLoginSession(
+    tokenHash: string,
+    userId: string,
+    expiresAt: number,
+    verifiedHash: string,
+  ): Promise<boolean> {
     const now = Date.now();
-    await this.driver.transaction(async (tx) => {
+    return this.driver.transaction(async (tx) => {
+      const current = await fetchFirst(
+        tx,
+        this.db
+          .selectFrom('users')
+          .select('password_hash')
+          .where('id', '=', userId)
+          .$if(this.driver.dialect === 'postgres', (q) => q.forShare()),
+      );
+      if (current?.password_hash !== verifiedHash) return false;
       // Expired sessions are swept here so the table never grows without bound.
       await execute(tx, this.db.deleteFrom('login_sessions').where('expires_at', '<', now));
       await execute(
@@ -254,6 +276,7 @@ export class Accounts {
           .insertInto('login_sessions')
           .values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt }),
       );
+      return true;
     });
   }
 
