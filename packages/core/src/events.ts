@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { ConfigurationError } from './errors';
+import type { DenialReason } from './guard';
 import { SDK_NAME } from './version';
 
 /**
@@ -18,7 +19,9 @@ export type SudoAction =
   | 'approval_denied'
   | 'session_start'
   | 'session_end'
-  | 'session_expired';
+  | 'session_expired'
+  | 'approval_requested'
+  | 'approval_expired';
 
 /**
  * Every action, in a fixed order (transports and the server use it for lookups).
@@ -36,6 +39,8 @@ export const SUDO_ACTIONS: readonly SudoAction[] = Object.freeze([
   'session_start',
   'session_end',
   'session_expired',
+  'approval_requested',
+  'approval_expired',
 ]);
 
 /**
@@ -67,6 +72,12 @@ export interface SudoEvent {
   metadata?: Record<string, unknown>;
   /** Which SDK produced the event, e.g. `agentsudo-js/0.1.0`. */
   sdk?: string;
+  /** Why a call was refused; absent on allowed calls. */
+  reason?: DenialReason;
+  /** The approval held by the server that this event is a step of. */
+  approvalId?: string;
+  /** Who decided the approval (on `approval_granted` / `approval_denied`). */
+  decidedBy?: string;
 }
 
 /**

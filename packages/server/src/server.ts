@@ -3,6 +3,8 @@ import { Admin } from './admin';
 import { Access } from './auth/access';
 import { CredentialWatch } from './auth/credential-watch';
 import { LoginLimiter } from './auth/login-limiter';
+import { approvalProjectRoutes } from './http/approval-project-routes';
+import { approvalRoutes } from './http/approval-routes';
 import { authRoutes } from './http/auth-routes';
 import { bodyDeadline } from './http/body-deadline';
 import { errorHandler } from './http/error-handler';
@@ -82,6 +84,8 @@ export interface ServerOptions extends StorageOptions {
    * user across their sessions (default 10; then 429).
    */
   maxLiveClientsPerCredential?: number;
+  /** How often pending approvals past their deadline are written expired (default 2 s). */
+  approvalSweepIntervalMs?: number;
   /** Registers more routes (the dashboard's pages and assets) after the API. */
   extend?: ServerExtension;
 }
@@ -130,6 +134,10 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
       perCredential: options.maxLiveClientsPerCredential,
     }),
   );
+  // Approval waits and streams are capped apart from the dashboard's live feeds, with the
+  // same limits; every ingest key of a project counts as one credential, so its share is
+  // the project's.
+  const approvalConnections = new LiveConnections({ ...live.limits, perCredential: live.limits.perProject });
   const storage = options.storage ?? (await openStorage(options));
   const ownsStorage = !options.storage;
   const access = new Access(storage.accounts);
@@ -168,6 +176,13 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   });
   liveRoutes(app, { accounts, events, feed: storage.live, access, live, watch });
   authRoutes(app, { accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
+  const { approvals } = storage;
+  approvalRoutes(app, { approvals, accounts, access, connections: approvalConnections, watch });
+  approvalProjectRoutes(app, { approvals, access });
+  const stopSweep = approvals.startExpirySweep({
+    intervalMs: options.approvalSweepIntervalMs,
+    onError: (err) => app.log.warn({ err }, 'approvals: the expiry sweep failed'),
+  });
   if (options.extend) await options.extend(app, { storage, admin, access });
 
   const stopRetention =
@@ -182,6 +197,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   app.addHook('preClose', async () => {
     watch.stop();
     live.endAll();
+    approvalConnections.endAll();
   });
 
   let url: string | undefined;
@@ -208,6 +224,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     close() {
       closing ??= (async () => {
         await stopRetention();
+        await stopSweep();
         await app.close();
         if (ownsStorage) await storage.close();
       })();

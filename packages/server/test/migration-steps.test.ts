@@ -31,7 +31,7 @@ describe.each(backends())('migration steps written as code on $name', (backend) 
     const driver = driverFor(await backend.fresh());
     try {
       const notes: Migration = {
-        version: MIGRATIONS.length + 1,
+        version: Math.max(...MIGRATIONS.map((m) => m.version)) + 1,
         name: 'notes, made by a step',
         statements: [
           (tx, db) =>
@@ -79,7 +79,7 @@ describe.each(backends())('migration steps written as code on $name', (backend) 
     try {
       await migrate(driver);
       const broken: Migration = {
-        version: MIGRATIONS.length + 1,
+        version: Math.max(...MIGRATIONS.map((m) => m.version)) + 1,
         name: 'half a migration',
         statements: [
           (tx, db) =>

@@ -28,7 +28,8 @@ export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; proje
 
 /**
  * What a reader presented, kept by a long-lived response (the live feed) to check again
- * later: a login session (by its token's hash) or a read token. `owner` names who holds it
+ * later: a login session (by its token's hash), a read token, or an ingest key (an SDK's
+ * approval stream). `owner` names who holds it
  * (the user, whatever their session, or the token) for per-credential limits.
  *
  * @example
@@ -38,7 +39,9 @@ export type Reader = { kind: 'user'; user: UserRecord } | { kind: 'token'; proje
  * ```
  */
 export type Credential =
-  { kind: 'session'; tokenHash: string; owner: string } | { kind: 'token'; key: string; owner: string };
+  | { kind: 'session'; tokenHash: string; owner: string }
+  | { kind: 'token'; key: string; owner: string }
+  | { kind: 'ingest'; key: string; owner: string };
 
 /**
  * Presented keys are looked up again after this long at the latest, even when no key
@@ -75,6 +78,11 @@ export class Access {
 
   /** The project an ingest key writes to. */
   async ingestProject(request: FastifyRequest): Promise<string> {
+    return (await this.ingestCredential(request)).projectId;
+  }
+
+  /** The project of an ingest key and the credential, for a stream that re-checks it. */
+  async ingestCredential(request: FastifyRequest): Promise<{ projectId: string; credential: Credential }> {
     const presented = presentedKey(request);
     if (!presented) {
       throw new ApiError(
@@ -96,7 +104,11 @@ export class Access {
         'not_an_ingest_key',
         'A read token cannot write events; use the project API key (as_…).',
       );
-    return key.projectId;
+    // Every ingest key of a project may do the same, so they share one owner for limits.
+    return {
+      projectId: key.projectId,
+      credential: { kind: 'ingest', key: presented, owner: `ingest:${key.projectId}` },
+    };
   }
 
   /** The reader of a read request: session cookie first, then a read token. */
@@ -136,6 +148,11 @@ export class Access {
   /** Whether a read token still reads (not revoked); free while no key changed anywhere. */
   async readTokenIsLive(key: string): Promise<boolean> {
     return (await this.lookup(key))?.kind === 'read';
+  }
+
+  /** Whether an ingest key is still valid (not revoked or rotated away). */
+  async ingestKeyIsLive(key: string): Promise<boolean> {
+    return (await this.lookup(key))?.kind === 'ingest';
   }
 
   /**

@@ -29,6 +29,10 @@ const TOKEN_REVOKED: CredentialEnd = {
   reason: 'token_revoked',
   message: 'The read token was revoked; reconnect with a live token (agentsudo-server token create).',
 };
+const KEY_REVOKED: CredentialEnd = {
+  reason: 'token_revoked',
+  message: "The API key was revoked; reconnect with the project's current key.",
+};
 const SESSION_ENDED: CredentialEnd = {
   reason: 'session_ended',
   message: 'The login session ended (logged out or expired); log in again to follow the feed.',
@@ -46,8 +50,8 @@ type Watcher = {
 };
 
 /**
- * Ends what a credential opened (live feeds) once the credential stops counting: a read
- * token revoked anywhere (this instance, another one on the same database, the CLI), a
+ * Ends what a credential opened (live feeds, approval streams) once the credential stops
+ * counting: a read token or ingest key revoked anywhere (this instance, another one on the same database, the CLI), a
  * login session logged out or expired.
  *
  * One timer serves every watcher. A token is looked up again (each distinct token once)
@@ -134,10 +138,15 @@ export class CredentialWatch {
     const version = this.accounts.keysVersion();
     const now = Date.now();
     const due = (w: Watcher) => w.keysVersion !== version || now - w.checkedAt >= KEY_CACHE_MS;
-    const byKey = this.group((w) => (w.credential.kind === 'token' && due(w) ? w.credential.key : undefined));
-    for (const [key, watchers] of byKey) {
+    const byKey = this.group((w) =>
+      w.credential.kind !== 'session' && due(w) ? `${w.credential.kind}:${w.credential.key}` : undefined,
+    );
+    for (const [kindAndKey, watchers] of byKey) {
+      const ingest = kindAndKey.startsWith('ingest:');
+      const key = kindAndKey.slice(kindAndKey.indexOf(':') + 1);
       // A cached answer is at most KEY_CACHE_MS old as well: hence "about twice" above.
-      if (!(await this.access.readTokenIsLive(key))) this.end(watchers, TOKEN_REVOKED);
+      const live = ingest ? await this.access.ingestKeyIsLive(key) : await this.access.readTokenIsLive(key);
+      if (!live) this.end(watchers, ingest ? KEY_REVOKED : TOKEN_REVOKED);
       else
         for (const w of watchers) {
           w.keysVersion = version;

@@ -1,5 +1,5 @@
 /**
- * An error answered to the client as `{ "error": code, "message": …, "field"?: … }` with
+ * An error answered to the client as `{ "error": code, "message": …, "field"?: …, …details }` with
  * its HTTP status. The message says what was wrong and what to do.
  *
  * @example
@@ -13,6 +13,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** More keys of the answer, such as the `status` of an approval a request conflicts with. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -16,9 +16,12 @@ export function errorHandler(err: FastifyError | ApiError, request: FastifyReque
   if (err instanceof ApiError) {
     // The rest of a timed-out body is still on the socket: do not reuse the connection.
     if (err.statusCode === 408) reply.header('connection', 'close');
-    return reply
-      .code(err.statusCode)
-      .send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    return reply.code(err.statusCode).send({
+      ...err.details,
+      error: err.code,
+      message: err.message,
+      ...(err.field ? { field: err.field } : {}),
+    });
   }
   const fe = err as FastifyError & {
     validation?: Array<{

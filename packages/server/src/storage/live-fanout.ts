@@ -38,7 +38,8 @@ export interface LiveFanOut extends LiveEvents {
 }
 
 /**
- * The listeners of each project, and the one way to call them.
+ * The listeners of each project, and the one way to call them. What they hear is a batch
+ * of events by default; the approvals' changes travel the same way.
  *
  * @example
  * ```ts
@@ -47,10 +48,10 @@ export interface LiveFanOut extends LiveEvents {
  * subscribers.publish('prj_1', events);
  * ```
  */
-export class Subscribers implements LiveEvents {
-  private readonly listeners = new Map<string, Set<(events: EventRecord[]) => void>>();
+export class Subscribers<T = EventRecord[]> {
+  private readonly listeners = new Map<string, Set<(item: T) => void>>();
 
-  subscribe(projectId: string, listener: (events: EventRecord[]) => void): () => void {
+  subscribe(projectId: string, listener: (item: T) => void): () => void {
     let set = this.listeners.get(projectId);
     if (!set) this.listeners.set(projectId, (set = new Set()));
     set.add(listener);
@@ -69,10 +70,10 @@ export class Subscribers implements LiveEvents {
     return [...this.listeners.keys()];
   }
 
-  publish(projectId: string, events: EventRecord[]): void {
+  publish(projectId: string, item: T): void {
     for (const listener of this.listeners.get(projectId) ?? []) {
       try {
-        listener(events);
+        listener(item);
       } catch {
         // One broken subscriber must not stop the others (or the ingest that fed them).
       }

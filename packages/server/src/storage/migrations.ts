@@ -158,6 +158,58 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'audit-mode calls counted apart from denials',
     statements: auditApartStatements(),
   },
+  {
+    version: 5,
+    name: 'approvals held by the server, and remembered grants',
+    statements: [
+      // Times in milliseconds. `request_key` makes a retried create idempotent: unique per
+      // project where set (both engines allow many NULLs in a unique index).
+      `CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        request_key TEXT,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        agent_name TEXT NOT NULL,
+        agent_id TEXT,
+        session_id TEXT,
+        scope TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        description TEXT,
+        args_digest TEXT,
+        channel TEXT,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        decided_at BIGINT,
+        decided_by TEXT,
+        reason TEXT,
+        remember_minutes INTEGER,
+        same_args_only INTEGER,
+        grant_id TEXT,
+        consumed_at BIGINT)`,
+      `CREATE UNIQUE INDEX approvals_request_key ON approvals (project_id, request_key)`,
+      // The queue (a project's approvals of one status, newest first) and the full history.
+      `CREATE INDEX approvals_queue ON approvals (project_id, status, created_at, id)`,
+      `CREATE INDEX approvals_history ON approvals (project_id, created_at, id)`,
+      // The expiry sweep reads only pending rows, by deadline.
+      `CREATE INDEX approvals_due ON approvals (expires_at) WHERE status = 'pending'`,
+      `CREATE TABLE approval_grants (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        approval_id TEXT NOT NULL,
+        agent_name TEXT NOT NULL,
+        agent_id TEXT,
+        scope TEXT NOT NULL,
+        args_digest TEXT,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        revoked_by TEXT)`,
+      `CREATE INDEX approval_grants_match ON approval_grants (project_id, agent_name, scope, expires_at)`,
+      `CREATE INDEX approval_grants_recent ON approval_grants (project_id, expires_at)`,
+    ],
+  },
 ];
 
 /**

@@ -2,10 +2,11 @@ import type { NotificationChannel } from './driver';
 import type { EventRecord } from './records';
 
 /*
- * What instances sharing a PostgreSQL database tell each other, and who hears it. Two
- * payloads travel on the channel: `keys` (API keys changed) and `project|a-b,c` (the seqs
- * of events a transaction stored, as runs). The writer and the accounts send them; the
- * router below hands each to its owner.
+ * What instances sharing a PostgreSQL database tell each other, and who hears it. Three
+ * payloads travel on the channel: `keys` (API keys changed), `project|a-b,c` (the seqs
+ * of events a transaction stored, as runs) and `approvals:…` (an approval decided or a
+ * grant changed, see approvals-fanout.ts). The writer, the accounts and the approvals send
+ * them; the router below hands each to its owner.
  */
 
 /**
@@ -82,7 +83,19 @@ export interface NotificationOwners {
   keys: { keysMayHaveChanged(): void };
   /** Told of stored seqs, and when listening resumed after a loss (some went unheard). */
   events: { notified(projectId: string, runs: SeqRun[]): void; resumed(): void };
+  /** Told of approval changes (payloads starting with {@link APPROVALS_PREFIX}). */
+  approvals?: { notified(payload: string): void };
 }
+
+/**
+ * How every approvals payload starts; project ids (`prj_…`) never do.
+ *
+ * @example
+ * ```ts
+ * await channel.notify(tx, `${APPROVALS_PREFIX}a:prj_1:Xk2…`);
+ * ```
+ */
+export const APPROVALS_PREFIX = 'approvals:';
 
 /**
  * Listens on the channel and hands each payload to its owner. Resolves once notifications
@@ -103,6 +116,7 @@ export function routeNotifications(
   return channel.listen({
     payload: (payload) => {
       if (payload === KEYS_CHANGED) owners.keys.keysMayHaveChanged();
+      else if (payload.startsWith(APPROVALS_PREFIX)) owners.approvals?.notified(payload);
       else {
         const bar = payload.lastIndexOf('|');
         owners.events.notified(payload.slice(0, bar), parseRuns(payload.slice(bar + 1), maxRun));

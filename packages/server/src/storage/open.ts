@@ -1,4 +1,5 @@
 import { Accounts } from './accounts';
+import { Approvals } from './approvals';
 import type { SqlDriver } from './driver';
 import { EventQueries } from './event-queries';
 import { EventRetention } from './event-retention';
@@ -31,6 +32,8 @@ export interface StorageOptions extends PostgresTimeouts {
   sqliteSync?: SqliteSync;
   /** PostgreSQL pool size per instance, 10 by default. */
   maxConnections?: number;
+  /** Most pending approvals one project holds (default 1000); more are refused. */
+  maxPendingApprovals?: number;
 }
 
 /**
@@ -60,9 +63,13 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
         queryTimeoutMs: options.queryTimeoutMs,
         heartbeatMs: options.heartbeatMs,
       }),
+      options,
     );
   }
-  return openStorageOn(new SqliteDriver(options.db ?? DEFAULT_DB_FILE, { synchronous: options.sqliteSync }));
+  return openStorageOn(
+    new SqliteDriver(options.db ?? DEFAULT_DB_FILE, { synchronous: options.sqliteSync }),
+    options,
+  );
 }
 
 /**
@@ -75,30 +82,39 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
  * const storage = await openStorageOn(new SqliteDriver('./agentsudo.db'));
  * ```
  */
-export async function openStorageOn(driver: SqlDriver): Promise<Storage> {
+export async function openStorageOn(
+  driver: SqlDriver,
+  options: Pick<StorageOptions, 'maxPendingApprovals'> = {},
+): Promise<Storage> {
   try {
     await migrate(driver);
     const accounts = new Accounts(driver);
-    let fanOut: LiveFanOut;
-    if (driver.notifications) {
-      const notified = new NotifyFanOut(driver, driver.notifications);
-      await routeNotifications(driver.notifications, { keys: accounts, events: notified }, MAX_GROUP_EVENTS);
+    const notified = driver.notifications && new NotifyFanOut(driver, driver.notifications);
+    const fanOut: LiveFanOut = notified ?? new InProcessFanOut();
+    // One writer: approval events share the group commit of ingested ones.
+    const writer = new EventWriter(driver, fanOut);
+    const approvals = new Approvals(driver, writer, options.maxPendingApprovals);
+    if (driver.notifications && notified) {
+      await routeNotifications(
+        driver.notifications,
+        { keys: accounts, events: notified, approvals: approvals.notifications },
+        MAX_GROUP_EVENTS,
+      );
       await notified.listening();
-      fanOut = notified;
-    } else {
-      fanOut = new InProcessFanOut();
     }
     return {
       dialect: driver.dialect,
       accounts,
       loginAttempts: new LoginAttempts(driver),
-      writer: new EventWriter(driver, fanOut),
+      writer,
       events: new EventQueries(driver),
       stats: new EventStats(driver),
       retention: new EventRetention(driver, accounts),
       live: fanOut,
+      approvals,
       async close() {
         fanOut.close();
+        approvals.close();
         await driver.close();
       },
     };

@@ -223,6 +223,71 @@ export interface SchemaMigrationsTable {
 }
 
 /**
+ * `approvals` (migration 5): approvals held by the server, one per guarded call that asked a
+ * person. Times in milliseconds since the epoch; `same_args_only` is 1 or 0.
+ *
+ * @example
+ * ```ts
+ * const row: Selectable<ApprovalsTable> = await fetchFirst(driver, db.selectFrom('approvals').selectAll().where('id', '=', id));
+ * ```
+ */
+export interface ApprovalsTable {
+  /** 128 random bits, base64url. */
+  id: string;
+  project_id: string;
+  /** The client's key for a retried create (`request_key`, or the Python SDK's approval_id). */
+  request_key: string | null;
+  source: 'sdk' | 'python';
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  agent_name: string;
+  agent_id: string | null;
+  session_id: string | null;
+  scope: string;
+  function_name: string;
+  description: string | null;
+  /** 64 hex characters: HMAC of the call's arguments, made by the SDK; null from the Python SDK. */
+  args_digest: string | null;
+  /** The Slack channel the Python SDK named. */
+  channel: string | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  reason: string | null;
+  remember_minutes: number | null;
+  same_args_only: 0 | 1 | null;
+  grant_id: string | null;
+  consumed_at: number | null;
+}
+
+/**
+ * `approval_grants` (migration 5): an agent may use a scope without asking again until
+ * `expires_at`, for any arguments or (`args_digest` set) the same ones. Times in ms.
+ *
+ * @example
+ * ```ts
+ * const row: ApprovalGrantsTable = { id: 'g1', project_id: 'prj_1', approval_id: 'a1', agent_name: 'Bot',
+ *   agent_id: null, scope: 'write:refunds', args_digest: null, created_at: now, created_by: 'ops@example.com',
+ *   expires_at: now + 600_000, revoked_at: null, revoked_by: null };
+ * ```
+ */
+export interface ApprovalGrantsTable {
+  id: string;
+  project_id: string;
+  /** The approval whose decision made it. */
+  approval_id: string;
+  agent_name: string;
+  agent_id: string | null;
+  scope: string;
+  args_digest: string | null;
+  created_at: number;
+  created_by: string;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
+/**
  * Every table, by name: what the query layer checks table and column names against.
  *
  * @example
@@ -243,4 +308,6 @@ export interface Database {
   hourly_audit_scopes: HourlyAuditScopesTable;
   agent_scopes: AgentScopesTable;
   schema_migrations: SchemaMigrationsTable;
+  approvals: ApprovalsTable;
+  approval_grants: ApprovalGrantsTable;
 }

@@ -1,4 +1,5 @@
 import type { Accounts } from './accounts';
+import type { Approvals } from './approvals';
 import type { Dialect } from './driver';
 import type { EventQueries } from './event-queries';
 import type { EventRetention } from './event-retention';
@@ -36,6 +37,8 @@ export interface Storage {
   readonly retention: EventRetention;
   /** Batches as they are stored, on this instance or (PostgreSQL) any sharing the database. */
   readonly live: LiveEvents;
+  /** Approvals held by the server, their remembered grants, and their changes as they happen. */
+  readonly approvals: Approvals;
   /** Stops live fan-out and closes the database. */
   close(): Promise<void>;
 }
