@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { ConfigurationError } from './errors';
+import type { DenialReason } from './guard';
 import { SDK_NAME } from './version';
 
 /**
@@ -61,6 +62,7 @@ export interface SudoEvent {
   /** The scope checked; absent on session events. */
   scope?: string;
   allowed: boolean;
+  reason?: DenialReason;
   /** `ClassName.method` for methods, the function's name otherwise. */
   functionName?: string;
   /** The agent's static metadata, never call data. */
