@@ -153,10 +153,10 @@ function runCharged(
   now: number,
   amount: number,
 ): unknown {
-  if (amount === 0) return original.apply(thisArg, args);
+  if (amount === 0) return callWith(original, thisArg, args);
   let result: unknown;
   try {
-    result = original.apply(thisArg, args);
+    result = callWith(original, thisArg, args);
   } catch (err) {
     plan.giveBackLocal(now, amount);
     throw err;
@@ -193,7 +193,7 @@ function costOf(
   } else {
     let value: unknown;
     try {
-      value = spec.cost.apply(thisArg, args as unknown[]);
+      value = callWith(spec.cost, thisArg, args);
     } catch (err) {
       value = undefined;
       cause = err;
@@ -488,6 +488,27 @@ function emitCheck(
   if (reason !== undefined) event.reason = reason;
   if (metadata !== undefined) event.metadata = { ...event.metadata, ...metadata };
   dispatcher.dispatch(event);
+}
+
+/**
+ * `fn.apply(thisArg, args)` for an `arguments` object handed down from the wrapper: a direct
+ * call for up to four arguments, which spares building an argument list from an array-like.
+ */
+function callWith(fn: Function, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+  switch (args.length) {
+    case 0:
+      return fn.call(thisArg);
+    case 1:
+      return fn.call(thisArg, args[0]);
+    case 2:
+      return fn.call(thisArg, args[0], args[1]);
+    case 3:
+      return fn.call(thisArg, args[0], args[1], args[2]);
+    case 4:
+      return fn.call(thisArg, args[0], args[1], args[2], args[3]);
+    default:
+      return fn.apply(thisArg, args as unknown[]);
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<any> {
