@@ -90,6 +90,17 @@ class Payments {
   }
 }
 
+/** The refusal a protected call ends in (it returns a Promise once a store is configured). */
+async function refusalOf(result: unknown): Promise<PermissionDeniedError> {
+  try {
+    await result;
+  } catch (e) {
+    if (e instanceof PermissionDeniedError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to be refused');
+}
+
 const waitFor = async (condition: () => boolean) => {
   while (!condition()) await new Promise((r) => setTimeout(r, 5));
 };
@@ -160,9 +171,8 @@ describe('a shared LimitStore', () => {
     const p = new Payments();
     const bot = refundBot();
     await bot.startSession(() => p.refund('o-1', 450));
-    const err = await bot
-      .startSession(() => p.refund('o-2', 100))
-      .catch((e: unknown) => e as PermissionDeniedError);
+    // The method is synchronous, but with a store configured its call returns a Promise.
+    const err = await refusalOf(bot.startSession(() => p.refund('o-2', 100)));
     expect(err).toMatchObject({ reason: 'budget', remaining: 50 });
     expect(events.events.at(-1)).toMatchObject({ allowed: false, reason: 'budget' });
     await waitFor(() => store.used('rate_limit:refund-bot:write:refunds') === 1);
@@ -182,9 +192,7 @@ describe('a shared LimitStore', () => {
     configure({ limitStore: downStore });
     const events = captureEvents((a) => a === 'permission_check');
     const p = new Payments();
-    const err = await refundBot()
-      .startSession(() => p.refund('o-1', 10))
-      .catch((e: unknown) => e as PermissionDeniedError);
+    const err = await refusalOf(refundBot().startSession(() => p.refund('o-1', 10)));
     expect(err).toBeInstanceOf(PermissionDeniedError);
     expect(err.reason).toBe('rate_limit');
     expect(err.message).toMatch(
@@ -197,9 +205,7 @@ describe('a shared LimitStore', () => {
 
   it('fails closed when the store does not answer in time', async () => {
     configure({ limitStore: silentStore, limitStoreTimeoutMs: 50 });
-    const err = await refundBot()
-      .startSession(() => new Payments().refund('o-1', 10))
-      .catch((e: unknown) => e as PermissionDeniedError);
+    const err = await refusalOf(refundBot().startSession(() => new Payments().refund('o-1', 10)));
     expect(err.reason).toBe('rate_limit');
     expect(err.message).toMatch(/the limit store failed \(Error: no answer within 50 ms\)/);
   });
