@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from './errors';
+import { compileLimitRules, type LimitRules } from './limit-rules';
+import { AgentLimits, type LimitPlan } from './limits';
 import { assertValidScope, compileScopes, describeValue, type ScopeMatcher } from './scopes';
 import { runInSession, type Session } from './session';
 
@@ -26,6 +28,16 @@ export interface AgentOptions {
   metadata?: Record<string, unknown>;
   /** A fixed id, to keep one identity across restarts; default a fresh uuid. */
   id?: string;
+  /**
+   * Rate limits by scope pattern: `{ 'write:refunds': { max: 10, per: '1h' } }` allows at
+   * most 10 calls in any hour to methods whose scope the pattern grants.
+   */
+  limits?: LimitRules;
+  /**
+   * Budgets by scope pattern: `{ 'write:refunds': { max: 500, per: '1d' } }` lets the calls'
+   * `cost` (an option of `@Sudo`) add up to at most 500 in any day.
+   */
+  budgets?: LimitRules;
 }
 
 /**
@@ -45,7 +57,12 @@ export class Agent {
   readonly role: string | undefined;
   readonly sessionTtlMs: number;
   readonly metadata: Readonly<Record<string, unknown>> | undefined;
+  /** Rate limits by scope pattern, as given. */
+  readonly limits: LimitRules | undefined;
+  /** Budgets by scope pattern, as given. */
+  readonly budgets: LimitRules | undefined;
   private readonly matcher: ScopeMatcher;
+  private readonly limitState: AgentLimits;
 
   constructor(options: AgentOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -53,7 +70,16 @@ export class Agent {
         'new Agent(options): pass an object like { name: "SupportBot", scopes: ["read:customers"] }.',
       );
     }
-    const { name, scopes, role, sessionTtlMs = DEFAULT_SESSION_TTL_MS, metadata, id } = options;
+    const {
+      name,
+      scopes,
+      role,
+      sessionTtlMs = DEFAULT_SESSION_TTL_MS,
+      metadata,
+      id,
+      limits,
+      budgets,
+    } = options;
     if (typeof name !== 'string' || name.trim() === '') {
       throw new ConfigurationError(
         `new Agent: name must be a non-empty string, got ${JSON.stringify(name)}.`,
@@ -79,6 +105,10 @@ export class Agent {
     ) {
       throw new ConfigurationError(`new Agent('${name}'): metadata must be a plain object.`);
     }
+    const rules = [
+      ...compileLimitRules(name, 'limits', limits),
+      ...compileLimitRules(name, 'budgets', budgets),
+    ];
     this.id = id ?? randomUUID();
     this.name = name;
     this.scopes = Object.freeze([...scopes]);
@@ -86,6 +116,17 @@ export class Agent {
     this.sessionTtlMs = sessionTtlMs;
     this.metadata = metadata ? Object.freeze({ ...metadata }) : undefined;
     this.matcher = compileScopes(this.scopes);
+    this.limits = limits === undefined ? undefined : freezeRules(limits);
+    this.budgets = budgets === undefined ? undefined : freezeRules(budgets);
+    this.limitState = new AgentLimits(String(this.id), rules);
+  }
+
+  /**
+   * @internal The rate limits and budgets that apply to `scope` (worked out once per
+   * scope), or undefined when none does.
+   */
+  limitPlan(scope: string): LimitPlan | undefined {
+    return this.limitState.isEmpty ? undefined : this.limitState.planFor(scope);
   }
 
   /**
@@ -121,4 +162,12 @@ export class Agent {
     }
     return runInSession(this, fn);
   }
+}
+
+function freezeRules(rules: LimitRules): LimitRules {
+  return Object.freeze(
+    Object.fromEntries(
+      Object.entries(rules).map(([pattern, { max, per }]) => [pattern, Object.freeze({ max, per })]),
+    ),
+  );
 }

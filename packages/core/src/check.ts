@@ -1,9 +1,22 @@
 import type { Agent } from './agent';
-import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
+import { evaluateWhen } from './conditions';
+import { NoSessionError, PermissionDeniedError, SessionExpiredError, type DenialDetails } from './errors';
 import type { SudoAction } from './events';
-import type { Approver, SudoOptions } from './options';
+import type { DenialReason, Guard } from './guard';
+import { runGuards, type GuardFlag, type GuardVerdict } from './guarding';
+import { limitNow, limitSettings } from './limit-config';
+import {
+  describeFailure,
+  reserveShared,
+  settleShared,
+  type LimitPlan,
+  type LimitRefusal,
+  type SharedHold,
+} from './limits';
+import type { Approver, SudoOptions, WhenContext } from './options';
 import { reportNoSessionCall } from './refusals';
 import { runtime } from './runtime';
+import { describeValue } from './scopes';
 import { emitSessionEvent, sessionEvent, type Session } from './session';
 
 const AsyncFunction = (async () => {}).constructor;
@@ -18,11 +31,25 @@ const AsyncFunction = (async () => {}).constructor;
  */
 export type NameResolver = (thisArg: unknown) => string;
 
+/** A protected function's options, read once when it is protected. */
+interface CheckSpec {
+  readonly onDeny: 'raise' | 'log' | Approver;
+  readonly when: ((ctx: WhenContext) => boolean) | undefined;
+  readonly guards: readonly Guard[] | undefined;
+  readonly cost: ((...args: any[]) => number) | undefined;
+}
+
+/** The cached answer for an agent that has the scope and nothing else to check. */
+const GRANTED = Object.freeze({ granted: true });
+/** The cached answer for an agent that needs the full check (`decide`). */
+const FULL_CHECK = null;
+
 /**
  * Wraps `original` so each call is checked against `scope`. The allowed path is one
  * AsyncLocalStorage lookup, a flag read (expiry is a timer, not a clock read per call)
- * and a cached scope answer; it builds an event only when a transport wants allowed
- * checks. Everything else lives in `decide()`.
+ * and a cached answer for the last agent; it builds an event only when a transport wants
+ * allowed checks. An agent with in-process rate limits or budgets for the scope takes a
+ * second short path (a clock read and its windows); everything else lives in `decide()`.
  *
  * @example
  * ```ts
@@ -36,33 +63,60 @@ export function protect<F extends (...args: any[]) => any>(
   nameOf: NameResolver,
 ): F {
   const { storage, dispatcher } = runtime;
-  const onDeny = options.onDeny ?? 'raise';
+  const spec: CheckSpec = {
+    onDeny: options.onDeny ?? 'raise',
+    when: options.when,
+    guards: options.guards && options.guards.length > 0 ? Object.freeze([...options.guards]) : undefined,
+    cost: options.cost,
+  };
+  const narrowed = spec.when !== undefined || spec.guards !== undefined;
   // An async function's callers expect failures as rejections, not synchronous throws.
   const rejectsInstead = original instanceof AsyncFunction;
   // A one-entry cache of the last agent's answer: a pointer compare instead of a lookup.
+  // GRANTED: run; a LimitPlan: take from its windows, then run; FULL_CHECK: decide().
   let lastAgent: Agent | undefined;
-  let lastGranted = false;
+  let lastState: typeof GRANTED | LimitPlan | null = FULL_CHECK;
   const wrapper = function (this: unknown) {
     const session = storage.getStore();
     if (session !== undefined && session.live) {
       const agent = session.agent;
       if (agent !== lastAgent) {
-        lastGranted = agent.hasScope(scope);
+        lastState = narrowed || !agent.hasScope(scope) ? FULL_CHECK : (agent.limitPlan(scope) ?? GRANTED);
         lastAgent = agent;
       }
-      if (lastGranted) {
+      if (lastState === GRANTED) {
         if (dispatcher.wantsAllowedChecks) emitCheck('permission_check', true, session, scope, nameOf(this));
         // eslint-disable-next-line prefer-rest-params
         return original.apply(this, arguments as unknown as unknown[]);
       }
     }
     // eslint-disable-next-line prefer-rest-params
-    const args = Array.prototype.slice.call(arguments);
-    if (!rejectsInstead) return decide(original, this, args, session, scope, onDeny, nameOf(this));
+    return checked(this, arguments, session);
+  };
+  // Everything but the plain allowed path, kept out of the wrapper so it stays small.
+  const checked = (thisArg: unknown, args: IArguments, session: Session | undefined): unknown => {
     try {
-      return decide(original, this, args, session, scope, onDeny, nameOf(this));
+      if (
+        session !== undefined &&
+        session.live &&
+        lastState !== FULL_CHECK &&
+        limitSettings.store === undefined
+      ) {
+        // An agent with the scope and in-process limits: the short limited path.
+        return runLimited(original, thisArg, args, lastState as LimitPlan, spec, session, scope, nameOf);
+      }
+      return decide(
+        original,
+        thisArg,
+        Array.prototype.slice.call(args),
+        session,
+        scope,
+        spec,
+        nameOf(thisArg),
+      );
     } catch (err) {
-      return Promise.reject(err);
+      if (rejectsInstead) return Promise.reject(err);
+      throw err;
     }
   };
   Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
@@ -70,14 +124,128 @@ export function protect<F extends (...args: any[]) => any>(
   return wrapper as unknown as F;
 }
 
-/** Every outcome other than the fast allowed path. */
+/** An agent with the scope, in-process limits, no condition and no guards: take, then run. */
+function runLimited(
+  original: Function,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+  plan: LimitPlan,
+  spec: CheckSpec,
+  session: Session,
+  scope: string,
+  nameOf: NameResolver,
+): unknown {
+  const amount = plan.budgets.length === 0 ? 0 : costOf(spec, thisArg, args, session, scope, nameOf, plan);
+  const now = limitNow();
+  const refusal = plan.takeLocal(now, amount);
+  if (refusal !== undefined) throw limitDenial(session, scope, nameOf(thisArg), refusal);
+  if (runtime.dispatcher.wantsAllowedChecks)
+    emitCheck('permission_check', true, session, scope, nameOf(thisArg));
+  return runCharged(original, thisArg, args, plan, now, amount);
+}
+
+/** Runs a call that took `amount` from its budgets at `now`, giving it back if the call fails. */
+function runCharged(
+  original: Function,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+  plan: LimitPlan,
+  now: number,
+  amount: number,
+): unknown {
+  if (amount === 0) return callWith(original, thisArg, args);
+  let result: unknown;
+  try {
+    result = callWith(original, thisArg, args);
+  } catch (err) {
+    plan.giveBackLocal(now, amount);
+    throw err;
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).then(undefined, (err: unknown) => {
+      plan.giveBackLocal(now, amount);
+      throw err;
+    });
+  }
+  return result;
+}
+
+/**
+ * The call's cost for its budgets, validated; refuses (reason `budget`) when the method has
+ * no `cost`, or its cost throws or is not a finite number of at least 0.
+ */
+function costOf(
+  spec: CheckSpec,
+  thisArg: unknown,
+  args: ArrayLike<unknown>,
+  session: Session,
+  scope: string,
+  nameOf: NameResolver,
+  plan: LimitPlan,
+): number {
+  const budget = plan.budgets[0];
+  let failure: string;
+  let cause: unknown;
+  if (spec.cost === undefined) {
+    failure =
+      `${nameOf(thisArg)} has no cost option, so what it spends is unknown; give it one, such as ` +
+      `@Sudo('${scope}', { cost: (...args) => amount }) (return 0 for calls that spend nothing)`;
+  } else {
+    let value: unknown;
+    try {
+      value = callWith(spec.cost, thisArg, args);
+    } catch (err) {
+      value = undefined;
+      cause = err;
+    }
+    if (cause === undefined && typeof value === 'number' && Number.isFinite(value) && value >= 0)
+      return value;
+    failure =
+      cause !== undefined
+        ? `the cost option of ${nameOf(thisArg)} threw (${describeFailure(cause)})`
+        : `the cost option of ${nameOf(thisArg)} returned ${describeValue(value)}, not a finite number of at least 0; fix it`;
+  }
+  throw limitDenial(session, scope, nameOf(thisArg), { state: budget, amount: NaN, failure: cause }, failure);
+}
+
+/** Builds (and reports in an event) the refusal of a rate limit or budget. */
+function limitDenial(
+  session: Session,
+  scope: string,
+  functionName: string,
+  refusal: LimitRefusal,
+  failureText?: string,
+): PermissionDeniedError {
+  const { rule } = refusal.state;
+  const reason = rule.kind;
+  const limit = { kind: rule.kind, pattern: rule.pattern, max: rule.max, per: rule.per };
+  let details: DenialFields;
+  if (failureText !== undefined) details = { limit, failure: failureText };
+  else if ('remaining' in refusal) {
+    details = {
+      limit,
+      remaining: refusal.remaining,
+      retryAfterMs: refusal.retryAfterMs,
+      cost: reason === 'budget' ? refusal.amount : undefined,
+    };
+  } else {
+    details = {
+      limit,
+      failure: `the limit store failed (${describeFailure(refusal.failure)}); configure({ failOpen: true }) runs calls while the store is down`,
+    };
+  }
+  const cause = 'failure' in refusal ? refusal.failure : undefined;
+  return denial(session, scope, functionName, reason, details, cause, { limit: rule.pattern });
+}
+
+/** Every outcome other than the short paths, in order: session, scope, when, guards, limits, budgets. */
 function decide(
   original: Function,
   thisArg: unknown,
   args: unknown[],
   session: Session | undefined,
   scope: string,
-  onDeny: 'raise' | 'log' | Approver,
+  spec: CheckSpec,
   functionName: string,
 ): unknown {
   if (session === undefined) {
@@ -94,56 +262,215 @@ function decide(
       expiredAt: new Date(session.expiresAt).toISOString(),
     });
   }
-  if (agent.hasScope(scope)) {
-    // A granted call from work that outlived its session (a timer the session left behind).
-    emitCheck('permission_check', true, session, scope, functionName);
-    return original.apply(thisArg, args);
+  const call: Call = { original, thisArg, args, frozenArgs: undefined, session, scope, spec, functionName };
+  if (!agent.hasScope(scope)) return onRefusal(call, 'scope');
+  if (spec.when !== undefined) {
+    const verdict = evaluateWhen(spec.when, { agent, scope, functionName, args: frozenArgsOf(call) });
+    if (verdict === false) return onRefusal(call, 'condition');
+    if (verdict !== true) {
+      // A condition that cannot decide refuses: it is neither audited nor sent to an approver.
+      throw denial(
+        session,
+        scope,
+        functionName,
+        'condition',
+        { failure: describeFailure(verdict.failure) },
+        verdict.failure,
+      );
+    }
   }
-  const denied = (byApprover: boolean, cause?: unknown) => {
-    const err = new PermissionDeniedError({
-      agentName: agent.name,
+  return afterConditions(call, false);
+}
+
+/** What a refusal adds to the fields every denial has. */
+type DenialFields = Omit<DenialDetails, 'agentName' | 'scope' | 'functionName' | 'grantedScopes'>;
+
+/** One call on its way through `decide()`. */
+interface Call {
+  readonly original: Function;
+  readonly thisArg: unknown;
+  readonly args: unknown[];
+  /** One frozen copy of the arguments, shared by the condition, the guards and the approver. */
+  frozenArgs: readonly unknown[] | undefined;
+  readonly session: Session;
+  readonly scope: string;
+  readonly spec: CheckSpec;
+  readonly functionName: string;
+}
+
+function frozenArgsOf(call: Call): readonly unknown[] {
+  return (call.frozenArgs ??= Object.freeze([...call.args]));
+}
+
+/**
+ * A `scope` or `condition` refusal, handled by `onDeny`: raised, audited (`'log'`) or sent
+ * to the approver. An audited or approved call goes on to the guards and limits.
+ */
+function onRefusal(call: Call, reason: 'scope' | 'condition'): unknown {
+  const { session, scope, functionName, spec } = call;
+  const onDeny = spec.onDeny;
+  const agent = session.agent;
+  if (onDeny === 'raise') throw denial(session, scope, functionName, reason, {});
+  if (onDeny === 'log') {
+    emitCheck('audit_violation', false, session, scope, functionName, reason);
+    return afterConditions(call, true);
+  }
+  const denied = (cause?: unknown) =>
+    denial(
+      session,
       scope,
       functionName,
-      grantedScopes: agent.scopes,
-      byApprover,
-    });
-    if (cause !== undefined) (err as { cause?: unknown }).cause = cause;
-    return err;
-  };
-  if (onDeny === 'raise') {
-    emitCheck('permission_check', false, session, scope, functionName);
-    throw denied(false);
-  }
-  if (onDeny === 'log') {
-    emitCheck('audit_violation', false, session, scope, functionName);
-    return original.apply(thisArg, args);
-  }
+      'approval',
+      { byApprover: true, approvalFor: reason },
+      cause,
+      undefined,
+      'approval_denied',
+    );
   const settle = (approved: boolean) => {
     if (approved === true) {
       emitCheck('approval_granted', true, session, scope, functionName);
-      return original.apply(thisArg, args);
+      return afterConditions(call, true);
     }
-    emitCheck('approval_denied', false, session, scope, functionName);
-    throw denied(true);
+    throw denied();
   };
   const refuse = (cause: unknown) => {
-    emitCheck('approval_denied', false, session, scope, functionName);
-    throw denied(true, cause);
+    throw denied(cause);
   };
   let verdict: boolean | Promise<boolean>;
   try {
-    verdict = onDeny({ agent, session, scope, functionName, args: Object.freeze([...args]) });
+    verdict = onDeny({ agent, session, scope, functionName, args: frozenArgsOf(call), reason });
   } catch (err) {
     return refuse(err);
   }
-  if (
-    verdict !== null &&
-    typeof verdict === 'object' &&
-    typeof (verdict as Promise<boolean>).then === 'function'
-  ) {
+  if (isThenable(verdict)) {
     return Promise.resolve(verdict).then(settle, refuse);
   }
-  return settle(verdict as boolean);
+  return settle(verdict);
+}
+
+/** After the scope and condition: guards, then limits and budgets, then the call. */
+function afterConditions(call: Call, overridden: boolean): unknown {
+  const guards = call.spec.guards;
+  if (guards === undefined) return afterGuards(call, overridden, undefined);
+  const ctx = { agent: call.session.agent, scope: call.scope, functionName: call.functionName };
+  const verdict = runGuards(guards, frozenArgsOf(call), ctx);
+  if (isThenable(verdict)) return verdict.then((v) => afterGuards(call, overridden, v));
+  return afterGuards(call, overridden, verdict);
+}
+
+function afterGuards(call: Call, overridden: boolean, verdict: GuardVerdict | undefined): unknown {
+  const { session, scope, functionName, original, thisArg, args } = call;
+  if (verdict?.refusedBy !== undefined) {
+    const guard = verdict.refusedBy.name;
+    const rule = verdict.finding?.rule ?? `${guard}.error`;
+    throw denial(
+      session,
+      scope,
+      functionName,
+      'guardrail',
+      verdict.failure !== undefined
+        ? { guard, rule, failure: describeFailure(verdict.failure) }
+        : { guard, rule, guardMessage: verdict.finding?.message },
+      verdict.failure,
+      { guardrail: { guard, rule } },
+    );
+  }
+  const flags = verdict !== undefined && verdict.flags.length > 0 ? verdict.flags : undefined;
+  const plan = session.agent.limitPlan(scope);
+  if (plan === undefined) {
+    if (!overridden) emitAllowed(session, scope, functionName, flags, false);
+    return original.apply(thisArg, args);
+  }
+  const nameOf = () => functionName;
+  const amount =
+    plan.budgets.length === 0 ? 0 : costOf(call.spec, thisArg, args, session, scope, nameOf, plan);
+  const store = limitSettings.store;
+  if (store === undefined) {
+    const now = limitNow();
+    const refusal = plan.takeLocal(now, amount);
+    if (refusal !== undefined) throw limitDenial(session, scope, functionName, refusal);
+    if (!overridden) emitAllowed(session, scope, functionName, flags, false);
+    return runCharged(original, thisArg, args, plan, now, amount);
+  }
+  return reserveShared(store, plan, amount).then((outcome) => {
+    if ('refusal' in outcome) throw limitDenial(session, scope, functionName, outcome.refusal);
+    if (!overridden) emitAllowed(session, scope, functionName, flags, outcome.hold.failedOpen);
+    return runSettled(call, outcome.hold);
+  });
+}
+
+/** Runs a call that holds reservations in the shared store, then settles them. */
+function runSettled(call: Call, hold: SharedHold): unknown {
+  const store = limitSettings.store;
+  const settle = (outcome: 'ran' | 'failed') => {
+    if (store !== undefined && hold.reservations.length > 0) settleShared(store, hold, outcome);
+  };
+  let result: unknown;
+  try {
+    result = call.original.apply(call.thisArg, call.args);
+  } catch (err) {
+    settle('failed');
+    throw err;
+  }
+  if (isThenable(result)) {
+    return Promise.resolve(result).then(
+      (value) => {
+        settle('ran');
+        return value;
+      },
+      (err: unknown) => {
+        settle('failed');
+        throw err;
+      },
+    );
+  }
+  settle('ran');
+  return result;
+}
+
+function emitAllowed(
+  session: Session,
+  scope: string,
+  functionName: string,
+  flags: GuardFlag[] | undefined,
+  failedOpen: boolean,
+): void {
+  const extra: Record<string, unknown> | undefined =
+    flags === undefined && !failedOpen
+      ? undefined
+      : {
+          ...(flags === undefined ? {} : { guard_flags: flags }),
+          ...(failedOpen ? { limit_store_fail_open: true } : {}),
+        };
+  emitCheck('permission_check', true, session, scope, functionName, undefined, extra);
+}
+
+/**
+ * Reports a refusal in its event (`permission_check`, or `approval_denied`, with its
+ * reason) and returns the error to throw.
+ */
+function denial(
+  session: Session,
+  scope: string,
+  functionName: string,
+  reason: DenialReason,
+  details: DenialFields,
+  cause?: unknown,
+  metadata?: Record<string, unknown>,
+  action: SudoAction = 'permission_check',
+): PermissionDeniedError {
+  emitCheck(action, false, session, scope, functionName, reason, metadata);
+  const agent = session.agent;
+  const err = new PermissionDeniedError({
+    ...details,
+    agentName: agent.name,
+    scope,
+    functionName,
+    grantedScopes: agent.scopes,
+    reason,
+  });
+  if (cause !== undefined) (err as { cause?: unknown }).cause = cause;
+  return err;
 }
 
 function emitCheck(
@@ -152,8 +479,40 @@ function emitCheck(
   session: Session,
   scope: string,
   functionName: string,
+  reason?: DenialReason,
+  metadata?: Record<string, unknown>,
 ): void {
   const { dispatcher } = runtime;
   if (!dispatcher.wants(action, allowed)) return;
-  dispatcher.dispatch(sessionEvent(session, action, allowed, scope, functionName));
+  const event = sessionEvent(session, action, allowed, scope, functionName);
+  if (reason !== undefined) event.reason = reason;
+  if (metadata !== undefined) event.metadata = { ...event.metadata, ...metadata };
+  dispatcher.dispatch(event);
+}
+
+/**
+ * `fn.apply(thisArg, args)` for an `arguments` object handed down from the wrapper: a direct
+ * call for up to four arguments, which spares building an argument list from an array-like.
+ */
+function callWith(fn: Function, thisArg: unknown, args: ArrayLike<unknown>): unknown {
+  switch (args.length) {
+    case 0:
+      return fn.call(thisArg);
+    case 1:
+      return fn.call(thisArg, args[0]);
+    case 2:
+      return fn.call(thisArg, args[0], args[1]);
+    case 3:
+      return fn.call(thisArg, args[0], args[1], args[2]);
+    case 4:
+      return fn.call(thisArg, args[0], args[1], args[2], args[3]);
+    default:
+      return fn.apply(thisArg, args as unknown[]);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<any> {
+  return (
+    value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }

@@ -1,3 +1,5 @@
+import type { LimitStore } from './guard';
+import { applyLimitConfig } from './limit-config';
 import { runtime } from './runtime';
 import type { Transport } from './transport';
 
@@ -12,18 +14,37 @@ import type { Transport } from './transport';
 export interface SudoConfig {
   /** Replaces every configured transport. An empty list returns to local-only mode. */
   transports?: readonly Transport[];
+  /**
+   * Keeps every agent's rate limits and budgets in a shared store (Redis, PostgreSQL) instead
+   * of this process, so all instances count together. Calls that a limit or budget applies to
+   * then return a Promise. `null` returns to in-process counting.
+   */
+  limitStore?: LimitStore | null;
+  /**
+   * When the limit store fails or does not answer in time: refuse (`false`, the default), or
+   * run the call without its limits (`true`), saying so once on stderr and in each such
+   * call's event (`metadata.limit_store_fail_open: true`).
+   */
+  failOpen?: boolean;
+  /** How long to wait for the limit store's answer before treating it as failed; default 2000 ms. */
+  limitStoreTimeoutMs?: number;
+  /** The time source of in-process rate limits and budgets (epoch ms); default `Date.now`. For tests. */
+  clock?: () => number;
 }
 
 /**
- * Sets the transports. With none configured, AgentSudo runs in local-only mode: denials
- * and audit violations print one line on stderr.
+ * Sets the transports, and where rate limits and budgets are counted. With no transport
+ * configured, AgentSudo runs in local-only mode: denials and audit violations print one
+ * line on stderr. Settings left out keep their value.
  *
  * @example
  * ```ts
  * configure({ transports: [myTransport] });
+ * configure({ limitStore: sharedStore, failOpen: false });
  * ```
  */
 export function configure(config: SudoConfig): void {
+  applyLimitConfig(config, 'configure');
   if (config.transports !== undefined) {
     config.transports.forEach(assertTransport);
     runtime.dispatcher.setTransports(config.transports);

@@ -2,6 +2,7 @@
  * Errors thrown by AgentSudo. Every permission failure is a {@link PermissionError}, so
  * one `instanceof` check covers them all; each error's message says what to do next.
  */
+import type { DenialReason } from './guard';
 
 /**
  * Fields shared by every permission error.
@@ -47,32 +48,158 @@ export class PermissionError extends Error {
 }
 
 /**
- * The agent in session lacks the required scope (or an approver said no).
+ * The rule behind a `rate_limit` or `budget` refusal: the agent's `limits[pattern]` or
+ * `budgets[pattern]`.
  *
  * @example
  * ```ts
- * if (e instanceof PermissionDeniedError) console.log(e.grantedScopes);
+ * const limit: DeniedLimit = { kind: 'rate_limit', pattern: 'write:refunds', max: 10, per: '1h' };
+ * ```
+ */
+export interface DeniedLimit {
+  kind: 'rate_limit' | 'budget';
+  pattern: string;
+  max: number;
+  per: string | number;
+}
+
+/**
+ * What a {@link PermissionDeniedError} is built from. Only `grantedScopes` is required
+ * beside the base fields; the others belong to their `reason`.
+ *
+ * @example
+ * ```ts
+ * new PermissionDeniedError({ agentName: 'Bot', scope: 'write:refunds', functionName: 'refund',
+ *   grantedScopes: ['write:refunds'], reason: 'rate_limit', retryAfterMs: 1200,
+ *   limit: { kind: 'rate_limit', pattern: 'write:refunds', max: 10, per: '1h' } });
+ * ```
+ */
+export interface DenialDetails extends PermissionErrorDetails {
+  grantedScopes: readonly string[];
+  /** True when an approver refused; the reason is then `approval`. */
+  byApprover?: boolean;
+  /** Default: `approval` when `byApprover`, else `scope`. */
+  reason?: DenialReason;
+  /** For an approver's refusal: what it was asked to allow (default `scope`). */
+  approvalFor?: 'scope' | 'condition';
+  limit?: DeniedLimit;
+  retryAfterMs?: number;
+  remaining?: number;
+  /** The call's cost, for a budget refusal. */
+  cost?: number;
+  /** The guard and rule of a guardrail refusal, and the guard's message (never argument content). */
+  guard?: string;
+  rule?: string;
+  guardMessage?: string;
+  /** Why no decision could be made (a condition, guard, cost or store that failed): one clause. */
+  failure?: string;
+}
+
+/**
+ * A call was refused, and `reason` says why: the agent lacks the `scope`, a `condition`
+ * (`when`) failed, a `rate_limit` or `budget` is used up, a `guardrail` refused the
+ * arguments, or an `approval` was refused. Rate-limit refusals carry `retryAfterMs`,
+ * budget refusals `remaining` (and `retryAfterMs` when the cost will fit later).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof PermissionDeniedError && e.reason === 'rate_limit') setTimeout(retry, e.retryAfterMs);
  * ```
  */
 export class PermissionDeniedError extends PermissionError {
+  /** Why the call was refused. */
+  readonly reason: DenialReason;
   /** The scopes the agent does have, to help pick the missing grant. */
   readonly grantedScopes: readonly string[];
   /** True when an approver callback refused the call. */
   readonly byApprover: boolean;
+  /** For `rate_limit` and `budget`: the rule that refused. */
+  readonly limit: DeniedLimit | undefined;
+  /** For `rate_limit` (and `budget`, when the cost fits later): milliseconds until a retry can pass. */
+  readonly retryAfterMs: number | undefined;
+  /** For `budget` (and `rate_limit`): what is left in the window. */
+  readonly remaining: number | undefined;
+  /** For `guardrail`: the guard's name and the rule that matched. */
+  readonly guard: string | undefined;
+  readonly rule: string | undefined;
 
-  constructor(details: PermissionErrorDetails & { grantedScopes: readonly string[]; byApprover?: boolean }) {
-    const granted = details.grantedScopes.length ? details.grantedScopes.join(', ') : '(none)';
-    const message = details.byApprover
-      ? `Agent '${details.agentName}' lacks scope '${details.scope}' required by ${details.functionName}, ` +
-        `and the approver refused the call. It has: ${granted}. Grant '${details.scope}' in the agent's ` +
-        `scopes, or change what the approver accepts, if it should be allowed.`
-      : `Agent '${details.agentName}' lacks scope '${details.scope}' required by ${details.functionName}. ` +
-        `It has: ${granted}. Grant '${details.scope}' (or a wildcard such as '${wildcardFor(details.scope)}') ` +
-        `in the agent's scopes if it should be allowed.`;
-    super(message, details);
+  constructor(details: DenialDetails) {
+    const reason = details.reason ?? (details.byApprover ? 'approval' : 'scope');
+    super(denialMessage(reason, details), details);
+    this.reason = reason;
     this.grantedScopes = details.grantedScopes;
     this.byApprover = details.byApprover ?? false;
+    this.limit = details.limit;
+    this.retryAfterMs = details.retryAfterMs;
+    this.remaining = details.remaining;
+    this.guard = details.guard;
+    this.rule = details.rule;
   }
+}
+
+function denialMessage(reason: DenialReason, d: DenialDetails): string {
+  const granted = d.grantedScopes.length ? d.grantedScopes.join(', ') : '(none)';
+  const agent = `Agent '${d.agentName}'`;
+  const call = `${d.functionName} (scope '${d.scope}')`;
+  switch (reason) {
+    case 'scope':
+      return (
+        `${agent} lacks scope '${d.scope}' required by ${d.functionName}. ` +
+        `It has: ${granted}. Grant '${d.scope}' (or a wildcard such as '${wildcardFor(d.scope)}') ` +
+        `in the agent's scopes if it should be allowed.`
+      );
+    case 'approval':
+      return d.approvalFor === 'condition'
+        ? `${agent} may use '${d.scope}', but the condition (when) of ${d.functionName} refused this call, ` +
+            `and the approver refused it too. Change what the approver accepts, or the condition, if it should be allowed.`
+        : `${agent} lacks scope '${d.scope}' required by ${d.functionName}, ` +
+            `and the approver refused the call. It has: ${granted}. Grant '${d.scope}' in the agent's ` +
+            `scopes, or change what the approver accepts, if it should be allowed.`;
+    case 'condition':
+      return d.failure
+        ? `${agent} may use '${d.scope}', but the condition (when) of ${d.functionName} could not decide (${d.failure}), ` +
+            `so the call was refused. Make the condition return true or false without throwing.`
+        : `${agent} may use '${d.scope}', but the condition (when) of ${d.functionName} refused this call. ` +
+            `Change the arguments or the condition if it should be allowed, or set onDeny to an approver so a person can allow it.`;
+    case 'guardrail':
+      return d.failure
+        ? `Guard '${d.guard}' could not inspect the arguments of ${call}: ${d.failure}. The call was refused, ` +
+            `as a guard that cannot decide refuses. Fix the guard, or remove it from the guards of ${d.functionName}.`
+        : `Guard '${d.guard}' refused the arguments of ${call}, rule ${d.rule}: ${d.guardMessage} ` +
+            `The call did not run. Change the arguments, or the guards of ${d.functionName}, if it should be allowed.`;
+    case 'rate_limit':
+    case 'budget':
+      return limitMessage(reason, d, agent, call);
+  }
+}
+
+function limitMessage(
+  reason: 'rate_limit' | 'budget',
+  d: DenialDetails,
+  agent: string,
+  call: string,
+): string {
+  const option = reason === 'rate_limit' ? 'limits' : 'budgets';
+  const rule = d.limit ? `${option}[${JSON.stringify(d.limit.pattern)}]` : option;
+  const size = d.limit ? ` (${d.limit.max} per ${d.limit.per})` : '';
+  if (d.failure) {
+    return (
+      `${agent} called ${call}, and its ${rule}${size} could not be checked: ${d.failure}. ` +
+      `The call was refused because no decision could be made. ` +
+      `Fix the cause, or configure({ failOpen: true }) to run calls while a limit store is down.`
+    );
+  }
+  const retry =
+    d.retryAfterMs === undefined || !Number.isFinite(d.retryAfterMs)
+      ? ''
+      : `Retry in ${Math.ceil(d.retryAfterMs)} ms, when earlier calls leave the window, or raise ${rule}.max.`;
+  if (reason === 'rate_limit') {
+    return `${agent} reached its rate limit ${rule}${size} calling ${call}. ${retry}`;
+  }
+  const left = `${agent} has ${d.remaining} left of its budget ${rule}${size}, and ${call} costs ${d.cost}.`;
+  return d.retryAfterMs !== undefined && !Number.isFinite(d.retryAfterMs)
+    ? `${left} That is more than the whole budget, so this call can never run under it; raise ${rule}.max if it should.`
+    : `${left} ${retry}`;
 }
 
 /**

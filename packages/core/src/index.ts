@@ -11,7 +11,7 @@
 export { Agent, type AgentOptions } from './agent';
 export { Session, currentAgent, currentSession } from './session';
 export { Sudo, sudo, type SudoDecorator } from './decorator';
-export type { SudoOptions, OnDeny, Approver, ApprovalContext } from './options';
+export type { SudoOptions, OnDeny, Approver, ApprovalContext, WhenContext } from './options';
 export {
   PermissionError,
   PermissionDeniedError,
@@ -19,7 +19,12 @@ export {
   SessionExpiredError,
   ConfigurationError,
   type PermissionErrorDetails,
+  type DenialDetails,
+  type DeniedLimit,
 } from './errors';
+export { parseDuration, type LimitRule, type LimitRules, type LimitKind } from './limit-rules';
+export { SlidingWindow } from './sliding-window';
+export type { GuardFlag } from './guarding';
 export {
   SUDO_METADATA_KEY,
   getSudoMetadata,

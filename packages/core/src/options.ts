@@ -1,5 +1,6 @@
 import type { Agent } from './agent';
 import { ConfigurationError } from './errors';
+import type { Guard } from './guard';
 import type { Session } from './session';
 
 /**
@@ -17,10 +18,12 @@ export interface ApprovalContext {
   scope: string;
   functionName: string;
   args: readonly unknown[];
+  /** What the approver is asked to allow: a missing `scope`, or a failed `condition` (`when`). */
+  reason?: 'scope' | 'condition';
 }
 
 /**
- * Decides a call the agent lacks the scope for. Returning a Promise makes the
+ * Decides a call the agent lacks the scope for, or whose condition (`when`) failed. Returning a Promise makes the
  * protected call return a Promise too, even when the method is synchronous.
  *
  * @example
@@ -43,17 +46,59 @@ export type Approver = (ctx: ApprovalContext) => boolean | Promise<boolean>;
 export type OnDeny = 'raise' | 'log' | Approver;
 
 /**
- * Options of `@Sudo` and `sudo()`.
+ * What a condition (`when`) sees: who calls what, with which arguments. The arguments go
+ * to the condition only, never into an event.
  *
  * @example
  * ```ts
- * @Sudo('write:refunds', { onDeny: 'log', name: 'refunds.process' })
+ * const smallRefunds = ({ args }: WhenContext) => (args[1] as number) <= 100;
+ * ```
+ */
+export interface WhenContext {
+  agent: Agent;
+  scope: string;
+  functionName: string;
+  args: readonly unknown[];
+}
+
+/**
+ * Options of `@Sudo` and `sudo()`. Checks run in this order, and the first refusal is the
+ * one reported: session, scope, `when`, `guards`, the agent's rate limits, its budgets.
+ *
+ * @example
+ * ```ts
+ * @Sudo('write:refunds', {
+ *   cost: (orderId: string, amount: number) => amount,
+ *   when: ({ args }) => (args[1] as number) <= 100,
+ *   guards: [noSqlGuard],
+ *   onDeny: askOnSlack,
+ * })
  * ```
  */
 export interface SudoOptions {
+  /** What a `scope` or `condition` refusal does: `'raise'` (default), `'log'` (audit mode) or an approver. */
   onDeny?: OnDeny;
   /** Overrides the function name shown in events and errors. */
   name?: string;
+  /**
+   * A condition on the call, checked after the scope: only `true` lets it on. A false answer
+   * is a `condition` refusal, which `onDeny` handles like a missing scope; a condition that
+   * throws refuses. It runs only for an agent that has the scope: it narrows a grant, it
+   * never widens one.
+   */
+  when?: (ctx: WhenContext) => boolean;
+  /**
+   * What the call spends of the agent's budgets, from its arguments: a finite number of at
+   * least 0 (a NaN, negative or infinite cost, or one that throws, refuses the call with
+   * reason `budget`). Needed by every method an agent's budget covers.
+   */
+  cost?: (...args: any[]) => number;
+  /**
+   * Inspect the arguments in the process, after the scope and condition pass: the first
+   * `refuse` finding refuses (reason `guardrail`); `flag` findings let the call run and are
+   * recorded in its event's `metadata.guard_flags`.
+   */
+  guards?: readonly Guard[];
 }
 
 /**
@@ -69,7 +114,7 @@ export function assertValidOptions(options: unknown, where: string): asserts opt
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError(`${where}: options must be an object like { onDeny: 'log' }.`);
   }
-  const { onDeny, name } = options as SudoOptions;
+  const { onDeny, name, when, cost, guards } = options as SudoOptions;
   if (onDeny !== undefined && onDeny !== 'raise' && onDeny !== 'log' && typeof onDeny !== 'function') {
     throw new ConfigurationError(
       `${where}: onDeny ${JSON.stringify(onDeny)} is not valid; use 'raise', 'log' or an approver function.`,
@@ -77,5 +122,36 @@ export function assertValidOptions(options: unknown, where: string): asserts opt
   }
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     throw new ConfigurationError(`${where}: name must be a non-empty string.`);
+  }
+  if (when !== undefined && typeof when !== 'function') {
+    throw new ConfigurationError(
+      `${where}: when must be a function such as ({ args }) => args[1] <= 100, got ${typeof when}.`,
+    );
+  }
+  if (cost !== undefined && typeof cost !== 'function') {
+    throw new ConfigurationError(
+      `${where}: cost must be a function of the call's arguments such as (orderId, amount) => amount, got ${typeof cost}.`,
+    );
+  }
+  if (guards !== undefined) {
+    if (!Array.isArray(guards)) {
+      throw new ConfigurationError(
+        `${where}: guards must be an array of guards such as [promptInjection()].`,
+      );
+    }
+    guards.forEach((guard: unknown, i) => {
+      const g = guard as Partial<Guard> | null;
+      if (
+        typeof g !== 'object' ||
+        g === null ||
+        typeof g.inspect !== 'function' ||
+        typeof g.name !== 'string' ||
+        g.name === ''
+      ) {
+        throw new ConfigurationError(
+          `${where}: guards[${i}] is not a guard; a guard has a non-empty name and an inspect(args, ctx) method.`,
+        );
+      }
+    });
   }
 }
