@@ -1,7 +1,7 @@
 import type { Agent } from './agent';
-import { NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
+import { ApprovalPendingError, NoSessionError, PermissionDeniedError, SessionExpiredError } from './errors';
 import type { SudoAction } from './events';
-import type { Approver, SudoOptions } from './options';
+import type { ApprovalVerdict, Approver, SudoOptions } from './options';
 import { reportNoSessionCall } from './refusals';
 import { runtime } from './runtime';
 import { emitSessionEvent, sessionEvent, type Session } from './session';
@@ -58,9 +58,9 @@ export function protect<F extends (...args: any[]) => any>(
     }
     // eslint-disable-next-line prefer-rest-params
     const args = Array.prototype.slice.call(arguments);
-    if (!rejectsInstead) return decide(original, this, args, session, scope, onDeny, nameOf(this));
+    if (!rejectsInstead) return decide(original, this, args, session, scope, onDeny, nameOf(this), false);
     try {
-      return decide(original, this, args, session, scope, onDeny, nameOf(this));
+      return decide(original, this, args, session, scope, onDeny, nameOf(this), true);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -79,6 +79,7 @@ function decide(
   scope: string,
   onDeny: 'raise' | 'log' | Approver,
   functionName: string,
+  isAsync: boolean,
 ): unknown {
   if (session === undefined) {
     reportNoSessionCall({ scope, functionName });
@@ -118,21 +119,25 @@ function decide(
     emitCheck('audit_violation', false, session, scope, functionName);
     return original.apply(thisArg, args);
   }
-  const settle = (approved: boolean) => {
-    if (approved === true) {
-      emitCheck('approval_granted', true, session, scope, functionName);
+  const settle = (answer: boolean | ApprovalVerdict) => {
+    const verdict = typeof answer === 'object' && answer !== null ? answer : undefined;
+    const approved = verdict ? verdict.approved === true : answer === true;
+    if (approved) {
+      if (!verdict?.silent) emitCheck('approval_granted', true, session, scope, functionName);
       return original.apply(thisArg, args);
     }
-    emitCheck('approval_denied', false, session, scope, functionName);
-    throw denied(true);
+    if (!verdict?.silent) emitCheck('approval_denied', false, session, scope, functionName);
+    throw denied(true, verdict?.cause);
   };
   const refuse = (cause: unknown) => {
+    // Not a refusal: the decision is still to come, so the caller gets it as is.
+    if (cause instanceof ApprovalPendingError) throw cause;
     emitCheck('approval_denied', false, session, scope, functionName);
     throw denied(true, cause);
   };
-  let verdict: boolean | Promise<boolean>;
+  let verdict: boolean | ApprovalVerdict | Promise<boolean | ApprovalVerdict>;
   try {
-    verdict = onDeny({ agent, session, scope, functionName, args: Object.freeze([...args]) });
+    verdict = onDeny({ agent, session, scope, functionName, args: Object.freeze([...args]), isAsync });
   } catch (err) {
     return refuse(err);
   }
@@ -143,7 +148,7 @@ function decide(
   ) {
     return Promise.resolve(verdict).then(settle, refuse);
   }
-  return settle(verdict as boolean);
+  return settle(verdict as boolean | ApprovalVerdict);
 }
 
 function emitCheck(

@@ -11,10 +11,11 @@
 export { Agent, type AgentOptions } from './agent';
 export { Session, currentAgent, currentSession } from './session';
 export { Sudo, sudo, type SudoDecorator } from './decorator';
-export type { SudoOptions, OnDeny, Approver, ApprovalContext } from './options';
+export type { SudoOptions, OnDeny, Approver, ApprovalContext, ApprovalVerdict } from './options';
 export {
   PermissionError,
   PermissionDeniedError,
+  ApprovalPendingError,
   NoSessionError,
   SessionExpiredError,
   ConfigurationError,
