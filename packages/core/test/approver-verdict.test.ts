@@ -48,7 +48,7 @@ describe('an approver that answers with a verdict object', () => {
     const cause = new Error('nobody answered within 2 minutes');
     const verdict: ApprovalVerdict = { approved: false, silent: true, cause };
     const { ran, refund } = refundWith(async () => verdict, 'async');
-    const err = await bot.startSession(() => refund('o-3')).catch((e: unknown) => e);
+    const err = await (bot.startSession(() => refund('o-3')) as Promise<string>).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermissionDeniedError);
     expect(err).toMatchObject({ byApprover: true, cause });
     expect(ran).toEqual([]);

@@ -57,6 +57,8 @@ export class ApprovalServer {
   /** When false the stream route answers 404, so clients must long-poll. */
   streamEnabled = true;
   heartbeatMs = 15_000;
+  /** Called with each new pending approval, as it is stored. */
+  onPending: ((approval: HeldApproval) => void) | undefined;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly streams = new Set<ServerResponse>();
@@ -232,6 +234,7 @@ export class ApprovalServer {
     }, timeout);
     this.timers.add(timer);
     send(res, 201, approval);
+    this.onPending?.(approval);
   }
 
   private waitRoute(req: IncomingMessage, res: ServerResponse, approval: HeldApproval, url: URL): void {
