@@ -1,6 +1,12 @@
 import type { Agent } from './agent';
 import { evaluateWhen } from './conditions';
-import { NoSessionError, PermissionDeniedError, SessionExpiredError, type DenialDetails } from './errors';
+import {
+  ApprovalPendingError,
+  NoSessionError,
+  PermissionDeniedError,
+  SessionExpiredError,
+  type DenialDetails,
+} from './errors';
 import type { SudoAction } from './events';
 import type { DenialReason, Guard } from './guard';
 import { runGuards, type GuardFlag, type GuardVerdict } from './guarding';
@@ -13,7 +19,7 @@ import {
   type LimitRefusal,
   type SharedHold,
 } from './limits';
-import type { Approver, SudoOptions, WhenContext } from './options';
+import type { ApprovalVerdict, Approver, SudoOptions, WhenContext } from './options';
 import { reportNoSessionCall } from './refusals';
 import { runtime } from './runtime';
 import { describeValue } from './scopes';
@@ -113,6 +119,7 @@ export function protect<F extends (...args: any[]) => any>(
         scope,
         spec,
         nameOf(thisArg),
+        rejectsInstead,
       );
     } catch (err) {
       if (rejectsInstead) return Promise.reject(err);
@@ -247,6 +254,7 @@ function decide(
   scope: string,
   spec: CheckSpec,
   functionName: string,
+  isAsync: boolean,
 ): unknown {
   if (session === undefined) {
     reportNoSessionCall({ scope, functionName });
@@ -262,7 +270,17 @@ function decide(
       expiredAt: new Date(session.expiresAt).toISOString(),
     });
   }
-  const call: Call = { original, thisArg, args, frozenArgs: undefined, session, scope, spec, functionName };
+  const call: Call = {
+    original,
+    thisArg,
+    args,
+    frozenArgs: undefined,
+    session,
+    scope,
+    spec,
+    functionName,
+    isAsync,
+  };
   if (!agent.hasScope(scope)) return onRefusal(call, 'scope');
   if (spec.when !== undefined) {
     const verdict = evaluateWhen(spec.when, { agent, scope, functionName, args: frozenArgsOf(call) });
@@ -296,6 +314,8 @@ interface Call {
   readonly scope: string;
   readonly spec: CheckSpec;
   readonly functionName: string;
+  /** The protected function is declared `async` (approvers may keep such a call waiting). */
+  readonly isAsync: boolean;
 }
 
 function frozenArgsOf(call: Call): readonly unknown[] {
@@ -315,8 +335,11 @@ function onRefusal(call: Call, reason: 'scope' | 'condition'): unknown {
     emitCheck('audit_violation', false, session, scope, functionName, reason);
     return afterConditions(call, true);
   }
-  const denied = (cause?: unknown) =>
-    denial(
+  const denied = (verdict: ApprovalVerdict | undefined, cause?: unknown) => {
+    // A verdict that is `silent` was recorded by the approver's own system (the server).
+    if (!verdict?.silent)
+      emitCheck('approval_denied', false, session, scope, functionName, 'approval', undefined, verdict);
+    return denial(
       session,
       scope,
       functionName,
@@ -324,21 +347,35 @@ function onRefusal(call: Call, reason: 'scope' | 'condition'): unknown {
       { byApprover: true, approvalFor: reason },
       cause,
       undefined,
-      'approval_denied',
+      null,
     );
-  const settle = (approved: boolean) => {
-    if (approved === true) {
-      emitCheck('approval_granted', true, session, scope, functionName);
+  };
+  const settle = (answer: boolean | ApprovalVerdict) => {
+    const verdict = typeof answer === 'object' && answer !== null ? answer : undefined;
+    const approved = verdict ? verdict.approved === true : answer === true;
+    if (approved) {
+      if (!verdict?.silent)
+        emitCheck('approval_granted', true, session, scope, functionName, undefined, undefined, verdict);
       return afterConditions(call, true);
     }
-    throw denied();
+    throw denied(verdict, verdict?.cause);
   };
   const refuse = (cause: unknown) => {
-    throw denied(cause);
+    // Not a refusal: the decision is still to come, so the caller gets it as is.
+    if (cause instanceof ApprovalPendingError) throw cause;
+    throw denied(undefined, cause);
   };
-  let verdict: boolean | Promise<boolean>;
+  let verdict: boolean | ApprovalVerdict | Promise<boolean | ApprovalVerdict>;
   try {
-    verdict = onDeny({ agent, session, scope, functionName, args: frozenArgsOf(call), reason });
+    verdict = onDeny({
+      agent,
+      session,
+      scope,
+      functionName,
+      args: frozenArgsOf(call),
+      reason,
+      isAsync: call.isAsync,
+    });
   } catch (err) {
     return refuse(err);
   }
@@ -457,9 +494,10 @@ function denial(
   details: DenialFields,
   cause?: unknown,
   metadata?: Record<string, unknown>,
-  action: SudoAction = 'permission_check',
+  /** The event to record; null when the caller records its own. */
+  action: SudoAction | null = 'permission_check',
 ): PermissionDeniedError {
-  emitCheck(action, false, session, scope, functionName, reason, metadata);
+  if (action !== null) emitCheck(action, false, session, scope, functionName, reason, metadata);
   const agent = session.agent;
   const err = new PermissionDeniedError({
     ...details,
@@ -481,12 +519,15 @@ function emitCheck(
   functionName: string,
   reason?: DenialReason,
   metadata?: Record<string, unknown>,
+  approval?: Pick<ApprovalVerdict, 'approvalId' | 'decidedBy'>,
 ): void {
   const { dispatcher } = runtime;
   if (!dispatcher.wants(action, allowed)) return;
   const event = sessionEvent(session, action, allowed, scope, functionName);
   if (reason !== undefined) event.reason = reason;
   if (metadata !== undefined) event.metadata = { ...event.metadata, ...metadata };
+  if (typeof approval?.approvalId === 'string') event.approvalId = approval.approvalId;
+  if (typeof approval?.decidedBy === 'string') event.decidedBy = approval.decidedBy;
   dispatcher.dispatch(event);
 }
 

@@ -203,6 +203,40 @@ function limitMessage(
 }
 
 /**
+ * The call waits for a person to decide: it did not run, and no denial was recorded. Call
+ * it again with the same arguments once request `approvalId` is approved; it then runs
+ * exactly once. Agent frameworks that suspend and resume catch this error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await payments.refund('o-7', 120);
+ * } catch (e) {
+ *   if (e instanceof ApprovalPendingError) return suspendUntilApproved(e.approvalId);
+ *   throw e;
+ * }
+ * ```
+ */
+export class ApprovalPendingError extends PermissionError {
+  /** The request held for a decision (as listed on the dashboard's Approvals page). */
+  readonly approvalId: string;
+  /** When the request expires unanswered (ISO 8601), when known. */
+  readonly expiresAt: string | undefined;
+
+  constructor(details: PermissionErrorDetails & { approvalId: string; expiresAt?: string }) {
+    const until = details.expiresAt ? ` before it expires at ${details.expiresAt}` : '';
+    super(
+      `${details.functionName} (scope '${details.scope}') waits for approval request ${details.approvalId}; ` +
+        `it did not run. Once a person approves it${until}, make the same call again with the same ` +
+        `arguments: it then runs once. A call with other arguments asks anew.`,
+      details,
+    );
+    this.approvalId = details.approvalId;
+    this.expiresAt = details.expiresAt;
+  }
+}
+
+/**
  * A protected function was called outside any agent session.
  *
  * @example

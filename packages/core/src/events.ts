@@ -66,7 +66,6 @@ export interface SudoEvent {
   /** The scope checked; absent on session events. */
   scope?: string;
   allowed: boolean;
-  reason?: DenialReason;
   /** `ClassName.method` for methods, the function's name otherwise. */
   functionName?: string;
   /** The agent's static metadata, never call data. */

@@ -11,10 +11,11 @@
 export { Agent, type AgentOptions } from './agent';
 export { Session, currentAgent, currentSession } from './session';
 export { Sudo, sudo, type SudoDecorator } from './decorator';
-export type { SudoOptions, OnDeny, Approver, ApprovalContext, WhenContext } from './options';
+export type { SudoOptions, OnDeny, Approver, ApprovalContext, ApprovalVerdict, WhenContext } from './options';
 export {
   PermissionError,
   PermissionDeniedError,
+  ApprovalPendingError,
   NoSessionError,
   SessionExpiredError,
   ConfigurationError,

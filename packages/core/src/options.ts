@@ -20,18 +20,48 @@ export interface ApprovalContext {
   args: readonly unknown[];
   /** What the approver is asked to allow: a missing `scope`, or a failed `condition` (`when`). */
   reason?: 'scope' | 'condition';
+  /**
+   * True when the protected function is declared `async`: its callers already await it, so
+   * an approver may keep the call waiting. False for a synchronous function, whose callers
+   * may not expect a Promise (an approver that holds requests elsewhere asks without waiting).
+   */
+  isAsync: boolean;
 }
 
 /**
- * Decides a call the agent lacks the scope for, or whose condition (`when`) failed. Returning a Promise makes the
- * protected call return a Promise too, even when the method is synchronous.
+ * What an approver may answer besides a boolean. `approvalId` and `decidedBy` name the
+ * request and who decided it. `silent: true` says the approver's own system already recorded
+ * the decision (a server that holds approvals records its events), so no
+ * `approval_granted` / `approval_denied` event is emitted here. `cause` becomes the
+ * `PermissionDeniedError`'s cause on a refusal (a timeout, say).
+ *
+ * @example
+ * ```ts
+ * const verdict: ApprovalVerdict = { approved: true, approvalId: 'k3JtR0w8b1QxZ2FmYWtlaWQ', decidedBy: 'ana@example.com', silent: true };
+ * ```
+ */
+export interface ApprovalVerdict {
+  approved: boolean;
+  approvalId?: string;
+  decidedBy?: string;
+  silent?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * Decides a call the agent lacks the scope for, or whose condition (`when`) failed: `true`
+ * (or `{ approved: true }`) runs it. Returning a Promise makes the protected call return a
+ * Promise too, even when the method is synchronous. Throwing `ApprovalPendingError` makes
+ * the call throw it as is, with no denial event: the decision is still to come.
  *
  * @example
  * ```ts
  * const askHuman: Approver = async (ctx) => (await slack.ask(`${ctx.agent.name} wants ${ctx.scope}`)) === 'yes';
  * ```
  */
-export type Approver = (ctx: ApprovalContext) => boolean | Promise<boolean>;
+export type Approver = (
+  ctx: ApprovalContext,
+) => boolean | ApprovalVerdict | Promise<boolean | ApprovalVerdict>;
 
 /**
  * What happens when the agent lacks the scope: `'raise'` (default) throws

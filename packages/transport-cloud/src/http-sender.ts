@@ -4,7 +4,7 @@ import { SDK_NAME } from '@agentsudo/core';
 import { parseRetryAfter } from './backoff';
 
 /** What a sender needs from axios and Node's network and compression modules. */
-interface NetworkStack {
+export interface NetworkStack {
   axios: AxiosStatic;
   HttpAgent: typeof import('node:http').Agent;
   HttpsAgent: typeof import('node:https').Agent;
@@ -19,7 +19,7 @@ let stack: NetworkStack | undefined;
  * on import: `agentsudo` re-exports this package, and a program that never configures
  * cloud mode should not pay for them on every cold start.
  */
-function networkStack(): NetworkStack {
+export function networkStack(): NetworkStack {
   if (stack) return stack;
   const zlib = require('node:zlib') as typeof import('node:zlib');
   stack = {

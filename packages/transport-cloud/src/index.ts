@@ -32,3 +32,8 @@ export {
 export { CloudConfigError, SpoolDirError, type SpoolDirProblem } from './errors';
 export { DEFAULT_ENDPOINT, defaultSpoolRoot, type CloudOptions, type ResolvedCloudOptions } from './options';
 export type { CloudStats, DropReason } from './stats';
+export { cloudApproval, type CloudApprovalOptions } from './approval';
+export { closeApprovalStreams } from './approval-stream';
+export { ApprovalServerError } from './approval-api';
+export { ApprovalRefusedError, ApprovalTimeoutError } from './approval-errors';
+export { ArgsDigestError } from './approval-digest';
