@@ -41,7 +41,7 @@ function asText(bytes: Buffer): string | undefined {
   // Random bytes above 0x7F rarely form valid UTF-8: replacement characters mean binary.
   const replaced = text.length - text.replaceAll('\uFFFD', '').length;
   if (replaced > text.length * 0.02) return undefined;
-  return /[a-zA-Z\u00C0-\uFFFF]{2}/.test(text) ? text : undefined;
+  return /[a-zA-Z\u00C0-\uFFFF]/.test(text) ? text : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ const INVISIBLE =
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 
 /** Punctuation used to split or dress up words (`ignore_previous-instructions`). */
-const SEPARATORS = /[\s_*~|#"`\\^-]+/g;
+const SEPARATORS = /[\s_*~|#"`\\^+-]+/g;
 const APOSTROPHES = /[\u2018\u2019\u02BC\u00B4]/g;
 
 /** Cyrillic and Greek letters that look like Latin ones, as used to dodge word filters. */

@@ -19,13 +19,13 @@ const VERB = '(?:ignore|disregard|forget|override|bypass|abandon|discard|neglect
 const DET =
   '(?:(?:all|any|the|your|these|those|every|each|of|everything|that|this|such|both|prior|above|previous|earlier|other|rest of) ){0,4}';
 const ADJ =
-  '(?:(?:previous|prior|above|earlier|preceding|former|foregoing|initial|original|old|system|developer|safety|existing|given|default|hidden|current|preset|programmed|built in|security|content|ethical|moral|base|core) ){0,3}';
+  '(?:(?:previous|prior|above|earlier|preceding|former|foregoing|initial|original|old|system|developer|safety|existing|given|hidden|current|preset|programmed|built in|security|content|ethical|moral|base|core) ){0,3}';
 const NOUN =
   '(?:instructions?|prompts?|rules|directions|directives?|guidelines?|guidance|context|messages|constraints|guardrails?|programming|policies|restrictions|limitations|training|commands|safeguards|ethics|morals|principles|system prompt|orders)';
 
 const EN_OVERRIDE = [
   `\\b${VERB} (?:about |of )?${DET}${ADJ}${NOUN}\\b`,
-  "\\b(?:ignore|disregard|forget)(?: about)? (?:everything|all|anything|whatever)(?: (?:that |which )?(?:you (?:were|have been|'ve been|got) (?:told|given|taught|instructed)|was said|came|is written))? (?:before|above|so far|previously|earlier|up to now|until now|prior to this)\\b",
+  "\\b(?:ignore|disregard|forget)(?: about)? (?:everything|all|anything|whatever|what)(?: (?:that |which )?(?:you(?: were| have been|'ve been| got) (?:told|given|taught|instructed)|was said|came|is written))? (?:before|above|so far|previously|earlier|up to now|until now|prior to this)\\b",
   '\\b(?:this|the following|these|my|our) (?:instructions?|message|rules?|prompt|directive|order) (?:override|overrides|supersede|supersedes|takes? precedence over|replaces?|cancels?) (?:all |any |the |your )*(?:previous|prior|earlier|other|system|original|existing)\\b',
   "\\b(?:you are|you're) (?:no longer|not) (?:bound|restricted|limited|constrained|governed) by\\b",
   '\\byou (?:have|has|now have) no (?:restrictions|limitations|rules|filters|guidelines|content policy|ethical guidelines|boundaries)\\b',
@@ -75,7 +75,8 @@ const ROLE_PLAY = [
   `\\b(?:act|behave|respond|answer|reply|speak|operate|function|roleplay|role play) (?:as|like) (?:if you (?:are|were) )?(?:the |a |an |my )?${PERSONA}`,
   `\\bpretend (?:to be|you are|you're|that you are|that you're) (?:the |a |an |my )?(?:${PERSONA}|a human)`,
   '\\b(?:enable|activate|enter|switch to|turn on|go into|engage|unlock)(?: the)? (?:dan|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil) mode\\b',
-  '\\b(?:developer|dan) mode (?:enabled|activated|is on|on)\\b',
+  '\\b(?:developer|dan) mode (?:enabled|activated|is on)\\b',
+  '\\byou are no longer an? (?:ai|assistant|chatbot|support bot|bot|language model)\\b',
   '\\bdo anything now\\b',
   '\\b(?:from now on|henceforth|starting now),? (?:you (?:are|will act|will respond|will answer|will behave|will ignore|will only|will obey|must obey|must ignore|shall)|your (?:name|role|new role|job|purpose) is)\\b',
   '\\byour new (?:role|persona|identity|name) is\\b',

@@ -18,6 +18,8 @@ const TAG = /[\u{E0000}-\u{E007F}]/u;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
 /** A zero-width character between two ASCII letters or digits splits a word to dodge a filter. */
 const ZERO_WIDTH_IN_WORD = /[A-Za-z0-9][\u200B-\u200D\u2060\u180E\uFEFF]+[A-Za-z0-9]/;
+/** Joiners in emoji and non-joiners in Persian come one at a time; two in a row carry data. */
+const ZERO_WIDTH_PAIR = /[\u200B-\u200D\u2060\uFEFF]{2}/;
 const ZERO_WIDTH =
   /[\u200B\u2060\u180E\uFEFF]|(?<![^\x00-\x7F])[\u200C\u200D]|[\u200C\u200D](?![^\x00-\x7F])/g;
 /** More than this many stray zero-width characters in one string is a hidden message. */
@@ -40,7 +42,7 @@ export function findInvisible(text: string): InvisibleKind | undefined {
   if (!MAYBE_INVISIBLE.test(text)) return undefined;
   if (TAG.test(text) && TAG.test(text.replace(FLAG_TAG_SEQUENCE, ''))) return 'tag';
   if (BIDI.test(text)) return 'bidi';
-  if (ZERO_WIDTH_IN_WORD.test(text)) return 'zero_width';
+  if (ZERO_WIDTH_IN_WORD.test(text) || ZERO_WIDTH_PAIR.test(text)) return 'zero_width';
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let stray = 0;
   ZERO_WIDTH.lastIndex = 0;
