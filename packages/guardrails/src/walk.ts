@@ -121,7 +121,6 @@ export function walkArguments(
   /** Every value and key counts, even one skipped, so nothing past the budget goes unseen. */
   const node = (path: string): WalkCut | false =>
     ++nodes > limits.maxNodes ? { bound: 'maxNodes', path, limit: limits.maxNodes } : false;
-  const keyText = (value: string, path: string): WalkCut | boolean => node(path) || text(value, path);
 
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
@@ -143,8 +142,7 @@ export function walkArguments(
         // No more children are listed than the node budget has room for, so a huge array
         // costs no more than a small one; the one past the room trips the bound.
         const room = limits.maxNodes - nodes + 1;
-        const cut = collectChildren(value, path, depth + 1, room, children, keyText);
-        if (cut !== false) return cut === true ? undefined : cut;
+        collectChildren(value, path, depth + 1, room, children);
         // The stack is last-in first-out: push in reverse so argument order is kept.
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
       }
@@ -155,23 +153,22 @@ export function walkArguments(
   return undefined;
 }
 
-/** Lists a container's children; object keys are visited as text on the way. */
+/** Lists a container's children, at most `room`; each object key comes, as text, before its value. */
 function collectChildren(
   value: object,
   path: string,
   depth: number,
   room: number,
   children: Pending[],
-  text: (value: string, path: string) => WalkCut | boolean,
-): WalkCut | boolean {
+): void {
   if (Array.isArray(value)) {
     const length = read(() => value.length);
-    if (!length.ok) return false;
+    if (!length.ok) return;
     for (let i = 0; i < Math.min(length.value, room); i++) {
       const item = read(() => value[i]);
       if (item.ok) children.push({ value: item.value, path: `${path}[${i}]`, depth });
     }
-    return false;
+    return;
   }
   if (value instanceof Map) {
     read(() => {
@@ -183,7 +180,7 @@ function collectChildren(
         i++;
       }
     });
-    return false;
+    return;
   }
   if (value instanceof Set) {
     read(() => {
@@ -193,17 +190,15 @@ function collectChildren(
         children.push({ value: v, path: `${path}[item #${i++}]`, depth });
       }
     });
-    return false;
+    return;
   }
   const keys = read(() => Object.keys(value));
-  if (!keys.ok) return false;
+  if (!keys.ok) return;
   for (let i = 0; i < Math.min(keys.value.length, room); i++) {
     const key = keys.value[i];
     // A model chooses keys too, so they are read as text (and never quoted in a path).
-    const outcome = text(key, `${path}[key #${i}]`);
-    if (outcome !== false) return outcome;
+    children.push({ value: key, path: `${path}[key #${i}]`, depth });
     const child = read(() => (value as Record<string, unknown>)[key]);
     if (child.ok) children.push({ value: child.value, path: keyPath(path, key, i), depth });
   }
-  return false;
 }
