@@ -35,7 +35,7 @@ const RULE = /^[a-z][a-z0-9_]{0,39}$/;
  * first text that matches, or -1.
  */
 const MATCH_FIRST = new Script(
-  'let found = -1; for (let i = 0; i < texts.length; i++) { pattern.lastIndex = 0; if (pattern.test(texts[i])) { found = i; break; } } found',
+  '(() => { for (let i = 0; i < texts.length; i++) { pattern.lastIndex = 0; if (pattern.test(texts[i])) return i; } return -1; })()',
 );
 
 /** Loaded on first use, so importing the package does not pay for it. */
@@ -80,11 +80,14 @@ function pattern(re: RegExp, options: DenyPatternOptions = {}): Guard {
       let index: number;
       try {
         index = MATCH_FIRST.runInContext(context, { timeout: timeoutMs }) as number;
-      } catch {
+      } catch (error) {
+        const timedOut = (error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
         return {
           action: 'refuse',
-          rule: `${name}.timeout`,
-          message: `matching ${String(re)} took over ${timeoutMs} ms, so the arguments could not be checked; make the pattern linear or raise timeoutMs`,
+          rule: `${name}.${timedOut ? 'timeout' : 'error'}`,
+          message: timedOut
+            ? `matching ${String(re)} took over ${timeoutMs} ms, so the arguments could not be checked; make the pattern linear or raise timeoutMs`
+            : `matching ${String(re)} failed, so the arguments could not be checked; check the pattern`,
         };
       } finally {
         context.texts = [];
