@@ -71,11 +71,14 @@ export async function evaluateGuard(
     } catch {
       caught = true;
     }
-    if (call.label === 'hostile') {
-      if (caught) score.truePositives++;
-      else (score.falseNegatives++, score.missed.push(call.id));
-    } else if (caught) (score.falsePositives++, score.falseAlarms.push(call.id));
-    else score.trueNegatives++;
+    if (call.label === 'hostile' && caught) score.truePositives++;
+    else if (call.label === 'hostile') {
+      score.falseNegatives++;
+      score.missed.push(call.id);
+    } else if (caught) {
+      score.falsePositives++;
+      score.falseAlarms.push(call.id);
+    } else score.trueNegatives++;
   }
   const caught = score.truePositives + score.falsePositives;
   const hostile = score.truePositives + score.falseNegatives;

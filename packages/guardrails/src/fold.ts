@@ -3,8 +3,11 @@
  * hyphen, variation selectors and tag characters. Removed before matching, so
  * `ig\u200Bnore` reads as `ignore`.
  */
+// Combining and variation characters belong in this class: they are what is removed.
+/* eslint-disable no-misleading-character-class */
 const INVISIBLE =
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+/* eslint-enable no-misleading-character-class */
 
 /** Punctuation used to split or dress up words (`ignore_previous-instructions`). */
 const SEPARATORS = /[\s_*~|#"`\\^+-]+/g;
@@ -20,7 +23,7 @@ const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g')
 /** A Latin letter next to a Cyrillic or Greek one inside a word: a mixed-script disguise. */
 const MIXED_SCRIPT =
   /[a-z][\u0370-\u03FF\u0400-\u04FF\u0250-\u02AF\u0131]|[\u0370-\u03FF\u0400-\u04FF\u0250-\u02AF\u0131][a-z]/;
-const NON_ASCII = /[^\x00-\x7F]/;
+const NON_ASCII = /[\u0080-\uFFFF]/;
 
 /**
  * Text as the phrase rules read it: compatibility-normalised (NFKC folds fullwidth and

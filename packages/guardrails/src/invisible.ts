@@ -21,12 +21,15 @@ const ZERO_WIDTH_IN_WORD = /[A-Za-z0-9][\u200B-\u200D\u2060\u180E\uFEFF]+[A-Za-z
 /** Joiners in emoji and non-joiners in Persian come one at a time; two in a row carry data. */
 const ZERO_WIDTH_PAIR = /[\u200B-\u200D\u2060\uFEFF]{2}/;
 const ZERO_WIDTH =
-  /[\u200B\u2060\u180E\uFEFF]|(?<![^\x00-\x7F])[\u200C\u200D]|[\u200C\u200D](?![^\x00-\x7F])/g;
+  /[\u200B\u2060\u180E\uFEFF]|(?<![\u0080-\uFFFF])[\u200C\u200D]|[\u200C\u200D](?![\u0080-\uFFFF])/g;
 /** More than this many stray zero-width characters in one string is a hidden message. */
 const ZERO_WIDTH_RUN = 3;
 /** Emoji take one selector; two in a row carry data. */
 const VARIATION_RUN = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2}/u;
+// Variation selectors are what is looked for, not combined with what precedes them.
+/* eslint-disable no-misleading-character-class */
 const MAYBE_INVISIBLE = /[\u180E\u200B-\u200D\u202A-\u202E\u2060\u2066-\u2069\uFE00-\uFE0F\uFEFF]|[\uDB40]/;
+/* eslint-enable no-misleading-character-class */
 
 /**
  * The kind of hidden text in `text`, or `undefined`. Emoji with joiners (👨‍👩‍👧), a zero-width
