@@ -24,23 +24,21 @@ export type LimitStoreKind = 'redis' | 'postgres';
  */
 export class LimitStoreUnavailableError extends Error {
   readonly store: LimitStoreKind;
-  readonly operation: 'reserve' | 'settle' | 'setup';
-  readonly key: string | undefined;
+  readonly operation: 'reserve' | 'settle';
+  readonly key: string;
   /** True when the store gave no answer within `timeoutMs`; false when it answered with an error. */
   readonly timedOut: boolean;
   readonly timeoutMs: number;
 
   constructor(details: {
     store: LimitStoreKind;
-    operation: 'reserve' | 'settle' | 'setup';
-    key?: string;
+    operation: 'reserve' | 'settle';
+    key: string;
     timedOut: boolean;
     timeoutMs: number;
     cause?: unknown;
   }) {
     const name = details.store === 'redis' ? 'Redis' : 'PostgreSQL';
-    const what =
-      details.key === undefined ? details.operation : `${details.operation} for key '${details.key}'`;
     const failure = details.timedOut
       ? `gave no answer within ${details.timeoutMs} ms`
       : `failed: ${describeCause(details.cause)}`;
@@ -48,7 +46,7 @@ export class LimitStoreUnavailableError extends Error {
       ? `Check that ${name} is running and reachable from this process, or raise the store's timeoutMs if it is only slow.`
       : `Check that ${name} is running and reachable from this process and that its user may run the command.`;
     super(
-      `The ${name} limit store ${failure} (${what}). The limit cannot be checked, so the call is denied ` +
+      `The ${name} limit store ${failure} (${details.operation} for key '${details.key}'). The limit cannot be checked, so the call is denied ` +
         `unless failOpen is set. ${fix}`,
       details.cause === undefined ? undefined : { cause: details.cause },
     );

@@ -158,8 +158,8 @@ export function postgresLimitStore(options: PostgresLimitStoreOptions): LimitSto
    * deadline passes is closed, not returned: an open transaction on it rolls back.
    */
   function withClient<T>(
-    operation: 'reserve' | 'settle' | 'setup',
-    key: string | undefined,
+    operation: 'reserve' | 'settle',
+    key: string,
     work: (client: PgPoolClient) => Promise<T>,
   ): Promise<T> {
     let client: PgPoolClient | undefined;
@@ -197,27 +197,27 @@ export function postgresLimitStore(options: PostgresLimitStoreOptions): LimitSto
     });
   }
 
-  let setup: Promise<void> | undefined;
-  /** Creates the table once per store; several processes at once are serialised by a lock. */
-  function ready(): Promise<void> {
-    setup ??= withClient('setup', undefined, async (client) => {
-      await client.query('BEGIN');
-      await client.query(lockSql, [`agentsudo-limits-setup:${t}`]);
-      for (const sql of createSql) await client.query(sql);
-      await client.query('COMMIT');
-    }).catch((e: unknown) => {
-      setup = undefined; // the next call tries again
-      throw e;
-    });
-    return setup;
+  let created = false;
+  /**
+   * Creates the table on a store's first calls, on their own client and within their own
+   * deadline; processes doing it at once are serialised by a lock (CREATE TABLE IF NOT
+   * EXISTS alone can fail when two run together).
+   */
+  async function ensureTable(client: PgPoolClient): Promise<void> {
+    if (created) return;
+    await client.query('BEGIN');
+    await client.query(lockSql, [`agentsudo-limits-setup:${t}`]);
+    for (const sql of createSql) await client.query(sql);
+    await client.query('COMMIT');
+    created = true;
   }
 
   return {
     async reserve(req: ReserveRequest): Promise<ReserveResult> {
       checkReserveRequest(req);
-      await ready();
       const at = now === undefined ? null : Math.floor(now());
       const row = await withClient('reserve', req.key, async (client) => {
+        await ensureTable(client);
         await client.query('BEGIN');
         await client.query(lockSql, [`${t}:${req.key}`]);
         const { rows } = await client.query(reserveSql, [
@@ -242,10 +242,10 @@ export function postgresLimitStore(options: PostgresLimitStoreOptions): LimitSto
 
     async settle(req: SettleRequest): Promise<void> {
       checkSettleRequest(req);
-      await ready();
-      await withClient('settle', req.key, (client) =>
-        client.query(settleSql, [req.key, req.reservationId, req.actual]),
-      );
+      await withClient('settle', req.key, async (client) => {
+        await ensureTable(client);
+        await client.query(settleSql, [req.key, req.reservationId, req.actual]);
+      });
     },
   };
 }
