@@ -135,20 +135,23 @@ export function postgresLimitStore(options: PostgresLimitStoreOptions): LimitSto
       ON CONFLICT (key, reservation_id) DO UPDATE
         SET amount = EXCLUDED.amount, remaining = EXCLUDED.remaining, taken_at_ms = EXCLUDED.taken_at_ms
       RETURNING r.remaining
-    ), fits AS (
-      -- When refused: the earliest reservation whose leaving makes room for the amount.
-      SELECT min(w.taken_at_ms) AS at_ms FROM (
-        SELECT taken_at_ms,
-               sum(amount) OVER (ORDER BY taken_at_ms, reservation_id ROWS UNBOUNDED PRECEDING) AS freed
-        FROM live
-      ) w, used
-      WHERE used.total - w.freed + $2::double precision <= $3::double precision
     )
     SELECT (SELECT remaining FROM prior) AS prior_remaining,
            (SELECT remaining FROM taken) AS taken_remaining,
-           used.total, clock.now_ms, fits.at_ms,
-           (SELECT max(taken_at_ms) FROM live) AS last_ms
-    FROM used, clock, fits`;
+           used.total, clock.now_ms
+    FROM used, clock`;
+
+  // Only after a refusal, still under the lock: the earliest reservation whose leaving makes
+  // room for the amount ($2, against $3), and the newest, in the window of $4 ending at $5.
+  const fitsSql = `
+    SELECT min(w.taken_at_ms) FILTER (WHERE w.total - w.freed + $2::double precision <= $3::double precision) AS at_ms,
+           max(w.taken_at_ms) AS last_ms
+    FROM (
+      SELECT taken_at_ms,
+             sum(amount) OVER (ORDER BY taken_at_ms, reservation_id ROWS UNBOUNDED PRECEDING) AS freed,
+             sum(amount) OVER () AS total
+      FROM ${t} WHERE key = $1 AND taken_at_ms > $5::bigint - $4::bigint
+    ) w`;
 
   const settleSql = `UPDATE ${t} SET amount = $3 WHERE key = $1 AND reservation_id = $2`;
   const lockSql = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
@@ -228,8 +231,19 @@ export function postgresLimitStore(options: PostgresLimitStoreOptions): LimitSto
           req.reservationId,
           at,
         ]);
+        const answer = rows[0];
+        if (answer.prior_remaining === null && answer.taken_remaining === null) {
+          const fits = await client.query(fitsSql, [
+            req.key,
+            req.amount,
+            req.max,
+            req.windowMs,
+            answer.now_ms,
+          ]);
+          Object.assign(answer, fits.rows[0]);
+        }
         await client.query('COMMIT');
-        return rows[0];
+        return answer;
       });
       if (row.prior_remaining !== null) return { ok: true, remaining: Number(row.prior_remaining) };
       if (row.taken_remaining !== null) return { ok: true, remaining: Number(row.taken_remaining) };
