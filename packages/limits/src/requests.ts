@@ -1,7 +1,14 @@
 import type { ReserveRequest } from '@agentsudo/core';
 import { LimitRequestError } from './errors';
 
-/** The longest window a store accepts: a year and a day, longer than any budget period. */
+/**
+ * The longest window a store accepts: 366 days, longer than any budget period.
+ *
+ * @example
+ * ```ts
+ * const yearly = { max: 12_000, windowMs: Math.min(365 * 86_400_000, MAX_WINDOW_MS) };
+ * ```
+ */
 export const MAX_WINDOW_MS = 366 * 86_400_000;
 const MAX_KEY_LENGTH = 512;
 const MAX_RESERVATION_ID_LENGTH = 200;
