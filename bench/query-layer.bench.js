@@ -43,22 +43,9 @@ const PROJECT = 'prj_bench';
 
 // --- The hand-written statements, as the storage builds them ----------------------------
 
-const EVENT_COLUMNS = [
-  'project_id',
-  'event_id',
-  'ts',
-  'agent_name',
-  'agent_id',
-  'role',
-  'session_id',
-  'action',
-  'scope',
-  'allowed',
-  'function_name',
-  'metadata',
-  'sdk',
-  'received_at',
-];
+// The writer's own column list and row values (storage/event-columns.ts), so the hand
+// statements measured here are the ones ingest sends.
+const { EVENT_COLUMNS, eventRow } = require('../packages/server/dist/storage/event-columns');
 const insertSqlCache = new Map();
 function handInsertSql(rows) {
   let sql = insertSqlCache.get(rows);
@@ -72,23 +59,7 @@ function handInsertSql(rows) {
 }
 function handInsert(records, receivedAt) {
   const params = [];
-  for (const e of records)
-    params.push(
-      PROJECT,
-      e.eventId,
-      e.ts,
-      e.agentName,
-      e.agentId ?? null,
-      e.role ?? null,
-      e.sessionId ?? null,
-      e.action,
-      e.scope ?? null,
-      e.allowed ? 1 : 0,
-      e.functionName ?? null,
-      e.metadata == null ? null : JSON.stringify(e.metadata),
-      e.sdk ?? null,
-      receivedAt,
-    );
+  for (const e of records) params.push(...eventRow(PROJECT, e, receivedAt));
   return { sql: handInsertSql(records.length), params };
 }
 const HAND_KEY_SQL = 'SELECT * FROM api_keys WHERE key_hash = ? ORDER BY created_at';
@@ -101,22 +72,8 @@ const handPage = () => ({
 // --- The same statements through the query layer -----------------------------------------
 
 function row(e, receivedAt) {
-  return {
-    project_id: PROJECT,
-    event_id: e.eventId,
-    ts: e.ts,
-    agent_name: e.agentName,
-    agent_id: e.agentId ?? null,
-    role: e.role ?? null,
-    session_id: e.sessionId ?? null,
-    action: e.action,
-    scope: e.scope ?? null,
-    allowed: e.allowed ? 1 : 0,
-    function_name: e.functionName ?? null,
-    metadata: e.metadata == null ? null : JSON.stringify(e.metadata),
-    sdk: e.sdk ?? null,
-    received_at: receivedAt,
-  };
+  const values = eventRow(PROJECT, e, receivedAt);
+  return Object.fromEntries(EVENT_COLUMNS.map((column, i) => [column, values[i]]));
 }
 const typedInsert = (db, records, receivedAt) =>
   db

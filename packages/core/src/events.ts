@@ -1,11 +1,12 @@
 import { randomFillSync } from 'node:crypto';
 import { ConfigurationError } from './errors';
-import type { DenialReason } from './guard';
+import { DENIAL_REASONS, type DenialReason } from './guard';
 import { SDK_NAME } from './version';
 
 /**
  * What happened. `permission_check` carries `allowed: true | false`; the others are
- * audit-mode violations, approver outcomes and session lifecycle.
+ * audit-mode violations, the steps of an approval (asked for, granted, denied, expired)
+ * and session lifecycle.
  *
  * @example
  * ```ts
@@ -72,17 +73,21 @@ export interface SudoEvent {
   metadata?: Record<string, unknown>;
   /** Which SDK produced the event, e.g. `agentsudo-js/0.1.0`. */
   sdk?: string;
-  /** Why a call was refused; absent on allowed calls. */
+  /**
+   * Why the call was refused, on denials. Absent on allowed checks; older SDKs and the
+   * Python SDK send none, and readers take a denial without one as `scope`.
+   */
   reason?: DenialReason;
-  /** The approval held by the server that this event is a step of. */
+  /** The approval this event is a step of, on `approval_*` events. */
   approvalId?: string;
-  /** Who decided the approval (on `approval_granted` / `approval_denied`). */
+  /** Who decided the approval (a user's email, a Slack user), on `approval_granted` / `approval_denied`. */
   decidedBy?: string;
 }
 
 /**
  * The JSON wire form (snake_case) sent to `POST /api/events`: the original Python SDK's
- * fields plus `event_id`, `agent_id`, `session_id`, `role` and `sdk`. Null keys are left out.
+ * fields plus `event_id`, `agent_id`, `session_id`, `role`, `sdk`, `reason`, `approval_id`
+ * and `decided_by`. Null keys are left out.
  *
  * @example
  * ```ts
@@ -103,6 +108,10 @@ export interface WireEvent {
   function_name?: string;
   metadata?: Record<string, unknown>;
   sdk?: string;
+  /** One of {@link DENIAL_REASONS}. */
+  reason?: DenialReason;
+  approval_id?: string;
+  decided_by?: string;
 }
 
 /**
@@ -120,6 +129,17 @@ export const PYTHON_ACTIONS: Readonly<Record<string, { action: SudoAction; allow
     callback_approved: { action: 'approval_granted', allowed: true },
     callback_denied: { action: 'approval_denied', allowed: false },
   });
+
+/**
+ * Longest `approval_id` and `decided_by` on the wire, in characters. An approval id is a
+ * short random token and a decider an email or a chat user id; anything longer is not one.
+ *
+ * @example
+ * ```ts
+ * MAX_APPROVAL_FIELD_LENGTH; // 256
+ * ```
+ */
+export const MAX_APPROVAL_FIELD_LENGTH = 256;
 
 /**
  * Raised by {@link fromWire} for input that is not a wire event; `field` names the culprit.
@@ -162,6 +182,10 @@ export function toWire(event: SudoEvent): WireEvent {
   if (event.functionName != null) wire.function_name = event.functionName;
   if (event.metadata != null) wire.metadata = event.metadata;
   if (event.sdk != null) wire.sdk = event.sdk;
+  // Set only on denials and approval steps, so an allowed check pays three comparisons.
+  if (event.reason != null) wire.reason = event.reason;
+  if (event.approvalId != null) wire.approval_id = event.approvalId;
+  if (event.decidedBy != null) wire.decided_by = event.decidedBy;
   return wire;
 }
 
@@ -207,6 +231,11 @@ export function fromWire(input: unknown): SudoEvent {
   if (scope !== undefined) event.scope = scope;
   if (functionName !== undefined) event.functionName = functionName;
   if (sdk !== undefined) event.sdk = sdk;
+  if (w.reason != null) event.reason = denialReason(w.reason);
+  const approvalId = boundedString(w, 'approval_id');
+  const decidedBy = boundedString(w, 'decided_by');
+  if (approvalId !== undefined) event.approvalId = approvalId;
+  if (decidedBy !== undefined) event.decidedBy = decidedBy;
   if (w.metadata != null) {
     if (typeof w.metadata !== 'object' || Array.isArray(w.metadata)) {
       throw new WireFormatError('metadata', 'expected a JSON object');
@@ -319,6 +348,30 @@ function optionalString(w: Record<string, unknown>, field: string): string | und
   const v = w[field];
   if (v == null) return undefined;
   if (typeof v !== 'string') throw new WireFormatError(field, `expected a string, got ${typeof v}`);
+  return v;
+}
+
+/** A wire `reason`: exactly one of {@link DENIAL_REASONS}, nothing else. */
+function denialReason(value: unknown): DenialReason {
+  if (typeof value !== 'string' || !(DENIAL_REASONS as readonly string[]).includes(value)) {
+    throw new WireFormatError(
+      'reason',
+      `${JSON.stringify(value)} is not a denial reason; send one of ${DENIAL_REASONS.join(', ')}, or leave it out`,
+    );
+  }
+  return value as DenialReason;
+}
+
+/** An optional non-empty string of at most {@link MAX_APPROVAL_FIELD_LENGTH} characters. */
+function boundedString(w: Record<string, unknown>, field: string): string | undefined {
+  const v = optionalString(w, field);
+  if (v === undefined) return undefined;
+  if (v === '' || v.length > MAX_APPROVAL_FIELD_LENGTH) {
+    throw new WireFormatError(
+      field,
+      `expected 1 to ${MAX_APPROVAL_FIELD_LENGTH} characters, got ${v.length}; leave it out when there is none`,
+    );
+  }
   return v;
 }
 

@@ -37,6 +37,7 @@ export {
   SUDO_ACTIONS,
   PYTHON_ACTIONS,
   WireFormatError,
+  MAX_APPROVAL_FIELD_LENGTH,
   toWire,
   fromWire,
   createEvent,

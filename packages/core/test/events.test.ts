@@ -1,5 +1,7 @@
 import {
   Agent,
+  DENIAL_REASONS,
+  MAX_APPROVAL_FIELD_LENGTH,
   Sudo,
   WireFormatError,
   configure,
@@ -148,6 +150,80 @@ describe('wire form', () => {
     expect(fromWire({ ...toWire(event), timestamp: '2026-11-26T12:53:24.156322' }).timestamp).toBe(
       '2026-11-26T12:53:24.156Z',
     );
+  });
+
+  it('carries why a call was refused, and the approval and who decided it', () => {
+    const decided: SudoEvent = {
+      ...event,
+      action: 'approval_denied',
+      allowed: false,
+      reason: 'approval',
+      approvalId: 'apr_7Qx2',
+      decidedBy: 'ops@example.com',
+    };
+    const wire = toWire(decided);
+    expect(wire).toMatchObject({
+      reason: 'approval',
+      approval_id: 'apr_7Qx2',
+      decided_by: 'ops@example.com',
+    });
+    expect(fromWire(JSON.parse(JSON.stringify(wire)))).toEqual(decided);
+    for (const reason of DENIAL_REASONS)
+      expect(fromWire({ ...toWire(event), allowed: false, reason }).reason).toBe(reason);
+    for (const action of ['approval_requested', 'approval_expired'] as const)
+      expect(fromWire({ ...toWire(event), action, approval_id: 'apr_1' })).toMatchObject({
+        action,
+        approvalId: 'apr_1',
+      });
+  });
+
+  it('leaves the new fields out of events that have none, as older SDKs and the Python SDK send them', () => {
+    const wire = toWire(event);
+    expect('reason' in wire || 'approval_id' in wire || 'decided_by' in wire).toBe(false);
+    const python = fromWire({
+      timestamp: '2026-11-26T12:53:24.156322Z',
+      agent_name: 'SupportBot',
+      action: 'permission_denied',
+      scope: 'write:refunds',
+      allowed: false,
+    });
+    expect('reason' in python || 'approvalId' in python || 'decidedBy' in python).toBe(false);
+    expect(fromWire({ ...toWire(event), reason: null, approval_id: null }).reason).toBeUndefined();
+  });
+
+  it.each([
+    ['quota', 'reason'],
+    ['Scope', 'reason'],
+    [5, 'reason'],
+  ])('refuses a reason that is not a denial reason, listing the allowed ones (%p)', (reason, field) => {
+    let caught: unknown;
+    try {
+      fromWire({ ...toWire(event), allowed: false, reason });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(WireFormatError);
+    expect((caught as WireFormatError).field).toBe(field);
+    expect((caught as Error).message).toContain(JSON.stringify(reason));
+    expect((caught as Error).message).toContain(DENIAL_REASONS.join(', '));
+  });
+
+  it.each([
+    ['approval_id', ''],
+    ['approval_id', 'a'.repeat(MAX_APPROVAL_FIELD_LENGTH + 1)],
+    ['approval_id', 42],
+    ['decided_by', ''],
+    ['decided_by', 'u'.repeat(MAX_APPROVAL_FIELD_LENGTH + 1)],
+  ])('refuses %s that is empty, too long or not a string', (field, value) => {
+    let caught: unknown;
+    try {
+      fromWire({ ...toWire(event), [field]: value });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(WireFormatError);
+    expect((caught as WireFormatError).field).toBe(field);
+    expect((caught as Error).message).toContain(field);
   });
 
   it.each([

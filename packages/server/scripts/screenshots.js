@@ -25,14 +25,17 @@ const REFUND_EVENT_ID = '6f1c2b9e-3a4d-4c5e-8f70-1a2b3c4d5e6f';
 const LOGIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 const HOUR = 3_600_000;
 
-/** Agents of a support desk, what they call, and which of their calls their scopes deny. */
+/**
+ * Agents of a support desk, what they call, which of their calls are denied and why (no
+ * reason: the SDK sent none, and the dashboard reads it as a missing scope).
+ */
 const AGENTS = [
   {
     name: 'SupportBot',
     calls: [
       ['CustomerService.getCustomer', 'read:customers', true],
       ['OrderService.getOrder', 'read:orders', true],
-      ['CustomerService.processRefund', 'write:refunds', false],
+      ['CustomerService.processRefund', 'write:refunds', false, 'budget'],
     ],
   },
   {
@@ -46,7 +49,7 @@ const AGENTS = [
     name: 'ResearchBot',
     calls: [
       ['SearchService.search', 'read:web', true],
-      ['MailService.sendEmail', 'send:email', false],
+      ['MailService.sendEmail', 'send:email', false, 'guardrail'],
     ],
   },
 ];
@@ -65,7 +68,7 @@ function sampleEvents(now) {
     const busy = 4 + Math.round(10 * Math.max(0, Math.sin(((24 - hour) / 24) * Math.PI)) * next());
     for (let i = 0; i < busy; i++) {
       const agent = AGENTS[Math.floor(next() * AGENTS.length)];
-      const [fn, scope, allowed] = agent.calls[Math.floor(next() * agent.calls.length)];
+      const [fn, scope, allowed, reason] = agent.calls[Math.floor(next() * agent.calls.length)];
       events.push({
         timestamp: new Date(now - hour * HOUR - Math.floor(next() * HOUR)).toISOString(),
         agent_name: agent.name,
@@ -73,6 +76,7 @@ function sampleEvents(now) {
         scope,
         allowed,
         function_name: fn,
+        ...(reason ? { reason } : {}),
       });
     }
   }
@@ -145,6 +149,7 @@ async function main(outDir) {
         action: 'permission_check',
         scope: 'write:refunds',
         allowed: false,
+        reason: 'condition',
         function_name: 'CustomerService.processRefund',
         sdk: 'agentsudo-js/0.1.0',
         metadata: {
@@ -153,6 +158,26 @@ async function main(outDir) {
           ticket: 'T-1042',
           model: { provider: 'openai', tools: 7 },
         },
+      },
+      // A refund over the limit, sent to a person and approved.
+      {
+        timestamp: now,
+        agent_name: 'SupportBot',
+        action: 'approval_requested',
+        scope: 'write:refunds',
+        allowed: false,
+        function_name: 'CustomerService.processRefund',
+        approval_id: 'apr_7Qx2mK',
+      },
+      {
+        timestamp: now,
+        agent_name: 'SupportBot',
+        action: 'approval_granted',
+        scope: 'write:refunds',
+        allowed: true,
+        function_name: 'CustomerService.processRefund',
+        approval_id: 'apr_7Qx2mK',
+        decided_by: 'ops@example.com',
       },
       {
         timestamp: now,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { SUDO_ACTIONS } from '@agentsudo/core';
+import { DENIAL_REASONS, SUDO_ACTIONS } from '@agentsudo/core';
 import { backends, startServer, wire, type TestServer, jsonOf } from './helpers';
 
 /** Stands for metadata nested `levels` deep; spliced into the body as text (see bodyText). */
@@ -58,6 +58,9 @@ function eventArb(tag: string, i: number) {
           ),
         ),
         session_id: maybe(fc.constant('s-1')),
+        reason: maybe(fc.constantFrom(...DENIAL_REASONS, null)),
+        approval_id: maybe(fc.constantFrom('apr_1', 'a'.repeat(256))),
+        decided_by: maybe(fc.constant('ops@example.com')),
         extra: hostileValue,
       },
       { requiredKeys: [] },
@@ -79,6 +82,8 @@ const QUERY_KEYS = [
   'allowed',
   'outcome',
   'action',
+  'reason',
+  'approval_id',
   'from',
   'to',
   'limit',
@@ -104,6 +109,8 @@ const queryArb = fc
           'csv',
           'hour',
           'read:*',
+          'budget',
+          'apr_1',
         ),
       ),
     ),

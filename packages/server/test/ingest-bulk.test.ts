@@ -10,7 +10,7 @@ import {
   type Storage,
   type StorageOptions,
 } from '../src';
-import { countOf } from '../src/storage/outcome-sql';
+import { countOf, REASON_SQL } from '../src/storage/outcome-sql';
 import { backends } from './helpers';
 
 /*
@@ -25,7 +25,16 @@ const HOUR = 3_600_000_000;
 const T0 = Date.UTC(2026, 2, 1) * 1000;
 const AGENTS = ['SupportBot', 'BillingBot', 'OpsBot'];
 const SCOPES = ['read:customers', 'write:refunds', 'delete:users', undefined];
-const ACTIONS = ['permission_check', 'audit_violation', 'session_start', 'approval_denied'] as const;
+const ACTIONS = [
+  'permission_check',
+  'audit_violation',
+  'session_start',
+  'approval_denied',
+  'approval_requested',
+  'approval_expired',
+] as const;
+/** Some denials say why, others (as older SDKs send them) do not. */
+const REASONS = ['budget', undefined, 'rate_limit', 'guardrail', undefined] as const;
 
 /** n events spread over agents, scopes, outcomes and three hours. */
 function traffic(n: number, from = T0): EventRecord[] {
@@ -37,7 +46,14 @@ function traffic(n: number, from = T0): EventRecord[] {
     scope: SCOPES[i % SCOPES.length],
     allowed: i % 5 !== 0,
     functionName: 'Service.method',
+    ...reasonFor(i),
   }));
+}
+
+/** The reason of the i-th event of {@link traffic}: only refused ones have one, and not all. */
+function reasonFor(i: number): Pick<EventRecord, 'reason'> {
+  const reason = i % 5 === 0 ? REASONS[(i / 5) % REASONS.length] : undefined;
+  return reason === undefined ? {} : { reason };
 }
 
 /** Hands every batch to the writer in the same turn, so they share a group commit. */
@@ -199,6 +215,12 @@ describe.each(backends())('bulk ingest on $name', (backend) => {
            ORDER BY project_id, hour, scope`,
         );
       }
+      await expectSame(
+        `SELECT project_id, hour, reason, n FROM hourly_denied_reasons ORDER BY project_id, hour, reason`,
+        `SELECT project_id, ${hour} AS hour, ${REASON_SQL} AS reason, COUNT(*) AS n FROM events
+         WHERE ${countOf('denied')} = 1 GROUP BY project_id, ${hour}, ${REASON_SQL}
+         ORDER BY project_id, hour, reason`,
+      );
       await expectSame(
         `SELECT project_id, agent_name, scope, first_seen, last_seen, n, denied_n, audit_n FROM agent_scopes
          ORDER BY project_id, agent_name, scope`,

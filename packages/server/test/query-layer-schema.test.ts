@@ -47,6 +47,9 @@ const SCHEMA: SchemaColumns = {
     metadata: 'null',
     sdk: 'null',
     received_at: 'not null',
+    reason: 'null',
+    approval_id: 'null',
+    decided_by: 'null',
   },
   hourly_agent_counts: {
     project_id: 'not null',
@@ -58,6 +61,7 @@ const SCHEMA: SchemaColumns = {
   },
   hourly_denied_scopes: { project_id: 'not null', hour: 'not null', scope: 'not null', n: 'not null' },
   hourly_audit_scopes: { project_id: 'not null', hour: 'not null', scope: 'not null', n: 'not null' },
+  hourly_denied_reasons: { project_id: 'not null', hour: 'not null', reason: 'not null', n: 'not null' },
   agent_scopes: {
     project_id: 'not null',
     agent_name: 'not null',

@@ -237,9 +237,32 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(body.totals).toEqual({ events: 5, allowed: 2, denied: 3, audit: 0, denial_rate: 0.6 });
     expect(body.active_agents).toBe(2);
     expect(body.buckets).toEqual([
-      { start: '2026-11-26T10:00:00.000Z', events: 2, allowed: 1, denied: 1, audit: 0 },
-      { start: '2026-11-26T11:00:00.000Z', events: 3, allowed: 1, denied: 2, audit: 0 },
+      {
+        start: '2026-11-26T10:00:00.000Z',
+        events: 2,
+        allowed: 1,
+        denied: 1,
+        audit: 0,
+        reasons: { scope: 1, condition: 0, rate_limit: 0, budget: 0, guardrail: 0, approval: 0 },
+      },
+      {
+        start: '2026-11-26T11:00:00.000Z',
+        events: 3,
+        allowed: 1,
+        denied: 2,
+        audit: 0,
+        reasons: { scope: 2, condition: 0, rate_limit: 0, budget: 0, guardrail: 0, approval: 0 },
+      },
     ]);
+    // Denials sent without a reason (as here) count as 'scope'.
+    expect(body.reasons).toEqual({
+      scope: 3,
+      condition: 0,
+      rate_limit: 0,
+      budget: 0,
+      guardrail: 0,
+      approval: 0,
+    });
     expect(body.top_denied_scopes[0]).toEqual({ scope: 'write:refunds', denied: 2 });
     expect(body.agents.map((a: any) => [a.agent_name, a.events, a.denial_rate])).toEqual([
       ['SupportBot', 3, 2 / 3],
@@ -274,7 +297,7 @@ describe.each(backends())('read API on $name', (backend) => {
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/);
     const lines = (await res.text()).split('\r\n');
     expect(lines[0]).toBe(
-      'event_id,timestamp,agent_name,agent_id,role,session_id,action,scope,allowed,function_name,sdk,metadata,received_at',
+      'event_id,timestamp,agent_name,agent_id,role,session_id,action,scope,allowed,function_name,sdk,metadata,received_at,reason,approval_id,decided_by',
     );
     expect(lines[1]).toContain('"{""note"":""has, \\""quotes\\""\\nand a newline""}"');
     expect(lines[2]).toContain(`"'=HYPERLINK(""http://x"")"`);

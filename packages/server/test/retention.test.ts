@@ -1,4 +1,4 @@
-import { createServer } from '../src';
+import { createServer, PostgresDriver, SqliteDriver } from '../src';
 import { backends, startServer, wire } from './helpers';
 
 const DAY_MS = 24 * 3600_000;
@@ -9,7 +9,12 @@ describe.each(backends())('retention on $name', (backend) => {
   test('a server started with retentionDays deletes older events and keeps the rest', async () => {
     const storage = await backend.fresh();
     const first = await startServer(storage);
-    const old = wire({ agent_name: 'Old', timestamp: new Date(Date.now() - 40 * DAY_MS).toISOString() });
+    const old = wire({
+      agent_name: 'Old',
+      allowed: false,
+      reason: 'budget',
+      timestamp: new Date(Date.now() - 40 * DAY_MS).toISOString(),
+    });
     const recent = wire({ agent_name: 'Recent', timestamp: new Date(Date.now() - 2 * DAY_MS).toISOString() });
     expect((await first.ingest([old, recent])).status).toBe(200);
     await first.server.close();
@@ -24,6 +29,16 @@ describe.each(backends())('retention on $name', (backend) => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(names).toEqual(['Recent']);
+      // The rollups of the deleted hours go with their events, the denials by reason too.
+      const driver = storage.databaseUrl
+        ? new PostgresDriver(storage.databaseUrl)
+        : new SqliteDriver(storage.db!);
+      try {
+        const left = await driver.all('SELECT reason, n FROM hourly_denied_reasons');
+        expect(left).toEqual([]);
+      } finally {
+        await driver.close();
+      }
     } finally {
       await second.close();
     }

@@ -1,4 +1,4 @@
-import type { WireEvent } from '@agentsudo/core';
+import type { DenialReason, WireEvent } from '@agentsudo/core';
 import type { Outcome } from '../src/outcome';
 
 /**
@@ -80,7 +80,9 @@ export interface Stats {
   bucket: Bucket;
   totals: Counts;
   active_agents: number;
-  buckets: Array<Counts & { start: string }>;
+  buckets: Array<Counts & { start: string; reasons: Record<DenialReason, number> }>;
+  /** The range's denials by reason; they add up to `totals.denied`. */
+  reasons: Record<DenialReason, number>;
   top_denied_scopes: Array<{ scope: string; denied: number }>;
   top_audit_scopes: Array<{ scope: string; audit: number }>;
   agents: Array<Counts & { agent_name: string }>;
@@ -134,6 +136,8 @@ export interface EventQuery {
   scope?: string;
   allowed?: 'true' | 'false';
   outcome?: Outcome;
+  reason?: DenialReason;
+  approval_id?: string;
   action?: string;
   function?: string;
   session?: string;

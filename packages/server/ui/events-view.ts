@@ -1,6 +1,6 @@
 import type { ApiEvent } from './api';
 import { h } from './dom';
-import { formatTime, outcomeLabel, outcomeOf } from './format';
+import { formatTime, outcomeLabel, outcomeOf, reasonLabel } from './format';
 import { outcomeIcon } from './icons';
 import { go } from './router';
 
@@ -15,6 +15,43 @@ import { go } from './router';
 export function outcomeBadge(event: ApiEvent): HTMLElement {
   const outcome = outcomeOf(event);
   return h('span', { class: `badge badge-${outcome}` }, outcomeIcon(outcome), outcomeLabel(outcome));
+}
+
+/**
+ * Why a call was refused, as a chip beside the outcome; nothing when the event has no
+ * reason (the server gives every denial one: `scope` when its SDK sent none).
+ *
+ * @example
+ * ```ts
+ * cell.append(outcomeBadge(event), reasonChip(event) ?? '');
+ * ```
+ */
+export function reasonChip(event: ApiEvent): HTMLElement | null {
+  if (!event.reason) return null;
+  return h(
+    'span',
+    { class: 'chip chip-reason', 'data-reason': event.reason, title: `Reason: ${event.reason}` },
+    reasonLabel(event.reason),
+  );
+}
+
+/**
+ * Which approval an event is a step of and who decided it, as short text; nothing on
+ * events that are not approval steps.
+ *
+ * @example
+ * ```ts
+ * approvalNote({ approval_id: 'apr_1', decided_by: 'ops@example.com', … }); // approval apr_1 · by ops@example.com
+ * ```
+ */
+export function approvalNote(event: ApiEvent): HTMLElement | null {
+  if (!event.approval_id && !event.decided_by) return null;
+  return h(
+    'span',
+    { class: 'approval muted', 'data-approval-id': event.approval_id ?? '' },
+    event.approval_id ? [' · approval ', h('code', {}, event.approval_id)] : null,
+    event.decided_by ? [' · by ', h('span', { class: 'decided-by' }, event.decided_by)] : null,
+  );
 }
 
 /**
@@ -44,7 +81,9 @@ export function feedRow(event: ApiEvent): HTMLElement {
       ' ',
       event.function_name ? h('code', { class: 'function' }, `${event.function_name}()`) : null,
       event.scope ? h('span', { class: 'scope' }, ' needs ', h('code', {}, event.scope)) : null,
+      reasonChip(event),
       event.action !== 'permission_check' ? h('span', { class: 'action muted' }, ` · ${event.action}`) : null,
+      approvalNote(event),
     ),
     h('time', { datetime: event.timestamp, class: 'muted' }, formatTime(event.timestamp, { fraction: true })),
   );
@@ -70,11 +109,11 @@ export function auditRow(event: ApiEvent): HTMLTableRowElement {
       'data-outcome': outcome,
     },
     h('td', {}, h('time', { datetime: event.timestamp }, formatTime(event.timestamp, { fraction: true }))),
-    h('td', {}, outcomeBadge(event)),
+    h('td', { class: 'outcome-cell' }, outcomeBadge(event), reasonChip(event)),
     h('td', {}, event.agent_name),
     h('td', {}, event.scope ? h('code', {}, event.scope) : '—'),
     h('td', {}, event.function_name ? h('code', {}, event.function_name) : '—'),
-    h('td', {}, event.action),
+    h('td', {}, event.action, approvalNote(event)),
     h('td', { class: 'muted session', title: event.session_id ?? '' }, event.session_id?.slice(0, 8) ?? ''),
   );
 }

@@ -1,3 +1,4 @@
+import type { DenialReason } from '@agentsudo/core';
 import { outcomeOf as outcomeOfAction, type Outcome } from '../src/outcome';
 import type { ApiEvent } from './api';
 import { timeZoneChoice } from './time-zone';
@@ -62,6 +63,54 @@ export const OUTCOME_FILTERS: ReadonlyArray<readonly [string, string]> = [
 export function matchesOutcome(event: ApiEvent, outcome: string): boolean {
   return outcome === '' || outcomeOf(event) === outcome;
 }
+
+/**
+ * Every denial reason and its words. Typed by core's `DenialReason`, so a reason added
+ * there fails to compile here until it has a label (the page never bundles core itself).
+ */
+const REASON_LABELS: Record<DenialReason, string> = {
+  scope: 'Missing scope',
+  condition: 'Condition failed',
+  rate_limit: 'Rate limit',
+  budget: 'Budget used up',
+  guardrail: 'Guardrail',
+  approval: 'Approval refused',
+};
+
+/**
+ * Every denial reason, in the server's order, as the Reason filter and Analytics list them.
+ *
+ * @example
+ * ```ts
+ * REASONS.includes('budget'); // true
+ * ```
+ */
+export const REASONS = Object.keys(REASON_LABELS) as DenialReason[];
+
+/**
+ * The words for a denial reason; an unknown one (a newer server) is shown as sent.
+ *
+ * @example
+ * ```ts
+ * reasonLabel('rate_limit'); // 'Rate limit'
+ * ```
+ */
+export function reasonLabel(reason: string): string {
+  return (REASON_LABELS as Record<string, string>)[reason] ?? reason;
+}
+
+/**
+ * Reason filter values for a `<select>`: any, then each reason.
+ *
+ * @example
+ * ```ts
+ * h('select', { name: 'reason' }, options(REASON_FILTERS, ''));
+ * ```
+ */
+export const REASON_FILTERS: ReadonlyArray<readonly [string, string]> = [
+  ['', 'Any reason'],
+  ...REASONS.map((r) => [r, reasonLabel(r)] as const),
+];
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 

@@ -1,9 +1,12 @@
+import { reasonOf } from '../outcome';
+import { EVENT_COLUMNS } from '../storage/event-columns';
 import type { EventRecord } from '../storage/records';
 import { microsToIso } from '../storage/time';
 
 /**
  * An event as the read API returns it: the wire form (snake_case, absent keys left out)
- * plus `seq` and `received_at`.
+ * plus `seq` and `received_at`. `reason` is as `reasonOf` reads it, so a denial stored
+ * without one (older SDKs, the Python SDK) says `scope`, as the filter and the stats count it.
  *
  * @example
  * ```ts
@@ -27,32 +30,26 @@ export function toApiEvent(e: EventRecord): Record<string, unknown> {
   if (e.metadata !== undefined) out.metadata = e.metadata;
   if (e.sdk !== undefined) out.sdk = e.sdk;
   if (e.receivedAt !== undefined) out.received_at = microsToIso(e.receivedAt);
+  const reason = reasonOf(e.action, e.allowed, e.reason);
+  if (reason !== undefined) out.reason = reason;
+  if (e.approvalId !== undefined) out.approval_id = e.approvalId;
+  if (e.decidedBy !== undefined) out.decided_by = e.decidedBy;
   return out;
 }
 
 /**
- * Columns of the CSV export, in order.
+ * Columns of the CSV export, in order: the stored columns ({@link EVENT_COLUMNS}) by their
+ * wire names, without the project. Columns added later come last, so a reader that goes by
+ * position keeps working.
  *
  * @example
  * ```ts
  * CSV_COLUMNS[0]; // 'event_id'
  * ```
  */
-export const CSV_COLUMNS = [
-  'event_id',
-  'timestamp',
-  'agent_name',
-  'agent_id',
-  'role',
-  'session_id',
-  'action',
-  'scope',
-  'allowed',
-  'function_name',
-  'sdk',
-  'metadata',
-  'received_at',
-] as const;
+export const CSV_COLUMNS: readonly string[] = EVENT_COLUMNS.filter((c) => c !== 'project_id').map((c) =>
+  c === 'ts' ? 'timestamp' : c,
+);
 
 /**
  * One CSV line (RFC 4180: a cell holding a comma, a quote or a line break is quoted, its

@@ -7,7 +7,7 @@ import type { Accounts } from '../storage/accounts';
 import type { EventQueries } from '../storage/event-queries';
 import type { LiveEvents } from '../storage/live-fanout';
 import { toApiEvent } from './api-event';
-import { outcomeOf } from '../outcome';
+import { outcomeOf, reasonOf } from '../outcome';
 import { LiveLimitError, type LiveConnections } from './live-connections';
 import { parseFilter, parseLastEventId } from './query';
 
@@ -177,6 +177,8 @@ function compileFilter(f: EventFilter): (e: EventRecord) => boolean {
     (f.allowed === undefined || e.allowed === f.allowed) &&
     (f.outcome === undefined || outcomeOf(e.action, e.allowed) === f.outcome) &&
     (f.action === undefined || e.action === f.action) &&
+    (f.reason === undefined || reasonOf(e.action, e.allowed, e.reason) === f.reason) &&
+    (f.approvalId === undefined || e.approvalId === f.approvalId) &&
     (f.functionName === undefined || e.functionName === f.functionName) &&
     (f.sessionId === undefined || e.sessionId === f.sessionId) &&
     (f.from === undefined || e.ts >= f.from) &&

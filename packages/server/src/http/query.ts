@@ -1,4 +1,4 @@
-import { SUDO_ACTIONS, type SudoAction } from '@agentsudo/core';
+import { DENIAL_REASONS, SUDO_ACTIONS, type DenialReason, type SudoAction } from '@agentsudo/core';
 import type { Bucket, EventCursor, EventFilter } from '../storage/records';
 import { isoToMicros, isStoredTime } from '../storage/time';
 import { OUTCOMES, type Outcome } from '../outcome';
@@ -68,6 +68,14 @@ export function parseFilter(q: Query): EventFilter {
       throw bad('action', action, `use one of ${SUDO_ACTIONS.join(', ')}`);
     f.action = action as SudoAction;
   }
+  const reason = str(q, 'reason');
+  if (reason !== undefined) {
+    if (!(DENIAL_REASONS as readonly string[]).includes(reason))
+      throw bad('reason', reason, `use one of ${DENIAL_REASONS.join(', ')}`);
+    f.reason = reason as DenialReason;
+  }
+  const approvalId = str(q, 'approval_id');
+  if (approvalId !== undefined) f.approvalId = approvalId;
   const from = time(q, 'from');
   const to = time(q, 'to');
   if (from !== undefined) f.from = from;

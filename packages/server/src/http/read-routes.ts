@@ -152,9 +152,11 @@ function statsJson(s: Stats): Record<string, unknown> {
       allowed: b.allowed,
       denied: b.denied,
       audit: b.audit,
+      reasons: b.reasons,
     })),
     top_denied_scopes: s.topDeniedScopes,
     top_audit_scopes: s.topAuditScopes,
+    reasons: s.reasons,
     agents: s.agents.map((a) => ({
       agent_name: a.agentName,
       events: a.events,

@@ -1,4 +1,11 @@
-import { PYTHON_ACTIONS, SUDO_ACTIONS, WireFormatError, fromWire } from '@agentsudo/core';
+import {
+  DENIAL_REASONS,
+  MAX_APPROVAL_FIELD_LENGTH,
+  PYTHON_ACTIONS,
+  SUDO_ACTIONS,
+  WireFormatError,
+  fromWire,
+} from '@agentsudo/core';
 import type { EventRecord } from '../storage/records';
 import { isoToMicros, isStoredTime } from '../storage/time';
 import { ApiError } from './api-error';
@@ -39,6 +46,9 @@ const MAX_METADATA_BYTES = 16 * 1024;
  */
 export const MAX_METADATA_DEPTH = 32;
 
+/** Longer than any of core's DENIAL_REASONS, so a longer one is refused before it is read. */
+const MAX_REASON_LENGTH = Math.max(...DENIAL_REASONS.map((r) => r.length)) + 1;
+
 /** PostgreSQL text cannot hold NUL, so no field may (metadata is stored escaped, so it may). */
 const text = (maxLength: number, nullable = true) => ({
   type: nullable ? ['string', 'null'] : 'string',
@@ -72,6 +82,10 @@ export const WIRE_EVENT_SCHEMA = {
     function_name: text(512),
     metadata: { type: ['object', 'null'] },
     sdk: text(128),
+    // Only bounded here: fromWire names a reason outside DENIAL_REASONS and lists them.
+    reason: { type: ['string', 'null'], maxLength: MAX_REASON_LENGTH },
+    approval_id: text(MAX_APPROVAL_FIELD_LENGTH),
+    decided_by: text(MAX_APPROVAL_FIELD_LENGTH),
   },
 } as const;
 
@@ -135,6 +149,9 @@ export function wireToRecord(input: unknown, index: number): EventRecord {
   if (event.functionName !== undefined) record.functionName = event.functionName;
   if (event.metadata !== undefined) record.metadata = event.metadata;
   if (event.sdk !== undefined) record.sdk = event.sdk;
+  if (event.reason !== undefined) record.reason = event.reason;
+  if (event.approvalId !== undefined) record.approvalId = event.approvalId;
+  if (event.decidedBy !== undefined) record.decidedBy = event.decidedBy;
   return record;
 }
 

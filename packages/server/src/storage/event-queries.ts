@@ -1,6 +1,6 @@
 import type { SqlDriver } from './driver';
 import { toRecord, type EventRow } from './event-rows';
-import { OUTCOME_SQL } from './outcome-sql';
+import { OUTCOME_SQL, REASON_SQL } from './outcome-sql';
 import type { EventCursor, EventFilter, EventPage, EventRecord } from './records';
 import { SEARCH_COLUMNS } from './records';
 import { escapeLike } from './sql-text';
@@ -112,6 +112,8 @@ function filterSql(projectId: string, f: EventFilter): { sql: string; params: un
   if (f.allowed !== undefined) add('allowed = ?', f.allowed ? 1 : 0);
   if (f.outcome !== undefined) parts.push(OUTCOME_SQL[f.outcome]);
   if (f.action !== undefined) add('action = ?', f.action);
+  if (f.reason !== undefined) add(`${REASON_SQL} = ?`, f.reason);
+  if (f.approvalId !== undefined) add('approval_id = ?', f.approvalId);
   if (f.functionName !== undefined) add('function_name = ?', f.functionName);
   if (f.sessionId !== undefined) add('session_id = ?', f.sessionId);
   if (f.search !== undefined) {

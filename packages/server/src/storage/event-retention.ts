@@ -59,6 +59,7 @@ export class EventRetention {
               'hourly_agent_counts',
               'hourly_denied_scopes',
               'hourly_audit_scopes',
+              'hourly_denied_reasons',
             ] as const)
               await execute(tx, db.deleteFrom(table).where('project_id', '=', p.id).where('hour', '<', hour));
             await execute(

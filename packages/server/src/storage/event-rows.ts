@@ -1,4 +1,4 @@
-import type { SudoAction } from '@agentsudo/core';
+import type { DenialReason, SudoAction } from '@agentsudo/core';
 import type { EventRecord } from './records';
 
 /**
@@ -24,6 +24,9 @@ export interface EventRow {
   metadata: string | null;
   sdk: string | null;
   received_at: number;
+  reason: string | null;
+  approval_id: string | null;
+  decided_by: string | null;
 }
 
 /**
@@ -51,5 +54,9 @@ export function toRecord(r: EventRow): EventRecord {
   if (r.function_name != null) e.functionName = r.function_name;
   if (r.metadata != null) e.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
   if (r.sdk != null) e.sdk = r.sdk;
+  // Stored as sent: a denial without a reason stays without one here (see reasonOf).
+  if (r.reason != null) e.reason = r.reason as DenialReason;
+  if (r.approval_id != null) e.approvalId = r.approval_id;
+  if (r.decided_by != null) e.decidedBy = r.decided_by;
   return e;
 }

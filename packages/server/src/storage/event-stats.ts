@@ -1,5 +1,6 @@
+import { DENIAL_REASONS, type DenialReason } from '@agentsudo/core';
 import type { SqlDriver } from './driver';
-import { countOf, IS_CHECK_SQL, OUTCOME_SQL } from './outcome-sql';
+import { countOf, IS_CHECK_SQL, OUTCOME_SQL, REASON_SQL } from './outcome-sql';
 import type { AgentSummary, Bucket, Counts, Stats } from './records';
 import { HOUR_US, bucketUs } from './time';
 
@@ -32,7 +33,10 @@ const OUTCOME_SUMS = `SUM(${countOf('allowed')}) AS a, SUM(${countOf('denied')})
 export class EventStats {
   constructor(private readonly driver: SqlDriver) {}
 
-  /** Counts over `[from, to)` (µs): totals, a series of `bucket`s, top scopes and per-agent counts. */
+  /**
+   * Counts over `[from, to)` (µs): totals, a series of `bucket`s, top scopes, per-agent
+   * counts, and denials by reason (overall and per bucket; read only when there are denials).
+   */
   async summary(projectId: string, range: { from: number; to: number; bucket: Bucket }): Promise<Stats> {
     const { from, to, bucket } = range;
     const src = rollupRanges(from, to);
@@ -77,6 +81,21 @@ export class EventStats {
     const auditRows = totals.audit ? await topScopes('hourly_audit_scopes', 'audit') : [];
     // Bucket sizes are constants of our own, inlined so both databases divide integers.
     const size = bucketUs(bucket);
+    const reasonRows = totals.denied
+      ? bucket === 'minute'
+        ? await this.driver.all<ReasonRow>(
+            `SELECT ts / ${size} AS b, ${REASON_SQL} AS reason, COUNT(*) AS n FROM events
+             WHERE project_id = ? AND ts >= ? AND ts < ? AND ${OUTCOME_SQL.denied} GROUP BY 1, 2`,
+            [projectId, from, to],
+          )
+        : await this.driver.all<ReasonRow>(
+            `SELECT hour / ${size / HOUR_US} AS b, reason, SUM(n) AS n FROM (
+               SELECT hour, reason, n FROM hourly_denied_reasons WHERE project_id = ? AND hour >= ? AND hour < ?
+               ${raw(`ts / ${HOUR_US} AS hour, ${REASON_SQL} AS reason, 1 AS n`, ` AND ${OUTCOME_SQL.denied}`)}) s
+             GROUP BY 1, 2`,
+            rollupParams,
+          )
+      : [];
     const bucketRows =
       bucket === 'minute'
         ? await this.driver.all<CountRow & { b: number }>(
@@ -94,9 +113,24 @@ export class EventStats {
           );
 
     const byBucket = new Map(bucketRows.map((r) => [Number(r.b), r]));
+    const reasons = noReasons();
+    const reasonsByBucket = new Map<number, Record<DenialReason, number>>();
+    for (const r of reasonRows) {
+      const reason = r.reason as DenialReason;
+      // Ingest stores only DENIAL_REASONS; a row of any other would be left out of the split.
+      if (!(reason in reasons)) continue;
+      const b = Number(r.b);
+      const inBucket = reasonsByBucket.get(b) ?? reasonsByBucket.set(b, noReasons()).get(b)!;
+      inBucket[reason] += Number(r.n);
+      reasons[reason] += Number(r.n);
+    }
     const buckets: Stats['buckets'] = [];
     for (let b = Math.floor(from / size); b * size < to; b++)
-      buckets.push({ start: b * size, ...countsOf(byBucket.get(b)) });
+      buckets.push({
+        start: b * size,
+        ...countsOf(byBucket.get(b)),
+        reasons: reasonsByBucket.get(b) ?? noReasons(),
+      });
     return {
       from,
       to,
@@ -106,6 +140,7 @@ export class EventStats {
       buckets,
       topDeniedScopes: deniedRows.map((r) => ({ scope: r.scope, denied: Number(r.total) })),
       topAuditScopes: auditRows.map((r) => ({ scope: r.scope, audit: Number(r.total) })),
+      reasons,
       agents: agents.sort((x, y) => y.events - x.events || x.agentName.localeCompare(y.agentName)),
     };
   }
@@ -174,6 +209,18 @@ function rollupRanges(
   if (fromHour * HOUR_US > from) edges.push([from, fromHour * HOUR_US]);
   if (toHour * HOUR_US < to) edges.push([toHour * HOUR_US, to]);
   return { fromHour, toHour, edges };
+}
+
+/** Denials of one bucket (b) and reason. */
+interface ReasonRow {
+  b: number | string;
+  reason: string;
+  n: number | string;
+}
+
+/** Every denial reason at zero, in DENIAL_REASONS order. */
+function noReasons(): Record<DenialReason, number> {
+  return Object.fromEntries(DENIAL_REASONS.map((r) => [r, 0])) as Record<DenialReason, number>;
 }
 
 /** A row of summed outcomes: allowed (a), denied (d) and audit (u) checks. */

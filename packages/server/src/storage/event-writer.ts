@@ -2,6 +2,7 @@ import type { SqlDriver, SqlExecutor } from './driver';
 import type { LiveFanOut } from './live-fanout';
 import type { EventRecord, InsertResult } from './records';
 import { updateRollups } from './rollups';
+import { EVENT_COLUMNS, EVENT_TYPES, eventRow } from './event-columns';
 import { columnArrays, unnestRows } from './postgres-arrays';
 import { placeholders } from './sql-text';
 
@@ -10,48 +11,15 @@ import { placeholders } from './sql-text';
  * INSERT … ON CONFLICT DO NOTHING RETURNING, cached per batch size as a string (the query
  * builder compiles a 100-event insert in 275-670 µs, 12-22x the string;
  * bench/results/query-layer.json). On PostgreSQL, one INSERT … SELECT FROM unnest(…) per
- * group commit, one array per column (postgres-arrays.ts): a constant text and 14
- * parameters whatever the group's size. The rollup upserts (rollups.ts) add to counts in
+ * group commit, one array per column (postgres-arrays.ts): a constant text and one
+ * parameter per column whatever the group's size. The rollup upserts (rollups.ts) add to counts in
  * ON CONFLICT DO UPDATE clauses the builder cannot say more clearly than the SQL.
  */
 
-const EVENT_COLUMNS = [
-  'project_id',
-  'event_id',
-  'ts',
-  'agent_name',
-  'agent_id',
-  'role',
-  'session_id',
-  'action',
-  'scope',
-  'allowed',
-  'function_name',
-  'metadata',
-  'sdk',
-  'received_at',
-] as const;
-/** PostgreSQL types of {@link EVENT_COLUMNS}, for the unnest insert. */
-const EVENT_TYPES = [
-  'text',
-  'text',
-  'bigint',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'integer',
-  'text',
-  'text',
-  'text',
-  'bigint',
-] as const;
 /** One statement stores a whole PostgreSQL group commit, whatever its size and projects. */
 const UNNEST_INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) ${unnestRows(EVENT_TYPES)}
   ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, project_id, event_id`;
-/** Rows per multi-row INSERT on SQLite: 500 × 14 parameters stays far below its limit. */
+/** Rows per multi-row INSERT on SQLite: 500 × 17 parameters stays far below its limit (32,766). */
 const INSERT_CHUNK = 500;
 
 /**
@@ -264,24 +232,4 @@ function insertSql(rows: number): string {
     insertSqlCache.set(rows, sql);
   }
   return sql;
-}
-
-/** One event's values, in {@link EVENT_COLUMNS} order. */
-function eventRow(projectId: string, e: EventRecord, receivedAt: number): unknown[] {
-  return [
-    projectId,
-    e.eventId,
-    e.ts,
-    e.agentName,
-    e.agentId ?? null,
-    e.role ?? null,
-    e.sessionId ?? null,
-    e.action,
-    e.scope ?? null,
-    e.allowed ? 1 : 0,
-    e.functionName ?? null,
-    e.metadata == null ? null : JSON.stringify(e.metadata),
-    e.sdk ?? null,
-    receivedAt,
-  ];
 }

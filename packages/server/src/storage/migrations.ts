@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, SqlDriver, SqlExecutor } from './driver';
+import { DEFAULT_DENIAL_REASON } from '../outcome';
 import { countOf, OUTCOME_SQL } from './outcome-sql';
 import { queryBuilder } from './query-layer';
 import type { Database } from './schema';
@@ -159,6 +160,31 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: auditApartStatements(),
   },
   {
+    version: 4,
+    name: 'why a call was refused, and approval steps',
+    statements: [
+      // Nullable, no default: adding them rewrites no row on either engine, however many
+      // events are stored. Events stored before keep NULL, which reads as reason 'scope' on
+      // a denial (REASON_SQL), so nothing needs to be written back.
+      `ALTER TABLE events ADD COLUMN reason TEXT`,
+      `ALTER TABLE events ADD COLUMN approval_id TEXT`,
+      `ALTER TABLE events ADD COLUMN decided_by TEXT`,
+      // Only approval steps carry an id: a partial index costs the other events nothing.
+      `CREATE INDEX events_project_approval ON events (project_id, approval_id, ts) WHERE approval_id IS NOT NULL`,
+      `CREATE TABLE hourly_denied_reasons (
+        project_id TEXT NOT NULL,
+        hour BIGINT NOT NULL,
+        reason TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (project_id, hour, reason))`,
+      // Every denial stored so far was sent without a reason, so each hour's denials are all
+      // 'scope': taken from the hourly counts, not by scanning the events.
+      `INSERT INTO hourly_denied_reasons (project_id, hour, reason, n)
+         SELECT project_id, hour, '${DEFAULT_DENIAL_REASON}', SUM(denied_n) FROM hourly_agent_counts
+         WHERE denied_n > 0 GROUP BY project_id, hour`,
+      ],
+    },
+    {
     version: 5,
     name: 'approvals held by the server, and remembered grants',
     statements: [

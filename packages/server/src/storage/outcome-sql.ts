@@ -1,7 +1,10 @@
-import { AUDIT_ACTION, LIFECYCLE_ACTIONS, type Outcome } from '../outcome';
+import { AUDIT_ACTION, DEFAULT_DENIAL_REASON, DENIAL_ACTIONS, INFO_ACTIONS, type Outcome } from '../outcome';
 
-/** The lifecycle actions as a SQL list; they are our own constants, never user input. */
-const LIFECYCLE_SQL = LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ');
+/** Action lists as SQL; they are our own constants, never user input. */
+const sqlList = (actions: readonly string[]) => actions.map((a) => `'${a}'`).join(', ');
+const INFO_SQL = sqlList(INFO_ACTIONS);
+const DENIAL_SQL = sqlList(DENIAL_ACTIONS);
+const NOT_DECISION = `action NOT IN ('${AUDIT_ACTION}', ${INFO_SQL})`;
 
 /**
  * `outcomeOf` as SQL conditions over the `events` columns `action` and `allowed`: the
@@ -14,10 +17,10 @@ const LIFECYCLE_SQL = LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ');
  * ```
  */
 export const OUTCOME_SQL: Readonly<Record<Outcome, string>> = {
-  allowed: `(allowed = 1 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL}))`,
-  denied: `(allowed = 0 AND action NOT IN ('${AUDIT_ACTION}', ${LIFECYCLE_SQL}))`,
+  allowed: `(allowed = 1 AND ${NOT_DECISION} AND action NOT IN (${DENIAL_SQL}))`,
+  denied: `((allowed = 0 OR action IN (${DENIAL_SQL})) AND ${NOT_DECISION})`,
   audit: `(action = '${AUDIT_ACTION}')`,
-  info: `(action IN (${LIFECYCLE_SQL}))`,
+  info: `(action IN (${INFO_SQL}))`,
 };
 
 /**
@@ -29,7 +32,19 @@ export const OUTCOME_SQL: Readonly<Record<Outcome, string>> = {
  * `SELECT COUNT(*) FROM events WHERE project_id = ? AND ${IS_CHECK_SQL}`;
  * ```
  */
-export const IS_CHECK_SQL = `(action NOT IN (${LIFECYCLE_SQL}))`;
+export const IS_CHECK_SQL = `(action NOT IN (${INFO_SQL}))`;
+
+/**
+ * `reasonOf` as a SQL expression over `events`: the stored reason, else the default reason
+ * for a denial, else NULL. Denials stored without a reason (older SDKs, the Python SDK) keep
+ * NULL in the table and read as `scope` through this.
+ *
+ * @example
+ * ```ts
+ * `SELECT ${REASON_SQL} AS reason, COUNT(*) FROM events WHERE ${OUTCOME_SQL.denied} GROUP BY 1`;
+ * ```
+ */
+export const REASON_SQL = `COALESCE(reason, CASE WHEN ${OUTCOME_SQL.denied} THEN '${DEFAULT_DENIAL_REASON}' END)`;
 
 /**
  * A SQL expression that is 1 for an event of `outcome` and 0 otherwise, to be summed.

@@ -1,4 +1,4 @@
-import type { SudoAction, SudoEvent } from '@agentsudo/core';
+import type { DenialReason, SudoAction, SudoEvent } from '@agentsudo/core';
 import type { Outcome } from '../outcome';
 
 /**
@@ -36,6 +36,13 @@ export interface EventFilter {
   /** allowed / denied / audit / info, as the dashboard colours events (see `outcomeOf`). */
   outcome?: Outcome;
   action?: SudoAction;
+  /**
+   * Why the call was refused, as `reasonOf` reads it: a denial stored without a reason
+   * matches `scope`.
+   */
+  reason?: DenialReason;
+  /** Every step of one approval. */
+  approvalId?: string;
   functionName?: string;
   sessionId?: string;
   /**
@@ -119,7 +126,7 @@ export interface Counts {
 }
 
 /**
- * Project statistics over `[from, to)` (µs).
+ * Project statistics over `[from, to)` (µs). Each bucket also holds its denials by reason.
  *
  * @example
  * ```ts
@@ -134,10 +141,15 @@ export interface Stats {
   totals: Counts;
   activeAgents: number;
   /** Every bucket in the range, oldest first, zeros included; `start` in µs. */
-  buckets: Array<Counts & { start: number }>;
+  buckets: Array<Counts & { start: number; reasons: Record<DenialReason, number> }>;
   topDeniedScopes: Array<{ scope: string; denied: number }>;
   /** The scopes of the most audit-mode violations, most first. */
   topAuditScopes: Array<{ scope: string; audit: number }>;
+  /**
+   * The range's denials by reason (`reasonOf`: one stored without a reason counts as
+   * `scope`); every reason is present, zeros included, and they add up to `totals.denied`.
+   */
+  reasons: Record<DenialReason, number>;
   agents: Array<Counts & { agentName: string }>;
 }
 

@@ -1,4 +1,4 @@
-import { outcomeOf } from '../outcome';
+import { outcomeOf, reasonOf } from '../outcome';
 import type { Dialect, SqlExecutor } from './driver';
 import { columnArrays, unnestRows } from './postgres-arrays';
 import type { EventRecord } from './records';
@@ -8,7 +8,7 @@ import { HOUR_US } from './time';
 /*
  * The rollups stats read instead of scanning events: hourly counts per agent
  * (hourly_agent_counts), hourly counts of denied and audited scopes (hourly_denied_scopes,
- * hourly_audit_scopes), and per agent and scope the first and last time and counts
+ * hourly_audit_scopes), hourly denials by reason (hourly_denied_reasons), and per agent and scope the first and last time and counts
  * (agent_scopes). The writer keeps them in the ingest transaction; retention deletes them
  * with the events.
  *
@@ -37,14 +37,16 @@ const AGENT_HOURS: RollupTable = {
        audit_n = hourly_agent_counts.audit_n + excluded.audit_n`,
 };
 
-const scopeHoursTable = (name: string): RollupTable => ({
+/** A count per project, hour and one key column (a scope, a reason). */
+const hourlyCountTable = (name: string, key: string): RollupTable => ({
   name,
-  columns: ['project_id', 'hour', 'scope', 'n'],
+  columns: ['project_id', 'hour', key, 'n'],
   types: ['text', 'bigint', 'text', 'bigint'],
-  conflict: `(project_id, hour, scope) DO UPDATE SET n = ${name}.n + excluded.n`,
+  conflict: `(project_id, hour, ${key}) DO UPDATE SET n = ${name}.n + excluded.n`,
 });
-const DENIED_SCOPES = scopeHoursTable('hourly_denied_scopes');
-const AUDIT_SCOPES = scopeHoursTable('hourly_audit_scopes');
+const DENIED_SCOPES = hourlyCountTable('hourly_denied_scopes', 'scope');
+const AUDIT_SCOPES = hourlyCountTable('hourly_audit_scopes', 'scope');
+const DENIED_REASONS = hourlyCountTable('hourly_denied_reasons', 'reason');
 
 const AGENT_SCOPES: RollupTable = {
   name: 'agent_scopes',
@@ -58,13 +60,13 @@ const AGENT_SCOPES: RollupTable = {
        audit_n = agent_scopes.audit_n + excluded.audit_n`,
 };
 
-const TABLES = [AGENT_HOURS, DENIED_SCOPES, AUDIT_SCOPES, AGENT_SCOPES] as const;
+const TABLES = [AGENT_HOURS, DENIED_SCOPES, AUDIT_SCOPES, AGENT_SCOPES, DENIED_REASONS] as const;
 
 /**
  * On PostgreSQL, every table's upsert in one statement (one round trip per group commit):
  * data-modifying WITH clauses all run to completion (in the one plan's fixed order, the same in
  * every instance, so rollup rows are still locked in one order), and a table
- * without rows gets empty arrays. A constant text: 22 array parameters whatever the size.
+ * without rows gets empty arrays. A constant text: one array parameter per column whatever the size.
  */
 const UNNEST_UPSERTS_SQL = `WITH ${TABLES.map(
   (t, i) =>
@@ -98,6 +100,8 @@ export async function updateRollups(
   };
   /** [project, agent, scope, first, last, n, denied, audit] */
   const agentScopes = new Map<string, [string, string, string, number, number, number, number, number]>();
+  /** [project, hour, reason, n] */
+  const reasonHours = new Map<string, [string, number, string, number]>();
   const column = { allowed: 3, denied: 4, audit: 5 } as const;
   for (const [projectId, events] of stored) {
     for (const e of events) {
@@ -112,6 +116,12 @@ export async function updateRollups(
           const key = `${projectId}\u0000${hour}\u0000${e.scope}`;
           const d = hs.get(key) ?? hs.set(key, [projectId, hour, e.scope, 0]).get(key)!;
           d[3]++;
+        }
+        if (outcome === 'denied') {
+          const reason = reasonOf(e.action, e.allowed, e.reason)!;
+          const key = `${projectId}\u0000${hour}\u0000${reason}`;
+          const r = reasonHours.get(key) ?? reasonHours.set(key, [projectId, hour, reason, 0]).get(key)!;
+          r[3]++;
         }
       }
       const scope = e.scope ?? '';
@@ -129,7 +139,13 @@ export async function updateRollups(
   // Sorted keys: concurrent PostgreSQL transactions lock rollup rows in the same order.
   const sorted = <T>(m: Map<string, T>) =>
     [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
-  const rows = [sorted(agentHours), sorted(scopeHours.denied), sorted(scopeHours.audit), sorted(agentScopes)];
+  const rows = [
+    sorted(agentHours),
+    sorted(scopeHours.denied),
+    sorted(scopeHours.audit),
+    sorted(agentScopes),
+    sorted(reasonHours),
+  ];
   if (dialect === 'postgres') {
     // unnest keeps the array order, so rows are locked in the sorted order above.
     if (rows.some((r) => r.length))

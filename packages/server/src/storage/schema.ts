@@ -127,6 +127,15 @@ export interface EventsTable {
   sdk: string | null;
   /** When the server stored it, microseconds since the epoch. */
   received_at: number;
+  /**
+   * Why the call was refused, one of core's `DENIAL_REASONS`, as the SDK sent it (migration 4).
+   * NULL when it sent none: readers take a denial without one as `scope` (`REASON_SQL`).
+   */
+  reason: string | null;
+  /** The approval this event is a step of (migration 4). */
+  approval_id: string | null;
+  /** Who decided the approval (migration 4). */
+  decided_by: string | null;
 }
 
 /**
@@ -179,6 +188,23 @@ export interface HourlyAuditScopesTable {
   /** Whole hours since the epoch. */
   hour: number;
   scope: string;
+  n: number;
+}
+
+/**
+ * `hourly_denied_reasons`: denials per project, hour and reason (migration 4), the reason as
+ * `reasonOf` reads it (`scope` for a denial stored without one).
+ *
+ * @example
+ * ```ts
+ * const row: HourlyDeniedReasonsTable = { project_id: 'prj_1a2b', hour: 493_000, reason: 'budget', n: 2 };
+ * ```
+ */
+export interface HourlyDeniedReasonsTable {
+  project_id: string;
+  /** Whole hours since the epoch. */
+  hour: number;
+  reason: string;
   n: number;
 }
 
@@ -306,6 +332,7 @@ export interface Database {
   hourly_agent_counts: HourlyAgentCountsTable;
   hourly_denied_scopes: HourlyDeniedScopesTable;
   hourly_audit_scopes: HourlyAuditScopesTable;
+  hourly_denied_reasons: HourlyDeniedReasonsTable;
   agent_scopes: AgentScopesTable;
   schema_migrations: SchemaMigrationsTable;
   approvals: ApprovalsTable;

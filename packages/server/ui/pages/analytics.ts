@@ -1,7 +1,7 @@
 import { api, type Bucket, type Stats } from '../api';
 import { fitAxisLabels, sparkline, timeSeriesChart } from '../charts';
 import { field, h, options, replaceChildren } from '../dom';
-import { formatCount, formatPercent } from '../format';
+import { formatCount, formatPercent, REASONS, reasonLabel } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
 import { projectSetupSteps } from '../snippet';
@@ -53,7 +53,7 @@ function table(caption: string, head: string[], rows: HTMLTableRowElement[], emp
 
 /**
  * Analytics: denials, audit-mode violations, denial rate, active agents, checks over time
- * for a chosen range, the most denied and most audited scopes and each agent's activity
+ * for a chosen range, denials by reason, the most denied and most audited scopes and each agent's activity
  * with a sparkline.
  *
  * @example
@@ -114,6 +114,28 @@ export const analyticsPage: Page = (main, { project }) => {
     const scopeRow = (scope: string, n: number) =>
       h('tr', {}, h('td', {}, h('code', {}, scope)), h('td', { class: 'num' }, formatCount(n)));
     const deniedScopes = stats.top_denied_scopes.map((s) => scopeRow(s.scope, s.denied));
+    // Every reason with a denial in the range, most first; each links to those denials.
+    const reasons = REASONS.filter((r) => stats.reasons[r] > 0)
+      .sort((a, b) => stats.reasons[b] - stats.reasons[a])
+      .map((r) =>
+        h(
+          'tr',
+          { 'data-reason': r },
+          h(
+            'td',
+            {},
+            h(
+              'a',
+              {
+                href: `#/projects/${encodeURIComponent(project)}/audit?${new URLSearchParams({ reason: r })}`,
+              },
+              reasonLabel(r),
+            ),
+          ),
+          h('td', { class: 'num' }, formatCount(stats.reasons[r])),
+          h('td', { class: 'num' }, formatPercent(stats.reasons[r], totals.denied)),
+        ),
+      );
     const auditScopes = stats.top_audit_scopes.map((s) => scopeRow(s.scope, s.audit));
     const agents = stats.agents.map((a) => {
       const points = series.get(a.agent_name) ?? [];
@@ -164,6 +186,7 @@ export const analyticsPage: Page = (main, { project }) => {
         h(
           'div',
           {},
+          table('Denials by reason', ['Reason', 'Denied', 'Share'], reasons, 'No denials in this range.'),
           table('Top denied scopes', ['Scope', 'Denied'], deniedScopes, 'No denials in this range.'),
           auditScopes.length ? table('Top audited scopes', ['Scope', 'Audit'], auditScopes, '') : null,
         ),

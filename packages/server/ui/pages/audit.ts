@@ -1,7 +1,8 @@
 import { api, type EventQuery } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
 import { auditRow, openEventsFrom } from '../events-view';
-import { localInputToIso, OUTCOME_FILTERS, type Outcome } from '../format';
+import type { DenialReason } from '@agentsudo/core';
+import { localInputToIso, OUTCOME_FILTERS, REASON_FILTERS, type Outcome } from '../format';
 import { notice, pageHeader } from '../layout';
 import { go, type Page } from '../router';
 import { projectSetupSteps } from '../snippet';
@@ -16,6 +17,8 @@ const ACTIONS: ReadonlyArray<readonly [string, string]> = [
     'session_start',
     'session_end',
     'session_expired',
+    'approval_requested',
+    'approval_expired',
   ].map((a) => [a, a] as const),
 ];
 
@@ -26,7 +29,9 @@ interface AuditForm {
   agent: string;
   scope: string;
   outcome: string;
+  reason: string;
   action: string;
+  approval_id: string;
   function: string;
   session: string;
   from: string;
@@ -41,7 +46,9 @@ function formFromHash(): AuditForm {
     agent: get('agent'),
     scope: get('scope'),
     outcome: get('outcome'),
+    reason: get('reason'),
     action: get('action'),
+    approval_id: get('approval_id'),
     function: get('function'),
     session: get('session'),
     from: get('from'),
@@ -56,6 +63,7 @@ function toQuery(form: AuditForm): EventQuery {
     agent: form.agent || undefined,
     scope: form.scope || undefined,
     action: form.action || undefined,
+    approval_id: form.approval_id || undefined,
     function: form.function || undefined,
     session: form.session || undefined,
     q: form.q || undefined,
@@ -63,12 +71,13 @@ function toQuery(form: AuditForm): EventQuery {
     to: localInputToIso(form.to),
   };
   if (form.outcome) query.outcome = form.outcome as Outcome;
+  if (form.reason) query.reason = form.reason as DenialReason;
   return query;
 }
 
 /**
  * Audit log: every stored event, filtered by the server (agent, scope pattern, outcome,
- * action, function, session, time range), searched, paged with a cursor, and exported as CSV or
+ * denial reason, action, approval, function, session, time range), searched, paged with a cursor, and exported as CSV or
  * JSON Lines with the same filter.
  *
  * @example
@@ -85,7 +94,9 @@ export const auditPage: Page = (main, { project }) => {
     agent: input('agent', { placeholder: 'SupportBot' }),
     scope: input('scope', { placeholder: 'write:*' }),
     outcome: h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, form.outcome)),
+    reason: h('select', { name: 'reason' }, options(REASON_FILTERS, form.reason)),
     action: h('select', { name: 'action' }, options(ACTIONS, form.action)),
+    approval_id: input('approval_id', { placeholder: 'exact approval id' }),
     function: input('function', { placeholder: 'processRefund' }),
     session: input('session', { placeholder: 'exact session id' }),
     from: input('from', { type: 'datetime-local', step: '1' }),
@@ -108,7 +119,9 @@ export const auditPage: Page = (main, { project }) => {
     field('Agent', controls.agent),
     field('Scope', controls.scope, 'Wildcards: read:*'),
     field('Outcome', controls.outcome),
+    field('Reason', controls.reason),
     field('Action', controls.action),
+    field('Approval', controls.approval_id),
     field('Function', controls.function),
     field('Session', controls.session),
     field('From', controls.from),

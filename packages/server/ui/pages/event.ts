@@ -1,6 +1,6 @@
 import { api, ApiError, type ApiEvent } from '../api';
 import { h, replaceChildren, type Child } from '../dom';
-import { outcomeBadge } from '../events-view';
+import { outcomeBadge, reasonChip } from '../events-view';
 import { formatTime } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
@@ -46,9 +46,26 @@ function eventFields(project: string, event: ApiEvent): HTMLElement {
       ]
     : null;
   const code = (value: string | undefined) => (value ? h('code', {}, value) : null);
+  const approval = event.approval_id
+    ? [
+        h('code', {}, event.approval_id),
+        ' ',
+        h(
+          'a',
+          {
+            href: `#/projects/${encodeURIComponent(project)}/audit?${new URLSearchParams({ approval_id: event.approval_id })}`,
+            'data-approval-link': '',
+          },
+          'Every step of this approval →',
+        ),
+      ]
+    : null;
   const rows: Array<[string, Child]> = [
     ['Outcome', outcomeBadge(event)],
+    ['Reason', reasonChip(event)],
     ['Action', code(event.action)],
+    ['Approval', approval],
+    ['Decided by', event.decided_by],
     ['Scope', code(event.scope)],
     ['Function', code(event.function_name)],
     ['Agent name', event.agent_name],
@@ -76,7 +93,8 @@ function eventFields(project: string, event: ApiEvent): HTMLElement {
 }
 
 /**
- * One event in full (`#/projects/:project/events/:event`): outcome, action, scope, function,
+ * One event in full (`#/projects/:project/events/:event`): outcome, why it was refused,
+ * action, the approval it is a step of (linked to its other steps) and who decided it, scope, function,
  * agent, role, session (linked to that session's events in the audit log), both times with
  * their fractions, event id, SDK and the metadata pretty-printed. Opened from a row of the
  * live feed or the audit log; the address works on its own (reload, pasted, bookmarked).

@@ -1,7 +1,8 @@
 import { api, type ApiEvent } from '../api';
 import { field, h, options, replaceChildren } from '../dom';
 import { feedRow, openEventsFrom } from '../events-view';
-import { matchesOutcome, OUTCOME_FILTERS, outcomeOf } from '../format';
+import { LIFECYCLE_ACTIONS } from '../../src/outcome';
+import { matchesOutcome, OUTCOME_FILTERS, REASON_FILTERS } from '../format';
 import { notice, pageHeader } from '../layout';
 import { hashQuery, type Page } from '../router';
 import { projectSetupSteps } from '../snippet';
@@ -20,20 +21,24 @@ function eventsOfMessage(data: string): ApiEvent[] {
   }
 }
 
-/** The feed's filters, as kept in the page address (`#/projects/p/feed?outcome=denied&sessions=hide`). */
+/** The feed's filters, as kept in the page address (`#/projects/p/feed?outcome=denied&reason=budget&sessions=hide`). */
 interface FeedFilters {
   agent: string;
   outcome: string;
+  /** Why a call was refused; '' for any. */
+  reason: string;
   /** Session start and end rows hidden. */
   hideSessions: boolean;
 }
 
 function filtersOf(query: URLSearchParams): FeedFilters {
   const outcome = query.get('outcome') ?? '';
+  const reason = query.get('reason') ?? '';
   return {
     agent: query.get('agent') ?? '',
-    // An outcome the menu does not offer (a hand-edited address) filters nothing.
+    // An outcome or reason the menu does not offer (a hand-edited address) filters nothing.
     outcome: OUTCOME_FILTERS.some(([value]) => value === outcome) ? outcome : '',
+    reason: REASON_FILTERS.some(([value]) => value === reason) ? reason : '',
     hideSessions: query.get('sessions') === 'hide',
   };
 }
@@ -42,6 +47,7 @@ function queryOf(filters: FeedFilters): string {
   const query = new URLSearchParams();
   if (filters.agent) query.set('agent', filters.agent);
   if (filters.outcome) query.set('outcome', filters.outcome);
+  if (filters.reason) query.set('reason', filters.reason);
   if (filters.hideSessions) query.set('sessions', 'hide');
   const text = query.toString();
   return text ? `?${text}` : '';
@@ -49,7 +55,7 @@ function queryOf(filters: FeedFilters): string {
 
 /**
  * Live feed: the project's checks as they are ingested (Server-Sent Events), newest on
- * top, with pause/resume, filters by agent and outcome, and session start and end rows
+ * top, with pause/resume, filters by agent, outcome and denial reason, and session start and end rows
  * hidden on request. The filters live in the page address: a reload keeps them, back and
  * forward step through them, and neither reconnects the feed.
  *
@@ -72,6 +78,7 @@ export const feedPage: Page = (main, { project }) => {
   });
   const agentList = h('datalist', { id: 'feed-agents' });
   const outcomeFilter = h('select', { name: 'outcome' }, options(OUTCOME_FILTERS, ''));
+  const reasonFilter = h('select', { name: 'reason' }, options(REASON_FILTERS, ''));
   const hideSessions = h('input', { type: 'checkbox', name: 'sessions', value: 'hide' });
   const status = h(
     'span',
@@ -91,7 +98,9 @@ export const feedPage: Page = (main, { project }) => {
     // Part of a name is enough (case-insensitive): "support" finds SupportBot and SupportBot-eu.
     e.agent_name.toLowerCase().includes(agentFilter.value.trim().toLowerCase()) &&
     matchesOutcome(e, outcomeFilter.value) &&
-    !(hideSessions.checked && outcomeOf(e) === 'info');
+    (reasonFilter.value === '' || e.reason === reasonFilter.value) &&
+    // Only session start and end: an approval being asked for is info too, but worth seeing.
+    !(hideSessions.checked && LIFECYCLE_ACTIONS.includes(e.action));
 
   function redraw(): void {
     replaceChildren(list, events.filter(visible).map(feedRow));
@@ -100,6 +109,7 @@ export const feedPage: Page = (main, { project }) => {
   function showFilters(filters: FeedFilters): void {
     agentFilter.value = filters.agent;
     outcomeFilter.value = filters.outcome;
+    reasonFilter.value = filters.reason;
     hideSessions.checked = filters.hideSessions;
   }
 
@@ -113,6 +123,7 @@ export const feedPage: Page = (main, { project }) => {
     const filters = {
       agent: agentFilter.value,
       outcome: outcomeFilter.value,
+      reason: reasonFilter.value,
       hideSessions: hideSessions.checked,
     };
     const hash = `#/projects/${encodeURIComponent(project)}/feed${queryOf(filters)}`;
@@ -160,7 +171,7 @@ export const feedPage: Page = (main, { project }) => {
     redraw();
   });
   agentFilter.addEventListener('change', () => (typing = false));
-  for (const control of [outcomeFilter, hideSessions]) {
+  for (const control of [outcomeFilter, reasonFilter, hideSessions]) {
     control.addEventListener('change', () => {
       typing = false;
       keepFilters(false);
@@ -177,6 +188,7 @@ export const feedPage: Page = (main, { project }) => {
       field('Agent', agentFilter),
       agentList,
       field('Outcome', outcomeFilter),
+      field('Reason', reasonFilter),
       h('div', { class: 'field field-check' }, h('label', {}, hideSessions, 'Hide session start and end')),
     ),
     empty,
