@@ -43,8 +43,10 @@ export function levelFor(action: SudoAction, allowed: boolean): ConsoleLevel {
     case 'session_expired':
       return 'error';
     case 'audit_violation':
+    case 'approval_requested':
     case 'approval_granted':
     case 'approval_denied':
+    case 'approval_expired':
       return 'warn';
     default:
       return 'info';

@@ -184,6 +184,9 @@ describe('ConsoleTransport', () => {
     expect(levelFor('audit_violation', false)).toBe('warn');
     expect(levelFor('approval_granted', true)).toBe('warn');
     expect(levelFor('approval_denied', false)).toBe('warn');
+    // A person is asked, or did not answer in time: as visible as a decision.
+    expect(levelFor('approval_requested', false)).toBe('warn');
+    expect(levelFor('approval_expired', false)).toBe('warn');
     expect(levelFor('session_start', true)).toBe('info');
   });
 
