@@ -58,7 +58,7 @@ export {
   type ReserveRequest,
   type ReserveResult,
 } from './guard';
-export { onNoSessionCall, recordEvent, type NoSessionCall } from './refusals';
+export { onNoSessionCall, recordEvent, wantsEvent, type NoSessionCall } from './refusals';
 export {
   configure,
   addTransport,

@@ -1,4 +1,4 @@
-import type { SudoEvent } from './events';
+import type { SudoAction, SudoEvent } from './events';
 import { runtime } from './runtime';
 
 /**
@@ -51,6 +51,20 @@ export function reportNoSessionCall(call: NoSessionCall): void {
 }
 
 /**
+ * True when some transport wants events of this kind: an integration asks before it
+ * builds an event, so a check no transport records costs no event (the allowed path of a
+ * tool call with only a denials-only console, say).
+ *
+ * @example
+ * ```ts
+ * if (wantsEvent('permission_check', true)) recordEvent(createEvent({ … }));
+ * ```
+ */
+export function wantsEvent(action: SudoAction, allowed: boolean): boolean {
+  return runtime.dispatcher.wants(action, allowed);
+}
+
+/**
  * Hands an event made outside a protected call (a refusal before any session, say) to
  * every transport that wants its kind, exactly as core's own events go. Never throws.
  *
@@ -60,6 +74,5 @@ export function reportNoSessionCall(call: NoSessionCall): void {
  * ```
  */
 export function recordEvent(event: SudoEvent): void {
-  const { dispatcher } = runtime;
-  if (dispatcher.wants(event.action, event.allowed)) dispatcher.dispatch(event);
+  if (wantsEvent(event.action, event.allowed)) runtime.dispatcher.dispatch(event);
 }

@@ -1,4 +1,4 @@
-import { createEvent, recordEvent, type Agent, type SudoAction } from '@agentsudo/core';
+import { createEvent, recordEvent, wantsEvent, type Agent, type SudoAction } from '@agentsudo/core';
 import type { DenialReason } from './denial-result';
 
 /**
@@ -41,6 +41,8 @@ export interface ToolCheck {
  * ```
  */
 export function recordToolCheck(action: SudoAction, allowed: boolean, agent: Agent, check: ToolCheck): void {
+  // Built only when a transport wants it: most setups record no allowed checks.
+  if (!wantsEvent(action, allowed)) return;
   recordEvent(
     createEvent({
       agentId: agent.id,
