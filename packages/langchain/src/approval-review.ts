@@ -33,7 +33,11 @@ export interface ApprovalInterrupt {
  * interrupt(approvalInterrupt('process_refund', input, pending));
  * ```
  */
-export function approvalInterrupt(tool: string, input: unknown, pending: ApprovalPendingError): ApprovalInterrupt {
+export function approvalInterrupt(
+  tool: string,
+  input: unknown,
+  pending: ApprovalPendingError,
+): ApprovalInterrupt {
   const agent = pending.agentName ?? 'the agent';
   return {
     actionRequests: [

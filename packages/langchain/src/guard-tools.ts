@@ -79,7 +79,11 @@ interface CallInFlight {
 }
 const inFlight = new AsyncLocalStorage<CallInFlight>();
 
-type ToolCall = (input: unknown, runManager?: CallbackManagerForToolRun, config?: RunnableConfig) => Promise<unknown>;
+type ToolCall = (
+  input: unknown,
+  runManager?: CallbackManagerForToolRun,
+  config?: RunnableConfig,
+) => Promise<unknown>;
 
 /**
  * Puts AgentSudo in front of LangChain tools (`tool(...)` and `StructuredTool` instances):
@@ -102,7 +106,10 @@ type ToolCall = (input: unknown, runManager?: CallbackManagerForToolRun, config?
  * const agent = createAgent({ model, tools, checkpointer: new MemorySaver() });
  * ```
  */
-export function guardTools<T extends readonly StructuredToolInterface[]>(tools: T, options: GuardToolsOptions): T;
+export function guardTools<T extends readonly StructuredToolInterface[]>(
+  tools: T,
+  options: GuardToolsOptions,
+): T;
 export function guardTools<T extends Readonly<Record<string, StructuredToolInterface>>>(
   tools: T,
   options: GuardToolsOptions,
@@ -112,11 +119,15 @@ export function guardTools(
   options: GuardToolsOptions,
 ): unknown {
   if (typeof tools !== 'object' || tools === null) {
-    throw new ConfigurationError(`${WHERE}(tools, options): tools must be an array or a record of LangChain tools.`);
+    throw new ConfigurationError(
+      `${WHERE}(tools, options): tools must be an array or a record of LangChain tools.`,
+    );
   }
   const list = Array.isArray(tools) ? tools : Object.values(tools);
   const guard = toolGuard(
-    list.map((t, i) => assertTool(t, Array.isArray(tools) ? `tools[${i}]` : `tools.${Object.keys(tools)[i]}`)),
+    list.map((t, i) =>
+      assertTool(t, Array.isArray(tools) ? `tools[${i}]` : `tools.${Object.keys(tools)[i]}`),
+    ),
     options,
   );
   if (Array.isArray(tools)) return tools.map(guard);
@@ -140,7 +151,9 @@ function toolGuard(
     );
   }
   if (unlisted !== 'deny' && unlisted !== 'allow') {
-    throw new ConfigurationError(`${WHERE}: unlisted must be 'deny' (the default) or 'allow', got ${describe(unlisted)}.`);
+    throw new ConfigurationError(
+      `${WHERE}: unlisted must be 'deny' (the default) or 'allow', got ${describe(unlisted)}.`,
+    );
   }
   if (onDeny !== 'result' && onDeny !== 'throw' && onDeny !== 'log') {
     throw new ConfigurationError(
@@ -274,7 +287,7 @@ function reviewOf(
     return { refusal: { decidedBy: 'no checkpointed run to suspend', message: (error as Error).message } };
   }
   const rejected = rejectionIn(resume);
-  return rejected === undefined ? {} : { refusal: { ...rejected, decidedBy: 'the run\'s review' } };
+  return rejected === undefined ? {} : { refusal: { ...rejected, decidedBy: "the run's review" } };
 }
 
 function resolveAgent(
@@ -286,7 +299,11 @@ function resolveAgent(
   try {
     const found = agent({ tool, config });
     if (found instanceof Agent) return found;
-    return { error: new ConfigurationError(`${WHERE}: the agent function returned ${describe(found)}, not an Agent.`) };
+    return {
+      error: new ConfigurationError(
+        `${WHERE}: the agent function returned ${describe(found)}, not an Agent.`,
+      ),
+    };
   } catch (error) {
     return { error };
   }
@@ -341,7 +358,9 @@ function assertTool(tool: unknown, where: string): StructuredToolInterface {
     );
   }
   if (guardedTools.has(t)) {
-    throw new ConfigurationError(`${WHERE}: ${where} ('${t.name}') is already guarded; guard each tool once.`);
+    throw new ConfigurationError(
+      `${WHERE}: ${where} ('${t.name}') is already guarded; guard each tool once.`,
+    );
   }
   return tool as StructuredToolInterface;
 }

@@ -59,7 +59,8 @@ function refundRun(threadId: string) {
     approval: {
       endpoint: t.url,
       apiKey: t.apiKey,
-      describe: (input: { orderId: string; amount: number }) => `Refund ${input.amount} EUR on ${input.orderId}`,
+      describe: (input: { orderId: string; amount: number }) =>
+        `Refund ${input.amount} EUR on ${input.orderId}`,
     },
   });
   const agent = scriptedAgent(guarded, [callOf('process_refund', { orderId: `o-${threadId}`, amount: 120 })]);
@@ -78,7 +79,8 @@ function pendingOf(result: { __interrupt__?: { value?: unknown }[] }): ApprovalI
 }
 
 const APPROVE = { decisions: [{ type: 'approve' }] };
-const toolMessages = (messages: unknown[]) => messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+const toolMessages = (messages: unknown[]) =>
+  messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
 
 describe('a tool whose scope needs approval interrupts the run', () => {
   it('suspends with a request on the server, and runs once after the dashboard approves', async () => {
@@ -86,9 +88,18 @@ describe('a tool whose scope needs approval interrupts the run', () => {
 
     const pending = pendingOf(await run.start());
 
-    expect(pending.agentsudo).toMatchObject({ agent: 'SupportBot', scope: 'write:refunds', tool: 'process_refund' });
-    expect(pending.actionRequests[0]).toMatchObject({ name: 'process_refund', args: { orderId: 'o-a1', amount: 120 } });
-    expect(pending.reviewConfigs).toEqual([{ actionName: 'process_refund', allowedDecisions: ['approve', 'reject'] }]);
+    expect(pending.agentsudo).toMatchObject({
+      agent: 'SupportBot',
+      scope: 'write:refunds',
+      tool: 'process_refund',
+    });
+    expect(pending.actionRequests[0]).toMatchObject({
+      name: 'process_refund',
+      args: { orderId: 'o-a1', amount: 120 },
+    });
+    expect(pending.reviewConfigs).toEqual([
+      { actionName: 'process_refund', allowedDecisions: ['approve', 'reject'] },
+    ]);
     const id = pending.agentsudo.approvalId;
     expect(await held(id)).toMatchObject({
       status: 'pending',
@@ -132,7 +143,8 @@ describe('a tool whose scope needs approval interrupts the run', () => {
     expect(done.__interrupt__).toBeUndefined();
     expect(toolMessages(done.messages)[0]).toMatchObject({
       status: 'error',
-      content: "Permission denied: SupportBot lacks scope 'write:refunds' for tool 'process_refund'. Reason: approval.",
+      content:
+        "Permission denied: SupportBot lacks scope 'write:refunds' for tool 'process_refund'. Reason: approval.",
     });
   });
 

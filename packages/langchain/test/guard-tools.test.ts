@@ -8,7 +8,8 @@ beforeEach(() => configure({ transports: [] }));
 afterEach(() => configure({ transports: [] }));
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
-const toolMessages = (messages: unknown[]) => messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+const toolMessages = (messages: unknown[]) =>
+  messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
 
 describe('an agent run with guarded tools', () => {
   it('runs the allowed tool, and the model reads a denial naming the missing scope for the others', async () => {
@@ -21,7 +22,10 @@ describe('an agent run with guarded tools', () => {
       callOf('drop_table', {}),
     ]);
 
-    const { messages } = await agent.invoke({ messages: [{ role: 'user', content: 'refund o-7' }] }, thread('t1'));
+    const { messages } = await agent.invoke(
+      { messages: [{ role: 'user', content: 'refund o-7' }] },
+      thread('t1'),
+    );
 
     expect(ran).toEqual(['get_customer']);
     const [customer, refund, drop] = toolMessages(messages);
@@ -56,7 +60,10 @@ describe('an agent run with guarded tools', () => {
       callOf('process_refund', { orderId: 'o-7', amount: 5 }),
     ]);
 
-    const { messages } = await agent.invoke({ messages: [{ role: 'user', content: 'refund' }] }, thread('t2'));
+    const { messages } = await agent.invoke(
+      { messages: [{ role: 'user', content: 'refund' }] },
+      thread('t2'),
+    );
 
     // The guard let the tool run; inside it, Ledger.write refused RefundBot, and LangChain
     // handed the tool's error to the model.
@@ -115,13 +122,22 @@ describe('an agent run with guarded tools', () => {
   it("onDeny: 'throw' throws PermissionDeniedError out of the tool, and ToolRefusedError for an unlisted tool", async () => {
     const { ran, tools } = supportTools();
     const [, refund, drop] = guardTools(tools, { agent: supportBot(), scopes: SCOPES, onDeny: 'throw' });
-    const toolCall = (name: string, args: Record<string, unknown>) => ({ ...callOf(name, args), type: 'tool_call' as const });
+    const toolCall = (name: string, args: Record<string, unknown>) => ({
+      ...callOf(name, args),
+      type: 'tool_call' as const,
+    });
 
-    const refused = await refund.invoke(toolCall('process_refund', { orderId: 'o-7', amount: 1 })).catch((e) => e);
+    const refused = await refund
+      .invoke(toolCall('process_refund', { orderId: 'o-7', amount: 1 }))
+      .catch((e) => e);
     const unlisted = await drop.invoke(toolCall('drop_table', {})).catch((e) => e);
 
     expect(refused).toBeInstanceOf(PermissionDeniedError);
-    expect(refused).toMatchObject({ scope: 'write:refunds', reason: 'scope', functionName: 'process_refund' });
+    expect(refused).toMatchObject({
+      scope: 'write:refunds',
+      reason: 'scope',
+      functionName: 'process_refund',
+    });
     expect(unlisted).toBeInstanceOf(ToolRefusedError);
     expect(unlisted).toMatchObject({ tool: 'drop_table', reason: 'unlisted', agentName: 'SupportBot' });
     expect(ran).toEqual([]);
@@ -148,13 +164,41 @@ describe('guardTools refuses a configuration it cannot enforce', () => {
   const { tools } = supportTools();
 
   it.each([
-    ['an agent given by name', { agent: 'SupportBot', scopes: SCOPES }, 'agent must be an Agent or a function'],
-    ['a scope for a tool that is not there', { agent: supportBot(), scopes: { get_custmer: 'read:customers' } }, "names tool 'get_custmer'"],
-    ['a scope with white space', { agent: supportBot(), scopes: { get_customer: ' read:customers' } }, 'scopes.get_customer'],
-    ['an unknown onDeny', { agent: supportBot(), scopes: SCOPES, onDeny: 'raise' }, "onDeny must be 'result'"],
-    ['an unknown unlisted', { agent: supportBot(), scopes: SCOPES, unlisted: 'yes' }, "unlisted must be 'deny'"],
-    ['audit mode with approval', { agent: supportBot(), scopes: SCOPES, onDeny: 'log', approval: () => true }, "onDeny: 'log'"],
-    ['a blocking cloud approval', { agent: supportBot(), scopes: SCOPES, approval: { wait: true } }, 'approval.wait'],
+    [
+      'an agent given by name',
+      { agent: 'SupportBot', scopes: SCOPES },
+      'agent must be an Agent or a function',
+    ],
+    [
+      'a scope for a tool that is not there',
+      { agent: supportBot(), scopes: { get_custmer: 'read:customers' } },
+      "names tool 'get_custmer'",
+    ],
+    [
+      'a scope with white space',
+      { agent: supportBot(), scopes: { get_customer: ' read:customers' } },
+      'scopes.get_customer',
+    ],
+    [
+      'an unknown onDeny',
+      { agent: supportBot(), scopes: SCOPES, onDeny: 'raise' },
+      "onDeny must be 'result'",
+    ],
+    [
+      'an unknown unlisted',
+      { agent: supportBot(), scopes: SCOPES, unlisted: 'yes' },
+      "unlisted must be 'deny'",
+    ],
+    [
+      'audit mode with approval',
+      { agent: supportBot(), scopes: SCOPES, onDeny: 'log', approval: () => true },
+      "onDeny: 'log'",
+    ],
+    [
+      'a blocking cloud approval',
+      { agent: supportBot(), scopes: SCOPES, approval: { wait: true } },
+      'approval.wait',
+    ],
   ])('%s', (_, options, message) => {
     expect(() => guardTools(tools, options as never)).toThrow(message);
   });

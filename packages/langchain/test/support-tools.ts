@@ -8,7 +8,9 @@ import { z } from 'zod';
 export const SCOPES = { get_customer: 'read:customers', process_refund: 'write:refunds' };
 
 /** A service method the refund tool calls: checked as whichever agent is in session. */
-const ledgerWrite = sudo('write:ledger', (orderId: string) => `ledger entry for ${orderId}`, { name: 'Ledger.write' });
+const ledgerWrite = sudo('write:ledger', (orderId: string) => `ledger entry for ${orderId}`, {
+  name: 'Ledger.write',
+});
 
 /** The support toolset, and the names of the tools that actually ran, in order. */
 export function supportTools() {
@@ -42,7 +44,11 @@ export function supportTools() {
 }
 
 /** A model call of one tool. */
-export const callOf = (name: string, args: Record<string, unknown>, id = `call_${name}`) => ({ name, args, id });
+export const callOf = (name: string, args: Record<string, unknown>, id = `call_${name}`) => ({
+  name,
+  args,
+  id,
+});
 
 /**
  * A LangChain agent (createAgent, the real loop and ToolNode) whose model is LangChain's own
