@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runNode } from '../../agentsudo/test/dist';
+
+const main = resolve(__dirname, '../../../examples/langchain/dist/main.js');
+
+test('the LangChain example runs offline and prints the allowed result and the denial the model saw', async () => {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` before these tests.`);
+
+  const { code, stdout, stderr } = await runNode([main], { ...process.env, AGENTSUDO_EXAMPLE_MODEL: '' });
+
+  expect(code).toBe(0);
+  expect(stdout).toContain('✅ get_customer: {"id":"c-42","name":"John Doe"}');
+  expect(stdout).toContain(
+    "❌ process_refund: Permission denied: SupportBot lacks scope 'write:refunds' for tool 'process_refund'.",
+  );
+  expect(stderr).toContain('agentsudo ❌ denied SupportBot → write:refunds (process_refund)');
+});
