@@ -1,6 +1,6 @@
 import { Agent, configure, currentAgent, currentSession, PermissionDeniedError, sudo } from '@agentsudo/core';
 import { closeApprovalStreams } from '@agentsudo/transport-cloud';
-import { Agent as SdkAgent, RunState, ToolCallError, run, tool } from '@openai/agents';
+import { Agent as SdkAgent, ToolCallError, run, tool } from '@openai/agents';
 import { z } from 'zod';
 import { guardTools, type GuardToolsOptions } from '@agentsudo/openai-agents';
 import { captureEvents } from '../../core/test/helpers';
