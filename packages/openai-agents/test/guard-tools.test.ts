@@ -1,6 +1,6 @@
 import { Agent, configure, currentAgent, currentSession, PermissionDeniedError, sudo } from '@agentsudo/core';
 import { closeApprovalStreams } from '@agentsudo/transport-cloud';
-import { Agent as SdkAgent, ToolCallError, run, tool } from '@openai/agents';
+import { Agent as SdkAgent, ToolCallError, run, tool, type FunctionTool } from '@openai/agents';
 import { z } from 'zod';
 import { guardTools, type GuardToolsOptions } from '@agentsudo/openai-agents';
 import { captureEvents } from '../../core/test/helpers';
@@ -34,7 +34,7 @@ function supportTools() {
 
 const SCOPES = { getCustomer: 'read:customers', deleteCustomer: 'delete:customers' };
 
-function sdkAgent(turns: Turn[], tools: Parameters<typeof guardTools>[0], options: GuardToolsOptions) {
+function sdkAgent(turns: Turn[], tools: FunctionTool<any, any, any>[], options: GuardToolsOptions) {
   const model = new ScriptedTurns(turns);
   const agent = new SdkAgent({
     name: 'Support',

@@ -34,7 +34,11 @@ export class ScriptedTurns implements Model {
         if (item.type !== 'function_call_result') continue;
         const output = item.output;
         seen[item.callId] =
-          typeof output === 'string' ? output : output.type === 'text' ? output.text : JSON.stringify(output);
+          typeof output === 'string'
+            ? output
+            : !Array.isArray(output) && output.type === 'text'
+              ? output.text
+              : JSON.stringify(output);
       }
     }
     return seen;
