@@ -39,9 +39,31 @@ function project(name: string, dir: string) {
   };
 }
 
+/**
+ * Packages whose tests need a framework that npm installs as an optional dependency only
+ * where its engines allow (`@openai/agents` needs Node 22): without it they are left out,
+ * with one line saying why, instead of failing to import it.
+ */
+const optionalFrameworks: Record<string, string> = { 'openai-agents': '@openai/agents' };
+
+function frameworkInstalled(name: string): boolean {
+  const framework = optionalFrameworks[name];
+  if (framework === undefined) return true;
+  try {
+    require.resolve(framework, { paths: [__dirname] });
+    return true;
+  } catch {
+    console.log(
+      `jest: packages/${name} not tested: ${framework} is not installed (it needs Node 22 or later; ` +
+        `this is Node ${process.versions.node}).`,
+    );
+    return false;
+  }
+}
+
 const projects: Config['projects'] = [
   ...readdirSync(packagesDir)
-    .filter((name) => existsSync(join(packagesDir, name, 'test')))
+    .filter((name) => existsSync(join(packagesDir, name, 'test')) && frameworkInstalled(name))
     .map((name) => project(name, join(packagesDir, name))),
   // The repository's own scripts, such as the set-up behind the README's test command.
   project('scripts', join(__dirname, 'scripts')),
