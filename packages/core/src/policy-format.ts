@@ -89,6 +89,14 @@ const AGENT_KEYS = ['scopes', 'id', 'role', 'metadata', 'limits', 'budgets', 'to
 const TOOL_GLOB = /^[A-Za-z0-9_.\-/*]+$/;
 /** Environment variable names as POSIX shells accept them. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The options each guard takes (see @agentsudo/guardrails): a misspelt one is refused, not ignored. */
+const WALK_OPTIONS = ['limits', 'onOversize'];
+const GUARD_OPTIONS: Readonly<Record<PolicyGuardName, readonly string[]>> = {
+  promptInjection: ['action', 'skip', ...WALK_OPTIONS],
+  pii: ['mode', 'kinds', ...WALK_OPTIONS],
+  topics: ['deny', 'action', ...WALK_OPTIONS],
+  'deny.pattern': ['pattern', 'flags', 'rule', 'message', 'action', 'timeoutMs', ...WALK_OPTIONS],
+};
 /** Flags that change what a pattern matches; `g` and `y` only change where a search starts. */
 const PATTERN_FLAGS = /^[imsu]*$/;
 
@@ -280,6 +288,7 @@ function guardSpec(at: PolicyPath, item: unknown): PolicyGuardSpec {
     `the options of ${name} must be a map.`,
     `Write them like: { ${name}: { action: flag } }, or {} for none.`,
   );
+  knownKeys(path, opts, GUARD_OPTIONS[name as PolicyGuardName], name);
   if (name === 'deny.pattern') denyPattern(path, opts);
   return { name: name as PolicyGuardName, options: opts, path: at };
 }
