@@ -19,6 +19,7 @@ const packagesDir = join(__dirname, 'packages');
 
 const moduleNameMapper: Record<string, string> = {
   '^agentsudo$': '<rootDir>/../agentsudo/src/index.ts',
+  '^agentsudo/policy$': '<rootDir>/../agentsudo/src/policy.ts',
   // @agentsudo/mcp reads agent tokens with the Express entry's registry: from source too, so
   // its Agent class is the one the tests make agents with.
   '^@agentsudo/nestjs/express$': '<rootDir>/../nestjs/src/express.ts',

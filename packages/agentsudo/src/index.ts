@@ -21,3 +21,4 @@ export * from '@agentsudo/transport-cloud';
 export { configureConsole, configureFileLog } from './defaults';
 
 installDefaultConsole();
+export * from './policy';

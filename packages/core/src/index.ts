@@ -72,3 +72,19 @@ export {
 export { LocalNoticeTransport, describeOutcome, describeSubject } from './local-notice';
 export { compileScopes, assertValidScope, type ScopeMatcher } from './scopes';
 export { SDK_NAME, SDK_VERSION } from './version';
+export {
+  PolicyError,
+  formatPolicyPath,
+  type PolicyPath,
+  type PolicyLocation,
+  type PolicyLocator,
+} from './policy-error';
+export {
+  validatePolicy,
+  POLICY_GUARD_NAMES,
+  type PolicySpec,
+  type PolicyAgentSpec,
+  type PolicyGuardSpec,
+  type PolicyGuardName,
+} from './policy-format';
+export { compilePolicy, type PolicyRules } from './policy-rules';

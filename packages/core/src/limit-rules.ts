@@ -96,43 +96,72 @@ export function compileLimitRules(
     const at = `${where}[${JSON.stringify(pattern)}]`;
     assertValidScope(pattern, `${where} key`);
     const rule = (rules as Record<string, unknown>)[pattern];
-    if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
-      throw new ConfigurationError(
-        `${at} must be an object like { max: 10, per: '1h' }; got ${describeValue(rule)}.`,
-      );
+    const problem = limitRuleProblem(kind, rule);
+    if (problem !== undefined) {
+      const field = problem.field === 'max' || problem.field === 'per' ? `.${problem.field}` : '';
+      throw new ConfigurationError(`${at}${field} ${problem.problem}`);
     }
-    const extra = Object.keys(rule).filter((k) => k !== 'max' && k !== 'per');
-    if (extra.length > 0) {
-      throw new ConfigurationError(
-        `${at} has unknown key ${JSON.stringify(extra[0])}; a rule has only max and per.`,
-      );
-    }
-    const { max, per } = rule as Partial<LimitRule>;
-    const goodMax =
-      typeof max === 'number' &&
-      Number.isFinite(max) &&
-      max > 0 &&
-      (kind === 'budget' || Number.isSafeInteger(max));
-    if (!goodMax) {
-      throw new ConfigurationError(
-        kind === 'rate_limit'
-          ? `${at}.max ${describeValue(max)} is not a number of calls; use a whole number of at least 1, such as { max: 10, per: '1h' }.`
-          : `${at}.max ${describeValue(max)} is not an amount; use a finite number above 0, such as { max: 500, per: '1d' }.`,
-      );
-    }
+    const { max, per } = rule as LimitRule;
     const windowMs = parseDuration(per);
-    if (Number.isNaN(windowMs)) {
-      throw new ConfigurationError(
-        `${at}.per ${describeValue(per)} is not a duration; use '30s', '15m', '1h', '1d' (or 'ms') or a whole number of milliseconds.`,
-      );
-    }
     return Object.freeze({
       kind,
       pattern,
       max,
-      per: per as string | number,
+      per,
       windowMs,
       matcher: compileScopes([pattern]),
     });
   });
+}
+
+/**
+ * What is wrong with one rule, or undefined when nothing is: `field` is `max` or `per`, an
+ * unknown key the rule has, or undefined when the rule itself is not an object. Shared by
+ * `new Agent` and the policy file, so both refuse the same rules with the same words.
+ *
+ * @example
+ * ```ts
+ * limitRuleProblem('rate_limit', { max: 10, per: '1 hour' });
+ * // { field: 'per', problem: '"1 hour" is not a duration; use ...' }
+ * ```
+ */
+export function limitRuleProblem(
+  kind: LimitKind,
+  rule: unknown,
+): { field: string | undefined; problem: string } | undefined {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+    return {
+      field: undefined,
+      problem: `must be an object like { max: 10, per: '1h' }; got ${describeValue(rule)}.`,
+    };
+  }
+  const extra = Object.keys(rule).filter((k) => k !== 'max' && k !== 'per');
+  if (extra.length > 0) {
+    return {
+      field: extra[0],
+      problem: `has unknown key ${JSON.stringify(extra[0])}; a rule has only max and per.`,
+    };
+  }
+  const { max, per } = rule as Partial<LimitRule>;
+  const goodMax =
+    typeof max === 'number' &&
+    Number.isFinite(max) &&
+    max > 0 &&
+    (kind === 'budget' || Number.isSafeInteger(max));
+  if (!goodMax) {
+    return {
+      field: 'max',
+      problem:
+        kind === 'rate_limit'
+          ? `${describeValue(max)} is not a number of calls; use a whole number of at least 1, such as { max: 10, per: '1h' }.`
+          : `${describeValue(max)} is not an amount; use a finite number above 0, such as { max: 500, per: '1d' }.`,
+    };
+  }
+  if (Number.isNaN(parseDuration(per))) {
+    return {
+      field: 'per',
+      problem: `${describeValue(per)} is not a duration; use '30s', '15m', '1h', '1d' (or 'ms') or a whole number of milliseconds.`,
+    };
+  }
+  return undefined;
 }
