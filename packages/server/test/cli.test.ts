@@ -97,6 +97,22 @@ describe('agentsudo-server start', () => {
     }
   });
 
+  test('a second agentsudo-server on the same port names the port, the likely holder and --port', async () => {
+    const first = await startChild(join(dir.dir, 'first.db'));
+    try {
+      const port = new URL(first.url).port;
+      const second = cli(['start', '--db', join(dir.dir, 'second.db'), '--port', port]);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toBe(
+        `agentsudo-server: Port ${port} on 127.0.0.1 is in use, perhaps by another agentsudo-server ` +
+          `(such as the demo 'npm start' runs): stop it, or pass --port N (--port 0 picks a free port).\n`,
+      );
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
   test('SIGTERM finishes the batch in flight, then exits 0 with the data on disk', async () => {
     const file = join(dir.dir, 'graceful.db');
     const key = keyFrom(cli(['project', 'create', 'graceful', '--db', file]).stdout);
