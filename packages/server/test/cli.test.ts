@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { runCli, startCli, type CliServer } from './cli-process';
+import { CLI, runCli, startCli, type CliServer } from './cli-process';
 import { freshDatabase, tempDir, wire, jsonOf } from './helpers';
 
 const dir = tempDir();
@@ -57,6 +58,21 @@ describe('agentsudo-server admin commands', () => {
     const short = cli(['user', 'create', 'dev@example.com', ...db()], 'short\n');
     expect(short.status).toBe(1);
     expect(short.stderr).toMatch(/at least 10 characters/);
+  });
+
+  test('user create with nothing on stdin (</dev/null) says where a password comes from', () => {
+    const res = spawnSync(process.execPath, [CLI, 'user', 'create', 'nobody@example.com', ...db()], {
+      cwd: dir.dir,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', AGENTSUDO_PASSWORD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'], // stdin is /dev/null: not a terminal, and empty
+      timeout: 30_000,
+    });
+    expect([res.status, res.stderr]).toEqual([
+      1,
+      'agentsudo-server: No password given: type it at a terminal, set AGENTSUDO_PASSWORD, or pipe it in as the first line of stdin.\n',
+    ]);
+    expect(cli(['user', 'list', ...db()]).stdout).not.toContain('nobody@example.com');
   });
 
   test('mistakes exit non-zero with a message saying what to do', () => {
