@@ -54,7 +54,9 @@ export function Sudo(scope: string, options: SudoOptions = {}): SudoDecorator {
  *
  * @example
  * ```ts
- * const sendEmail = sudo('send:email', async (to: string) => mailer.send(to));
+ * // An inline arrow has no name: give one, or events and errors say `anonymous`
+ * // (said once on stderr).
+ * const sendEmail = sudo('send:email', async (to: string) => mailer.send(to), { name: 'sendEmail' });
  * await agent.startSession(() => sendEmail('a@b.c'));
  * ```
  */
@@ -64,10 +66,33 @@ export function sudo<F extends (...args: any[]) => any>(scope: string, fn: F, op
   if (typeof fn !== 'function') {
     throw new TypeError(`sudo(${JSON.stringify(scope)}, fn): fn must be a function, got ${typeof fn}.`);
   }
-  const functionName = options.name ?? (fn.name || 'anonymous');
+  const functionName = options.name ?? (fn.name || anonymousName(scope));
   const wrapped = protect(fn, scope, options, () => functionName);
   registerProtected(wrapped, { methodName: functionName, scope, options, isStatic: false });
   return wrapped;
+}
+
+/** Whether the fallback to `anonymous` has been reported on stderr (once per process). */
+let anonymousReported = false;
+
+/**
+ * The name of a function that has none (an inline arrow): `anonymous`, said once on stderr,
+ * since every such tool would otherwise be indistinguishable in events, errors and logs.
+ */
+function anonymousName(scope: string): string {
+  if (!anonymousReported) {
+    anonymousReported = true;
+    try {
+      process.stderr.write(
+        `agentsudo: sudo(${JSON.stringify(scope)}, fn) got a function without a name, so its events and ` +
+          `errors call it 'anonymous'; pass { name: 'sendEmail' } as the third argument (further unnamed ` +
+          `functions are not reported).\n`,
+      );
+    } catch {
+      // stderr itself is gone; nothing left to tell.
+    }
+  }
+  return 'anonymous';
 }
 
 function decorateLegacy(

@@ -142,3 +142,24 @@ export class InvalidInputError extends AdminError {
     super(`Invalid ${field} ${JSON.stringify(value)}: ${reason}.`);
   }
 }
+
+/**
+ * `agentsudo-server start` cannot listen: another process holds the port, most often another
+ * `agentsudo-server` (the `npm start` demo listens on 4319 until Ctrl+C).
+ *
+ * @example
+ * ```ts
+ * new PortInUseError('127.0.0.1', 4319).port; // 4319
+ * ```
+ */
+export class PortInUseError extends AdminError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      `Port ${port} on ${host} is in use, perhaps by another agentsudo-server (such as the demo ` +
+        `'npm start' runs): stop it, or pass --port N (--port 0 picks a free port).`,
+    );
+  }
+}

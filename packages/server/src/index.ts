@@ -42,6 +42,7 @@ export {
   UserNotFoundError,
   OnlyUserError,
   InvalidInputError,
+  PortInUseError,
 } from './errors';
 export { ApiError } from './http/api-error';
 export { toApiEvent, CSV_COLUMNS } from './http/api-event';

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { runCli, startCli, type CliServer } from './cli-process';
+import { CLI, runCli, startCli, type CliServer } from './cli-process';
 import { freshDatabase, tempDir, wire, jsonOf } from './helpers';
 
 const dir = tempDir();
@@ -59,6 +60,21 @@ describe('agentsudo-server admin commands', () => {
     expect(short.stderr).toMatch(/at least 10 characters/);
   });
 
+  test('user create with nothing on stdin (</dev/null) says where a password comes from', () => {
+    const res = spawnSync(process.execPath, [CLI, 'user', 'create', 'nobody@example.com', ...db()], {
+      cwd: dir.dir,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', AGENTSUDO_PASSWORD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'], // stdin is /dev/null: not a terminal, and empty
+      timeout: 30_000,
+    });
+    expect([res.status, res.stderr]).toEqual([
+      1,
+      'agentsudo-server: No password given: type it at a terminal, set AGENTSUDO_PASSWORD, or pipe it in as the first line of stdin.\n',
+    ]);
+    expect(cli(['user', 'list', ...db()]).stdout).not.toContain('nobody@example.com');
+  });
+
   test('mistakes exit non-zero with a message saying what to do', () => {
     const unknownProject = cli(['key', 'rotate', 'nope', ...db()]);
     expect([unknownProject.status, unknownProject.stderr]).toEqual([
@@ -94,6 +110,22 @@ describe('agentsudo-server start', () => {
       expect(cli(['project', 'list', '--db', kept]).stdout).toContain('kept');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  test('a second agentsudo-server on the same port names the port, the likely holder and --port', async () => {
+    const first = await startChild(join(dir.dir, 'first.db'));
+    try {
+      const port = new URL(first.url).port;
+      const second = cli(['start', '--db', join(dir.dir, 'second.db'), '--port', port]);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toBe(
+        `agentsudo-server: Port ${port} on 127.0.0.1 is in use, perhaps by another agentsudo-server ` +
+          `(such as the demo 'npm start' runs): stop it, or pass --port N (--port 0 picks a free port).\n`,
+      );
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
     }
   });
 

@@ -104,6 +104,8 @@ describe('audit-mode calls in analytics and agents', () => {
     await card.waitFor();
     expect(await card.locator('[data-denied]').getAttribute('data-denied')).toBe('0');
     expect(await card.locator('[data-audit]').getAttribute('data-audit')).toBe('3');
+    // The same Checks as its analytics row: audit calls are checks, session events are not.
+    expect(await card.locator('[data-checks]').getAttribute('data-checks')).toBe('3');
     const amber = await cssColour(page, 'var(--audit)');
     expect(await computedStyle(page, '.agent-card[data-agent="Auditor"] [data-audit]', 'color')).toBe(amber);
     expect(await computedStyle(page, '.agent-card[data-agent="Auditor"] .chip', 'border-top-color')).toBe(

@@ -382,6 +382,23 @@ describe('audit mode and outcomes', () => {
     await expectText(row, 'audit_violation');
   });
 
+  test('a project card links to every section of its project', async () => {
+    await page.getByRole('link', { name: 'AgentSudo' }).click();
+    const card = page.locator('.project-card', { hasText: 'support-desk' });
+    await card.waitFor();
+    const links = await card
+      .locator('.links a')
+      .evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    const base = `#/projects/${projectId}`;
+    expect(links).toEqual([
+      ['Live feed', `${base}/feed`],
+      ['Analytics', `${base}/analytics`],
+      ['Audit log', `${base}/audit`],
+      ['Agents', `${base}/agents`],
+      ['Settings', `${base}/settings`],
+    ]);
+  });
+
   test('the project picker switches between projects, and the address follows', async () => {
     // The projects page refreshes the list the picker offers.
     await page.getByRole('link', { name: 'AgentSudo' }).click();
@@ -443,6 +460,10 @@ describe('analytics and agents', () => {
     await expectText(card.locator('.chips'), 'read:customers');
     await expectText(card.locator('.chips'), 'write:refunds');
     expect(await card.locator('[data-denied]').getAttribute('data-denied')).toBe('1');
+    // Checks as analytics counts them: getCustomer and processRefund, not the session's start
+    // and end, which are stored too.
+    await expectText(card.locator('dt'), 'Checks');
+    expect(await card.locator('[data-checks]').getAttribute('data-checks')).toBe('2');
     await expectText(card, 'First seen');
     await expectText(card, 'Last seen');
     await shot('agents');

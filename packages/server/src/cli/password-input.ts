@@ -26,6 +26,23 @@ export class PasswordMismatchError extends AdminError {
 }
 
 /**
+ * No password came from anywhere: stdin is not a terminal and held no line
+ * (`… user create ops@example.com </dev/null`, or a script that forgot to pipe it in).
+ *
+ * @example
+ * ```ts
+ * new NoPasswordGivenError().message; // 'No password given: type it at a terminal, …'
+ * ```
+ */
+export class NoPasswordGivenError extends AdminError {
+  constructor() {
+    super(
+      `No password given: type it at a terminal, set ${PASSWORD_ENV}, or pipe it in as the first line of stdin.`,
+    );
+  }
+}
+
+/**
  * Reads a new password the safe way for where it comes from: typed at a terminal without
  * echo, twice; else the `AGENTSUDO_PASSWORD` environment variable; else the first line of
  * stdin (`… | agentsudo-server user create ops@example.com`). Never from the command line,
@@ -39,7 +56,12 @@ export class PasswordMismatchError extends AdminError {
 export async function readNewPassword(prompt: string): Promise<string> {
   const fromEnv = process.env[PASSWORD_ENV];
   if (fromEnv) return fromEnv;
-  if (!process.stdin.isTTY) return firstLine(process.stdin);
+  if (!process.stdin.isTTY) {
+    const piped = await firstLine(process.stdin);
+    // Nothing piped is a forgotten source, not a password too short: say where one comes from.
+    if (piped === '') throw new NoPasswordGivenError();
+    return piped;
+  }
   const terminal = new HiddenInput(process.stdin, process.stderr);
   try {
     const first = await terminal.read(`${prompt}: `);

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { command, UsageError } from '@agentsudo/command-line';
 import { dashboard } from '../dashboard';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, PortInUseError } from '../errors';
 import { DEFAULT_LIVE_LIMITS } from '../http/live-connections';
 import { parseTrustProxy } from '../http/trust-proxy';
 import { DEFAULT_PORT, createServer } from '../server';
@@ -120,6 +120,8 @@ export const startCommand = command(
       // A start that fails (a port in use) leaves no database file behind that it created.
       await server.close().catch(() => undefined);
       if (newFile) for (const suffix of ['', '-wal', '-shm']) rmSync(newFile + suffix, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new PortInUseError(options.host, options.port);
       throw err;
     }
     process.stdout.write(`agentsudo-server listening on ${url} (${server.storage.dialect})\n`);

@@ -27,6 +27,14 @@ function scopeChip(scope: AgentSummary['scopes'][number]): HTMLElement {
   );
 }
 
+/**
+ * The agent's permission checks, as analytics counts them: its `events` also hold its session
+ * starts and ends, which check no scope, so they are left out to keep both pages' Checks alike.
+ */
+function checksOf(agent: AgentSummary): number {
+  return agent.scopes.reduce((sum, scope) => sum + scope.events, 0);
+}
+
 function agentCard(project: string, agent: AgentSummary): HTMLElement {
   const audit = `#/projects/${encodeURIComponent(project)}/audit?agent=${encodeURIComponent(agent.agent_name)}`;
   return h(
@@ -36,7 +44,12 @@ function agentCard(project: string, agent: AgentSummary): HTMLElement {
     h(
       'dl',
       { class: 'facts' },
-      h('div', {}, h('dt', {}, 'Events'), h('dd', {}, formatCount(agent.events))),
+      h(
+        'div',
+        { title: 'permission checks; session starts and ends are not counted, as in analytics' },
+        h('dt', {}, 'Checks'),
+        h('dd', { 'data-checks': String(checksOf(agent)) }, formatCount(checksOf(agent))),
+      ),
       h(
         'div',
         { class: agent.denied ? 'tone-denied' : '' },

@@ -76,8 +76,10 @@ function projectCard(project: Project): HTMLElement {
     h(
       'p',
       { class: 'links' },
+      h('a', { href: `${base}/feed` }, 'Live feed'),
       h('a', { href: `${base}/analytics` }, 'Analytics'),
       h('a', { href: `${base}/audit` }, 'Audit log'),
+      h('a', { href: `${base}/agents` }, 'Agents'),
       h('a', { href: `${base}/settings` }, 'Settings'),
     ),
   );
