@@ -80,6 +80,7 @@ describe('agentsudo logs', () => {
     await log.close();
     const { code, stdout } = await agentsudo('logs', hostile);
     expect(code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(stdout.split('\n')[1]).toBe(
       '2026-03-04T09:00:00.000Z  Bot\\x1b[8m  allowed  write:\\x1b]0;x\\x07refunds  f\\r\\nFAKE 2026-03-04 SupportBot allowed',
