@@ -66,7 +66,9 @@ function aiSdkProject(dir: string) {
       ...base.transform,
       '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
     },
-    transformIgnorePatterns: ['/node_modules/(?!(ai|@ai-sdk|@workflow|@vercel/oidc|eventsource-parser|zod)/)'],
+    transformIgnorePatterns: [
+      '/node_modules/(?!(ai|@ai-sdk|@workflow|@vercel/oidc|eventsource-parser|zod)/)',
+    ],
   };
 }
 

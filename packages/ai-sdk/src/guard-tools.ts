@@ -128,7 +128,12 @@ interface Settings {
   early: EarlyVerdicts;
 }
 
-function guardTool(name: string, tool: AiSdkToolShape, scope: string | undefined, settings: Settings): object {
+function guardTool(
+  name: string,
+  tool: AiSdkToolShape,
+  scope: string | undefined,
+  settings: Settings,
+): object {
   const execute = tool.execute;
   // A tool without execute runs on the client, out of the guard's reach: left as it is.
   if (typeof execute !== 'function') return tool;
@@ -217,7 +222,15 @@ function guardTool(name: string, tool: AiSdkToolShape, scope: string | undefined
           let verdict: ApprovalVerdict;
           try {
             const given = await agent.startSession((session) =>
-              approver({ agent, session, scope, functionName: name, args: [input], reason: 'scope', isAsync: false }),
+              approver({
+                agent,
+                session,
+                scope,
+                functionName: name,
+                args: [input],
+                reason: 'scope',
+                isAsync: false,
+              }),
             );
             verdict = typeof given === 'boolean' ? { approved: given } : given;
           } catch (error) {

@@ -11,15 +11,9 @@
  * ```
  */
 export { guardTools, type GuardToolsOptions } from './guard-tools';
-export {
-  agentLookup,
-  type AgentLookup,
-  type ToolAgentResolver,
-  type ToolCallContext,
-} from './agent-source';
-export { approverOf, type ToolApproval } from './approval-source';
+export type { ToolAgentResolver, ToolCallContext } from './agent-source';
+export type { ToolApproval } from './approval-source';
 export { deniedToolText, type ToolDenial, type ToolDenialReason } from './denial-text';
-export { recordToolCheck, UNKNOWN_AGENT_NAME } from './check-events';
-export { EarlyVerdicts } from './early-verdicts';
+export { UNKNOWN_AGENT_NAME } from './check-events';
 export { NoAgentError } from './errors';
 export type { AiSdkCallOptions, AiSdkToolShape } from './tool-shape';

@@ -39,7 +39,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function pendingOnServer(): Promise<Array<{ id: string; function_name: string; description?: string }>> {
+async function pendingOnServer(): Promise<
+  Array<{ id: string; function_name: string; description?: string }>
+> {
   const { body } = await t.read(`/api/projects/${t.projectId}/approvals?status=pending`);
   return body.approvals;
 }
@@ -70,7 +72,8 @@ function refundRun(name: string) {
       approval: {
         endpoint: t.url,
         apiKey: t.apiKey,
-        describe: (input: { orderId: string; amount: number }) => `Refund ${input.amount} EUR on ${input.orderId}`,
+        describe: (input: { orderId: string; amount: number }) =>
+          `Refund ${input.amount} EUR on ${input.orderId}`,
       },
     },
   );
@@ -78,7 +81,12 @@ function refundRun(name: string) {
   /** The first run: it stops at the AI SDK's approval request. */
   const start = async () => {
     const messages: ModelMessage[] = [{ role: 'user', content: 'Refund order o-7' }];
-    const result = await generateText({ model: scriptedModel([call]), tools, messages, stopWhen: isStepCount(3) });
+    const result = await generateText({
+      model: scriptedModel([call]),
+      tools,
+      messages,
+      stopWhen: isStepCount(3),
+    });
     const request = result.content.find((p) => p.type === 'tool-approval-request');
     return { messages: [...messages, ...result.response.messages], request };
   };
@@ -88,7 +96,10 @@ function refundRun(name: string) {
     await generateText({
       model,
       tools,
-      messages: [...messages, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved }] }],
+      messages: [
+        ...messages,
+        { role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved }] },
+      ],
       stopWhen: isStepCount(3),
     });
     return { seen: toolResultsSeen(model) };
@@ -114,7 +125,9 @@ test('the run stops at needsApproval, the request waits on the server, and once 
   expect(ran).toEqual(['o-7']);
   expect(again.seen.processRefund).toEqual({
     type: 'text',
-    value: expect.stringContaining("Permission denied: RefundBot lacks scope 'write:refunds' for tool 'processRefund'."),
+    value: expect.stringContaining(
+      "Permission denied: RefundBot lacks scope 'write:refunds' for tool 'processRefund'.",
+    ),
   });
 });
 

@@ -148,7 +148,8 @@ test('the agent function picks the agent per call from the tool context', async 
   const admin = new Agent({ name: 'AdminBot', scopes: ['read:customers', 'write:refunds'] });
   const model = scriptedModel([calls[1]]);
   const tools = guardTools(supportTools(ran), {
-    agent: ({ context }) => ((context as { role?: string } | undefined)?.role === 'admin' ? admin : supportBot),
+    agent: ({ context }) =>
+      (context as { role?: string } | undefined)?.role === 'admin' ? admin : supportBot,
     scopes,
     unlisted: 'allow',
   });
