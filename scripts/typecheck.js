@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Type-checks the whole repository (tsconfig.json) for `npm run lint`. The tests of
 // @agentsudo/ai-sdk import `ai`, an optional dependency npm installs only on Node 22 and
-// later; where it is missing they are left out (tsconfig.without-ai.json) and a line says so.
+// later; where it is missing they and examples/ai-sdk are left out (tsconfig.without-ai.json) and
+// a line says so.
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 
@@ -12,7 +13,7 @@ try {
 } catch {
   config = 'tsconfig.without-ai.json';
   console.log(
-    "typecheck: packages/ai-sdk/test left out: the optional dependency 'ai' is not installed (Node 22+).",
+    "typecheck: packages/ai-sdk/test and examples/ai-sdk left out: the optional dependency 'ai' is not installed (Node 22+).",
   );
 }
 const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
