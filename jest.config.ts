@@ -14,6 +14,10 @@ import type { Config } from 'jest';
  */
 const { readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
 const { join } = require('node:path') as typeof import('node:path');
+const { OPTIONAL_FRAMEWORKS, whyMissing } = require('./scripts/optional-frameworks') as {
+  OPTIONAL_FRAMEWORKS: { name: string; module: string; paths: string[] }[];
+  whyMissing(framework: { module: string }, root?: string): string | undefined;
+};
 
 const packagesDir = join(__dirname, 'packages');
 
@@ -41,31 +45,42 @@ function project(name: string, dir: string) {
 }
 
 /**
- * Packages whose tests need a framework that npm installs as an optional dependency only
- * where its engines allow (`@openai/agents` needs Node 22): without it they are left out,
- * with one line saying why, instead of failing to import it.
+ * Packages whose tests need an agent framework that npm installs only on Node 22 and later
+ * (scripts/optional-frameworks.js): where it is absent they are left out, with one line
+ * saying why, instead of failing to import it.
  */
-const optionalFrameworks: Record<string, string> = { 'openai-agents': '@openai/agents' };
+const frameworkMissing = new Map<string, string>();
+for (const framework of OPTIONAL_FRAMEWORKS) {
+  const why = whyMissing(framework, __dirname);
+  if (why === undefined) continue;
+  frameworkMissing.set(framework.name, why);
+  console.log(`jest: packages/${framework.name} not tested: ${why}.`);
+}
 
-function frameworkInstalled(name: string): boolean {
-  const framework = optionalFrameworks[name];
-  if (framework === undefined) return true;
-  try {
-    require.resolve(framework, { paths: [__dirname] });
-    return true;
-  } catch {
-    console.log(
-      `jest: packages/${name} not tested: ${framework} is not installed (it needs Node 22 or later; ` +
-        `this is Node ${process.versions.node}).`,
-    );
-    return false;
-  }
+/**
+ * The AI SDK and its @ai-sdk packages ship ES modules only; Jest's CommonJS runtime loads them
+ * compiled by ts-jest, like our own sources.
+ */
+function aiSdkProject(dir: string) {
+  const base = project('ai-sdk', dir);
+  return {
+    ...base,
+    transform: {
+      ...base.transform,
+      '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+    },
+    transformIgnorePatterns: [
+      '/node_modules/(?!(ai|@ai-sdk|@workflow|@vercel/oidc|eventsource-parser|zod)/)',
+    ],
+  };
 }
 
 const projects: Config['projects'] = [
   ...readdirSync(packagesDir)
-    .filter((name) => existsSync(join(packagesDir, name, 'test')) && frameworkInstalled(name))
-    .map((name) => project(name, join(packagesDir, name))),
+    .filter((name) => existsSync(join(packagesDir, name, 'test')) && !frameworkMissing.has(name))
+    .map((name) =>
+      name === 'ai-sdk' ? aiSdkProject(join(packagesDir, name)) : project(name, join(packagesDir, name)),
+    ),
   // The repository's own scripts, such as the set-up behind the README's test command.
   project('scripts', join(__dirname, 'scripts')),
 ];

@@ -1,0 +1,29 @@
+// Agent frameworks whose current major needs Node 22 or later (their engines): npm installs them
+// as optional dependencies, so on Node 20 they are absent. Their packages' tests and examples
+// cannot run or type-check there; the jest run (jest.config.ts), the type check
+// (scripts/typecheck.js), the examples' builds and the benchmarks leave them out with one line
+// saying why, and run them wherever the framework is installed (CI's Node 24 leg).
+const { join } = require('node:path');
+
+const OPTIONAL_FRAMEWORKS = [
+  { name: 'ai-sdk', module: 'ai', paths: ['packages/ai-sdk/test', 'examples/ai-sdk/src'] },
+  {
+    name: 'openai-agents',
+    module: '@openai/agents',
+    paths: ['packages/openai-agents/test', 'examples/openai-agents/src'],
+  },
+];
+
+/** Why `framework` cannot be used here, or undefined when it can. */
+function whyMissing(framework, root = join(__dirname, '..')) {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) return `${framework.module} needs Node 22 or later; this is Node ${process.versions.node}`;
+  try {
+    require.resolve(`${framework.module}/package.json`, { paths: [root] });
+    return undefined;
+  } catch {
+    return `the optional dependency ${framework.module} is not installed (run npm install on Node 22 or later)`;
+  }
+}
+
+module.exports = { OPTIONAL_FRAMEWORKS, whyMissing };
