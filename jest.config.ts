@@ -45,21 +45,17 @@ function project(name: string, dir: string) {
  * where its engines allow (`@openai/agents` needs Node 22): without it they are left out,
  * with one line saying why, instead of failing to import it.
  */
-const optionalFrameworks: Record<string, string> = { 'openai-agents': '@openai/agents' };
+const frameworkOfPackage: Record<string, string> = { 'openai-agents': '@openai/agents' };
+const { frameworkMissing } = require('./scripts/optional-frameworks') as {
+  frameworkMissing(framework: string): string | undefined;
+};
 
 function frameworkInstalled(name: string): boolean {
-  const framework = optionalFrameworks[name];
-  if (framework === undefined) return true;
-  try {
-    require.resolve(framework, { paths: [__dirname] });
-    return true;
-  } catch {
-    console.log(
-      `jest: packages/${name} not tested: ${framework} is not installed (it needs Node 22 or later; ` +
-        `this is Node ${process.versions.node}).`,
-    );
-    return false;
-  }
+  const framework = frameworkOfPackage[name];
+  const why = framework === undefined ? undefined : frameworkMissing(framework);
+  if (why === undefined) return true;
+  console.log(`jest: packages/${name} not tested: ${why}.`);
+  return false;
 }
 
 const projects: Config['projects'] = [
