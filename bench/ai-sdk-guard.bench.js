@@ -10,20 +10,10 @@
  * machine slows both alike. `ai` 7 needs Node 22 or later; elsewhere this prints why it did not
  * run and exits 0.
  */
-const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { frameworkMissing } = require('../scripts/optional-frameworks');
 
-const root = join(__dirname, '..');
-const major = Number(process.versions.node.split('.')[0]);
-let skipped;
-if (major < 22) skipped = `Node ${process.versions.node} (the AI SDK needs Node 22 or later)`;
-else {
-  try {
-    require.resolve('ai/package.json', { paths: [root] });
-  } catch {
-    skipped = "the optional dependency 'ai' is not installed (run npm install on Node 22 or later)";
-  }
-}
+const skipped = frameworkMissing('ai');
 if (skipped !== undefined) {
   console.log(`\n## ai-sdk-guard\nnot run: ${skipped}.`);
   process.exit(0);

@@ -26,4 +26,11 @@ function whyMissing(framework, root = join(__dirname, '..')) {
   }
 }
 
-module.exports = { OPTIONAL_FRAMEWORKS, whyMissing };
+/** Why the framework npm knows as `module` (`ai`, `@openai/agents`) cannot be used here, or undefined. */
+function frameworkMissing(module) {
+  const framework = OPTIONAL_FRAMEWORKS.find((f) => f.module === module);
+  if (framework === undefined) throw new Error(`optional-frameworks: no framework '${module}' in the list.`);
+  return whyMissing(framework);
+}
+
+module.exports = { OPTIONAL_FRAMEWORKS, whyMissing, frameworkMissing };
