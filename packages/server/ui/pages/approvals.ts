@@ -15,6 +15,11 @@ const REMEMBER_CHOICES: ReadonlyArray<readonly [string, string]> = [
   ['1440', '24 hours'],
 ];
 
+/** "15 minutes", "1 hour"… as the choice was offered; any other number of minutes as such. */
+function rememberLabel(minutes: number): string {
+  return REMEMBER_CHOICES.find(([value]) => value === String(minutes))?.[1] ?? `${minutes} minutes`;
+}
+
 const HISTORY_FILTERS: ReadonlyArray<readonly [string, string]> = [
   ['', 'All decisions'],
   ['approved', 'Approved'],
@@ -206,7 +211,7 @@ export const approvalsPage: Page = (main, { project }) => {
   function historyRow(a: Approval): HTMLTableRowElement {
     const decided = a.status === 'expired' ? '—' : (a.decided_by ?? '—');
     const remembered = a.remember_minutes
-      ? ` (remembered ${formatDuration(a.remember_minutes * 60_000)}${a.same_args_only ? ', same arguments' : ''})`
+      ? ` (remembered for ${rememberLabel(a.remember_minutes)}${a.same_args_only ? ', same arguments only' : ''})`
       : '';
     return h(
       'tr',
