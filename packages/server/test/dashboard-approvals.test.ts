@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 import {
   LOGIN,
   WAIT_MS,
+  computedStyle,
+  cssColour,
   horizontalOverflow,
   logIn,
   startDashboardRig,
@@ -221,6 +223,37 @@ describe('Approvals page: an agent waits, a person decides in the dashboard', ()
     await phone.keyboard.type('by keyboard');
     await item.getByRole('button', { name: /^Deny / }).focus();
     await phone.keyboard.press('Enter');
+    await expect(call).resolves.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  test('in dark mode the queue, its badge and its buttons take the dark colours', async () => {
+    const dark = await (
+      await rig.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' })
+    ).newPage();
+    await logIn(dark);
+    await dark.locator('.user').waitFor({ state: 'attached' });
+    const call = refund('o-50', 8).catch((e: unknown) => e);
+    await dark.goto(`/#/projects/${projectId}/approvals`);
+    await dark.locator('li.approval', { hasText: 'on order o-50' }).waitFor();
+    await dark.locator('[data-testid="pending-count"]:visible').waitFor();
+    expect(await computedStyle(dark, 'li.approval', 'background-color')).toBe(
+      await cssColour(dark, 'var(--surface)'),
+    );
+    expect(await computedStyle(dark, 'li.approval', 'color')).toBe(await cssColour(dark, 'var(--text)'));
+    const [r, g, b] = (await computedStyle(dark, 'li.approval', 'background-color'))
+      .match(/\d+/g)!
+      .map(Number);
+    expect(r + g + b).toBeLessThan(120);
+    expect(await computedStyle(dark, '[data-testid="pending-count"]', 'background-color')).toBe(
+      await cssColour(dark, 'var(--audit)'),
+    );
+    expect(await computedStyle(dark, '[data-testid="pending-count"]', 'color')).toBe(
+      await cssColour(dark, 'var(--surface)'),
+    );
+    await dark
+      .locator('li.approval', { hasText: 'on order o-50' })
+      .getByRole('button', { name: /^Deny / })
+      .click();
     await expect(call).resolves.toBeInstanceOf(PermissionDeniedError);
   });
 });
