@@ -23,7 +23,11 @@ const files = readdirSync(__dirname)
 const env = { ...process.env };
 let postgres;
 /** The benchmarks that report PostgreSQL beside SQLite. */
-const onPostgres = (f) => f.startsWith('server-') || f.startsWith('query-layer') || f.startsWith('limits');
+const onPostgres = (f) =>
+  f.startsWith('server-') ||
+  f.startsWith('query-layer') ||
+  f.startsWith('limits') ||
+  f.startsWith('approval-');
 /** The benchmarks that need Redis. */
 const onRedis = (f) => f.startsWith('limits');
 const needPostgres = !env.DATABASE_URL && files.some(onPostgres);

@@ -92,6 +92,17 @@ async function post(url, apiKey, events) {
   if (!response.ok) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
 }
 
+/** Asks for an approval as an agent's SDK does (the project's ingest key); resolves with its id. */
+async function askApproval(url, apiKey, request) {
+  const response = await fetch(`${url}/api/approvals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ args_digest: 'a1'.repeat(32), ...request }),
+  });
+  if (!response.ok) throw new Error(`approvals answered ${response.status}: ${await response.text()}`);
+  return (await response.json()).id;
+}
+
 async function main(outDir) {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'agentsudo-screenshots-'));
@@ -209,6 +220,50 @@ async function main(outDir) {
     await page.goto(`${base}/agents`);
     await page.locator('.agent-card').first().waitFor();
     await shot('agents');
+
+    // Approvals: one decided with a remembered grant, one denied, two waiting.
+    const decided = [
+      [
+        {
+          agent_name: 'BillingBot',
+          scope: 'delete:invoices',
+          function_name: 'InvoiceService.voidInvoice',
+          description: 'Void invoice INV-2291 (duplicate)',
+        },
+        { decision: 'approve', reason: 'duplicate confirmed', rememberMinutes: 60 },
+      ],
+      [
+        {
+          agent_name: 'ResearchBot',
+          scope: 'send:email',
+          function_name: 'MailService.sendEmail',
+          description: 'Email 312 customers about the outage',
+        },
+        { decision: 'deny', reason: 'needs legal review' },
+      ],
+    ];
+    for (const [request, decision] of decided) {
+      const id = await askApproval(url, apiKey, { ...request, timeout_ms: 600_000 });
+      await server.storage.approvals.decide(project.id, id, { ...decision, decidedBy: LOGIN.email });
+    }
+    await askApproval(url, apiKey, {
+      agent_name: 'SupportBot',
+      scope: 'write:refunds',
+      function_name: 'CustomerService.processRefund',
+      description: 'Refund 120 EUR on order o-7',
+      timeout_ms: 300_000,
+    });
+    await askApproval(url, apiKey, {
+      agent_name: 'SupportBot',
+      scope: 'write:refunds',
+      function_name: 'CustomerService.processRefund',
+      description: 'Refund 1,450 EUR on order o-9 (over the 500 EUR limit)',
+      timeout_ms: 900_000,
+    });
+    await page.goto(`${base}/approvals`);
+    await page.locator('li.approval').nth(1).waitFor();
+    await page.locator('tr[data-grant]').first().waitFor();
+    await shot('approvals');
 
     await page.goto('/#/projects');
     await page.getByLabel('New project name').fill('checkout-agents');

@@ -147,6 +147,84 @@ export interface EventQuery {
 }
 
 /**
+ * Where an approval is: waiting for a person, decided, or past its deadline undecided.
+ *
+ * @example
+ * ```ts
+ * const s: ApprovalStatus = 'pending';
+ * ```
+ */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/**
+ * A guarded call held for a person's decision, as the approvals routes answer it.
+ *
+ * @example
+ * ```ts
+ * const a: Approval = { id: 'Vq3…', status: 'pending', agent_name: 'RefundBot', scope: 'write:refunds',
+ *   function_name: 'refund', created_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-01T00:05:00Z', source: 'sdk' };
+ * ```
+ */
+export interface Approval {
+  id: string;
+  status: ApprovalStatus;
+  agent_name: string;
+  agent_id?: string;
+  scope: string;
+  function_name: string;
+  description?: string;
+  args_digest?: string;
+  created_at: string;
+  expires_at: string;
+  decided_at?: string;
+  decided_by?: string;
+  reason?: string;
+  remember_minutes?: number;
+  same_args_only?: boolean;
+  consumed_at?: string;
+  source: 'sdk' | 'python';
+}
+
+/**
+ * A decision as the Approvals page sends it: approve or deny, why, and for how long the
+ * agent may do the same without asking (approve only).
+ *
+ * @example
+ * ```ts
+ * const d: Decision = { decision: 'approve', reason: 'known customer', remember_minutes: 15 };
+ * ```
+ */
+export interface Decision {
+  decision: 'approve' | 'deny';
+  reason?: string;
+  remember_minutes?: number;
+  same_args_only?: boolean;
+}
+
+/**
+ * A remembered approval: the agent may use the scope without asking until `expires_at`.
+ *
+ * @example
+ * ```ts
+ * const g: Grant = { id: 'k2…', agent_name: 'RefundBot', scope: 'write:refunds', created_at: '…',
+ *   created_by: 'ops@example.com', expires_at: '…' };
+ * ```
+ */
+export interface Grant {
+  id: string;
+  approval_id?: string;
+  agent_name: string;
+  agent_id?: string;
+  scope: string;
+  args_digest?: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string;
+  revoked_at?: string;
+  revoked_by?: string;
+}
+
+/**
  * The server's answer to a failed request: status, machine code and a readable message.
  *
  * @example
@@ -301,6 +379,21 @@ export const api = {
     }>('GET', `${projectPath(projectId)}/agent-activity${queryString({ ...range, points: '12' })}`),
   agents: (projectId: string) =>
     request<{ agents: AgentSummary[] }>('GET', `${projectPath(projectId)}/agents`),
+
+  approvals: (projectId: string, status: ApprovalStatus | '', limit = 50) =>
+    request<{ approvals: Approval[]; pending: number }>(
+      'GET',
+      `${projectPath(projectId)}/approvals${queryString({ status: status || undefined, limit: String(limit) })}`,
+    ),
+  decide: (projectId: string, approvalId: string, decision: Decision) =>
+    request<Approval>(
+      'POST',
+      `${projectPath(projectId)}/approvals/${encodeURIComponent(approvalId)}/decision`,
+      decision,
+    ),
+  grants: (projectId: string) => request<{ grants: Grant[] }>('GET', `${projectPath(projectId)}/grants`),
+  revokeGrant: (projectId: string, grantId: string) =>
+    request<Grant>('DELETE', `${projectPath(projectId)}/grants/${encodeURIComponent(grantId)}`),
 
   liveUrl: (projectId: string) => `${projectPath(projectId)}/live`,
   exportUrl: (projectId: string, query: EventQuery, format: 'csv' | 'jsonl') =>

@@ -213,3 +213,22 @@ export function localInputToIso(value: string): string | undefined {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
+
+/**
+ * A span of time as a person reads a countdown: `45 s`, `4 min 05 s`, `2 h 10 min`,
+ * `1 d 3 h`; `0 s` for anything not positive.
+ *
+ * @example
+ * ```ts
+ * formatDuration(125_000); // '2 min 05 s'
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const hours = Math.floor(m / 60);
+  if (hours < 24) return `${hours} h ${m % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}

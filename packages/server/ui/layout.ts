@@ -1,5 +1,6 @@
 import { api } from './api';
-import { h, options } from './dom';
+import { stopWatchingApprovals, watchApprovals } from './approval-watch';
+import { h, options, replaceChildren } from './dom';
 import { go } from './router';
 import { state } from './state';
 import { setTimeZoneChoice, timeZoneChoice, type TimeZoneChoice } from './time-zone';
@@ -14,15 +15,38 @@ import { setTimeZoneChoice, timeZoneChoice, type TimeZoneChoice } from './time-z
  */
 export const SECTIONS: ReadonlyArray<readonly [string, string]> = [
   ['feed', 'Live feed'],
+  ['approvals', 'Approvals'],
   ['analytics', 'Analytics'],
   ['audit', 'Audit log'],
   ['agents', 'Agents'],
   ['settings', 'Settings'],
 ];
 
+/** Stops the nav badge of the frame drawn before, so a page swap does not pile listeners up. */
+let stopBadge: (() => void) | undefined;
+
+/**
+ * The Approvals tab's badge: how many requests wait for a decision, kept live from the
+ * project's feed, and hidden when none do.
+ */
+function pendingBadge(projectId: string): HTMLElement {
+  const badge = h('span', { class: 'nav-count', 'data-testid': 'pending-count', hidden: true });
+  stopBadge?.();
+  stopBadge = watchApprovals(projectId, (pending) => {
+    replaceChildren(
+      badge,
+      pending > 99 ? '99+' : String(pending),
+      h('span', { class: 'visually-hidden' }, ' pending'),
+    );
+    badge.hidden = pending === 0;
+  });
+  return badge;
+}
+
 /**
  * The signed-in frame: brand, project picker, the time zone switch (local or UTC), section
- * navigation, the user and a logout button, and the `main` element the page draws into.
+ * navigation (the Approvals tab with its live pending count), the user and a logout button,
+ * and the `main` element the page draws into.
  *
  * @example
  * ```ts
@@ -46,6 +70,9 @@ export function shell(
     },
     options([['', 'All projects…'], ...state.projects.map((p) => [p.id, p.name] as const)], projectId ?? ''),
   );
+  stopBadge?.();
+  stopBadge = undefined;
+  if (!projectId) stopWatchingApprovals();
   const nav = projectId
     ? h(
         'nav',
@@ -59,6 +86,7 @@ export function shell(
               'data-section': id,
             },
             label,
+            id === 'approvals' ? pendingBadge(projectId) : null,
           ),
         ),
       )
@@ -90,6 +118,7 @@ export function shell(
       type: 'button',
       class: 'ghost',
       onclick: async () => {
+        stopWatchingApprovals();
         await api.logout().catch(() => undefined);
         state.user = undefined;
         state.newKeys.clear();

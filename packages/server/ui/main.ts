@@ -1,8 +1,10 @@
 import { api, ApiError, UNAUTHORIZED_EVENT } from './api';
+import { stopWatchingApprovals } from './approval-watch';
 import { h, replaceChildren } from './dom';
 import { notice, shell } from './layout';
 import { agentsPage } from './pages/agents';
 import { analyticsPage } from './pages/analytics';
+import { approvalsPage } from './pages/approvals';
 import { auditPage } from './pages/audit';
 import { eventPage } from './pages/event';
 import { feedPage } from './pages/feed';
@@ -17,6 +19,7 @@ const router = new Router()
   .add('/', projectsPage)
   .add('/projects', projectsPage)
   .add('/projects/:project/feed', feedPage)
+  .add('/projects/:project/approvals', approvalsPage)
   .add('/projects/:project/analytics', analyticsPage)
   .add('/projects/:project/audit', auditPage)
   .add('/projects/:project/events/:event', eventPage)
@@ -98,6 +101,7 @@ function run(page: Page, main: HTMLElement, params: Record<string, string>): Pag
 window.addEventListener('hashchange', () => void render());
 window.addEventListener(UNAUTHORIZED_EVENT, () => {
   state.user = undefined;
+  stopWatchingApprovals();
   if (location.hash.startsWith('#/login')) return;
   // Come back here after signing in again.
   sessionStorage.setItem(RETURN_KEY, location.hash.slice(1));

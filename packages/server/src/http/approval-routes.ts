@@ -82,7 +82,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext):
     if (approval.status !== 'pending' || timeoutMs === 0) return approvalJson(approval);
     const answer = await wait(reply, ctx, projectId, credential.owner, approval, timeoutMs);
     if (answer === undefined) {
-      // The client left or the server is closing: nobody to answer.
+      // The client left (nobody to answer), or the server is closing (answered 503 by endAll).
       reply.hijack();
       return;
     }

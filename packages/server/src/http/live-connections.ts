@@ -164,7 +164,21 @@ export class LiveConnections {
   }
 
   endAll(): void {
-    for (const res of this.connections) res.end();
+    for (const res of this.connections) {
+      if (res.headersSent) {
+        res.end();
+        continue;
+      }
+      // A long-poll still waiting: ended bare, it would read as a 200 with no answer. A 503
+      // says "ask again", so a call waiting for approval outlives a server restart.
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+      res.end(
+        JSON.stringify({
+          error: 'server_closing',
+          message: 'The server is shutting down; ask again in a moment (the request is kept).',
+        }),
+      );
+    }
     this.connections.clear();
     this.perProject.clear();
     this.perOwner.clear();
