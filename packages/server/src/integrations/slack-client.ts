@@ -38,12 +38,25 @@ export function slackFailure(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-const SILENT: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
+/**
+ * A logger for the Slack clients that passes their errors to `log` (the server's logger)
+ * and drops the rest, instead of their default of writing to the console.
+ *
+ * @example
+ * ```ts
+ * new SocketModeClient({ appToken, logger: slackLogger((msg) => app.log.warn(msg)) });
+ * ```
+ */
+export function slackLogger(log: (message: string) => void = () => undefined): Logger {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (...parts: unknown[]) => log(parts.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.ERROR,
+    setName: () => undefined,
+  };
+}
+
+const SILENT = slackLogger();

@@ -1,6 +1,6 @@
 import { SocketModeClient } from '@slack/socket-mode';
-import { LogLevel } from '@slack/web-api';
 import type { SlackConfig } from './integration-store';
+import { slackLogger } from './slack-client';
 import { readSlackClick, type SlackInteractions } from './slack-interactions';
 
 /**
@@ -32,8 +32,10 @@ export class SlackSockets {
     if (config.mode !== 'socket' || !config.appToken) return;
     const client = new SocketModeClient({
       appToken: config.appToken,
-      clientOptions: { slackApiUrl: this.deps.slackApiUrl },
-      logLevel: LogLevel.ERROR,
+      // A few tries of apps.connections.open, not the client's default of 100: a wrong token
+      // or an unreachable Slack is logged, and saving the connection again starts over.
+      clientOptions: { slackApiUrl: this.deps.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500 } },
+      logger: slackLogger((message) => this.deps.log('slack: Socket Mode', { projectId, err: message })),
     });
     client.on('interactive', async ({ ack, body }: { ack: () => Promise<void>; body: unknown }) => {
       // Slack wants the ack within 3 s; the decision and its answers follow.
