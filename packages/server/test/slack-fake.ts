@@ -39,7 +39,8 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 function frame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, len]) : Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]);
+  const head =
+    len < 126 ? Buffer.from([0x80 | opcode, len]) : Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]);
   return Buffer.concat([head, payload]);
 }
 
@@ -114,10 +115,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
       const text = Buffer.concat(chunks).toString('utf8');
       const args: Record<string, any> = {};
-      if ((req.headers['content-type'] ?? '').includes('json')) Object.assign(args, text ? JSON.parse(text) : {});
-      else
-        for (const [k, v] of new URLSearchParams(text))
-          args[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
+      if ((req.headers['content-type'] ?? '').includes('json'))
+        Object.assign(args, text ? JSON.parse(text) : {});
+      else for (const [k, v] of new URLSearchParams(text)) args[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
       const token = req.headers.authorization?.replace(/^Bearer /, '');
       const call: SlackCall = { method, token, args };
       calls.push(call);
@@ -165,7 +165,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const found = calls.filter((c) => c.method === method && where(c));
         if (found.length >= count) return found[count - 1];
         if (Date.now() > deadline)
-          throw new Error(`the fake Slack got no call ${count} of ${method}; calls: ${calls.map((c) => c.method).join(', ')}`);
+          throw new Error(
+            `the fake Slack got no call ${count} of ${method}; calls: ${calls.map((c) => c.method).join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -179,7 +181,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           clearTimeout(timer);
           resolve(ack);
         });
-        socket.write(frame(0x1, Buffer.from(JSON.stringify({ type, envelope_id: id, payload, accepts_response_payload: false }))));
+        socket.write(
+          frame(
+            0x1,
+            Buffer.from(JSON.stringify({ type, envelope_id: id, payload, accepts_response_payload: false })),
+          ),
+        );
       });
     },
     async close() {

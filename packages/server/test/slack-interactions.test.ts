@@ -28,7 +28,9 @@ function clickPayload(approvalId: string, user: string, action: 'approve' | 'den
     channel: { id: 'C0APPROVALS' },
     container: { type: 'message', channel_id: 'C0APPROVALS' },
     response_url: 'https://hooks.slack.invalid/actions/1',
-    actions: [{ type: 'button', action_id: `agentsudo_${action}`, block_id: 'agentsudo_decision', value: approvalId }],
+    actions: [
+      { type: 'button', action_id: `agentsudo_${action}`, block_id: 'agentsudo_decision', value: approvalId },
+    ],
   };
 }
 
@@ -62,7 +64,10 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     const sdk = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${t.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       return { status: res.status, body: await jsonOf(res) };
@@ -97,7 +102,8 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         'x-slack-request-timestamp': timestamp,
-        'x-slack-signature': options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body),
+        'x-slack-signature':
+          options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body),
       },
       body,
     });
@@ -109,7 +115,9 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     JSON.stringify(c.args.blocks ?? []).includes(approvalId);
   /** An update of the message an approval was posted as (same ts). */
   const updateOf = (approvalId: string) => (c: SlackCall) =>
-    slack.calls.some((p) => p.method === 'chat.postMessage' && postOf(approvalId)(p) && p.result?.ts === c.args.ts);
+    slack.calls.some(
+      (p) => p.method === 'chat.postMessage' && postOf(approvalId)(p) && p.result?.ts === c.args.ts,
+    );
 
   beforeAll(async () => {
     slack = await startFakeSlack();
@@ -145,7 +153,13 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     expect(post.token).toBe(BOT_TOKEN);
     expect(post.args.channel).toBe('#approvals');
     const blocks = JSON.stringify(post.args.blocks);
-    for (const fact of ['SupportBot', 'write:refunds', 'Billing.refund', 'Refund 120 EUR on order o-7', approval.expires_at])
+    for (const fact of [
+      'SupportBot',
+      'write:refunds',
+      'Billing.refund',
+      'Refund 120 EUR on order o-7',
+      approval.expires_at,
+    ])
       expect(blocks).toContain(fact);
     const buttons = post.args.blocks.find((b: any) => b.type === 'actions').elements;
     expect(buttons.map((b: any) => [b.action_id, b.value])).toEqual([
@@ -202,7 +216,9 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     const p = await project();
     const approval = await p.ask();
 
-    const replayed = await click(approval.id, MEMBER, 'approve', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const replayed = await click(approval.id, MEMBER, 'approve', {
+      timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
 
     expect(replayed.status).toBe(401);
     expect(JSON.parse(replayed.text).message).toMatch(/more than 300 s from now/);
@@ -232,8 +248,13 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     expect([first.status, second.status]).toEqual([200, 200]);
     const decided = (await p.sdk('GET', `/api/approvals/${approval.id}`)).body;
     expect(['approved', 'denied']).toContain(decided.status);
-    const told = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === MEMBER && /Already decided/.test(c.args.text));
-    expect(told.args.text).toContain(`${decided.status === 'approved' ? 'Approved' : 'Denied'} by ops@example.com`);
+    const told = await slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === MEMBER && /Already decided/.test(c.args.text),
+    );
+    expect(told.args.text).toContain(
+      `${decided.status === 'approved' ? 'Approved' : 'Denied'} by ops@example.com`,
+    );
     // One decision, one update of the message.
     await slack.waitForCall('chat.update', updateOf(approval.id));
     expect(slack.calls.filter((c) => c.method === 'chat.update' && updateOf(approval.id)(c))).toHaveLength(1);
@@ -270,7 +291,11 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
   });
 
   test('Socket Mode: a click arrives over the socket, is acknowledged, and decides', async () => {
-    const p = await project({ mode: 'socket', app_token: 'xapp-1-A0123-socket-token', signing_secret: undefined });
+    const p = await project({
+      mode: 'socket',
+      app_token: 'xapp-1-A0123-socket-token',
+      signing_secret: undefined,
+    });
     await slack.socketConnected();
     const open = await slack.waitForCall('apps.connections.open');
     expect(open.token).toBe('xapp-1-A0123-socket-token');
@@ -311,11 +336,17 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
 
     const byToken = await dashboard('GET', path, undefined, { authorization: `Bearer ${readToken}` });
     expect(byToken.status).toBe(403);
-    const changeByToken = await dashboard('DELETE', path, undefined, { authorization: `Bearer ${readToken}` });
+    const changeByToken = await dashboard('DELETE', path, undefined, {
+      authorization: `Bearer ${readToken}`,
+    });
     expect(changeByToken.status).toBe(403);
     const noCsrf = await dashboard('DELETE', path, undefined, { cookie: session.cookie });
     expect(noCsrf.status).toBe(403);
-    const bad = await dashboard('PUT', path, { bot_token: 'xoxp-user-token-1234', signing_secret: SIGNING_SECRET, channel: '#a' });
+    const bad = await dashboard('PUT', path, {
+      bot_token: 'xoxp-user-token-1234',
+      signing_secret: SIGNING_SECRET,
+      channel: '#a',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'invalid_body', field: 'bot_token' });
     expect(bad.body.message).not.toContain('xoxp-user-token-1234');

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('Settings → Slack', () => {
   const card = () => page.locator('[data-integration="slack"]');
 
-  test('a bad bot token is refused with the server\'s message naming the field', async () => {
+  test("a bad bot token is refused with the server's message naming the field", async () => {
     await card().getByLabel('Bot token').fill('xoxp-a-user-token-not-a-bot');
     await card().getByLabel('Signing secret').fill('0123456789abcdef0123');
     await card().getByLabel('Channel').fill('#approvals');

@@ -17,7 +17,9 @@ function verify(secret: string, headers: http.IncomingHttpHeaders, rawBody: stri
   const signature = String(headers['x-agentsudo-signature']);
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
   const expected = `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
-  return signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+  return (
+    signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+  );
 }
 
 interface Received {
@@ -47,7 +49,8 @@ async function receiver() {
     async waitFor(n: number, where: (r: Received) => boolean = () => true) {
       const deadline = Date.now() + 20_000;
       while (received.filter(where).length < n) {
-        if (Date.now() > deadline) throw new Error(`the receiver got ${received.filter(where).length} of ${n} requests`);
+        if (Date.now() > deadline)
+          throw new Error(`the receiver got ${received.filter(where).length} of ${n} requests`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return received.filter(where);
@@ -148,7 +151,13 @@ describe.each(backends())('approval requests sent to a webhook on $name', (backe
     expect(JSON.parse(request.body)).toMatchObject({
       type: 'approval_requested',
       delivery_id: request.headers['x-agentsudo-delivery'],
-      approval: { id: approval.id, status: 'pending', project: p.id, agent_name: 'SupportBot', scope: 'write:refunds' },
+      approval: {
+        id: approval.id,
+        status: 'pending',
+        project: p.id,
+        agent_name: 'SupportBot',
+        scope: 'write:refunds',
+      },
     });
   });
 
@@ -169,7 +178,10 @@ describe.each(backends())('approval requests sent to a webhook on $name', (backe
     hook.answer(503, 503, 503, 503, 503);
     const approval = await p.ask();
 
-    const line = await logLine(logs, new RegExp(`webhook: delivering approval ${approval.id}: gave up after 3 attempts`));
+    const line = await logLine(
+      logs,
+      new RegExp(`webhook: delivering approval ${approval.id}: gave up after 3 attempts`),
+    );
 
     expect(line.msg).toContain('answered 503');
     expect(hook.received.filter(about(approval.id))).toHaveLength(3);
@@ -201,7 +213,10 @@ describe.each(backends())('approval requests sent to a webhook on $name', (backe
   test('a URL that is not http or https is refused with a 400 naming it', async () => {
     const { project: p } = await t.server.admin.createProject(`p-${randomUUID().slice(0, 8)}`);
     for (const url of ['ftp://ops.example.com/hook', 'not a url', 'https://user:pw@ops.example.com/hook']) {
-      const res = await dashboard('PUT', `/api/projects/${p.id}/integrations/webhook`, { url, secret: SECRET });
+      const res = await dashboard('PUT', `/api/projects/${p.id}/integrations/webhook`, {
+        url,
+        secret: SECRET,
+      });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: 'invalid_body', field: 'url' });
       expect(res.body.message).toContain(JSON.stringify(url));
@@ -241,7 +256,13 @@ describe('webhooks without allowPrivateWebhookUrls', () => {
   }, 30_000);
 
   test('loopback, private and link-local addresses are refused', async () => {
-    for (const url of [hook.url, 'http://localhost:8080/x', 'http://10.0.0.7/x', 'http://169.254.169.254/latest', 'http://[::1]/x']) {
+    for (const url of [
+      hook.url,
+      'http://localhost:8080/x',
+      'http://10.0.0.7/x',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+    ]) {
       const res = await fetch(`${t.url}/api/projects/${t.projectId}/integrations/webhook`, {
         method: 'PUT',
         headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
@@ -256,12 +277,22 @@ describe('webhooks without allowPrivateWebhookUrls', () => {
 
   test('a dead endpoint cannot grow the queue: beyond its bound, requests are dropped and logged', async () => {
     // A public name whose delivery waits a minute between tries keeps its jobs queued.
-    await t.server.storage.integrations.put(t.projectId, 'webhook', { url: 'http://dead.invalid/hook', secret: SECRET }, 'test');
+    await t.server.storage.integrations.put(
+      t.projectId,
+      'webhook',
+      { url: 'http://dead.invalid/hook', secret: SECRET },
+      'test',
+    );
     const ask = () =>
       fetch(`${t.url}/api/approvals`, {
         method: 'POST',
         headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ agent_name: 'Bot', scope: 's', function_name: 'f', args_digest: digestOf(randomUUID()) }),
+        body: JSON.stringify({
+          agent_name: 'Bot',
+          scope: 's',
+          function_name: 'f',
+          args_digest: digestOf(randomUUID()),
+        }),
       });
     for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(201);
 

@@ -7,7 +7,12 @@ import { bodyObject } from './approval-input';
 function bad(field: string, value: unknown, hint: string): ApiError {
   // A token or secret is never echoed back whole, even when it is wrong.
   const shown = typeof value === 'string' ? masked(value) : value;
-  return new ApiError(400, 'invalid_body', `${field} ${JSON.stringify(shown) ?? 'undefined'} is invalid: ${hint}.`, field);
+  return new ApiError(
+    400,
+    'invalid_body',
+    `${field} ${JSON.stringify(shown) ?? 'undefined'} is invalid: ${hint}.`,
+    field,
+  );
 }
 
 /**
@@ -48,15 +53,35 @@ export function parseSlackConfig(body: unknown): SlackConfig {
   const b = bodyObject(body);
   const mode = b.mode ?? 'http';
   if (mode !== 'http' && mode !== 'socket')
-    throw bad('mode', mode, "use 'http' (Slack calls the interactivity URL) or 'socket' (Socket Mode, no public URL)");
-  const botToken = token(b, 'bot_token', 'xoxb-', "give the app's Bot User OAuth Token (xoxb-…), from OAuth & Permissions");
+    throw bad(
+      'mode',
+      mode,
+      "use 'http' (Slack calls the interactivity URL) or 'socket' (Socket Mode, no public URL)",
+    );
+  const botToken = token(
+    b,
+    'bot_token',
+    'xoxb-',
+    "give the app's Bot User OAuth Token (xoxb-…), from OAuth & Permissions",
+  );
   const channel = b.channel;
   if (typeof channel !== 'string' || !/^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,20})$/.test(channel))
     throw bad('channel', channel, 'give a channel id (C0123ABCD) or a #name the bot is a member of');
   const config: SlackConfig = { mode, botToken, channel };
   if (mode === 'http')
-    config.signingSecret = token(b, 'signing_secret', undefined, "give the app's Signing Secret, from Basic Information");
-  else config.appToken = token(b, 'app_token', 'xapp-', 'give an app-level token (xapp-…) with connections:write');
+    config.signingSecret = token(
+      b,
+      'signing_secret',
+      undefined,
+      "give the app's Signing Secret, from Basic Information",
+    );
+  else
+    config.appToken = token(
+      b,
+      'app_token',
+      'xapp-',
+      'give an app-level token (xapp-…) with connections:write',
+    );
   return config;
 }
 
@@ -69,7 +94,10 @@ export function parseSlackConfig(body: unknown): SlackConfig {
  * const { config, generated } = parseWebhookConfig({ url: 'https://ops.example.com/hook' }, false);
  * ```
  */
-export function parseWebhookConfig(body: unknown, allowPrivate: boolean): { config: WebhookConfig; generated: boolean } {
+export function parseWebhookConfig(
+  body: unknown,
+  allowPrivate: boolean,
+): { config: WebhookConfig; generated: boolean } {
   const b = bodyObject(body);
   let url: URL;
   try {
@@ -79,8 +107,17 @@ export function parseWebhookConfig(body: unknown, allowPrivate: boolean): { conf
     throw err;
   }
   if (b.secret === undefined || b.secret === null)
-    return { config: { url: url.href, secret: `whsec_${randomBytes(32).toString('base64url')}` }, generated: true };
-  const secret = token(b, 'secret', undefined, 'give 16 to 512 printable characters, or leave it out and one is made');
-  if (secret.length < 16) throw bad('secret', secret, 'give at least 16 characters, or leave it out and one is made');
+    return {
+      config: { url: url.href, secret: `whsec_${randomBytes(32).toString('base64url')}` },
+      generated: true,
+    };
+  const secret = token(
+    b,
+    'secret',
+    undefined,
+    'give 16 to 512 printable characters, or leave it out and one is made',
+  );
+  if (secret.length < 16)
+    throw bad('secret', secret, 'give at least 16 characters, or leave it out and one is made');
   return { config: { url: url.href, secret }, generated: false };
 }

@@ -51,11 +51,19 @@ function webhookJson(w: StoredIntegration<'webhook'> | undefined): Record<string
  */
 export function integrationRoutes(
   app: FastifyInstance,
-  ctx: { integrations: Integrations; access: Access; sockets: SlackSockets; allowPrivateWebhookUrls: boolean },
+  ctx: {
+    integrations: Integrations;
+    access: Access;
+    sockets: SlackSockets;
+    allowPrivateWebhookUrls: boolean;
+  },
 ): void {
   const { integrations, access, sockets } = ctx;
 
-  const admin = async (request: ProjectRequest, changes: boolean): Promise<{ projectId: string; user: UserRecord }> => {
+  const admin = async (
+    request: ProjectRequest,
+    changes: boolean,
+  ): Promise<{ projectId: string; user: UserRecord }> => {
     if (changes) requireCsrfToken(request);
     const who = await access.reader(request);
     if (who.kind !== 'user')
@@ -82,7 +90,9 @@ export function integrationRoutes(
     // Socket Mode connects in the background: a Slack that is down must not fail the save.
     sockets
       .connect(projectId, config)
-      .catch((err: Error) => request.log.warn({ err: err.message, projectId }, 'slack: Socket Mode did not connect'));
+      .catch((err: Error) =>
+        request.log.warn({ err: err.message, projectId }, 'slack: Socket Mode did not connect'),
+      );
     return slackJson(stored);
   });
 
@@ -102,7 +112,10 @@ export function integrationRoutes(
     const { projectId, user } = await admin(request, true);
     const { config, generated } = parseWebhookConfig(request.body, ctx.allowPrivateWebhookUrls);
     const stored = await integrations.put(projectId, 'webhook', config, user.email);
-    return { ...webhookJson(stored), ...(generated ? { secret: config.secret, secret_shown_once: true } : {}) };
+    return {
+      ...webhookJson(stored),
+      ...(generated ? { secret: config.secret, secret_shown_once: true } : {}),
+    };
   });
 
   app.delete(`${base}/webhook`, async (request: ProjectRequest) => {

@@ -29,8 +29,10 @@ export async function slackInteractionRoutes(
   options: { interactions: SlackInteractions },
 ): Promise<void> {
   // Registered inside this plugin only: no other route takes form bodies.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (_request, body, done) => done(null, body),
   );
   app.post(SLACK_INTERACTIONS_PATH, { bodyLimit: 64 * 1024 }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body))

@@ -80,9 +80,7 @@ export class DeliveryQueue {
   /** Jobs dropped because the queue was full, since the start. */
   dropped = 0;
 
-  constructor(
-    private readonly options: { retry: NotifyRetry; maxQueued: number; log: DeliveryLog },
-  ) {}
+  constructor(private readonly options: { retry: NotifyRetry; maxQueued: number; log: DeliveryLog }) {}
 
   /** Queues a job; false (and a log line) when the queue is full or closed. */
   push(what: string, key: string, job: (attempt: number) => Promise<unknown>): boolean {
@@ -97,10 +95,12 @@ export class DeliveryQueue {
     }
     this.size += 1;
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const tail = previous.then(() => this.run(what, key, job)).finally(() => {
-      this.size -= 1;
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    const tail = previous
+      .then(() => this.run(what, key, job))
+      .finally(() => {
+        this.size -= 1;
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      });
     this.tails.set(key, tail);
     return true;
   }
@@ -140,10 +140,13 @@ export class DeliveryQueue {
       } catch (err) {
         const last = attempt >= attempts || err instanceof PermanentFailure || this.closed;
         if (last) {
-          this.options.log(`${what}: gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${messageOf(err)}`, {
-            key,
-            attempts: attempt,
-          });
+          this.options.log(
+            `${what}: gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${messageOf(err)}`,
+            {
+              key,
+              attempts: attempt,
+            },
+          );
           return;
         }
         await this.sleep(this.delay(attempt));

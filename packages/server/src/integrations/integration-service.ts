@@ -73,7 +73,9 @@ export async function startIntegrations(
   for (const s of await integrations.socketModeSlack())
     sockets
       .connect(s.projectId, s.config)
-      .catch((err: Error) => log('slack: Socket Mode did not connect', { projectId: s.projectId, err: err.message }));
+      .catch((err: Error) =>
+        log('slack: Socket Mode did not connect', { projectId: s.projectId, err: err.message }),
+      );
   return async (drainMs) => {
     for (const stop of stops) stop();
     await sockets.closeAll();

@@ -113,7 +113,13 @@ export class Integrations {
     updatedBy: string,
     now = Date.now(),
   ): Promise<StoredIntegration<K>> {
-    const row = { project_id: projectId, kind, config: JSON.stringify(config), updated_at: now, updated_by: updatedBy };
+    const row = {
+      project_id: projectId,
+      kind,
+      config: JSON.stringify(config),
+      updated_at: now,
+      updated_by: updatedBy,
+    };
     await execute(
       this.driver,
       this.db

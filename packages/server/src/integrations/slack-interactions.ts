@@ -45,7 +45,11 @@ export function readSlackClick(payload: unknown): SlackClick | undefined {
   if (p.type !== 'block_actions' || !Array.isArray(p.actions) || p.actions.length === 0) return undefined;
   const action = p.actions[0];
   const decision =
-    action?.action_id === SLACK_ACTIONS.approve ? 'approve' : action?.action_id === SLACK_ACTIONS.deny ? 'deny' : undefined;
+    action?.action_id === SLACK_ACTIONS.approve
+      ? 'approve'
+      : action?.action_id === SLACK_ACTIONS.deny
+        ? 'deny'
+        : undefined;
   if (!decision || typeof action.value !== 'string' || !APPROVAL_ID.test(action.value)) return undefined;
   if (typeof p.user?.id !== 'string') return undefined;
   return {
@@ -120,7 +124,9 @@ export class SlackInteractions {
     } catch (err) {
       // Who clicked cannot be checked: nothing is decided (a decision that cannot be made denies nothing and allows nothing).
       this.deps.log('slack: users.info failed, the click was not decided', { err: (err as Error).message });
-      await tell('AgentSudo could not check who you are in Slack, so nothing was decided. Try again, or decide in the dashboard.');
+      await tell(
+        'AgentSudo could not check who you are in Slack, so nothing was decided. Try again, or decide in the dashboard.',
+      );
       return;
     }
     const user = email ? await this.deps.accounts.findUserByEmail(normalizeEmail(email)) : undefined;

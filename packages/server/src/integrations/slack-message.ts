@@ -67,8 +67,20 @@ export function requestMessage(a: ApprovalRecord): SlackMessage {
         type: 'actions',
         block_id: 'agentsudo_decision',
         elements: [
-          { type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: plain('Approve'), value: a.id },
-          { type: 'button', action_id: SLACK_ACTIONS.deny, style: 'danger', text: plain('Deny'), value: a.id },
+          {
+            type: 'button',
+            action_id: SLACK_ACTIONS.approve,
+            style: 'primary',
+            text: plain('Approve'),
+            value: a.id,
+          },
+          {
+            type: 'button',
+            action_id: SLACK_ACTIONS.deny,
+            style: 'danger',
+            text: plain('Deny'),
+            value: a.id,
+          },
         ],
       },
     ],

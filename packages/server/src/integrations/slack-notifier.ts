@@ -34,7 +34,8 @@ export class SlackNotifier {
   private onStep({ step, approval }: ApprovalStep): void {
     const { queue } = this.deps;
     // Keyed by approval: the update waits for the post that made the message.
-    if (step === 'requested') queue.push('slack: posting an approval request', approval.id, () => this.post(approval));
+    if (step === 'requested')
+      queue.push('slack: posting an approval request', approval.id, () => this.post(approval));
     else queue.push('slack: updating an approval message', approval.id, () => this.update(approval));
   }
 

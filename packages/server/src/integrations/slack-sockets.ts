@@ -34,7 +34,10 @@ export class SlackSockets {
       appToken: config.appToken,
       // A few tries of apps.connections.open, not the client's default of 100: a wrong token
       // or an unreachable Slack is logged, and saving the connection again starts over.
-      clientOptions: { slackApiUrl: this.deps.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 500 } },
+      clientOptions: {
+        slackApiUrl: this.deps.slackApiUrl,
+        retryConfig: { retries: 2, factor: 2, minTimeout: 500 },
+      },
       logger: slackLogger((message) => this.deps.log('slack: Socket Mode', { projectId, err: message })),
     });
     client.on('interactive', async ({ ack, body }: { ack: () => Promise<void>; body: unknown }) => {
@@ -44,9 +47,13 @@ export class SlackSockets {
       if (!click) return;
       await this.deps.interactions
         .decide(projectId, config, click)
-        .catch((err: Error) => this.deps.log('slack: a Socket Mode click failed', { projectId, err: err.message }));
+        .catch((err: Error) =>
+          this.deps.log('slack: a Socket Mode click failed', { projectId, err: err.message }),
+        );
     });
-    client.on('error', (err: Error) => this.deps.log('slack: Socket Mode error', { projectId, err: err.message }));
+    client.on('error', (err: Error) =>
+      this.deps.log('slack: Socket Mode error', { projectId, err: err.message }),
+    );
     this.clients.set(projectId, client);
     await client.start();
   }

@@ -68,7 +68,11 @@ export class WebhookNotifier {
   private onStep({ step, approval }: ApprovalStep): void {
     if (step !== 'requested') return;
     const delivery = randomUUID();
-    const body = JSON.stringify({ type: 'approval_requested', delivery_id: delivery, approval: approvalJson(approval) });
+    const body = JSON.stringify({
+      type: 'approval_requested',
+      delivery_id: delivery,
+      approval: approvalJson(approval),
+    });
     this.deps.queue.push(`webhook: delivering approval ${approval.id}`, `webhook:${approval.id}`, () =>
       this.deliver(approval, delivery, body),
     );
@@ -80,22 +84,33 @@ export class WebhookNotifier {
     const url = parseWebhookUrl(hook.config.url, this.deps.allowPrivate);
     // Signed at each try, so a late retry carries a fresh timestamp.
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const status = await post(url, body, {
-      'content-type': 'application/json',
-      'user-agent': 'agentsudo-server',
-      [WEBHOOK_HEADERS.timestamp]: timestamp,
-      [WEBHOOK_HEADERS.signature]: signWebhook(hook.config.secret, timestamp, body),
-      [WEBHOOK_HEADERS.delivery]: delivery,
-    }, this.deps.allowPrivate);
+    const status = await post(
+      url,
+      body,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'agentsudo-server',
+        [WEBHOOK_HEADERS.timestamp]: timestamp,
+        [WEBHOOK_HEADERS.signature]: signWebhook(hook.config.secret, timestamp, body),
+        [WEBHOOK_HEADERS.delivery]: delivery,
+      },
+      this.deps.allowPrivate,
+    );
     if (status >= 200 && status < 300) return;
     const message = `${url.origin} answered ${status}`;
-    if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new PermanentFailure(message);
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429)
+      throw new PermanentFailure(message);
     throw new Error(message);
   }
 }
 
 /** One POST; resolves to the status, rejects on no answer within the time allowed. */
-function post(url: URL, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<number> {
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  allowPrivate: boolean,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? https : http).request(
       url,
@@ -112,7 +127,9 @@ function post(url: URL, body: string, headers: Record<string, string>, allowPriv
         resolve(res.statusCode ?? 0);
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`${url.origin} did not answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`${url.origin} did not answer within ${ATTEMPT_TIMEOUT_MS} ms`)),
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -23,7 +23,13 @@ function field(
   input.required = options.required ?? true;
   return {
     input,
-    element: h('div', { class: 'field' }, h('label', { for: id }, label), input, options.hint ? h('small', {}, options.hint) : null),
+    element: h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      input,
+      options.hint ? h('small', {}, options.hint) : null,
+    ),
   };
 }
 
@@ -206,7 +212,11 @@ export function webhookCard(project: string): HTMLElement {
     'Each approval request is POSTed as signed JSON to this URL (X-AgentSudo-Signature; see docs/approvals.md#webhook). Leave the secret empty and one is made for you.',
     () => {
       const url = field('URL', 'url', { type: 'url', placeholder: 'https://ops.example.com/agentsudo' });
-      const secret = field('Signing secret', 'secret', { type: 'password', required: false, hint: 'Optional, at least 16 characters.' });
+      const secret = field('Signing secret', 'secret', {
+        type: 'password',
+        required: false,
+        hint: 'Optional, at least 16 characters.',
+      });
       return {
         fields: [url.element, secret.element],
         body: () => ({
