@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { backends, jsonOf, startServer, type TestServer } from './helpers';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './slack-fake';
@@ -354,4 +355,76 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     expect((await dashboard('DELETE', path)).body).toEqual({ connected: false });
     expect((await dashboard('GET', path)).body).toEqual({ connected: false });
   });
+
+  test('no body, signed or not, makes the integration routes or the interactivity endpoint answer 5xx', async () => {
+    const p = await project();
+    const approval = await p.ask();
+    const hostile = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', '\u0000', 'xoxb-\u0000aaaaaaaa', 'x'.repeat(600), '#', 'C', 'xapp-'),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const slackBody = fc.record(
+      {
+        mode: fc.oneof(fc.constantFrom('http', 'socket'), hostile),
+        bot_token: fc.oneof(fc.constant(BOT_TOKEN), hostile),
+        signing_secret: fc.oneof(fc.constant(SIGNING_SECRET), hostile),
+        app_token: fc.oneof(fc.constant('xapp-1-A0123-token'), hostile),
+        channel: fc.oneof(fc.constantFrom('#approvals', 'C0123ABCD'), hostile),
+      },
+      { requiredKeys: [] },
+    );
+    const webhookBody = fc.record(
+      { url: fc.oneof(fc.webUrl(), hostile), secret: hostile },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(slackBody, hostile),
+        fc.oneof(webhookBody, hostile),
+        async (slackConfig, hook) => {
+          const a = await dashboard('PUT', `/api/projects/${p.id}/integrations/slack`, slackConfig);
+          const b = await dashboard('PUT', `/api/projects/${p.id}/integrations/webhook`, hook);
+          expect(a.status).toBeLessThan(500);
+          expect(b.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // Restore the connection the clicks below are signed for.
+    await dashboard('PUT', `/api/projects/${p.id}/integrations/slack`, {
+      bot_token: BOT_TOKEN,
+      signing_secret: SIGNING_SECRET,
+      channel: '#approvals',
+    });
+    const payload = fc.oneof(
+      hostile.map((v) => ({
+        type: 'block_actions',
+        actions: [{ action_id: 'agentsudo_approve', value: v }],
+        user: v,
+      })),
+      fc.constant(clickPayload(approval.id, STRANGER, 'approve')),
+      hostile,
+    );
+    await fc.assert(
+      fc.asyncProperty(payload, fc.boolean(), fc.boolean(), async (value, asForm, signed) => {
+        const body = asForm
+          ? `payload=${encodeURIComponent(JSON.stringify(value))}`
+          : String(JSON.stringify(value));
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const res = await fetch(`${t.url}/api/slack/interactions`, {
+          method: 'POST',
+          headers: {
+            'content-type': asForm ? 'application/x-www-form-urlencoded' : 'application/json',
+            'x-slack-request-timestamp': timestamp,
+            'x-slack-signature': signed ? slackSignature(SIGNING_SECRET, timestamp, body) : 'v0=bad',
+          },
+          body,
+        });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 40 },
+    );
+    expect((await p.sdk('GET', `/api/approvals/${approval.id}`)).body.status).toBe('pending');
+  }, 120_000);
 });
