@@ -86,7 +86,7 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
       expect(res.status).toBe(201);
       return res.body as { id: string; expires_at: string };
     };
-    return { id: p.id, sdk, ask };
+    return { id: p.id, apiKey, sdk, ask };
   }
 
   /** Slack's POST of a click, signed with `secret` at `timestamp` (now by default). */
@@ -335,6 +335,24 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     expect(JSON.stringify(shown.body)).not.toContain(BOT_TOKEN);
     expect(JSON.stringify(shown.body)).not.toContain(SIGNING_SECRET);
 
+    for (const where of [path, `/api/projects/${p.id}/integrations/webhook`])
+      for (const [headers, status] of [
+        [{}, 401],
+        [{ authorization: 'Bearer asr_not_a_real_token' }, 401],
+        [{ authorization: `Bearer ${p.apiKey}` }, 403],
+        [{ authorization: `Bearer ${readToken}` }, 403],
+      ] as const) {
+        const got = await dashboard('GET', where, undefined, headers);
+        expect({
+          where,
+          status: got.status,
+          leaks: /…en-a|…ct-a|"connected"/.test(JSON.stringify(got.body)),
+        }).toEqual({
+          where,
+          status,
+          leaks: false,
+        });
+      }
     const byToken = await dashboard('GET', path, undefined, { authorization: `Bearer ${readToken}` });
     expect(byToken.status).toBe(403);
     const changeByToken = await dashboard('DELETE', path, undefined, {
