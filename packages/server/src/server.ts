@@ -15,6 +15,7 @@ import { readRoutes } from './http/read-routes';
 import { RequestLog } from './http/request-log';
 import { parseTrustProxy, warnOfUntrustedProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
+import { startIntegrations, type IntegrationOptions } from './integrations/integration-service';
 import { startRetention } from './retention';
 import { openStorage, type StorageOptions } from './storage/open';
 import type { Storage } from './storage/storage';
@@ -53,7 +54,7 @@ export type ServerExtension = (
  * const options: ServerOptions = { db: './agentsudo.db', port: 0, retentionDays: 30 };
  * ```
  */
-export interface ServerOptions extends StorageOptions {
+export interface ServerOptions extends StorageOptions, IntegrationOptions {
   /** An opened storage to use instead of opening one from `db` / `databaseUrl`. */
   storage?: Storage;
   /** 4319 by default; 0 picks a free port. */
@@ -183,6 +184,7 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     intervalMs: options.approvalSweepIntervalMs,
     onError: (err) => app.log.warn({ err }, 'approvals: the expiry sweep failed'),
   });
+  const stopIntegrations = await startIntegrations(app, { storage, access, options });
   if (options.extend) await options.extend(app, { storage, admin, access });
 
   const stopRetention =
@@ -226,6 +228,8 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
         await stopRetention();
         await stopSweep();
         await app.close();
+        // After the last request: notifications its decisions queued get a moment to go out.
+        await stopIntegrations(2000);
         if (ownsStorage) await storage.close();
       })();
       return closing;

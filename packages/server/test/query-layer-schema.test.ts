@@ -111,6 +111,14 @@ const SCHEMA: SchemaColumns = {
     revoked_at: 'null',
     revoked_by: 'null',
   },
+  integrations: {
+    project_id: 'not null',
+    kind: 'not null',
+    config: 'not null',
+    updated_at: 'not null',
+    updated_by: 'not null',
+  },
+  slack_messages: { approval_id: 'not null', project_id: 'not null', channel: 'not null', ts: 'not null' },
 };
 
 /** Every table in the database and its columns, with their nullability, as the engine reports them. */

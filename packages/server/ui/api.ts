@@ -51,6 +51,39 @@ export interface ApiKey {
 }
 
 /**
+ * The two kinds of integration a project may connect.
+ *
+ * @example
+ * ```ts
+ * const kind: IntegrationKind = 'slack';
+ * ```
+ */
+export type IntegrationKind = 'slack' | 'webhook';
+
+/**
+ * A project's Slack or webhook connection as `GET …/integrations/:kind` answers it: secrets
+ * only by their last 4 characters (`…abcd`), except a webhook secret the server just made.
+ *
+ * @example
+ * ```ts
+ * const slack: Integration = { connected: true, mode: 'http', channel: '#approvals', bot_token: '…abcd' };
+ * ```
+ */
+export interface Integration {
+  connected: boolean;
+  mode?: 'http' | 'socket';
+  channel?: string;
+  bot_token?: string;
+  signing_secret?: string;
+  app_token?: string;
+  url?: string;
+  secret?: string;
+  secret_shown_once?: boolean;
+  updated_at?: string;
+  updated_by?: string;
+}
+
+/**
  * Checks of a range, bucket or agent by outcome: `events` is allowed + denied + audit.
  *
  * @example
@@ -363,6 +396,13 @@ export const api = {
     request<{ api_key: string }>('POST', `${projectPath(projectId)}/read-tokens`),
   revokeKey: (projectId: string, keyId: string) =>
     request<void>('DELETE', `${projectPath(projectId)}/keys/${encodeURIComponent(keyId)}`),
+
+  integration: (projectId: string, kind: IntegrationKind) =>
+    request<Integration>('GET', `${projectPath(projectId)}/integrations/${kind}`),
+  connectIntegration: (projectId: string, kind: IntegrationKind, body: Record<string, string>) =>
+    request<Integration>('PUT', `${projectPath(projectId)}/integrations/${kind}`, body),
+  disconnectIntegration: (projectId: string, kind: IntegrationKind) =>
+    request<Integration>('DELETE', `${projectPath(projectId)}/integrations/${kind}`),
 
   events: (projectId: string, query: EventQuery, cursor?: string, limit = 50) =>
     request<{ events: ApiEvent[]; next_cursor?: string }>(

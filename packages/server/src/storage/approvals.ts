@@ -70,6 +70,21 @@ const MAX_GRANTS_LISTED = 500;
 const SERVER_SDK = 'agentsudo-server';
 
 type ApprovalRow = Selectable<ApprovalsTable>;
+
+/**
+ * A step of an approval made on this instance: a request that waits for a person, a
+ * decision, or an expiry. Notifiers (Slack, webhooks) act on these once per step, on the
+ * instance that made it, where a subscription would hear it on every instance.
+ *
+ * @example
+ * ```ts
+ * approvals.observe(({ step, approval }) => step === 'requested' && post(approval));
+ * ```
+ */
+export interface ApprovalStep {
+  step: 'requested' | 'decided' | 'expired';
+  approval: ApprovalRecord;
+}
 type GrantRow = Selectable<ApprovalGrantsTable>;
 
 /**
@@ -91,6 +106,7 @@ type GrantRow = Selectable<ApprovalGrantsTable>;
 export class Approvals implements ApprovalFeed {
   private readonly db: Kysely<Database>;
   private readonly fanOut: ApprovalFanOut;
+  private readonly observers = new Set<(step: ApprovalStep) => void>();
   /** Told of payloads from other instances (PostgreSQL); given to the notification router. */
   readonly notifications?: NotifyApprovalFanOut;
 
@@ -110,6 +126,15 @@ export class Approvals implements ApprovalFeed {
 
   subscribe(projectId: string, listener: (change: ApprovalChange) => void): () => void {
     return this.fanOut.subscribe(projectId, listener);
+  }
+
+  /**
+   * Calls `listener` after each step made on this instance (see {@link ApprovalStep});
+   * returns the function that stops it. A listener that throws is ignored.
+   */
+  observe(listener: (step: ApprovalStep) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
   }
 
   /**
@@ -193,7 +218,7 @@ export class Approvals implements ApprovalFeed {
       if (made.grant) {
         this.fanOut.committed(projectId, { kind: 'approval', approval });
         this.record(approval, 'approval_granted', now);
-      }
+      } else this.tell({ step: 'requested', approval });
     }
     return { approval, created: made.created, grant: made.grant && toGrant(made.grant) };
   }
@@ -335,6 +360,7 @@ export class Approvals implements ApprovalFeed {
     this.fanOut.committed(projectId, { kind: 'approval', approval });
     if (grant) this.fanOut.committed(projectId, { kind: 'grant', grant });
     this.record(approval, approve ? 'approval_granted' : 'approval_denied', now);
+    this.tell({ step: 'decided', approval });
     return { approval, grant };
   }
 
@@ -411,6 +437,7 @@ export class Approvals implements ApprovalFeed {
         const approval = toApproval(r, now);
         this.fanOut.committed(r.project_id, { kind: 'approval', approval });
         this.record(approval, 'approval_expired', now);
+        this.tell({ step: 'expired', approval });
       }
       total += expired.length;
       if (expired.length < SWEEP_BATCH) return total;
@@ -572,6 +599,16 @@ export class Approvals implements ApprovalFeed {
         .orderBy('expires_at', 'desc')
         .limit(1),
     );
+  }
+
+  private tell(step: ApprovalStep): void {
+    for (const listener of this.observers) {
+      try {
+        listener(step);
+      } catch {
+        // A notifier's failure never undoes or fails the step it was told of.
+      }
+    }
   }
 
   /** Records a step of an approval as an event of its project; a failure stays here. */

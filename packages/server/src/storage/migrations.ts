@@ -236,6 +236,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX approval_grants_recent ON approval_grants (project_id, expires_at)`,
     ],
   },
+  {
+    // 6, not 4: version 4 is taken by the event columns of the approval actions.
+    version: 6,
+    name: 'Slack and webhook integrations of a project, and the Slack messages of approvals',
+    statements: [
+      `CREATE TABLE integrations (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (project_id, kind))`,
+      `CREATE TABLE slack_messages (
+        approval_id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        ts TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 /**

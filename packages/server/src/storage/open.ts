@@ -1,4 +1,5 @@
 import { Accounts } from './accounts';
+import { Integrations } from '../integrations/integration-store';
 import { Approvals } from './approvals';
 import type { SqlDriver } from './driver';
 import { EventQueries } from './event-queries';
@@ -112,6 +113,7 @@ export async function openStorageOn(
       retention: new EventRetention(driver, accounts),
       live: fanOut,
       approvals,
+      integrations: new Integrations(driver),
       async close() {
         fanOut.close();
         approvals.close();

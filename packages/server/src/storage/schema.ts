@@ -314,6 +314,40 @@ export interface ApprovalGrantsTable {
 }
 
 /**
+ * `integrations` (migration 6): a project's connection to Slack or a webhook, one row per
+ * kind. `config` is JSON (tokens and secrets included: no GET ever returns them whole).
+ *
+ * @example
+ * ```ts
+ * const row: IntegrationsTable = { project_id: 'prj_1', kind: 'webhook',
+ *   config: '{"url":"https://ops.example.com/hook","secret":"…"}', updated_at: Date.now(), updated_by: 'ops@example.com' };
+ * ```
+ */
+export interface IntegrationsTable {
+  project_id: string;
+  kind: 'slack' | 'webhook';
+  config: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+/**
+ * `slack_messages` (migration 6): the Slack message that asked for an approval, so its
+ * decision can update it (`chat.update` needs the channel id and the message `ts`).
+ *
+ * @example
+ * ```ts
+ * const row: SlackMessagesTable = { approval_id: 'Xk2…', project_id: 'prj_1', channel: 'C0123ABCD', ts: '1700000000.000100' };
+ * ```
+ */
+export interface SlackMessagesTable {
+  approval_id: string;
+  project_id: string;
+  channel: string;
+  ts: string;
+}
+
+/**
  * Every table, by name: what the query layer checks table and column names against.
  *
  * @example
@@ -337,4 +371,6 @@ export interface Database {
   schema_migrations: SchemaMigrationsTable;
   approvals: ApprovalsTable;
   approval_grants: ApprovalGrantsTable;
+  integrations: IntegrationsTable;
+  slack_messages: SlackMessagesTable;
 }

@@ -1,4 +1,5 @@
 import type { Accounts } from './accounts';
+import type { Integrations } from '../integrations/integration-store';
 import type { Approvals } from './approvals';
 import type { Dialect } from './driver';
 import type { EventQueries } from './event-queries';
@@ -39,6 +40,8 @@ export interface Storage {
   readonly live: LiveEvents;
   /** Approvals held by the server, their remembered grants, and their changes as they happen. */
   readonly approvals: Approvals;
+  /** Slack and webhook connections of projects, and the Slack messages of approvals. */
+  readonly integrations: Integrations;
   /** Stops live fan-out and closes the database. */
   close(): Promise<void>;
 }

@@ -4,11 +4,13 @@ import { formatTime } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
 import { state, projectName } from '../state';
+import { slackCard, webhookCard } from './integrations';
 import { newKeyPanel } from './projects';
 
 /**
  * Project settings: the project's keys (prefix, kind, status), rotating the ingest key
- * (a new key, the old ones revoked), issuing read tokens for scripts, and revoking keys.
+ * (a new key, the old ones revoked), issuing read tokens for scripts, and revoking keys;
+ * the Slack and webhook connections of approvals.
  *
  * @example
  * ```ts
@@ -145,6 +147,8 @@ export const settingsPage: Page = (main, { project }) => {
         ),
       ),
     ),
+    slackCard(project),
+    webhookCard(project),
     h(
       'section',
       { class: 'card' },

@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Access } from '../auth/access';
+import { requireCsrfToken } from '../auth/csrf';
+import type { Integrations, StoredIntegration } from '../integrations/integration-store';
+import type { SlackSockets } from '../integrations/slack-sockets';
+import type { UserRecord } from '../storage/records';
+import { ApiError } from './api-error';
+import { masked, parseSlackConfig, parseWebhookConfig } from './integration-input';
+
+type ProjectRequest = FastifyRequest<{ Params: { project: string } }>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function slackJson(s: StoredIntegration<'slack'> | undefined): Record<string, unknown> {
+  if (!s) return { connected: false };
+  const c = s.config;
+  return {
+    connected: true,
+    mode: c.mode,
+    channel: c.channel,
+    bot_token: masked(c.botToken),
+    ...(c.signingSecret ? { signing_secret: masked(c.signingSecret) } : {}),
+    ...(c.appToken ? { app_token: masked(c.appToken) } : {}),
+    updated_at: iso(s.updatedAt),
+    updated_by: s.updatedBy,
+  };
+}
+
+function webhookJson(w: StoredIntegration<'webhook'> | undefined): Record<string, unknown> {
+  if (!w) return { connected: false };
+  return {
+    connected: true,
+    url: w.config.url,
+    secret: masked(w.config.secret),
+    updated_at: iso(w.updatedAt),
+    updated_by: w.updatedBy,
+  };
+}
+
+/**
+ * A project's Slack and webhook connections, under `/api/projects/:project/integrations`:
+ * `GET`, `PUT` (connect or replace) and `DELETE` (disconnect) of `…/slack` and `…/webhook`.
+ * Only a signed-in user may call them (with the CSRF token of their login to change them):
+ * a read token neither sees nor changes them. Tokens and secrets are never answered whole,
+ * except a webhook secret the server made, once, in the answer of the PUT that made it.
+ *
+ * @example
+ * ```ts
+ * integrationRoutes(app, { integrations: storage.integrations, access, sockets, allowPrivateWebhookUrls: false });
+ * ```
+ */
+export function integrationRoutes(
+  app: FastifyInstance,
+  ctx: {
+    integrations: Integrations;
+    access: Access;
+    sockets: SlackSockets;
+    allowPrivateWebhookUrls: boolean;
+  },
+): void {
+  const { integrations, access, sockets } = ctx;
+
+  const admin = async (
+    request: ProjectRequest,
+    changes: boolean,
+  ): Promise<{ projectId: string; user: UserRecord }> => {
+    if (changes) requireCsrfToken(request);
+    const who = await access.reader(request);
+    if (who.kind !== 'user')
+      throw new ApiError(
+        403,
+        'login_required',
+        "A project's Slack and webhook connections hold secrets: only a signed-in dashboard user may see or change them.",
+      );
+    await access.readableProject(who, request.params.project);
+    return { projectId: request.params.project, user: who.user };
+  };
+
+  const base = '/api/projects/:project/integrations';
+
+  app.get(`${base}/slack`, async (request: ProjectRequest) => {
+    const { projectId } = await admin(request, false);
+    return slackJson(await integrations.get(projectId, 'slack'));
+  });
+
+  app.put(`${base}/slack`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
+    const { projectId, user } = await admin(request, true);
+    const config = parseSlackConfig(request.body);
+    const stored = await integrations.put(projectId, 'slack', config, user.email);
+    // Socket Mode connects in the background: a Slack that is down must not fail the save.
+    sockets
+      .connect(projectId, config)
+      .catch((err: Error) =>
+        request.log.warn({ err: err.message, projectId }, 'slack: Socket Mode did not connect'),
+      );
+    return slackJson(stored);
+  });
+
+  app.delete(`${base}/slack`, async (request: ProjectRequest) => {
+    const { projectId } = await admin(request, true);
+    await integrations.remove(projectId, 'slack');
+    await sockets.disconnect(projectId);
+    return { connected: false };
+  });
+
+  app.get(`${base}/webhook`, async (request: ProjectRequest) => {
+    const { projectId } = await admin(request, false);
+    return webhookJson(await integrations.get(projectId, 'webhook'));
+  });
+
+  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
+    const { projectId, user } = await admin(request, true);
+    const { config, generated } = parseWebhookConfig(request.body, ctx.allowPrivateWebhookUrls);
+    const stored = await integrations.put(projectId, 'webhook', config, user.email);
+    return {
+      ...webhookJson(stored),
+      ...(generated ? { secret: config.secret, secret_shown_once: true } : {}),
+    };
+  });
+
+  app.delete(`${base}/webhook`, async (request: ProjectRequest) => {
+    const { projectId } = await admin(request, true);
+    await integrations.remove(projectId, 'webhook');
+    return { connected: false };
+  });
+}
