@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { backends, jsonOf, startServer, type TestServer } from './helpers';
+import { clickPayload, slackSignature, startFakeSlack } from './slack-fake';
 
 /**
  * examples/approvals as a user runs it (the built example in its own process, configured by
@@ -33,11 +34,11 @@ afterAll(async () => {
   await sqlite.cleanup();
 });
 
-/** Starts the example; resolves with its output once it exits. */
-function runExample(): Promise<string> {
+/** Starts the example against `server`; resolves with its output once it exits. */
+function runExample(server: { url: string; apiKey: string } = t): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [EXAMPLE], {
-      env: { ...process.env, AGENTSUDO_ENDPOINT: t.url, AGENTSUDO_API_KEY: t.apiKey },
+      env: { ...process.env, AGENTSUDO_ENDPOINT: server.url, AGENTSUDO_API_KEY: server.apiKey },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -48,11 +49,14 @@ function runExample(): Promise<string> {
   });
 }
 
-/** The example's request once it is in the queue. */
-async function waitingRequest(): Promise<{ id: string; description?: string }> {
+/** The example's request once it is in the queue of `server`. */
+async function waitingRequest(server: TestServer = t): Promise<{ id: string; description?: string }> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const { approvals } = await t.server.storage.approvals.list(t.projectId, { status: 'pending', limit: 5 });
+    const { approvals } = await server.server.storage.approvals.list(server.projectId, {
+      status: 'pending',
+      limit: 5,
+    });
     if (approvals.length) return approvals[0];
     if (Date.now() > deadline) throw new Error('the example never asked for approval');
     await new Promise((r) => setTimeout(r, 50));
@@ -83,4 +87,59 @@ test('denied with a reason, the example prints who denied it and why', async () 
   expect(await output).toContain(
     `❌ Approval request ${asked.id} was denied by ${LOGIN.email}: over the limit`,
   );
+});
+
+describe('a second run, decided in Slack', () => {
+  const SECRET = 'slack-signing-secret-of-the-example';
+
+  test('the request is posted to the channel; a project member clicks Approve there, and the example prints its result', async () => {
+    const slack = await startFakeSlack();
+    slack.users.set('U0OPS', LOGIN.email);
+    const backend = backends()[0];
+    const s = await startServer(await backend.fresh(), { slackApiUrl: slack.apiUrl });
+    try {
+      await s.server.admin.createUser(LOGIN.email, LOGIN.password);
+      const login = await fetch(`${s.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(LOGIN),
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const { csrf_token } = await jsonOf<{ csrf_token: string }>(login);
+      const connected = await fetch(`${s.url}/api/projects/${s.projectId}/integrations/slack`, {
+        method: 'PUT',
+        headers: { cookie, 'x-csrf-token': csrf_token, 'content-type': 'application/json' },
+        body: JSON.stringify({ bot_token: 'xoxb-example', signing_secret: SECRET, channel: '#approvals' }),
+      });
+      expect(connected.status).toBe(200);
+
+      const output = runExample(s);
+      const asked = await waitingRequest(s);
+      const post = await slack.waitForCall('chat.postMessage', (c) =>
+        JSON.stringify(c.args.blocks ?? []).includes(asked.id),
+      );
+      expect(JSON.stringify(post.args.blocks)).toContain('Refund 120 EUR on order o-7');
+
+      const body = `payload=${encodeURIComponent(JSON.stringify(clickPayload(asked.id, 'U0OPS', 'approve')))}`;
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const click = await fetch(`${s.url}/api/slack/interactions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': slackSignature(SECRET, timestamp, body),
+        },
+        body,
+      });
+      expect(click.status).toBe(200);
+      expect(await output).toContain('✅ approved: refunded 120 EUR on order o-7');
+      // The message in the channel now says who decided.
+      const update = await slack.waitForCall('chat.update', (c) => c.args.ts === post.result?.ts);
+      expect(JSON.stringify(update.args)).toContain(LOGIN.email);
+    } finally {
+      await s.server.close();
+      await slack.close();
+      await backend.cleanup();
+    }
+  });
 });

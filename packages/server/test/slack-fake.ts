@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -195,5 +195,28 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/** Slack's signature of a request body: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`. */
+export function slackSignature(secret: string, timestamp: string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** The `block_actions` payload Slack sends when a user clicks one of our buttons. */
+export function clickPayload(
+  approvalId: string,
+  user: string,
+  action: 'approve' | 'deny',
+): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase() },
+    channel: { id: 'C0APPROVALS' },
+    container: { type: 'message', channel_id: 'C0APPROVALS' },
+    response_url: 'https://hooks.slack.invalid/actions/1',
+    actions: [
+      { type: 'button', action_id: `agentsudo_${action}`, block_id: 'agentsudo_decision', value: approvalId },
+    ],
   };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { backends, jsonOf, startServer, type TestServer } from './helpers';
-import { startFakeSlack, type FakeSlack, type SlackCall } from './slack-fake';
+import { clickPayload, slackSignature, startFakeSlack, type FakeSlack, type SlackCall } from './slack-fake';
 
 /**
  * Approvals decided in Slack, on SQLite and PostgreSQL: the server posts each request to
@@ -15,25 +15,6 @@ const BOT_TOKEN = 'xoxb-1111-2222-bot-token-a';
 const MEMBER = 'U0MEMBER';
 const STRANGER = 'U0STRANGER';
 const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** Slack's signature of a request body: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`. */
-function slackSignature(secret: string, timestamp: string, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
-
-/** The `block_actions` payload Slack sends when a user clicks one of our buttons. */
-function clickPayload(approvalId: string, user: string, action: 'approve' | 'deny'): Record<string, unknown> {
-  return {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase() },
-    channel: { id: 'C0APPROVALS' },
-    container: { type: 'message', channel_id: 'C0APPROVALS' },
-    response_url: 'https://hooks.slack.invalid/actions/1',
-    actions: [
-      { type: 'button', action_id: `agentsudo_${action}`, block_id: 'agentsudo_decision', value: approvalId },
-    ],
-  };
-}
 
 describe.each(backends())('approvals decided in Slack on $name', (backend) => {
   let t: TestServer;
