@@ -76,3 +76,20 @@ test('the cloud example sends its allowed and denied checks to the dashboard wit
     await new Promise((r) => server.close(r));
   }
 });
+
+test('the policies example runs the refund bot against the file’s limit, budget, guards and approval', async () => {
+  const { code, stdout, stderr } = await runNode([built('policies')]);
+
+  expect(code).toBe(0);
+  expect(stdout.trim().split('\n')).toEqual([
+    '✅ allowed: refunded 40 EUR on o-1; budget left today: 260 EUR',
+    '✅ allowed: refunded 150 EUR on o-2 (over 100: approved by the supervisor); budget left today: 110 EUR',
+    '✅ allowed: refunded 90 EUR on o-3; budget left today: 20 EUR',
+    '❌ budget: o-4 (60 EUR) refused: 20 EUR left',
+    '❌ guardrail: o-5 (10 EUR) refused: guard prompt_injection, rule prompt_injection.override',
+    '❌ guardrail: o-6 (10 EUR) refused: guard deny_pattern, rule deny_pattern.drop_table',
+    '✅ allowed: refunded 15 EUR on o-7; budget left today: 5 EUR',
+    expect.stringMatching(/^❌ rate_limit: o-8 \(5 EUR\) refused: retry in (35\d\d|3600) s$/),
+  ]);
+  expect(stderr).toContain('agentsudo ✅ approved RefundBot → write:refunds (Payments.refund)');
+});

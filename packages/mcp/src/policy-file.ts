@@ -1,34 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { Agent, ConfigurationError, assertValidScope, compileScopes } from '@agentsudo/core';
+import {
+  compilePolicy,
+  ConfigurationError,
+  PolicyError,
+  type Agent,
+  type PolicyLocator,
+  type PolicyRules,
+  type PolicySpec,
+} from '@agentsudo/core';
 import { AgentRegistry } from '@agentsudo/nestjs/express';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { parsePolicyDocument, readPolicyDocument, type PolicyDocument } from 'agentsudo/policy';
 import type { ToolScopeLookup, UnlistedTools } from './tool-scopes';
-
-/**
- * A mistake in an MCP policy file, with where it is and how to fix it. Its message reads
- * `file:line:column: problem fix`, the form editors and terminals turn into a link.
- *
- * @example
- * ```ts
- * try {
- *   loadMcpPolicy('mcp-policy.yaml');
- * } catch (e) {
- *   if (e instanceof PolicyFileError) console.error(e.file, e.line, e.column, e.problem, e.fix);
- * }
- * ```
- */
-export class PolicyFileError extends ConfigurationError {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(`${file}:${line}:${column}: ${problem} ${fix}`);
-    this.name = 'PolicyFileError';
-  }
-}
 
 /**
  * One agent of a policy file: its name, scopes, and the environment variable that holds
@@ -64,7 +45,7 @@ export interface ToolRule {
  *
  * @example
  * ```ts
- * const policy = loadMcpPolicy('mcp-policy.yaml');
+ * const policy = loadMcpPolicy('agentsudo.policy.yaml');
  * policy.scopeOf('read_text_file'); // 'read:files'
  * ```
  */
@@ -76,24 +57,17 @@ export interface McpPolicy {
   /** The scope of the first rule whose glob matches `tool`, or undefined. */
   readonly scopeOf: ToolScopeLookup;
   /**
-   * The agent named `name`; an unknown name throws {@link PolicyFileError} pointing at
-   * the file's `agents:` and naming the agents it has.
+   * The agent named `name`; an unknown name throws `PolicyError` pointing at the file's
+   * `agents:` and naming the agents it has.
    */
   agentNamed(name: string): Agent;
   /**
    * The agents that have a `token_env`, registered by the tokens those variables hold in
    * `env`. A variable unset, empty, too short or shared with another agent throws
-   * {@link PolicyFileError} at that `token_env`.
+   * `PolicyError` at that `token_env`.
    */
   registry(env: NodeJS.ProcessEnv): AgentRegistry;
 }
-
-/** Tool names are letters, digits, `_`, `-`, `.` and `/` (SEP-986); `*` is the one wildcard. */
-const TOOL_GLOB = /^[A-Za-z0-9_.\-/*]+$/;
-/** Environment variable names as POSIX shells accept them. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const TOP_KEYS = ['agents', 'tools', 'unlisted'];
-const AGENT_KEYS = ['scopes', 'token_env'];
 
 const EXAMPLE = `agents:
   ReadOnlyBot:
@@ -104,29 +78,18 @@ tools:
   "*": admin:files`;
 
 /**
- * Reads and checks the MCP policy file `file` (YAML). Every mistake is a
- * {@link PolicyFileError} naming the file, line and column and the fix.
+ * Reads and checks the MCP policy file `file`: the policy file format of `agentsudo/policy`
+ * (`docs/policy.md`), read by the same loader. Every mistake is a `PolicyError` naming the
+ * file, line and column and the fix.
  *
  * @example
  * ```ts
- * const policy = loadMcpPolicy('mcp-policy.yaml');
+ * const policy = loadMcpPolicy('agentsudo.policy.yaml');
  * const reader = policy.agentNamed('ReadOnlyBot');
  * ```
  */
 export function loadMcpPolicy(file: string): McpPolicy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PolicyFileError(
-      file,
-      1,
-      1,
-      `cannot read the policy file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
-      'Check the path given to --policy.',
-    );
-  }
-  return parseMcpPolicy(text, file);
+  return mcpPolicy(readPolicyDocument(file));
 }
 
 /**
@@ -138,166 +101,75 @@ export function loadMcpPolicy(file: string): McpPolicy {
  * ```
  */
 export function parseMcpPolicy(text: string, file: string): McpPolicy {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const fail = (at: number | undefined, problem: string, fix: string): never => {
-    const { line, col } = lines.linePos(at ?? 0);
-    throw new PolicyFileError(file, line, col, problem, fix);
+  return mcpPolicy(parsePolicyDocument(text, file));
+}
+
+function mcpPolicy({ file, spec, locate }: PolicyDocument): McpPolicy {
+  refuseUnenforced(spec, locate);
+  if (spec.tools === undefined) {
+    throw new PolicyError(
+      [],
+      'the policy has no tools:, so the proxy cannot tell which scope a tool needs.',
+      `Add them, like:\n${EXAMPLE}`,
+    ).locatedBy(locate);
+  }
+  let rules: PolicyRules;
+  try {
+    rules = compilePolicy(spec);
+  } catch (err) {
+    throw err instanceof PolicyError ? err.locatedBy(locate) : err;
+  }
+  const agents: PolicyAgent[] = rules.agents.map((agent, i) => ({
+    agent,
+    tokenEnv: spec.agents[i].tokenEnv,
+  }));
+  const tools: ToolRule[] = spec.tools.map((rule) => ({ glob: rule.glob, scope: rule.scope }));
+  const fail = (path: (string | number)[], problem: string, fix: string, target: 'key' | 'value') => {
+    throw new PolicyError(path, problem, fix, target).locatedBy(locate);
   };
-  const [yamlError] = doc.errors;
-  if (yamlError !== undefined) {
-    fail(
-      yamlError.pos[0],
-      `this is not valid YAML (${firstLine(yamlError.message)}).`,
-      'Fix the YAML syntax.',
-    );
-  }
-  const root = doc.contents;
-  if (!isMap(root)) {
-    fail(startOf(root), 'a policy is a map with agents: and tools:.', `Write it like:\n${EXAMPLE}`);
-  }
-  const top = entriesOf(root as Node, fail, TOP_KEYS, 'the policy');
-  const agentsNode = top.get('agents');
-  const toolsNode = top.get('tools');
-  if (agentsNode === undefined) fail(0, 'the policy has no agents:.', `Add them, like:\n${EXAMPLE}`);
-  if (toolsNode === undefined) fail(0, 'the policy has no tools:.', `Add them, like:\n${EXAMPLE}`);
-
-  const agents: PolicyAgent[] = [];
-  const tokenEnvAt = new Map<string, number | undefined>();
-  const agentsAt = startOf(agentsNode!.key);
-  if (!isMap(agentsNode!.value) || agentsNode!.value.items.length === 0) {
-    fail(
-      startOf(agentsNode!.value) ?? agentsAt,
-      'agents: must map agent names to their scopes.',
-      `Write it like:\n${EXAMPLE}`,
-    );
-  }
-  for (const [name, pair] of entriesOf(agentsNode!.value as Node, fail, undefined, 'agents:')) {
-    if (!isMap(pair.value)) {
-      fail(
-        startOf(pair.value) ?? startOf(pair.key),
-        `agent '${name}' must be a map with scopes:.`,
-        'Write it like: ReadOnlyBot: { scopes: ["read:files"] }',
-      );
-    }
-    const fields = entriesOf(pair.value as Node, fail, AGENT_KEYS, `agent '${name}'`);
-    const scopes = fields.get('scopes');
-    if (scopes === undefined || !isSeq(scopes.value)) {
-      fail(
-        startOf(scopes?.value) ?? startOf(pair.key),
-        `agent '${name}' needs scopes: as a list.`,
-        'Write them like: scopes: ["read:files"] (or [] for none).',
-      );
-    }
-    const scopeList: string[] = [];
-    for (const item of (scopes!.value as { items: unknown[] }).items) {
-      const value = isScalar(item) ? item.value : undefined;
-      scopeList.push(
-        checked(() => assertValidScope(value, `agent '${name}'`), value as string, startOf(item), fail),
-      );
-    }
-    const tokenEnv = fields.get('token_env');
-    let tokenEnvName: string | undefined;
-    if (tokenEnv !== undefined) {
-      const value = isScalar(tokenEnv.value) ? tokenEnv.value.value : undefined;
-      if (typeof value !== 'string' || !ENV_NAME.test(value)) {
-        fail(
-          startOf(tokenEnv.value),
-          `token_env of agent '${name}' must name an environment variable, got ${JSON.stringify(value ?? null)}.`,
-          "Write the variable's name, like token_env: READONLY_BOT_TOKEN, and put the token in that variable.",
-        );
-      }
-      tokenEnvName = value as string;
-      tokenEnvAt.set(name, startOf(tokenEnv.value));
-    }
-    const agent = checked(() => new Agent({ name, scopes: scopeList }), undefined, startOf(pair.key), fail);
-    if (name.startsWith('<') && name.endsWith('>')) {
-      fail(
-        startOf(pair.key),
-        `the agent name '${name}' is reserved for refusals in audit events.`,
-        'Rename the agent.',
-      );
-    }
-    agents.push({ agent, tokenEnv: tokenEnvName });
-  }
-
-  const tools: ToolRule[] = [];
-  if (!isMap(toolsNode!.value) || toolsNode!.value.items.length === 0) {
-    fail(
-      startOf(toolsNode!.value) ?? startOf(toolsNode!.key),
-      'tools: must map tool names (globs) to scopes.',
-      'Write it like:\ntools:\n  "read_*": read:files\n  "*": admin:files',
-    );
-  }
-  for (const [glob, pair] of entriesOf(toolsNode!.value as Node, fail, undefined, 'tools:')) {
-    if (!TOOL_GLOB.test(glob)) {
-      fail(
-        startOf(pair.key),
-        `the tool glob ${JSON.stringify(glob)} has a character tool names do not have.`,
-        'Tool names are letters, digits, _ - . and /; the only wildcard is * (no [ ], { } or ?).',
-      );
-    }
-    const value = isScalar(pair.value) ? pair.value.value : undefined;
-    const scope = checked(
-      () => assertValidScope(value, `tool '${glob}'`),
-      value as string,
-      startOf(pair.value) ?? startOf(pair.key),
-      fail,
-    );
-    tools.push({ glob, scope });
-  }
-
-  let unlisted: UnlistedTools = 'deny';
-  const unlistedNode = top.get('unlisted');
-  if (unlistedNode !== undefined) {
-    const value = isScalar(unlistedNode.value) ? unlistedNode.value.value : undefined;
-    if (value !== 'deny' && value !== 'allow') {
-      fail(
-        startOf(unlistedNode.value),
-        `unlisted: must be deny or allow, got ${JSON.stringify(value ?? null)}.`,
-        'Write unlisted: deny (the default: tools no rule matches are refused and hidden) or unlisted: allow.',
-      );
-    }
-    unlisted = value as UnlistedTools;
-  }
-
-  const rules = tools.map((rule) => ({ matcher: compileScopes([rule.glob]), scope: rule.scope }));
-  const scopeOf: ToolScopeLookup = (tool) => rules.find((rule) => rule.matcher.test(tool))?.scope;
   return {
     file,
     agents,
     tools,
-    unlisted,
-    scopeOf,
+    unlisted: spec.unlisted ?? 'deny',
+    scopeOf: rules.scopeOf,
     agentNamed(name) {
       const found = agents.find((entry) => entry.agent.name === name);
       if (found !== undefined) return found.agent;
       return fail(
-        agentsAt,
+        ['agents'],
         `the policy has no agent named ${JSON.stringify(name)}.`,
         `Use one of: ${agents.map((a) => a.agent.name).join(', ')}, or add it under agents:.`,
+        'key',
       );
     },
     registry(env) {
       const registry = new AgentRegistry();
       for (const { agent, tokenEnv } of agents) {
         if (tokenEnv === undefined) continue;
-        const at = tokenEnvAt.get(agent.name);
+        const at = ['agents', agent.name, 'token_env'];
         const token = env[tokenEnv];
         if (token === undefined || token === '') {
           fail(
             at,
             `the environment variable ${tokenEnv} (token_env of agent '${agent.name}') is ${token === undefined ? 'not set' : 'empty'}.`,
             `Set ${tokenEnv} to the agent's bearer token (at least 16 characters; e.g. from \`node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))"\`).`,
+            'value',
           );
         }
-        checked(() => registry.register({ agent, token }, `token_env ${tokenEnv}`), undefined, at, fail);
+        try {
+          registry.register({ agent, token: token! }, `token_env ${tokenEnv}`);
+        } catch (err) {
+          if (!(err instanceof ConfigurationError)) throw err;
+          fail(at, err.message, 'Fix this value.', 'value');
+        }
       }
       if (registry.list().length === 0) {
         fail(
-          agentsAt,
+          ['agents'],
           'no agent has a token_env, so no request over HTTP could name an agent.',
           'Give each agent that calls over HTTP a token_env: NAME_OF_ITS_TOKEN_VARIABLE.',
+          'key',
         );
       }
       return registry;
@@ -305,53 +177,40 @@ export function parseMcpPolicy(text: string, file: string): McpPolicy {
   };
 }
 
-type Fail = (at: number | undefined, problem: string, fix: string) => never;
-
-/** A map's entries by (string) key, refusing keys that are not strings or not `allowed`. */
-function entriesOf(
-  node: Node,
-  fail: Fail,
-  allowed: readonly string[] | undefined,
-  what: string,
-): Map<string, Pair<Node, Node>> {
-  const entries = new Map<string, Pair<Node, Node>>();
-  for (const pair of (node as unknown as { items: Pair<Node, Node>[] }).items) {
-    const key = isScalar(pair.key) ? pair.key.value : undefined;
-    if (typeof key !== 'string' && typeof key !== 'number') {
-      fail(
-        startOf(pair.key) ?? startOf(node),
-        `a key of ${what} is not a name.`,
-        'Write names as plain keys, like ReadOnlyBot: or "read_*":.',
-      );
-    }
-    const name = String(key);
-    if (allowed !== undefined && !allowed.includes(name)) {
-      fail(
-        startOf(pair.key),
-        `${what} has an unknown key ${JSON.stringify(name)}.`,
-        `The keys it may have are: ${allowed.join(', ')}.`,
-      );
-    }
-    entries.set(name, pair);
+/**
+ * The proxy decides on a tool's scope alone. A policy asking for more (a person's approval,
+ * guards on the arguments, rate limits or budgets) is refused rather than loaded, so no one
+ * believes a call is held, inspected or counted when it is not.
+ */
+function refuseUnenforced(spec: PolicySpec, locate: PolicyLocator): void {
+  const proxyCannot = 'agentsudo-mcp enforces scopes only';
+  const fix =
+    'Remove it from the file the proxy reads, or enforce it in the server with guardMcpServer and @Sudo (docs/policy.md).';
+  if (spec.approval.length > 0) {
+    throw new PolicyError(
+      ['approval'],
+      `${proxyCannot}: it cannot hold a call for approval:.`,
+      fix,
+      'key',
+    ).locatedBy(locate);
   }
-  return entries;
-}
-
-/** Runs a check that throws ConfigurationError, turning it into a PolicyFileError at `at`. */
-function checked<T>(check: () => T | void, value: T | undefined, at: number | undefined, fail: Fail): T {
-  try {
-    const result = check();
-    return (value === undefined ? result : value) as T;
-  } catch (err) {
-    if (!(err instanceof ConfigurationError)) throw err;
-    return fail(at, err.message, 'Fix this value.');
+  if (spec.guards.length > 0) {
+    throw new PolicyError(
+      ['guards'],
+      `${proxyCannot}: it cannot run guards: on a tool's arguments.`,
+      fix,
+      'key',
+    ).locatedBy(locate);
   }
-}
-
-function startOf(node: unknown): number | undefined {
-  return (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0];
+  for (const { options } of spec.agents) {
+    for (const key of ['limits', 'budgets'] as const) {
+      if (options[key] === undefined) continue;
+      throw new PolicyError(
+        ['agents', options.name, key],
+        `${proxyCannot}: it cannot count agent '${options.name}''s ${key}:.`,
+        fix,
+        'key',
+      ).locatedBy(locate);
+    }
+  }
 }

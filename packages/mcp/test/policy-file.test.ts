@@ -1,5 +1,5 @@
-import { Agent } from '@agentsudo/core';
-import { parseMcpPolicy, PolicyFileError } from '../src/policy-file';
+import { Agent, PolicyError } from '@agentsudo/core';
+import { parseMcpPolicy } from '../src/policy-file';
 import { ToolTraffic } from '../src/tool-traffic';
 
 const call = (name: string) => ({ jsonrpc: '2.0' as const, id: 1, method: 'tools/call', params: { name } });
@@ -72,7 +72,7 @@ describe('an MCP policy file', () => {
       error = err;
     }
 
-    expect(error).toBeInstanceOf(PolicyFileError);
+    expect(error).toBeInstanceOf(PolicyError);
     expect(error).toMatchObject({ file: 'bad.yaml', line });
     expect((error as Error).message).toMatch(message);
   });
@@ -92,5 +92,44 @@ describe('an MCP policy file', () => {
         .list()
         .map((a) => a.name),
     ).toEqual(['Bot']);
+  });
+
+  it('reads the policy file format of agentsudo/policy: an agent keeps its id, role and metadata', () => {
+    const text =
+      'agents:\n  Bot:\n    id: bot-1\n    role: support\n    metadata: { team: files }\n    scopes: [read:files]\n' +
+      'tools:\n  "*": read:files\n';
+    const policy = parseMcpPolicy(text, 'shared.yaml');
+
+    expect(policy.agentNamed('Bot')).toMatchObject({
+      id: 'bot-1',
+      role: 'support',
+      metadata: { team: 'files' },
+    });
+  });
+
+  it.each([
+    ['approval:', 'approval: [write:files]\n', 6, /cannot hold a call for approval/],
+    ['guards:', 'guards:\n  "write:*": [promptInjection]\n', 6, /cannot run guards/],
+    ["an agent's limits:", '', 4, /cannot count agent 'Bot''s limits/],
+  ])('refuses %s, which it cannot enforce, rather than ignore it', (_what, extra, line, message) => {
+    const limits = extra === '' ? '    limits: { write:files: { max: 10, per: 1h } }\n' : '';
+    const text = `agents:\n  Bot:\n    scopes: [write:files]\n${limits}tools:\n  "*": write:files\n${extra}`;
+    let error: unknown;
+    try {
+      parseMcpPolicy(text, 'more.yaml');
+    } catch (err) {
+      error = err;
+    }
+
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error).toMatchObject({ file: 'more.yaml', line });
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/agentsudo-mcp enforces scopes only.*guardMcpServer/);
+  });
+
+  it('refuses a policy without tools:, which the SDK may leave out but the proxy needs', () => {
+    expect(() => parseMcpPolicy('agents:\n  Bot:\n    scopes: []\n', 'no-tools.yaml')).toThrow(
+      /^no-tools\.yaml:1:1: .*has no tools:/,
+    );
   });
 });

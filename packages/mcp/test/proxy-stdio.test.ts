@@ -139,13 +139,13 @@ describe('a command line or policy it cannot run exits 2 with one clear message'
       'bad YAML',
       'bad-yaml.yaml',
       'agents:\n  Bot: { scopes: [read:x\ntools: {}\n',
-      /bad-yaml\.yaml:\d+:\d+: this is not valid YAML/,
+      /bad-yaml\.yaml:\d+:\d+: \(the policy\): this is not valid YAML/,
     ],
     [
       'a bad glob',
       'bad-glob.yaml',
       'agents:\n  Counter:\n    scopes: [read:demo]\ntools:\n  "read_[a-z]*": read:demo\n',
-      /bad-glob\.yaml:5:3: the tool glob "read_\[a-z\]\*" has a character tool names do not have\. .*only wildcard is \*/,
+      /bad-glob\.yaml:5:3: tools\["read_\[a-z\]\*"\]: the tool glob "read_\[a-z\]\*" has a character tool names do not have\. .*only wildcard is \*/,
     ],
     [
       'a scope that is blank',
@@ -157,13 +157,13 @@ describe('a command line or policy it cannot run exits 2 with one clear message'
       'an unknown key',
       'unknown-key.yaml',
       'agents:\n  Counter:\n    scopes: [read:demo]\n    scope: [write:demo]\ntools:\n  "*": read:demo\n',
-      /unknown-key\.yaml:4:5: agent 'Counter' has an unknown key "scope"\. The keys it may have are: scopes, token_env\./,
+      /unknown-key\.yaml:4:5: agents\.Counter\.scope: agent 'Counter' has an unknown key "scope"\. The keys it may have are: scopes, id, role, metadata, limits, budgets, token_env\./,
     ],
     [
       'no tools',
       'no-tools.yaml',
       'agents:\n  Counter:\n    scopes: [read:demo]\n',
-      /no-tools\.yaml:1:1: the policy has no tools:/,
+      /no-tools\.yaml:1:1: \(the policy\): the policy has no tools:/,
     ],
   ])('%s', (_what, name, yaml, message) => {
     const file = policyFile(name, yaml);
@@ -179,7 +179,9 @@ describe('a command line or policy it cannot run exits 2 with one clear message'
     const { code, stderr } = stdioWith(file, 'Nobody');
 
     expect(code).toBe(2);
-    expect(stderr).toMatch(/agents\.yaml:2:1: the policy has no agent named "Nobody"\. Use one of: Counter/);
+    expect(stderr).toMatch(
+      /agents\.yaml:2:1: agents: the policy has no agent named "Nobody"\. Use one of: Counter/,
+    );
   });
 
   it('a token_env naming an unset variable, over HTTP', () => {
@@ -192,7 +194,7 @@ describe('a command line or policy it cannot run exits 2 with one clear message'
 
     expect(code).toBe(2);
     expect(stderr).toMatch(
-      /token-env\.yaml:4:16: the environment variable AGENTSUDO_TEST_UNSET_TOKEN \(token_env of agent 'Counter'\) is not set\./,
+      /token-env\.yaml:4:16: agents\.Counter\.token_env: the environment variable AGENTSUDO_TEST_UNSET_TOKEN \(token_env of agent 'Counter'\) is not set\./,
     );
   });
 

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigurationError, PermissionError, assertValidScope } from '@agentsudo/core';
 import { readAgentSource, type AgentSource } from './middleware-options';
 import { assertSessionIntact, createSessionMiddleware, type NodeMiddleware } from './request-session';
+import { denialStatus } from './denials';
 import { forbiddenBody, sendJson } from './responses';
 import { scopeCheck } from './scope-check';
 
@@ -35,6 +36,7 @@ export {
   type RequestIdentity,
 } from './request-session';
 export { forbiddenBody, sendJson, type ForbiddenBody, type UnauthorizedBody } from './responses';
+export { denialReason, denialStatus, type DenialReason } from './denials';
 export type { AgentSource } from './middleware-options';
 
 /**
@@ -91,7 +93,9 @@ export function requireScope(...scopes: string[]): NodeMiddleware {
 /**
  * An Express error middleware that answers any `PermissionError` (a denied `@Sudo`
  * call anywhere in the request, a failed `requireScope`) with 403 JSON
- * `{ error, scope, agent }` and passes every other error on. Mount it after the routes.
+ * `{ error, scope, agent, reason }`, or 429 with `Retry-After` when the same call can pass
+ * later (a rate limit, a budget its cost fits once spending leaves the window), and passes
+ * every other error on. Mount it after the routes.
  *
  * @example
  * ```ts
@@ -109,6 +113,9 @@ export function permissionErrorHandler(): (
       next(err);
       return;
     }
-    sendJson(res, 403, forbiddenBody(err));
+    const { status, retryAfterSeconds } = denialStatus(err);
+    const headers: Record<string, string> =
+      retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+    sendJson(res, status, forbiddenBody(err), headers);
   };
 }

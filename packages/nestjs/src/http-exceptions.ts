@@ -1,22 +1,7 @@
-import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
-import {
-  NoSessionError,
-  PermissionDeniedError,
-  SessionExpiredError,
-  type PermissionError,
-} from '@agentsudo/core';
+import { ForbiddenException, HttpException, HttpStatus, UnauthorizedException } from '@nestjs/common';
+import { PermissionDeniedError, type PermissionError } from '@agentsudo/core';
+import { denialReason, denialStatus, type DenialReason } from './denials';
 import type { Refusal, RefusalReason } from './request-session';
-
-/**
- * Why a call was denied: the agent lacks the scope, an approver refused, the call ran
- * without any agent, or the agent's session had expired.
- *
- * @example
- * ```ts
- * if (exception.reason === 'no_session') logger.warn('a protected call ran without an agent');
- * ```
- */
-export type DenialReason = 'scope' | 'approval' | 'no_session' | 'session_expired';
 
 /**
  * The JSON body of a 403: Nest's shape (`statusCode`, `message`, `error`) plus which scope
@@ -36,8 +21,30 @@ export interface ForbiddenResponse {
   scope: string;
   agent: string | null;
   reason: DenialReason;
+  /** For `budget`: what is left of the budget in its window. */
+  remaining?: number;
+  /** For `guardrail`: the guard and the rule that refused. */
+  guard?: string;
+  rule?: string;
   functionName?: string;
   grantedScopes?: readonly string[];
+}
+
+/**
+ * The JSON body of a 429: the 403 body's fields, with Nest's status and error for 429 and
+ * `retryAfter`, the seconds the `Retry-After` header also says.
+ *
+ * @example
+ * ```ts
+ * const body: TooManyRequestsResponse = { statusCode: 429, error: 'Too Many Requests', retryAfter: 3600,
+ *   message: "Agent 'RefundBot' reached its rate limit for scope 'write:refunds'; retry in 3600 s.",
+ *   scope: 'write:refunds', agent: 'RefundBot', reason: 'rate_limit' };
+ * ```
+ */
+export interface TooManyRequestsResponse extends Omit<ForbiddenResponse, 'statusCode' | 'error'> {
+  statusCode: 429;
+  error: 'Too Many Requests';
+  retryAfter: number;
 }
 
 /**
@@ -64,25 +71,94 @@ export class AgentForbiddenException extends ForbiddenException {
   readonly reason: DenialReason;
 
   constructor(error: PermissionError, options: { exposeDetails?: boolean } = {}) {
-    const reason = denialReason(error);
-    const agent = error.agentName ?? null;
-    const body: ForbiddenResponse = {
-      statusCode: 403,
-      message: options.exposeDetails ? error.message : clientMessage(error, reason),
-      error: 'Forbidden',
-      scope: error.scope,
-      agent,
-      reason,
-    };
-    if (options.exposeDetails) {
-      body.functionName = error.functionName;
-      if (error instanceof PermissionDeniedError) body.grantedScopes = error.grantedScopes;
-    }
-    super(body, { cause: error });
+    const body = denialBody(error, options.exposeDetails === true);
+    super({ statusCode: 403, error: 'Forbidden', ...body } satisfies ForbiddenResponse, { cause: error });
     this.scope = error.scope;
-    this.agent = agent;
-    this.reason = reason;
+    this.agent = body.agent;
+    this.reason = body.reason;
   }
+}
+
+/**
+ * A denial the same call can get past later (a used-up rate limit, or a budget its cost fits
+ * once earlier spending leaves the window): an `HttpException` with status 429 and the
+ * seconds to wait. The interceptor and `PermissionErrorFilter` set `Retry-After` on the
+ * response before throwing or answering it, so a filter of your own keeps the header.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof AgentTooManyRequestsException) metrics.increment(`agent_429.${e.reason}`);
+ * ```
+ */
+export class AgentTooManyRequestsException extends HttpException {
+  /** The scope that was required. */
+  readonly scope: string;
+  readonly agent: string | null;
+  readonly reason: DenialReason;
+  /** Whole seconds until the call can pass, as `Retry-After` says. */
+  readonly retryAfterSeconds: number;
+
+  constructor(error: PermissionError, retryAfterSeconds: number, options: { exposeDetails?: boolean } = {}) {
+    const body = denialBody(error, options.exposeDetails === true);
+    const response: TooManyRequestsResponse = {
+      statusCode: 429,
+      error: 'Too Many Requests',
+      ...body,
+      retryAfter: retryAfterSeconds,
+    };
+    super(response, HttpStatus.TOO_MANY_REQUESTS, { cause: error });
+    this.scope = error.scope;
+    this.agent = body.agent;
+    this.reason = body.reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The Nest exception for a permission error: {@link AgentTooManyRequestsException} (429)
+ * when {@link denialStatus} says the call can pass later, else {@link AgentForbiddenException}
+ * (403).
+ *
+ * @example
+ * ```ts
+ * const exception = denialException(err);
+ * if (exception instanceof AgentTooManyRequestsException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+ * ```
+ */
+export function denialException(
+  error: PermissionError,
+  options: { exposeDetails?: boolean } = {},
+): AgentForbiddenException | AgentTooManyRequestsException {
+  const { retryAfterSeconds } = denialStatus(error);
+  return retryAfterSeconds === undefined
+    ? new AgentForbiddenException(error, options)
+    : new AgentTooManyRequestsException(error, retryAfterSeconds, options);
+}
+
+/** The fields every denial body has, and those its reason adds. */
+function denialBody(
+  error: PermissionError,
+  exposeDetails: boolean,
+): Omit<ForbiddenResponse, 'statusCode' | 'error'> {
+  const reason = denialReason(error);
+  const body: Omit<ForbiddenResponse, 'statusCode' | 'error'> = {
+    message: exposeDetails ? error.message : clientMessage(error, reason),
+    scope: error.scope,
+    agent: error.agentName ?? null,
+    reason,
+  };
+  if (error instanceof PermissionDeniedError) {
+    if (reason === 'budget' && error.remaining !== undefined) body.remaining = error.remaining;
+    if (reason === 'guardrail') {
+      if (error.guard !== undefined) body.guard = error.guard;
+      if (error.rule !== undefined) body.rule = error.rule;
+    }
+  }
+  if (exposeDetails) {
+    body.functionName = error.functionName;
+    if (error instanceof PermissionDeniedError) body.grantedScopes = error.grantedScopes;
+  }
+  return body;
 }
 
 /**
@@ -127,24 +203,33 @@ export class AgentUnauthorizedException extends UnauthorizedException {
 }
 
 /**
- * The reason behind a permission error.
- *
- * @example
- * ```ts
- * denialReason(err); // 'scope'
- * ```
+ * What a client may read: the scope, the reason and what to do, not the agent's other
+ * scopes, the limit's size nor our class names.
  */
-export function denialReason(error: PermissionError): DenialReason {
-  if (error instanceof NoSessionError) return 'no_session';
-  if (error instanceof SessionExpiredError) return 'session_expired';
-  if (error instanceof PermissionDeniedError && error.byApprover) return 'approval';
-  return 'scope';
-}
-
-/** What a client may read: the scope and the reason, not the agent's other scopes nor our class names. */
 function clientMessage(error: PermissionError, reason: DenialReason): string {
   const scope = `'${error.scope}'`;
+  const denied = error instanceof PermissionDeniedError ? error : undefined;
+  const retry = denied ? denialStatus(denied).retryAfterSeconds : undefined;
   switch (reason) {
+    case 'condition':
+      return `Agent '${error.agentName}' may use scope ${scope}, but a condition refused this call.`;
+    case 'guardrail':
+      return `A guard refused the arguments of this call needing scope ${scope} (rule ${denied?.rule ?? 'unknown'}); change them.`;
+    case 'rate_limit':
+    case 'budget': {
+      const what = reason === 'rate_limit' ? 'rate limit' : 'budget';
+      // A store that could not answer refuses without a retry time (fail closed).
+      if (denied?.retryAfterMs === undefined) {
+        return `Agent '${error.agentName}''s ${what} for scope ${scope} could not be checked, so the call was refused; try again later.`;
+      }
+      if (reason === 'rate_limit') {
+        return `Agent '${error.agentName}' reached its rate limit for scope ${scope}; retry in ${retry} s.`;
+      }
+      const left = `Agent '${error.agentName}' has ${denied.remaining} left of its budget for scope ${scope}, less than this call costs`;
+      return retry === undefined
+        ? `${left}, and more than the whole budget: it can never run under it.`
+        : `${left}; retry in ${retry} s.`;
+    }
     case 'no_session':
       return `This call needs scope ${scope}, and the request runs without an agent.`;
     case 'session_expired':

@@ -44,11 +44,13 @@ export { PermissionErrorInterceptor } from './permission-error.interceptor';
 export { PermissionErrorMapper } from './permission-error.mapper';
 export {
   AgentForbiddenException,
+  AgentTooManyRequestsException,
   AgentUnauthorizedException,
-  denialReason,
-  type DenialReason,
+  denialException,
   type ForbiddenResponse,
+  type TooManyRequestsResponse,
   type UnauthorizedResponse,
 } from './http-exceptions';
+export { denialReason, denialStatus, type DenialReason } from './denials';
 export { SudoDispatcher } from './sudo-dispatcher';
 export { UNAUTHENTICATED_AGENT_NAME, NO_SESSION_AGENT_NAME, type RequestOrigin } from './refusal-events';

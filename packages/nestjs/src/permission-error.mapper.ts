@@ -1,22 +1,24 @@
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA, FILTER_CATCH_EXCEPTIONS } from '@nestjs/common/constants';
-import { APP_FILTER, DiscoveryService } from '@nestjs/core';
+import { APP_FILTER, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { PermissionError } from '@agentsudo/core';
-import { AgentForbiddenException } from './http-exceptions';
+import { AgentTooManyRequestsException, denialException } from './http-exceptions';
 import { AGENTSUDO_MODULE_OPTIONS, type AgentSudoModuleOptions } from './module-options';
 
 type ErrorType = abstract new (...args: never[]) => unknown;
 
 /**
- * Turns a `PermissionError` into the `AgentForbiddenException` Nest's exception layer
- * expects, so any filter written for `HttpException` answers 403. The one exception: when
+ * Turns a `PermissionError` into the exception Nest's exception layer expects, so any
+ * filter written for `HttpException` answers 403 (`AgentForbiddenException`), or 429
+ * (`AgentTooManyRequestsException`, with `Retry-After` set on the response) when the call
+ * can pass later. The one exception: when
  * the app has its own filter for `PermissionError` (an `APP_FILTER`, or `@UseFilters` on
  * the controller or handler), the error is left as it is, so that filter gets it. The full
  * message (the agent's other scopes, the function's name) goes to the server log.
  *
  * @example
  * ```ts
- * throw mapper.toHttp(err, context); // AgentForbiddenException, or err itself
+ * throw mapper.toHttp(err, context); // AgentForbiddenException, AgentTooManyRequestsException, or err itself
  * ```
  */
 @Injectable()
@@ -28,6 +30,7 @@ export class PermissionErrorMapper {
   constructor(
     @Inject(AGENTSUDO_MODULE_OPTIONS) private readonly options: AgentSudoModuleOptions,
     private readonly discovery: DiscoveryService,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /**
@@ -45,7 +48,12 @@ export class PermissionErrorMapper {
       (type) => error instanceof type,
     );
     if (caughtByApp) return error;
-    return new AgentForbiddenException(error, { exposeDetails: this.options.exposeDetails === true });
+    const exception = denialException(error, { exposeDetails: this.options.exposeDetails === true });
+    if (exception instanceof AgentTooManyRequestsException) {
+      const response = context.switchToHttp().getResponse<unknown>();
+      this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
+    }
+    return exception;
   }
 
   /** The PermissionError types the app's own APP_FILTERs catch, found once (they exist after init). */

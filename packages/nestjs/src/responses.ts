@@ -1,19 +1,28 @@
 import type { ServerResponse } from 'node:http';
-import type { PermissionError } from '@agentsudo/core';
+import { PermissionDeniedError, type PermissionError } from '@agentsudo/core';
+import { denialReason, denialStatus, type DenialReason } from './denials';
 
 /**
- * The JSON body of a 403: the error's message (which says what to grant), the scope
- * that was required and the agent that lacked it (null outside a session).
+ * The JSON body of a denial (403, or 429 when the call can pass later): the error's message
+ * (which says what to grant or when to retry), the scope that was required, the agent that
+ * lacked it (null outside a session) and why, plus what its reason adds: `retryAfter` (the
+ * seconds `Retry-After` says) on a 429, what is `remaining` of a budget, the `guard` and
+ * `rule` of a guardrail.
  *
  * @example
  * ```ts
- * const body: ForbiddenBody = { error: "Agent 'ReadOnlyBot' lacks scope 'write:refunds' …", scope: 'write:refunds', agent: 'ReadOnlyBot' };
+ * const body: ForbiddenBody = { error: "Agent 'ReadOnlyBot' lacks scope 'write:refunds' …", scope: 'write:refunds', agent: 'ReadOnlyBot', reason: 'scope' };
  * ```
  */
 export interface ForbiddenBody {
   error: string;
   scope: string;
   agent: string | null;
+  reason: DenialReason;
+  retryAfter?: number;
+  remaining?: number;
+  guard?: string;
+  rule?: string;
 }
 
 /**
@@ -29,15 +38,31 @@ export interface UnauthorizedBody {
 }
 
 /**
- * The 403 body for a permission error.
+ * The body for a permission error; {@link denialStatus} gives its status and `Retry-After`.
  *
  * @example
  * ```ts
- * res.status(403).json(forbiddenBody(err));
+ * const { status, retryAfterSeconds } = denialStatus(err);
+ * res.status(status).json(forbiddenBody(err));
  * ```
  */
 export function forbiddenBody(err: PermissionError): ForbiddenBody {
-  return { error: err.message, scope: err.scope, agent: err.agentName ?? null };
+  const body: ForbiddenBody = {
+    error: err.message,
+    scope: err.scope,
+    agent: err.agentName ?? null,
+    reason: denialReason(err),
+  };
+  const { retryAfterSeconds } = denialStatus(err);
+  if (retryAfterSeconds !== undefined) body.retryAfter = retryAfterSeconds;
+  if (err instanceof PermissionDeniedError) {
+    if (body.reason === 'budget' && err.remaining !== undefined) body.remaining = err.remaining;
+    if (body.reason === 'guardrail') {
+      if (err.guard !== undefined) body.guard = err.guard;
+      if (err.rule !== undefined) body.rule = err.rule;
+    }
+  }
+  return body;
 }
 
 /**

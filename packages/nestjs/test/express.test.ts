@@ -143,7 +143,7 @@ describe('Express: agentSudoMiddleware, requireScope and permissionErrorHandler'
       expect(events.checks()).toEqual(['SupportBot allowed read:customers in CustomerService.getCustomer']);
     });
 
-    it('denies a route with requireScope before the handler runs: 403 { error, scope, agent }', async () => {
+    it('denies a route with requireScope before the handler runs: 403 { error, scope, agent, reason }', async () => {
       const res = await request(base)
         .post('/refunds')
         .auth(desk.readerToken, { type: 'bearer' })
@@ -154,6 +154,7 @@ describe('Express: agentSudoMiddleware, requireScope and permissionErrorHandler'
         error: expect.stringContaining("Agent 'SupportBot' lacks scope 'write:refunds'"),
         scope: 'write:refunds',
         agent: 'SupportBot',
+        reason: 'scope',
       });
       expect(refunds.done).not.toContain('o-1');
       expect(events.checks()).toEqual(["SupportBot denied write:refunds in requireScope('write:refunds')"]);
