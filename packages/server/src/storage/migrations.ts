@@ -182,9 +182,9 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO hourly_denied_reasons (project_id, hour, reason, n)
          SELECT project_id, hour, '${DEFAULT_DENIAL_REASON}', SUM(denied_n) FROM hourly_agent_counts
          WHERE denied_n > 0 GROUP BY project_id, hour`,
-      ],
-    },
-    {
+    ],
+  },
+  {
     version: 5,
     name: 'approvals held by the server, and remembered grants',
     statements: [
