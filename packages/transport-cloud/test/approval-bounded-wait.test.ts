@@ -1,6 +1,10 @@
 import { Agent, ApprovalPendingError, configure, sudo } from '@agentsudo/core';
-import { closeApprovalStreams, cloudApproval, type CloudApprovalOptions } from '@agentsudo/transport-cloud';
-import { CloudConfigError } from '@agentsudo/transport-cloud';
+import {
+  CloudConfigError,
+  closeApprovalStreams,
+  cloudApproval,
+  type CloudApprovalOptions,
+} from '@agentsudo/transport-cloud';
 import { ApprovalServer, decide, waitFor } from './approval-server';
 
 const bot = new Agent({ name: 'RefundBot', scopes: [] });

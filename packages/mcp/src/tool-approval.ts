@@ -1,0 +1,159 @@
+import {
+  ApprovalPendingError,
+  ConfigurationError,
+  PermissionDeniedError,
+  sudo,
+  type Agent,
+  type Approver,
+} from '@agentsudo/core';
+import { cloudApproval, type CloudApprovalOptions } from '@agentsudo/transport-cloud';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { denialResult } from './denial-result';
+import { APPROVAL_META_KEY } from './scope-meta';
+
+/**
+ * The options of `cloudApproval` for tools over MCP. `waitMs` (default 50,000, or `timeoutMs`
+ * when shorter) keeps a call under the 60 s after which MCP clients give up on it.
+ *
+ * @example
+ * ```ts
+ * const approval: McpApprovalOptions = { timeoutMs: 3_600_000, waitMs: 50_000 };
+ * ```
+ */
+export type McpApprovalOptions = Omit<CloudApprovalOptions, 'wait'>;
+
+/**
+ * What the caller is told about a call that waits for a person's decision, in the result's
+ * `_meta['agentsudo/approval']` (for programs) and its text (for the model).
+ *
+ * @example
+ * ```ts
+ * const pending = result._meta?.[APPROVAL_META_KEY] as PendingToolApproval;
+ * ```
+ */
+export interface PendingToolApproval {
+  tool: string;
+  agent: string;
+  scope: string;
+  /** The request on the AgentSudo server, as its dashboard lists it. */
+  approvalId: string;
+  /** When the request expires unanswered (ISO 8601), when known. */
+  expiresAt?: string;
+}
+
+/** How long an MCP call waits for a decision by default: under the usual 60 s client timeout. */
+export const DEFAULT_MCP_APPROVAL_WAIT_MS = 50_000;
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+/**
+ * The approver of `guardMcpServer`'s `approval` option: an approver as given, or
+ * `cloudApproval` over the options with a bounded wait.
+ *
+ * @example
+ * ```ts
+ * const approver = mcpApprover({ timeoutMs: 600_000 }, 'guardMcpServer');
+ * ```
+ * @throws ConfigurationError (or `CloudConfigError`) when the option is invalid.
+ */
+export function mcpApprover(approval: Approver | McpApprovalOptions, where: string): Approver {
+  if (typeof approval === 'function') return approval;
+  if (typeof approval !== 'object' || approval === null || Array.isArray(approval)) {
+    throw new ConfigurationError(
+      `${where}: approval must be cloudApproval's options (like { timeoutMs: 600_000 }) or an approver function, got ${String(approval)}.`,
+    );
+  }
+  if ((approval as { wait?: unknown }).wait !== undefined) {
+    throw new ConfigurationError(
+      `${where}: approval.wait is not an option here: an MCP call waits at most approval.waitMs ` +
+        `(default ${DEFAULT_MCP_APPROVAL_WAIT_MS} ms), then answers that it awaits approval. Drop wait.`,
+    );
+  }
+  const waitMs =
+    approval.waitMs ?? Math.min(DEFAULT_MCP_APPROVAL_WAIT_MS, approval.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return cloudApproval({ ...approval, wait: true, waitMs });
+}
+
+/**
+ * Asks `approver` about a call by `agent` to `tool`, which needs `scope` the agent lacks, and
+ * runs it if approved. The call's MCP arguments are what an approval is bound to. Answers
+ * the tool's own result, an "awaits approval" result, or a refusal with reason `approval`.
+ * Must run in the agent's session.
+ *
+ * @example
+ * ```ts
+ * agent.startSession(() => callWithApproval(approver, agent, 'refund', 'write:refunds', args, run));
+ * ```
+ */
+export async function callWithApproval(
+  approver: Approver,
+  agent: Agent,
+  tool: string,
+  scope: string,
+  args: unknown,
+  run: () => Promise<unknown>,
+): Promise<unknown> {
+  let entered = false;
+  const protectedRun = sudo(
+    scope,
+    async (_args: unknown) => {
+      entered = true;
+      return run();
+    },
+    { name: tool, onDeny: approver },
+  );
+  try {
+    return await protectedRun(args);
+  } catch (error) {
+    // A refusal from inside the tool is the tool's own: the SDK answers it as usual.
+    if (entered) throw error;
+    if (error instanceof ApprovalPendingError) {
+      return awaitingApprovalResult({
+        tool,
+        agent: agent.name,
+        scope,
+        approvalId: error.approvalId,
+        ...(error.expiresAt ? { expiresAt: error.expiresAt } : {}),
+      });
+    }
+    if (error instanceof PermissionDeniedError) {
+      const why = error.cause instanceof Error ? ` ${error.cause.message}` : '';
+      return denialResult({
+        tool,
+        agent: agent.name,
+        reason: 'approval',
+        scope,
+        message:
+          `Agent '${agent.name}' lacks scope '${scope}' for MCP tool '${tool}', and the approval it needs was not given.${why} ` +
+          `The call was not run: carry on without this tool, or ask the person who runs this server.`,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The MCP answer to a call that waits for a person's decision: an `isError` tool result
+ * naming the approval request and what to do, so the model tells the user and calls again.
+ *
+ * @example
+ * ```ts
+ * awaitingApprovalResult({ tool: 'refund', agent: 'RefundBot', scope: 'write:refunds', approvalId });
+ * ```
+ */
+export function awaitingApprovalResult(pending: PendingToolApproval): CallToolResult {
+  const until = pending.expiresAt ? ` before ${pending.expiresAt}` : '';
+  return {
+    content: [
+      {
+        type: 'text',
+        text:
+          `The call to MCP tool '${pending.tool}' awaits approval: agent '${pending.agent}' lacks scope ` +
+          `'${pending.scope}', so approval request ${pending.approvalId} waits on the AgentSudo server, and the ` +
+          `call did not run. Approve it in the dashboard${until}, then call the tool again with the same ` +
+          `arguments: it then runs once.`,
+      },
+    ],
+    isError: true,
+    _meta: { [APPROVAL_META_KEY]: pending },
+  };
+}
