@@ -11,7 +11,7 @@ import { recordToolCheck, recordUnresolvedCall } from './check-events';
 import { denialResult, toolDenial, type ToolDenial } from './denial-result';
 import { admitHttpRequest, type HttpDenial } from './http-admission';
 import { serverHooks, type RawRequestHandler } from './server-hooks';
-import { callWithApproval, mcpApprover, type McpApprovalOptions } from './tool-approval';
+import { ToolApprovals, mcpApprover, type McpApprovalOptions } from './tool-approval';
 import { mayCall, toolsFor } from './tool-list';
 import { ToolScopes, type ToolRequirement, type ToolScopeMap, type UnlistedTools } from './tool-scopes';
 
@@ -140,6 +140,7 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
     );
   }
   const approver = options.approval === undefined ? undefined : mcpApprover(options.approval, WHERE);
+  const approvals = approver === undefined ? undefined : new ToolApprovals(approver);
   if (approver !== undefined && onDeny === 'log') {
     throw new ConfigurationError(
       `${WHERE}: onDeny: 'log' lets every call run, so approval would never be asked; drop one of them.`,
@@ -228,9 +229,9 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
         return run();
       });
     }
-    if (approver !== undefined && scope !== undefined) {
+    if (approvals !== undefined && scope !== undefined) {
       // The approval's events are recorded by core's check (and by the server that holds it).
-      return agent.startSession(() => callWithApproval(approver, agent, tool, scope, args ?? {}, run));
+      return agent.startSession(() => approvals.call(agent, tool, scope, args ?? {}, run));
     }
     const denial = toolDenial(tool, agent, requirement);
     recordToolCheck('permission_check', false, agent, { tool, scope, mcpSessionId, reason: denial.reason });

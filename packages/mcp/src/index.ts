@@ -41,7 +41,7 @@ export { admitHttpRequest, type HttpAdmission, type HttpDenial } from './http-ad
 export { SCOPE_META_KEY, ALLOWED_META_KEY, DENIAL_META_KEY, APPROVAL_META_KEY } from './scope-meta';
 export {
   awaitingApprovalResult,
-  callWithApproval,
+  ToolApprovals,
   mcpApprover,
   DEFAULT_MCP_APPROVAL_WAIT_MS,
   type McpApprovalOptions,

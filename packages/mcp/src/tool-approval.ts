@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ApprovalPendingError,
   ConfigurationError,
@@ -73,61 +74,97 @@ export function mcpApprover(approval: Approver | McpApprovalOptions, where: stri
   return cloudApproval({ ...approval, wait: true, waitMs });
 }
 
+/** The call in flight, for the protected function that runs the tool. */
+interface CallInFlight {
+  run: () => Promise<unknown>;
+  /** Set once the tool itself runs: a refusal after that is the tool's own, not the guard's. */
+  entered: boolean;
+}
+
 /**
- * Asks `approver` about a call by `agent` to `tool`, which needs `scope` the agent lacks, and
- * runs it if approved. The call's MCP arguments are what an approval is bound to. Answers
- * the tool's own result, an "awaits approval" result, or a refusal with reason `approval`.
- * Must run in the agent's session.
+ * Calls that need approval, for one guarded server: asks the approver about a call the
+ * agent lacks the tool's scope for, through core's `sudo()`, so the approval's events and
+ * errors are those of `@Sudo`. One protected function per tool and scope, made once (each
+ * is registered for good), and the call in flight reaches it through AsyncLocalStorage: the
+ * MCP arguments are its only argument, since they are what an approval is bound to.
  *
  * @example
  * ```ts
- * agent.startSession(() => callWithApproval(approver, agent, 'refund', 'write:refunds', args, run));
+ * const approvals = new ToolApprovals(mcpApprover({ timeoutMs: 600_000 }, 'guardMcpServer'));
+ * agent.startSession(() => approvals.call(agent, 'refund', 'write:refunds', args, run));
  * ```
  */
-export async function callWithApproval(
-  approver: Approver,
-  agent: Agent,
-  tool: string,
-  scope: string,
-  args: unknown,
-  run: () => Promise<unknown>,
-): Promise<unknown> {
-  let entered = false;
-  const protectedRun = sudo(
-    scope,
-    async (_args: unknown) => {
-      entered = true;
-      return run();
-    },
-    { name: tool, onDeny: approver },
-  );
-  try {
-    return await protectedRun(args);
-  } catch (error) {
-    // A refusal from inside the tool is the tool's own: the SDK answers it as usual.
-    if (entered) throw error;
-    if (error instanceof ApprovalPendingError) {
-      return awaitingApprovalResult({
-        tool,
-        agent: agent.name,
-        scope,
-        approvalId: error.approvalId,
-        ...(error.expiresAt ? { expiresAt: error.expiresAt } : {}),
-      });
+export class ToolApprovals {
+  private readonly inFlight = new AsyncLocalStorage<CallInFlight>();
+  private readonly protectedTools = new Map<string, (args: unknown) => Promise<unknown>>();
+
+  constructor(private readonly approver: Approver) {}
+
+  /**
+   * Runs `run` if the approver approves the call by `agent` to `tool` (which needs `scope`,
+   * which the agent lacks). Answers the tool's own result, an "awaits approval" result, or a
+   * refusal with reason `approval`. Must run in the agent's session.
+   *
+   * @example
+   * ```ts
+   * await approvals.call(agent, 'refund', 'write:refunds', { orderId: 'o-7' }, () => sdkCall(request, extra));
+   * ```
+   */
+  async call(
+    agent: Agent,
+    tool: string,
+    scope: string,
+    args: unknown,
+    run: () => Promise<unknown>,
+  ): Promise<unknown> {
+    const call: CallInFlight = { run, entered: false };
+    try {
+      return await this.inFlight.run(call, () => this.protectedTool(tool, scope)(args));
+    } catch (error) {
+      // A refusal from inside the tool is the tool's own: the SDK answers it as usual.
+      if (call.entered) throw error;
+      if (error instanceof ApprovalPendingError) {
+        return awaitingApprovalResult({
+          tool,
+          agent: agent.name,
+          scope,
+          approvalId: error.approvalId,
+          ...(error.expiresAt ? { expiresAt: error.expiresAt } : {}),
+        });
+      }
+      if (error instanceof PermissionDeniedError) {
+        const why = error.cause instanceof Error ? ` ${error.cause.message}` : '';
+        return denialResult({
+          tool,
+          agent: agent.name,
+          reason: 'approval',
+          scope,
+          message:
+            `Agent '${agent.name}' lacks scope '${scope}' for MCP tool '${tool}', and the approval it needs was not given.${why} ` +
+            `The call was not run: carry on without this tool, or ask the person who runs this server.`,
+        });
+      }
+      throw error;
     }
-    if (error instanceof PermissionDeniedError) {
-      const why = error.cause instanceof Error ? ` ${error.cause.message}` : '';
-      return denialResult({
-        tool,
-        agent: agent.name,
-        reason: 'approval',
+  }
+
+  private protectedTool(tool: string, scope: string): (args: unknown) => Promise<unknown> {
+    const key = JSON.stringify([tool, scope]);
+    let protectedTool = this.protectedTools.get(key);
+    if (protectedTool === undefined) {
+      const inFlight = this.inFlight;
+      protectedTool = sudo(
         scope,
-        message:
-          `Agent '${agent.name}' lacks scope '${scope}' for MCP tool '${tool}', and the approval it needs was not given.${why} ` +
-          `The call was not run: carry on without this tool, or ask the person who runs this server.`,
-      });
+        async function runTool(_args: unknown) {
+          const call = inFlight.getStore() as CallInFlight;
+          call.entered = true;
+          return call.run();
+        },
+        { name: tool, onDeny: this.approver },
+      );
+      this.protectedTools.set(key, protectedTool);
     }
-    throw error;
+    return protectedTool;
   }
 }
 

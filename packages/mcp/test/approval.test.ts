@@ -1,4 +1,4 @@
-import { Agent, configure } from '@agentsudo/core';
+import { Agent, configure, listProtectedMethods } from '@agentsudo/core';
 import { closeApprovalStreams } from '@agentsudo/transport-cloud';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -162,6 +162,16 @@ describe('a tool call the agent needs approval for, over MCP', () => {
     });
     expect(textOf(refused)).toMatch(/lacks scope 'write:refunds'.*denied/);
     expect(ran).toEqual([]);
+  });
+
+  it('calls that ask leave nothing behind: the protected tool is made once per tool and scope', async () => {
+    const { client } = await refundsServer({ waitMs: 1 });
+    await refund(client, 'o-5', 1);
+    const protectedBefore = listProtectedMethods().length;
+
+    for (let i = 2; i <= 5; i++) expect(pendingOf(await refund(client, 'o-5', i))).toBeDefined();
+
+    expect(listProtectedMethods().length).toBe(protectedBefore);
   });
 
   it('tools/list shows the agent the tool, marked as needing approval', async () => {
