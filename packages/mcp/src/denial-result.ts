@@ -5,7 +5,8 @@ import type { ToolRequirement } from './tool-scopes';
 
 /**
  * Why a tool call was refused: the agent lacks the tool's `scope`, the tool declares no
- * scope (`unlisted`) or a bad one, or no agent could be recognised for the request.
+ * scope (`unlisted`) or a bad one, no agent could be recognised for the request, or the
+ * approval the call needed was denied or could not be had (`approval`).
  *
  * @example
  * ```ts
@@ -20,7 +21,8 @@ export type DenialReason =
   | 'missing_token'
   | 'malformed_token'
   | 'unknown_token'
-  | 'no_agent';
+  | 'no_agent'
+  | 'approval';
 
 /**
  * A refused tool call, as the caller is told about it: in the result's text (for the model)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigurationError, type Agent } from '@agentsudo/core';
+import { ConfigurationError, type Agent, type Approver } from '@agentsudo/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   agentResolution,
@@ -11,6 +11,7 @@ import { recordToolCheck, recordUnresolvedCall } from './check-events';
 import { denialResult, toolDenial, type ToolDenial } from './denial-result';
 import { admitHttpRequest, type HttpDenial } from './http-admission';
 import { serverHooks, type RawRequestHandler } from './server-hooks';
+import { ToolApprovals, mcpApprover, type McpApprovalOptions } from './tool-approval';
 import { mayCall, toolsFor } from './tool-list';
 import { ToolScopes, type ToolRequirement, type ToolScopeMap, type UnlistedTools } from './tool-scopes';
 
@@ -45,6 +46,15 @@ export interface GuardMcpServerOptions extends McpAgentSource {
    * the MCP authorization spec describes for step-up.
    */
   httpDenial?: HttpDenial;
+  /**
+   * Asks a person before refusing a call the agent lacks the tool's scope for: options of
+   * `cloudApproval` (the request is held by the AgentSudo server and decided on its dashboard
+   * or in Slack), or any approver. A call waits at most `waitMs` (default 50,000, under the
+   * usual 60 s client timeout); still undecided, it answers an `isError` result saying it
+   * awaits approval, with the request's id, and the same call made again after approval runs
+   * once. Such tools are listed to the agent, marked `_meta['agentsudo/approval'] = true`.
+   */
+  approval?: Approver | McpApprovalOptions;
 }
 
 /**
@@ -129,6 +139,19 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
       `${WHERE}: httpDenial must be 'tool-result' (the default) or 'http-403', got ${JSON.stringify(httpDenial)}.`,
     );
   }
+  const approver = options.approval === undefined ? undefined : mcpApprover(options.approval, WHERE);
+  const approvals = approver === undefined ? undefined : new ToolApprovals(approver);
+  if (approver !== undefined && onDeny === 'log') {
+    throw new ConfigurationError(
+      `${WHERE}: onDeny: 'log' lets every call run, so approval would never be asked; drop one of them.`,
+    );
+  }
+  if (approver !== undefined && httpDenial === 'http-403') {
+    throw new ConfigurationError(
+      `${WHERE}: httpDenial: 'http-403' refuses a call lacking its scope before approval can be asked; ` +
+        `drop one of them.`,
+    );
+  }
   const toolScopes = new ToolScopes(options, WHERE);
   const resolve = agentResolution(options, WHERE);
   const hooks = serverHooks(server, WHERE);
@@ -150,6 +173,7 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
       answer.tools,
       (tool) => toolScopes.requirementOf(tool.name, tool._meta),
       listAll,
+      approver !== undefined,
     );
     return { ...answer, tools };
   };
@@ -162,7 +186,9 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
     const context = contextOf(extra);
     const resolution = resolve(context);
     const decide = (found: AgentResolution) =>
-      guardedCall(found, tool as string, requirement, context.sessionId, () => hooks.call(request, extra));
+      guardedCall(found, tool as string, requirement, context.sessionId, request?.params?.arguments, () =>
+        hooks.call(request, extra),
+      );
     return resolution instanceof Promise ? resolution.then(decide) : decide(resolution);
   };
 
@@ -171,6 +197,7 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
     tool: string,
     requirement: ToolRequirement,
     mcpSessionId: string | undefined,
+    args: unknown,
     run: () => Promise<unknown>,
   ): Promise<unknown> {
     const scope = requirement.kind === 'scope' ? requirement.scope : undefined;
@@ -201,6 +228,10 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
         });
         return run();
       });
+    }
+    if (approvals !== undefined && scope !== undefined) {
+      // The approval's events are recorded by core's check (and by the server that holds it).
+      return agent.startSession(() => approvals.call(agent, tool, scope, args ?? {}, run));
     }
     const denial = toolDenial(tool, agent, requirement);
     recordToolCheck('permission_check', false, agent, { tool, scope, mcpSessionId, reason: denial.reason });

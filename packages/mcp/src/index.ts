@@ -38,5 +38,13 @@ export {
   type ToolCheck,
 } from './check-events';
 export { admitHttpRequest, type HttpAdmission, type HttpDenial } from './http-admission';
-export { SCOPE_META_KEY, ALLOWED_META_KEY, DENIAL_META_KEY } from './scope-meta';
+export { SCOPE_META_KEY, ALLOWED_META_KEY, DENIAL_META_KEY, APPROVAL_META_KEY } from './scope-meta';
+export {
+  awaitingApprovalResult,
+  ToolApprovals,
+  mcpApprover,
+  DEFAULT_MCP_APPROVAL_WAIT_MS,
+  type McpApprovalOptions,
+  type PendingToolApproval,
+} from './tool-approval';
 export { ConflictingToolScopeError, UnsupportedMcpServerError } from './errors';

@@ -40,3 +40,15 @@ export const ALLOWED_META_KEY = 'agentsudo/allowed';
  * ```
  */
 export const DENIAL_META_KEY = 'agentsudo/denial';
+
+/**
+ * Carried by the result of a call that awaits a person's approval (see
+ * `PendingToolApproval`), and set to `true` in `tools/list` on tools the agent may call
+ * only with approval.
+ *
+ * @example
+ * ```ts
+ * const pending = result._meta?.[APPROVAL_META_KEY] as PendingToolApproval | undefined;
+ * ```
+ */
+export const APPROVAL_META_KEY = 'agentsudo/approval';

@@ -1,5 +1,5 @@
 import type { Agent } from '@agentsudo/core';
-import { ALLOWED_META_KEY, SCOPE_META_KEY } from './scope-meta';
+import { ALLOWED_META_KEY, APPROVAL_META_KEY, SCOPE_META_KEY } from './scope-meta';
 import type { ToolRequirement } from './tool-scopes';
 
 /**
@@ -32,7 +32,9 @@ export function mayCall(agent: Agent | undefined, requirement: ToolRequirement):
 /**
  * The `tools/list` answer for `agent`: only the tools it may call, or with `listAll` every
  * tool, those it may not marked `_meta['agentsudo/allowed'] = false`. Each tool that needs a
- * scope shows it in `_meta['agentsudo/scope']`. The tools given are not changed.
+ * scope shows it in `_meta['agentsudo/scope']`. With `approvable`, a tool whose scope the agent
+ * lacks is shown too, marked `_meta['agentsudo/approval'] = true`: it may call it with
+ * approval. The tools given are not changed.
  *
  * @example
  * ```ts
@@ -45,15 +47,18 @@ export function toolsFor<T extends ListedTool>(
   tools: readonly T[],
   requirementOf: (tool: T) => ToolRequirement,
   listAll: boolean,
+  approvable = false,
 ): T[] {
   const shown: T[] = [];
   for (const tool of tools) {
     const requirement = requirementOf(tool);
     const allowed = mayCall(agent, requirement);
-    if (!allowed && !listAll) continue;
+    const withApproval = !allowed && approvable && agent !== undefined && requirement.kind === 'scope';
+    if (!allowed && !withApproval && !listAll) continue;
     const marks: Record<string, unknown> = {};
     if (requirement.kind === 'scope') marks[SCOPE_META_KEY] = requirement.scope;
-    if (!allowed) marks[ALLOWED_META_KEY] = false;
+    if (withApproval) marks[APPROVAL_META_KEY] = true;
+    else if (!allowed) marks[ALLOWED_META_KEY] = false;
     shown.push(Object.keys(marks).length ? { ...tool, _meta: { ...tool._meta, ...marks } } : tool);
   }
   return shown;

@@ -38,6 +38,14 @@ export interface CloudApprovalOptions {
    * functions always work this way.
    */
   wait?: boolean;
+  /**
+   * Blocking mode only: how long a call waits for the decision, 1 to `timeoutMs` ms. Default:
+   * all of `timeoutMs`. When the wait ends undecided, the call throws `ApprovalPendingError`
+   * (with the request's id) instead of being refused: the request stays pending on the server
+   * until `timeoutMs`, and the same call made again after approval runs once. For callers that
+   * cannot wait long, such as an MCP client that gives up after 60 seconds.
+   */
+  waitMs?: number;
   /** The server's base URL. Default: configureCloud's, then `AGENTSUDO_ENDPOINT`, then http://127.0.0.1:4319. */
   endpoint?: string;
   /** The project's ingest key. Default: configureCloud's, then `AGENTSUDO_API_KEY`. */
@@ -83,14 +91,17 @@ export function cloudApproval(options: CloudApprovalOptions = {}): Approver {
     };
     const grant = hub.coveringGrant(binding);
     if (grant) return { approved: true, decidedBy: `grant ${grant.id}` };
-    if (settings.wait && ctx.isAsync) return ask(hub, settings, ctx, binding);
-    return askWithoutWaiting(hub, settings, ctx, binding, pendingCalls);
+    if (!settings.wait || !ctx.isAsync) return askWithin(0, hub, settings, ctx, binding, pendingCalls);
+    if (settings.waitMs < settings.timeoutMs)
+      return askWithin(settings.waitMs, hub, settings, ctx, binding, pendingCalls);
+    return ask(hub, settings, ctx, binding);
   };
 }
 
 interface Settings {
   timeoutMs: number;
   wait: boolean;
+  waitMs: number;
   describe: ((...args: any[]) => string) | undefined;
   endpoint: string | undefined;
   apiKey: string | undefined;
@@ -124,10 +135,12 @@ async function ask(
 }
 
 /**
- * Pending mode: the first call asks and throws ApprovalPendingError; the same call (agent,
- * scope, function, argument digest) made again after approval runs once.
+ * Pending mode (`waitMs` 0) and bounded blocking mode: the first call asks, waits up to
+ * `waitMs` for the decision, and if there is none yet throws ApprovalPendingError; the same
+ * call (agent, scope, function, argument digest) made again after approval runs once.
  */
-async function askWithoutWaiting(
+async function askWithin(
+  waitMs: number,
   hub: ApprovalHub,
   settings: Settings,
   ctx: ApprovalContext,
@@ -142,9 +155,17 @@ async function askWithoutWaiting(
     binding.args_digest,
   ]);
   const remembered = pendingCalls.get(key);
-  const approval = remembered
+  // Captured before asking: a stream already up then sees every decision on this request.
+  const coveredEpoch = hub.up ? hub.epoch : undefined;
+  let approval = remembered
     ? (hub.decided(remembered) ?? (await hub.api.get(remembered)))
     : await hub.api.create(requestBody(settings, ctx, binding));
+  if (approval.status === 'pending' && waitMs > 0) {
+    const waited = await awaitDecision(hub, approval.id, Date.now() + waitMs, coveredEpoch);
+    if (waited.approval) approval = waited.approval;
+    else if (waited.error instanceof ApprovalServerError && waited.error.status !== undefined)
+      throw waited.error;
+  }
   if (approval.status === 'pending') {
     if (!remembered) {
       pendingCalls.set(key, approval.id);
@@ -296,7 +317,7 @@ function checkOptions(options: CloudApprovalOptions): Settings {
     new CloudConfigError(option, value, `cloudApproval: ${option} ${what}.`);
   if (typeof options !== 'object' || options === null)
     throw bad('(options)', options, 'must be an object such as { timeoutMs: 120_000 }');
-  const { timeoutMs = 300_000, describe, wait = true, endpoint, apiKey } = options;
+  const { timeoutMs = 300_000, describe, wait = true, waitMs = timeoutMs, endpoint, apiKey } = options;
   if (
     typeof timeoutMs !== 'number' ||
     !Number.isInteger(timeoutMs) ||
@@ -313,7 +334,15 @@ function checkOptions(options: CloudApprovalOptions): Settings {
     throw bad('describe', describe, "must be a function of the call's arguments that returns a string");
   }
   if (typeof wait !== 'boolean') throw bad('wait', wait, `must be true or false, got ${String(wait)}`);
-  if (endpoint === undefined && apiKey === undefined) return { timeoutMs, wait, describe, endpoint, apiKey };
+  if (typeof waitMs !== 'number' || !Number.isInteger(waitMs) || waitMs < 1 || waitMs > timeoutMs) {
+    throw bad(
+      'waitMs',
+      waitMs,
+      `must be a whole number of milliseconds from 1 to timeoutMs (${timeoutMs}), got ${String(waitMs)}`,
+    );
+  }
+  if (endpoint === undefined && apiKey === undefined)
+    return { timeoutMs, wait, waitMs, describe, endpoint, apiKey };
   try {
     // The same checks as configureCloud's, on the overrides only.
     const resolved = resolveCloudOptions(
@@ -323,6 +352,7 @@ function checkOptions(options: CloudApprovalOptions): Settings {
     return {
       timeoutMs,
       wait,
+      waitMs,
       describe,
       endpoint: endpoint === undefined ? undefined : resolved.endpoint,
       apiKey: apiKey === undefined ? undefined : resolved.apiKey,
