@@ -66,7 +66,8 @@ describe('privacy: only permission metadata leaves the process', () => {
     expect(wire).not.toContain(SECRET_ARG);
     expect(wire).not.toContain(SECRET_RESULT);
     expect(wire).not.toContain('4111');
-    // What does leave: who, what, when.
+    // What does leave: who, what, when, and why a call was refused (a reason name, never
+    // call data; approval events also carry the approval's id and who decided).
     const allowedKeys = [
       'event_id',
       'timestamp',
@@ -79,6 +80,9 @@ describe('privacy: only permission metadata leaves the process', () => {
       'function_name',
       'metadata',
       'sdk',
+      'reason',
+      'approval_id',
+      'decided_by',
     ];
     for (const e of receiver.stored) expect(allowedKeys).toEqual(expect.arrayContaining(Object.keys(e)));
     expect(receiver.stored.map((e) => `${e.action}:${e.allowed}:${e.function_name ?? '-'}`)).toEqual([
