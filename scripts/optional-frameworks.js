@@ -3,6 +3,7 @@
 // cannot run or type-check there; the jest run (jest.config.ts), the type check
 // (scripts/typecheck.js), the examples' builds and the benchmarks leave them out with one line
 // saying why, and run them wherever the framework is installed (CI's Node 24 leg).
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const OPTIONAL_FRAMEWORKS = [
@@ -18,12 +19,10 @@ const OPTIONAL_FRAMEWORKS = [
 function whyMissing(framework, root = join(__dirname, '..')) {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) return `${framework.module} needs Node 22 or later; this is Node ${process.versions.node}`;
-  try {
-    require.resolve(`${framework.module}/package.json`, { paths: [root] });
-    return undefined;
-  } catch {
-    return `the optional dependency ${framework.module} is not installed (run npm install on Node 22 or later)`;
-  }
+  // Looked for on disk: a package's exports may leave out both its package.json
+  // (@openai/agents) and a require() entry (ai ships ES modules only).
+  if (existsSync(join(root, 'node_modules', framework.module, 'package.json'))) return undefined;
+  return `the optional dependency ${framework.module} is not installed (run npm install on Node 22 or later)`;
 }
 
 /** Why the framework npm knows as `module` (`ai`, `@openai/agents`) cannot be used here, or undefined. */
