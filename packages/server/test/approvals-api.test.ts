@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type AgentSudoServer } from '../src';
-import { backends, jsonOf, openLive, startServer, type LiveClient, type TestServer } from './helpers';
+import { backends, jsonOf, openLive, startServer, type LiveClient, type TestServer, signIn } from './helpers';
 
 /**
  * Approvals held by the server, over real HTTP on 127.0.0.1, on SQLite and PostgreSQL: an
@@ -94,16 +94,7 @@ describe.each(backends())('approvals held by the server on $name', (backend) => 
       maxLiveClientsPerProject: 3,
       approvalSweepIntervalMs: 200,
     });
-    await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-    const res = await fetch(`${t.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    session = {
-      cookie: res.headers.get('set-cookie')!.split(';')[0],
-      csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-    };
+    session = await signIn(t, LOGIN);
   }, 60_000);
   afterAll(async () => {
     await t?.server.close();
@@ -269,6 +260,79 @@ describe.each(backends())('approvals held by the server on $name', (backend) => 
     });
     expect(asked.status).toBe(403);
     expect((await p.sdk('GET', `/api/approvals/${id}`)).status).toBe(200);
+  });
+
+  test('every approvals route refuses each credential that may not call it', async () => {
+    const p = await project();
+    const other = await project();
+    const { id } = (await p.ask()).body;
+    const { id: second } = (await p.ask({ args_digest: digestOf('grant') })).body;
+    const granted = await decide(p.id, second, { decision: 'approve', remember_minutes: 5 });
+    // A POST carries a valid body, so only the credential can be what is refused.
+    const bodies: Record<string, unknown> = {
+      '/api/approvals': call(),
+      [`/api/approvals/${id}/consume`]: call(),
+      [`/api/projects/${p.id}/approvals/${id}/decision`]: { decision: 'approve' },
+    };
+    const status = async (method: string, path: string, headers: Record<string, string>) => {
+      const body = method === 'POST' ? JSON.stringify(bodies[path]) : undefined;
+      const res = await fetch(`${t.url}${path}`, {
+        method,
+        headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body,
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    const none = {};
+    const garbage = { authorization: 'Bearer as_not_a_real_key_at_all_000000' };
+    const ingest = { authorization: `Bearer ${p.apiKey}` };
+    const read = { authorization: `Bearer ${p.readToken}` };
+    const otherIngest = { authorization: `Bearer ${other.apiKey}` };
+    const otherRead = { authorization: `Bearer ${other.readToken}` };
+    const cookieOnly = { cookie: session.cookie };
+    const sdkRoutes: Array<[string, string]> = [
+      ['POST', '/api/approvals'],
+      ['GET', `/api/approvals/${id}`],
+      ['GET', `/api/approvals/${id}/wait?timeout_ms=0`],
+      ['POST', `/api/approvals/${id}/consume`],
+      ['GET', '/api/approvals/stream'],
+      ['GET', '/api/grants'],
+    ];
+    for (const [method, path] of sdkRoutes) {
+      const where = `${method} ${path}`;
+      expect([where, await status(method, path, none)]).toEqual([where, 401]);
+      expect([where, await status(method, path, garbage)]).toEqual([where, 401]);
+      expect([where, await status(method, path, cookieOnly)]).toEqual([where, 401]);
+      expect([where, await status(method, path, read)]).toEqual([where, 403]);
+    }
+    // Another project's ingest key cannot see or use this project's approvals.
+    for (const [method, path] of sdkRoutes.filter(([, path]) => path.includes(id)))
+      expect([path, await status(method, path, otherIngest)]).toEqual([path, 404]);
+    const dashboardRoutes: Array<[string, string, 'read' | 'write']> = [
+      ['GET', `/api/projects/${p.id}/approvals`, 'read'],
+      ['GET', `/api/projects/${p.id}/grants`, 'read'],
+      ['POST', `/api/projects/${p.id}/approvals/${id}/decision`, 'write'],
+      ['DELETE', `/api/projects/${p.id}/grants/${granted.body.grant_id}`, 'write'],
+    ];
+    for (const [method, path, kind] of dashboardRoutes) {
+      const where = `${method} ${path}`;
+      expect([where, await status(method, path, none)]).toEqual([where, 401]);
+      expect([where, await status(method, path, garbage)]).toEqual([where, 401]);
+      expect([where, await status(method, path, ingest)]).toEqual([where, 403]);
+      // Another project's read token: no such project for it to read, and never a decider.
+      expect([where, await status(method, path, otherRead)]).toEqual([where, kind === 'read' ? 404 : 403]);
+      if (kind === 'write') {
+        expect([where, await status(method, path, read)]).toEqual([where, 403]);
+        expect([where, await status(method, path, cookieOnly)]).toEqual([where, 403]);
+      }
+    }
+    // Nothing above decided or revoked anything.
+    expect((await p.sdk('GET', `/api/approvals/${id}`).then((r) => jsonOf(r))).status).toBe('pending');
+    const grants = await dashboard('GET', `/api/projects/${p.id}/grants`);
+    expect(
+      grants.body.grants.find((g: { id: string }) => g.id === granted.body.grant_id).revoked_at,
+    ).toBeFalsy();
   });
 
   test('a decision with the login cookie but without its CSRF token is refused', async () => {
