@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Agent, configure } from '@agentsudo/core';
 import { closeApprovalStreams } from '@agentsudo/transport-cloud';
 import { guardTools } from '@agentsudo/ai-sdk';
-import { freshDatabase, jsonOf, startServer, type TestServer } from '../../server/test/helpers';
+import { freshDatabase, startServer, type TestServer, signIn } from '../../server/test/helpers';
 import { scriptedModel, toolResultsSeen } from './scripted-model';
 
 /**
@@ -21,16 +21,7 @@ beforeAll(async () => {
   const fresh = await freshDatabase();
   db = fresh;
   t = await startServer({ databaseUrl: fresh.url });
-  await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-  const res = await fetch(`${t.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(LOGIN),
-  });
-  session = {
-    cookie: res.headers.get('set-cookie')!.split(';')[0],
-    csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-  };
+  session = await signIn(t, LOGIN);
 }, 60_000);
 afterAll(async () => {
   closeApprovalStreams();

@@ -3,7 +3,7 @@ import { closeApprovalStreams } from '@agentsudo/transport-cloud';
 import { ToolMessage } from '@langchain/core/messages';
 import { Command } from '@langchain/langgraph';
 import { guardTools, type ApprovalInterrupt } from '@agentsudo/langchain';
-import { jsonOf, startServer, tempDir, type TestServer } from '../../server/test/helpers';
+import { jsonOf, startServer, tempDir, type TestServer, signIn } from '../../server/test/helpers';
 import { SCOPES, callOf, scriptedAgent, supportBot, supportTools } from './support-tools';
 
 /**
@@ -18,16 +18,7 @@ let session: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   t = await startServer({ db: `${dir.dir}/approvals.db` });
-  await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-  const res = await fetch(`${t.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(LOGIN),
-  });
-  session = {
-    cookie: res.headers.get('set-cookie')!.split(';')[0],
-    csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-  };
+  session = await signIn(t, LOGIN);
 }, 60_000);
 afterAll(async () => {
   closeApprovalStreams();

@@ -10,7 +10,7 @@ import {
   type McpApprovalOptions,
   type PendingToolApproval,
 } from '@agentsudo/mcp';
-import { jsonOf, startServer, tempDir, type TestServer } from '../../server/test/helpers';
+import { jsonOf, startServer, tempDir, type TestServer, signIn } from '../../server/test/helpers';
 import { connectInMemory, textOf } from './files-server';
 
 /**
@@ -25,16 +25,7 @@ let session: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   t = await startServer({ db: `${dir.dir}/approvals.db` });
-  await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-  const res = await fetch(`${t.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(LOGIN),
-  });
-  session = {
-    cookie: res.headers.get('set-cookie')!.split(';')[0],
-    csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-  };
+  session = await signIn(t, LOGIN);
 }, 60_000);
 afterAll(async () => {
   closeApprovalStreams();

@@ -3,7 +3,7 @@ import { closeApprovalStreams } from '@agentsudo/transport-cloud';
 import { Agent as SdkAgent, RunState, run, tool } from '@openai/agents';
 import { z } from 'zod';
 import { guardTools } from '@agentsudo/openai-agents';
-import { freshDatabase, jsonOf, startServer, type TestServer } from '../../server/test/helpers';
+import { freshDatabase, jsonOf, startServer, type TestServer, signIn } from '../../server/test/helpers';
 import { callTools, say, ScriptedTurns } from './scripted-model';
 
 /**
@@ -21,16 +21,7 @@ beforeAll(async () => {
   const fresh = await freshDatabase();
   db = fresh;
   t = await startServer({ databaseUrl: fresh.url });
-  await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-  const res = await fetch(`${t.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(LOGIN),
-  });
-  session = {
-    cookie: res.headers.get('set-cookie')!.split(';')[0],
-    csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-  };
+  session = await signIn(t, LOGIN);
 }, 60_000);
 afterAll(async () => {
   closeApprovalStreams();

@@ -8,7 +8,7 @@ import {
 } from '@agentsudo/transport-cloud';
 import { createServer, type AgentSudoServer } from '../src';
 import type { ApprovalStatus } from '../src/storage/approvals-records';
-import { backends, jsonOf, startServer, type TestServer } from './helpers';
+import { backends, jsonOf, startServer, type TestServer, signIn } from './helpers';
 
 /**
  * The SDK's cloudApproval against the real server (not the contract fake), over HTTP on
@@ -45,16 +45,7 @@ describe.each(backends())('cloudApproval against the real server on $name', (bac
 
   beforeAll(async () => {
     t = await startServer(await backend.fresh(), { approvalSweepIntervalMs: 200 });
-    await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-    const res = await fetch(`${t.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    session = {
-      cookie: res.headers.get('set-cookie')!.split(';')[0],
-      csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-    };
+    session = await signIn(t, LOGIN);
   }, 60_000);
   afterAll(async () => {
     await t?.server.close();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { backends, jsonOf, startServer, type TestServer } from './helpers';
+import { backends, startServer, type TestServer, signIn } from './helpers';
 import { clickPayload, slackSignature, startFakeSlack } from './slack-fake';
 
 /**
@@ -18,16 +18,7 @@ let session: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   t = await startServer(await sqlite.fresh());
-  await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-  const res = await fetch(`${t.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(LOGIN),
-  });
-  session = {
-    cookie: res.headers.get('set-cookie')!.split(';')[0],
-    csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-  };
+  session = await signIn(t, LOGIN);
 }, 60_000);
 afterAll(async () => {
   await t?.server.close();
@@ -98,17 +89,10 @@ describe('a second run, decided in Slack', () => {
     const backend = backends()[0];
     const s = await startServer(await backend.fresh(), { slackApiUrl: slack.apiUrl });
     try {
-      await s.server.admin.createUser(LOGIN.email, LOGIN.password);
-      const login = await fetch(`${s.url}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(LOGIN),
-      });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0];
-      const { csrf_token } = await jsonOf<{ csrf_token: string }>(login);
+      const { cookie, csrf } = await signIn(s, LOGIN);
       const connected = await fetch(`${s.url}/api/projects/${s.projectId}/integrations/slack`, {
         method: 'PUT',
-        headers: { cookie, 'x-csrf-token': csrf_token, 'content-type': 'application/json' },
+        headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
         body: JSON.stringify({ bot_token: 'xoxb-example', signing_secret: SECRET, channel: '#approvals' }),
       });
       expect(connected.status).toBe(200);

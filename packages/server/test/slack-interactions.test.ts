@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createHash, randomUUID } from 'node:crypto';
-import { backends, jsonOf, startServer, type TestServer } from './helpers';
+import { backends, jsonOf, startServer, type TestServer, signIn } from './helpers';
 import { clickPayload, slackSignature, startFakeSlack, type FakeSlack, type SlackCall } from './slack-fake';
 
 /**
@@ -110,16 +110,7 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
       notifyRetry: { attempts: 4, initialDelayMs: 50, maxDelayMs: 200 },
       approvalSweepIntervalMs: 200,
     });
-    await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-    const res = await fetch(`${t.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    session = {
-      cookie: res.headers.get('set-cookie')!.split(';')[0],
-      csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-    };
+    session = await signIn(t, LOGIN);
   }, 60_000);
   afterAll(async () => {
     await t?.server.close();

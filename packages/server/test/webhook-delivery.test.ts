@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { backends, jsonOf, startServer, type TestServer } from './helpers';
+import { backends, jsonOf, startServer, type TestServer, signIn } from './helpers';
 
 /**
  * Approval requests POSTed to a project's webhook, on SQLite and PostgreSQL: a receiver on
@@ -121,16 +121,7 @@ describe.each(backends())('approval requests sent to a webhook on $name', (backe
       notifyRetry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 200 },
       logger: { level: 'warn', stream: { write: (line: string) => void logs.push(line) } },
     });
-    await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-    const res = await fetch(`${t.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    session = {
-      cookie: res.headers.get('set-cookie')!.split(';')[0],
-      csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-    };
+    session = await signIn(t, LOGIN);
   }, 60_000);
   afterAll(async () => {
     await t?.server.close();
@@ -238,16 +229,7 @@ describe('webhooks without allowPrivateWebhookUrls', () => {
       maxQueuedNotifications: 2,
       logger: { level: 'warn', stream: { write: (line: string) => void logs.push(line) } },
     });
-    await t.server.admin.createUser(LOGIN.email, LOGIN.password);
-    const res = await fetch(`${t.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(LOGIN),
-    });
-    session = {
-      cookie: res.headers.get('set-cookie')!.split(';')[0],
-      csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
-    };
+    session = await signIn(t, LOGIN);
   }, 60_000);
   afterAll(async () => {
     await t?.server.close();
