@@ -118,14 +118,53 @@ describe('Approvals page: an agent waits, a person decides in the dashboard', ()
     expect(err.reason).toBe('approval');
     expect(ran).toEqual([['o-7', 120]]);
 
-    await page.getByLabel('Outcome').selectOption('denied');
+    // The unfiltered history holds both decisions; each filter leaves only its own.
     const rows = page.locator('tbody tr[data-approval]');
-    await page.locator('tbody tr', { hasText: 'over the limit' }).waitFor();
+    const approvedRow = page.locator('tbody tr', { hasText: 'known customer' });
+    const deniedRow = page.locator('tbody tr', { hasText: 'over the limit' });
+    await deniedRow.waitFor();
+    await approvedRow.waitFor();
+    await page.getByLabel('Outcome').selectOption('denied');
+    await approvedRow.waitFor({ state: 'detached' });
+    await expect(deniedRow.count()).resolves.toBe(1);
     await expect(rows.count()).resolves.toBe(1);
     await page.getByLabel('Outcome').selectOption('approved');
-    await page.locator('tbody tr', { hasText: 'known customer' }).waitFor();
+    await deniedRow.waitFor({ state: 'detached' });
+    await expect(approvedRow.count()).resolves.toBe(1);
     await expect(rows.count()).resolves.toBe(1);
     await page.getByLabel('Outcome').selectOption('');
+  });
+
+  test("an older history answer that arrives after a newer filter's never draws over it", async () => {
+    // The unfiltered history (the page's first load) is held back until the Denied filter
+    // has answered, as a slow network or a busy server can do.
+    const unfiltered = (url: URL) => url.pathname.endsWith('/approvals') && !url.searchParams.has('status');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(unfiltered, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`/#/projects/${projectId}/settings`);
+      const first = page.waitForRequest((r) => unfiltered(new URL(r.url())));
+      await page.goto(`/#/projects/${projectId}/approvals`);
+      await first;
+      await page.getByText('No requests are waiting.').waitFor();
+      await page.getByLabel('Outcome').selectOption('denied');
+      const deniedRow = page.locator('tbody tr', { hasText: 'over the limit' });
+      await deniedRow.waitFor();
+      const late = page.waitForResponse((r) => unfiltered(new URL(r.url())));
+      release();
+      await (await late).finished();
+      // Time for the page to read and draw the late answer, if it were going to.
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      await expect(page.locator('tbody tr[data-approval]').count()).resolves.toBe(1);
+      await expect(deniedRow.count()).resolves.toBe(1);
+    } finally {
+      await page.unroute(unfiltered);
+      await page.getByLabel('Outcome').selectOption('');
+    }
   });
 
   test('"remember for 15 minutes": the next call runs without asking and the grant is listed; Revoke makes the next call ask again', async () => {

@@ -1,6 +1,7 @@
 import { api, type Bucket, type Stats } from '../api';
 import { fitAxisLabels, sparkline, timeSeriesChart } from '../charts';
 import { field, h, options, replaceChildren } from '../dom';
+import { latestOnly } from '../latest';
 import { formatCount, formatPercent, REASONS, reasonLabel } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
@@ -71,14 +72,14 @@ export const analyticsPage: Page = (main, { project }) => {
     ),
   );
   const body = h('div', { class: 'analytics' }, notice('loading', 'Loading statistics…'));
-  let generation = 0;
+  const loads = latestOnly();
   /** Kept across the 30-second redraws, so the key lookup runs once. */
   let setup: HTMLElement | undefined;
   /** Draws the chart again at its box's new width (a rotated phone, a resized window). */
   let resized: ResizeObserver | undefined;
 
   async function load(): Promise<void> {
-    const mine = ++generation;
+    const current = loads.begin();
     const chosen = RANGES[range.value] ?? RANGES['24h'];
     sessionStorage.setItem('agentsudo.range', range.value);
     const to = new Date();
@@ -92,10 +93,10 @@ export const analyticsPage: Page = (main, { project }) => {
         api.stats(project, query),
         api.agentActivity(project, query),
       ]);
-      if (mine !== generation) return;
+      if (!current()) return;
       draw(stats, new Map(series.agents.map((a) => [a.agent_name, a.points])));
     } catch (err) {
-      if (mine === generation) replaceChildren(body, notice('error', (err as Error).message));
+      if (current()) replaceChildren(body, notice('error', (err as Error).message));
     }
   }
 
@@ -223,7 +224,7 @@ export const analyticsPage: Page = (main, { project }) => {
   void load();
   const timer = setInterval(() => void load(), 30_000);
   return () => {
-    generation++;
+    loads.cancel();
     clearInterval(timer);
     resized?.disconnect();
   };

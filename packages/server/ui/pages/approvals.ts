@@ -1,6 +1,7 @@
 import { api, type Approval, type ApprovalStatus, type Decision, type Grant } from '../api';
 import { refreshApprovals, watchApprovals } from '../approval-watch';
 import { field, h, options, replaceChildren } from '../dom';
+import { latestOnly } from '../latest';
 import { formatDuration, formatTime } from '../format';
 import { notice, pageHeader } from '../layout';
 import type { Page } from '../router';
@@ -71,6 +72,10 @@ export const approvalsPage: Page = (main, { project }) => {
   const historyRows = h('tbody');
   const grantRows = h('tbody');
   const grantError = h('p', { class: 'form-error', role: 'alert' });
+  // A decision, a filter change and a live push each reload; only the newest answer draws.
+  const queueLoad = latestOnly();
+  const historyLoad = latestOnly();
+  const grantsLoad = latestOnly();
 
   function tick(): void {
     const now = Date.now();
@@ -189,7 +194,9 @@ export const approvalsPage: Page = (main, { project }) => {
   }
 
   async function drawQueue(): Promise<void> {
+    const current = queueLoad.begin();
     const { approvals } = await api.approvals(project, 'pending', 200);
+    if (!current()) return;
     const ids = new Set(approvals.map((a) => a.id));
     for (const [id, item] of items) {
       if (!ids.has(id)) {
@@ -227,8 +234,10 @@ export const approvalsPage: Page = (main, { project }) => {
   }
 
   async function drawHistory(): Promise<void> {
+    const current = historyLoad.begin();
     try {
       const { approvals } = await api.approvals(project, historyFilter.value as ApprovalStatus | '', 50);
+      if (!current()) return;
       const decided = approvals.filter((a) => a.status !== 'pending');
       replaceChildren(
         historyRows,
@@ -237,6 +246,7 @@ export const approvalsPage: Page = (main, { project }) => {
           : h('tr', {}, h('td', { colspan: '7' }, 'No decisions yet.')),
       );
     } catch (err) {
+      if (!current()) return;
       replaceChildren(
         historyRows,
         h('tr', {}, h('td', { colspan: '7' }, notice('error', (err as Error).message))),
@@ -289,8 +299,10 @@ export const approvalsPage: Page = (main, { project }) => {
   }
 
   async function drawGrants(): Promise<void> {
+    const current = grantsLoad.begin();
     try {
       const { grants } = await api.grants(project);
+      if (!current()) return;
       replaceChildren(
         grantRows,
         grants.length
@@ -298,6 +310,7 @@ export const approvalsPage: Page = (main, { project }) => {
           : h('tr', {}, h('td', { colspan: '6' }, 'No remembered grants.')),
       );
     } catch (err) {
+      if (!current()) return;
       replaceChildren(
         grantRows,
         h('tr', {}, h('td', { colspan: '6' }, notice('error', (err as Error).message))),
@@ -380,5 +393,6 @@ export const approvalsPage: Page = (main, { project }) => {
   return () => {
     stop();
     clearInterval(timer);
+    for (const load of [queueLoad, historyLoad, grantsLoad]) load.cancel();
   };
 };
