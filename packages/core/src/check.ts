@@ -78,6 +78,10 @@ export function protect<F extends (...args: any[]) => any>(
   const narrowed = spec.when !== undefined || spec.guards !== undefined;
   // An async function's callers expect failures as rejections, not synchronous throws.
   const rejectsInstead = original instanceof AsyncFunction;
+  const refuse = (err: Error): Promise<never> => {
+    if (rejectsInstead) return Promise.reject(err);
+    throw err;
+  };
   // A one-entry cache of the last agent's answer: a pointer compare instead of a lookup.
   // GRANTED: run; a LimitPlan: take from its windows, then run; FULL_CHECK: decide().
   let lastAgent: Agent | undefined;
@@ -95,22 +99,45 @@ export function protect<F extends (...args: any[]) => any>(
         // eslint-disable-next-line prefer-rest-params
         return original.apply(this, arguments as unknown as unknown[]);
       }
+      if (lastState !== FULL_CHECK && limitSettings.store === undefined) {
+        // The scope, and in-process limits: take from their windows, then run. Inline, with
+        // `apply(this, arguments)`, so no argument list is built on this path either.
+        const plan = lastState as LimitPlan;
+        let amount = 0;
+        if (plan.budgets.length !== 0) {
+          let cause: unknown;
+          try {
+            // eslint-disable-next-line prefer-rest-params
+            amount = spec.cost === undefined ? NaN : spec.cost.apply(this, arguments as unknown as unknown[]);
+          } catch (err) {
+            cause = err ?? new Error(String(err));
+          }
+          if (cause !== undefined || !isCost(amount))
+            return refuse(costDenial(spec, amount, cause, session, scope, nameOf(this), plan));
+        }
+        const now = limitNow();
+        const refusal = plan.takeLocal(now, amount);
+        if (refusal !== undefined) return refuse(limitDenial(session, scope, nameOf(this), refusal));
+        if (dispatcher.wantsAllowedChecks) emitCheck('permission_check', true, session, scope, nameOf(this));
+        // eslint-disable-next-line prefer-rest-params
+        if (amount === 0) return original.apply(this, arguments as unknown as unknown[]);
+        let result: unknown;
+        try {
+          // eslint-disable-next-line prefer-rest-params
+          result = original.apply(this, arguments as unknown as unknown[]);
+        } catch (err) {
+          plan.giveBackLocal(now, amount);
+          throw err;
+        }
+        return isThenable(result) ? givenBackOnRejection(result, plan, now, amount) : result;
+      }
     }
     // eslint-disable-next-line prefer-rest-params
     return checked(this, arguments, session);
   };
-  // Everything but the plain allowed path, kept out of the wrapper so it stays small.
+  // Everything but the two short paths, kept out of the wrapper so it stays small.
   const checked = (thisArg: unknown, args: IArguments, session: Session | undefined): unknown => {
     try {
-      if (
-        session !== undefined &&
-        session.live &&
-        lastState !== FULL_CHECK &&
-        limitSettings.store === undefined
-      ) {
-        // An agent with the scope and in-process limits: the short limited path.
-        return runLimited(original, thisArg, args, lastState as LimitPlan, spec, session, scope, nameOf);
-      }
       return decide(
         original,
         thisArg,
@@ -131,24 +158,15 @@ export function protect<F extends (...args: any[]) => any>(
   return wrapper as unknown as F;
 }
 
-/** An agent with the scope, in-process limits, no condition and no guards: take, then run. */
-function runLimited(
-  original: Function,
-  thisArg: unknown,
-  args: ArrayLike<unknown>,
-  plan: LimitPlan,
-  spec: CheckSpec,
-  session: Session,
-  scope: string,
-  nameOf: NameResolver,
-): unknown {
-  const amount = plan.budgets.length === 0 ? 0 : costOf(spec, thisArg, args, session, scope, nameOf, plan);
-  const now = limitNow();
-  const refusal = plan.takeLocal(now, amount);
-  if (refusal !== undefined) throw limitDenial(session, scope, nameOf(thisArg), refusal);
-  if (runtime.dispatcher.wantsAllowedChecks)
-    emitCheck('permission_check', true, session, scope, nameOf(thisArg));
-  return runCharged(original, thisArg, args, plan, now, amount);
+/**
+ * A call that took `amount` from its budgets at `now` and returned a promise: a rejection
+ * gives the amount back (a call that failed spent nothing).
+ */
+function givenBackOnRejection(result: PromiseLike<unknown>, plan: LimitPlan, now: number, amount: number) {
+  return Promise.resolve(result).then(undefined, (err: unknown) => {
+    plan.giveBackLocal(now, amount);
+    throw err;
+  });
 }
 
 /** Runs a call that took `amount` from its budgets at `now`, giving it back if the call fails. */
@@ -168,13 +186,12 @@ function runCharged(
     plan.giveBackLocal(now, amount);
     throw err;
   }
-  if (isThenable(result)) {
-    return Promise.resolve(result).then(undefined, (err: unknown) => {
-      plan.giveBackLocal(now, amount);
-      throw err;
-    });
-  }
-  return result;
+  return isThenable(result) ? givenBackOnRejection(result, plan, now, amount) : result;
+}
+
+/** A usable cost: a finite number of at least 0. */
+function isCost(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value !== Infinity;
 }
 
 /**
@@ -187,32 +204,46 @@ function costOf(
   args: ArrayLike<unknown>,
   session: Session,
   scope: string,
-  nameOf: NameResolver,
+  functionName: string,
   plan: LimitPlan,
 ): number {
-  const budget = plan.budgets[0];
-  let failure: string;
+  let value: unknown = NaN;
   let cause: unknown;
-  if (spec.cost === undefined) {
-    failure =
-      `${nameOf(thisArg)} has no cost option, so what it spends is unknown; give it one, such as ` +
-      `@Sudo('${scope}', { cost: (...args) => amount }) (return 0 for calls that spend nothing)`;
-  } else {
-    let value: unknown;
+  if (spec.cost !== undefined) {
     try {
       value = callWith(spec.cost, thisArg, args);
     } catch (err) {
-      value = undefined;
-      cause = err;
+      cause = err ?? new Error(String(err));
     }
-    if (cause === undefined && typeof value === 'number' && Number.isFinite(value) && value >= 0)
-      return value;
-    failure =
-      cause !== undefined
-        ? `the cost option of ${nameOf(thisArg)} threw (${describeFailure(cause)})`
-        : `the cost option of ${nameOf(thisArg)} returned ${describeValue(value)}, not a finite number of at least 0; fix it`;
   }
-  throw limitDenial(session, scope, nameOf(thisArg), { state: budget, amount: NaN, failure: cause }, failure);
+  if (cause === undefined && isCost(value)) return value;
+  throw costDenial(spec, value, cause, session, scope, functionName, plan);
+}
+
+/** The `budget` refusal of a call whose cost is missing, threw (`cause`) or is not usable. */
+function costDenial(
+  spec: CheckSpec,
+  value: unknown,
+  cause: unknown,
+  session: Session,
+  scope: string,
+  functionName: string,
+  plan: LimitPlan,
+): PermissionDeniedError {
+  const failure =
+    spec.cost === undefined
+      ? `${functionName} has no cost option, so what it spends is unknown; give it one, such as ` +
+        `@Sudo('${scope}', { cost: (...args) => amount }) (return 0 for calls that spend nothing)`
+      : cause !== undefined
+        ? `the cost option of ${functionName} threw (${describeFailure(cause)})`
+        : `the cost option of ${functionName} returned ${describeValue(value)}, not a finite number of at least 0; fix it`;
+  return limitDenial(
+    session,
+    scope,
+    functionName,
+    { state: plan.budgets[0], amount: NaN, failure: cause },
+    failure,
+  );
 }
 
 /** Builds (and reports in an event) the refusal of a rate limit or budget. */
@@ -418,9 +449,8 @@ function afterGuards(call: Call, overridden: boolean, verdict: GuardVerdict | un
     if (!overridden) emitAllowed(session, scope, functionName, flags, false);
     return original.apply(thisArg, args);
   }
-  const nameOf = () => functionName;
   const amount =
-    plan.budgets.length === 0 ? 0 : costOf(call.spec, thisArg, args, session, scope, nameOf, plan);
+    plan.budgets.length === 0 ? 0 : costOf(call.spec, thisArg, args, session, scope, functionName, plan);
   const store = limitSettings.store;
   if (store === undefined) {
     const now = limitNow();

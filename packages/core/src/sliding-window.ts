@@ -27,6 +27,14 @@ export class SlidingWindow {
   private head = 0;
   private size = 0;
   private total = 0;
+  /**
+   * The oldest entry's time (Infinity when empty) and the newest one's time and slot, kept
+   * in fields so the common call (nothing to evict, same millisecond as the last one) reads
+   * no array.
+   */
+  private oldest = Infinity;
+  private newest = -Infinity;
+  private newestSlot = 0;
 
   constructor(
     readonly max: number,
@@ -44,8 +52,7 @@ export class SlidingWindow {
 
   /** Drops what has left the window at `now`; true when `amount` then fits. */
   fits(now: number, amount: number): boolean {
-    const edge = now - this.windowMs;
-    if (this.size > 0 && this.times[this.head] <= edge) this.evict(edge);
+    if (this.oldest <= now - this.windowMs) this.evict(now - this.windowMs);
     return this.total + amount <= this.max;
   }
 
@@ -53,18 +60,19 @@ export class SlidingWindow {
   add(now: number, amount: number): void {
     if (amount <= 0) return;
     this.total += amount;
-    if (this.size > 0) {
-      const newest = (this.head + this.size - 1) & this.mask;
-      if (this.times[newest] === now) {
-        this.amounts[newest] += amount;
-        return;
-      }
-    }
+    if (now === this.newest) this.amounts[this.newestSlot] += amount;
+    else this.push(now, amount);
+  }
+
+  private push(now: number, amount: number): void {
     if (this.size === this.times.length) this.grow();
     const slot = (this.head + this.size) & this.mask;
     this.times[slot] = now;
     this.amounts[slot] = amount;
+    if (this.size === 0) this.oldest = now;
     this.size++;
+    this.newest = now;
+    this.newestSlot = slot;
   }
 
   /**
@@ -115,6 +123,8 @@ export class SlidingWindow {
     }
     // Sums of fractional amounts drift; an empty window is exactly empty.
     if (this.size === 0 || this.total < 0) this.total = this.size === 0 ? 0 : this.recount();
+    this.oldest = this.size === 0 ? Infinity : this.times[this.head];
+    if (this.size === 0) this.newest = -Infinity;
   }
 
   private recount(): number {

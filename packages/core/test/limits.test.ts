@@ -288,6 +288,40 @@ describe('budgets: what the calls cost, over a sliding window', () => {
     expect(missing.message).toMatch(/Payments.refundWithoutCost has no cost option/);
   });
 
+  it('from an async method, every refusal is a rejection, never a synchronous throw', async () => {
+    class Async {
+      @Sudo('write:refunds', {
+        cost: () => {
+          throw new Error('price list missing');
+        },
+      })
+      async brokenCost() {
+        return 'ran';
+      }
+
+      @Sudo('write:refunds', { cost: () => 1 })
+      async refund() {
+        return 'ran';
+      }
+    }
+    const a = new Async();
+    const bot = new Agent({
+      name: 'A',
+      scopes: ['write:refunds'],
+      limits: { 'write:refunds': { max: 1, per: '1h' } },
+      budgets: { 'write:refunds': { max: 10, per: '1h' } },
+    });
+    await bot.startSession(async () => {
+      let brokenCost!: Promise<string>;
+      expect(() => (brokenCost = a.brokenCost())).not.toThrow();
+      await expect(brokenCost).rejects.toMatchObject({ reason: 'budget' });
+      await expect(a.refund()).resolves.toBe('ran');
+      let limited!: Promise<string>;
+      expect(() => (limited = a.refund())).not.toThrow();
+      await expect(limited).rejects.toMatchObject({ reason: 'rate_limit' });
+    });
+  });
+
   it('checks the rate limit before the budget, and a refused call takes from neither', () => {
     const bot = new Agent({
       name: 'B',
