@@ -4,7 +4,9 @@
  * `Set.has` check. No transport listens to allowed checks (the default), so no event
  * is built. Target: under 50 ns of overhead per allowed call over a plain call, and at
  * most 60 ns over a plain call for an agent with an in-process rate limit AND a budget
- * on the scope (a clock read, two sliding windows and the method's cost function).
+ * on the scope (a clock read, two sliding windows and the method's cost function). The
+ * limited row is also run with a fixed clock, which splits its cost into AgentSudo's own
+ * work and the clock read, whose price is the machine's.
  */
 const core = require('../packages/core/dist');
 const { measure, report } = require('./lib/harness');
@@ -87,22 +89,52 @@ exact.startSession(() => {
 wildcard.startSession(() => {
   rows.push(measure('@Sudo method, wildcard scope', () => (sink += protectedService.readOrders(1))));
 });
-// Side by side: the same two-argument call, plain, with today's check, and with a limit and a budget.
-rows.push(measure('plain call, 2 arguments', () => (sink += plainRefunds.refund('o-1', 1))));
-// The same method for an agent without limits: today's check.
-new core.Agent({ name: 'Refunder', scopes: ['write:refunds'] }).startSession(() => {
-  rows.push(measure('@Sudo method, no limits (today)', () => (sink += limitedService.refund('o-1', 1))));
-});
-limited.startSession(() => {
-  rows.push(
-    measure(
-      '@Sudo method + rate limit + budget (in-process)',
-      () => (sink += limitedService.refund('o-1', 1)),
-    ),
-  );
-});
-// What one clock read costs on this machine: the limited path reads the clock once per call.
-rows.push(measure('Date.now() alone', () => (sink += Date.now())));
+// Side by side: the same two-argument call, plain, with today's check, and with a limit and a
+// budget. These rows are close to each other and to the clock's cost, so they are measured in
+// alternating rounds (load on a shared machine hits every row alike) and each keeps its best round.
+const todayAgent = new core.Agent({ name: 'Refunder', scopes: ['write:refunds'] });
+const fixedClock = () => 1e13;
+const ROUNDS = 8;
+const side = [
+  ['plain call, 2 arguments', () => measure('', () => (sink += plainRefunds.refund('o-1', 1)), { ms: 250 })],
+  [
+    '@Sudo method, no limits (today)',
+    () =>
+      todayAgent.startSession(() =>
+        measure('', () => (sink += limitedService.refund('o-1', 1)), { ms: 250 }),
+      ),
+  ],
+  [
+    '@Sudo method + rate limit + budget (in-process)',
+    () => {
+      core.configure({ clock: Date.now });
+      return limited.startSession(() =>
+        measure('', () => (sink += limitedService.refund('o-1', 1)), { ms: 250 }),
+      );
+    },
+  ],
+  [
+    '… the same with a fixed clock (no clock read)',
+    () => {
+      core.configure({ clock: fixedClock });
+      const r = limited.startSession(() =>
+        measure('', () => (sink += limitedService.refund('o-1', 1)), { ms: 250 }),
+      );
+      core.configure({ clock: Date.now });
+      return r;
+    },
+  ],
+  ['Date.now() alone', () => measure('', () => (sink += Date.now()), { ms: 250 })],
+];
+const bestOf = new Map();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, run] of side) {
+    const r = run();
+    const best = bestOf.get(name);
+    if (!best || r.nsPerOp < best.nsPerOp) bestOf.set(name, { ...r, name });
+  }
+}
+rows.push(...bestOf.values());
 // With a transport that wants allowed checks, each call also builds one event.
 let received = 0;
 core.configure({ transports: [{ name: 'count', log: () => received++ }] });
@@ -116,15 +148,19 @@ core.configure({ transports: [] });
 const plain = rows[0].nsPerOp;
 const overhead = Object.fromEntries(rows.map((r) => [r.name, +(r.nsPerOp - plain).toFixed(1)]));
 for (const r of rows) r.extra = { 'overhead ns': (r.nsPerOp - plain).toFixed(1) };
+const nsOf = (name) => rows.find((r) => r.name === name).nsPerOp;
+const limitedNs = nsOf('@Sudo method + rate limit + budget (in-process)');
 report('core-check', rows, {
   overheadNsOverPlain: overhead,
   targetOverheadNs: 50,
   targetLimitedOverheadNs: 60,
-  limitedOverheadNsOverPlain: +(
-    rows.find((r) => r.name.startsWith('@Sudo method + rate limit')).nsPerOp -
-    rows.find((r) => r.name === 'plain call, 2 arguments').nsPerOp
+  limitedOverheadNsOverPlain: +(limitedNs - nsOf('plain call, 2 arguments')).toFixed(1),
+  limitedOverheadNsOverToday: +(limitedNs - nsOf('@Sudo method, no limits (today)')).toFixed(1),
+  limitLogicNsOverToday: +(
+    nsOf('… the same with a fixed clock (no clock read)') - nsOf('@Sudo method, no limits (today)')
   ).toFixed(1),
-  clockReadNs: +rows.find((r) => r.name === 'Date.now() alone').nsPerOp.toFixed(1),
-  note: 'allowed path; no transport listening to allowed checks (no event built) except in the last row; the rate limit + budget row is compared with the plain 2-argument call; one process, one run',
+  clockReadInCallNs: +(limitedNs - nsOf('… the same with a fixed clock (no clock read)')).toFixed(1),
+  clockReadNs: +nsOf('Date.now() alone').toFixed(1),
+  note: `allowed path; no transport listening to allowed checks (no event built) except in the last row; the five rows from "plain call, 2 arguments" on are best of ${ROUNDS} alternating rounds of 250 ms; one process, one run`,
 });
 if (sink === -1) console.log('');
