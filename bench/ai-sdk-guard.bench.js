@@ -10,7 +10,6 @@
  * machine slows both alike. `ai` 7 needs Node 22 or later; elsewhere this prints why it did not
  * run and exits 0.
  */
-const { performance } = require('node:perf_hooks');
 const { frameworkMissing } = require('../scripts/optional-frameworks');
 
 const skipped = frameworkMissing('ai');
@@ -26,6 +25,7 @@ const { z } = require('zod');
 const core = require('../packages/core/dist');
 const { guardTools } = require('../packages/ai-sdk/dist');
 const { report } = require('./lib/harness');
+const { inTurns } = require('./lib/turns');
 
 core.configure({ transports: [] }); // no transport listening: what a quiet production app pays
 
@@ -64,56 +64,6 @@ const stepOf = (set) => async () => {
   model.doGenerateCalls.length = 0;
 };
 
-/** Runs `fn` one call after another for about `ms`; returns [calls, ns]. */
-async function run(fn, ms, batch) {
-  let calls = 0;
-  const start = process.hrtime.bigint();
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    for (let i = 0; i < batch; i++) await fn();
-    calls += batch;
-  }
-  return [calls, Number(process.hrtime.bigint() - start)];
-}
-
-/**
- * Measures the unguarded and the guarded case of a pair in `turns` alternating turns of `ms`
- * each, after a warm-up. Besides the totals, the median over the turns of what the guard
- * added: on a loaded machine one slow turn moves the totals, hardly the median.
- */
-async function inTurns(cases, { turns, ms, batch }) {
-  for (const c of cases) await run(c.fn, 500, batch);
-  const totals = cases.map(() => ({ calls: 0, ns: 0 }));
-  const addedPerTurn = [];
-  for (let t = 0; t < turns; t++) {
-    const nsPerOp = [];
-    for (let i = 0; i < cases.length; i++) {
-      const [calls, ns] = await run(cases[i].fn, ms, batch);
-      totals[i].calls += calls;
-      totals[i].ns += ns;
-      nsPerOp.push(ns / calls);
-    }
-    addedPerTurn.push(nsPerOp[1] - nsPerOp[0]);
-  }
-  const rows = cases.map((c, i) => ({
-    name: c.name,
-    ops: totals[i].calls,
-    nsPerOp: totals[i].ns / totals[i].calls,
-    opsPerSec: (totals[i].calls * 1e9) / totals[i].ns,
-  }));
-  const medianAddedNs = median(addedPerTurn);
-  rows[1].extra = {
-    'added by guard (median of turns)': `${Math.round(medianAddedNs)} ns (${((medianAddedNs / rows[0].nsPerOp) * 100).toFixed(1)}%)`,
-  };
-  return { rows, medianAddedNs };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 async function main() {
   const plain = tools(false);
   const guarded = tools(true);
@@ -136,12 +86,11 @@ async function main() {
     { turns: 16, ms: 250, batch: 10 },
   );
 
-  const percent = (pair) => +((pair.medianAddedNs / pair.rows[0].nsPerOp) * 100).toFixed(1);
   report('ai-sdk-guard', [...execute.rows, ...step.rows], {
     addedNsExecute: Math.round(execute.medianAddedNs),
-    addedPercentExecute: percent(execute),
+    addedPercentExecute: execute.addedPercent,
     addedNsStep: Math.round(step.medianAddedNs),
-    addedPercentStep: percent(step),
+    addedPercentStep: step.addedPercent,
     note: "a tool that does nothing, with zod input; the execute rows call the tool's execute as the AI SDK does, the step rows run one generateText step in which a MockLanguageModelV4 calls it; no transport listening to allowed checks; each pair measured in 16 alternating turns, what the guard added is the median over the turns of guarded minus unguarded; the first row is the baseline of the table, compare each guarded row with the unguarded row above it",
   });
   process.exit(0);

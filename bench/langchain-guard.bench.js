@@ -6,12 +6,12 @@
  * check, the agent session the call runs in, the event. The cases are measured in turns
  * (guarded, unguarded, …) so a busy machine slows both alike.
  */
-const { performance } = require('node:perf_hooks');
 const core = require('../packages/core/dist');
 const { guardTools } = require('../packages/langchain/dist');
 const { tool } = require('@langchain/core/tools');
 const { z } = require('zod');
 const { report } = require('./lib/harness');
+const { inTurns } = require('./lib/turns');
 
 core.configure({ transports: [] }); // no transport listening: what a quiet production agent pays
 
@@ -24,43 +24,18 @@ const noop = tool(async () => 'ok', {
 const [guarded] = guardTools([noop], { agent, scopes: { noop: 'read:files' } });
 const toolCall = { name: 'noop', args: { path: '/tmp/a' }, id: 'call_1', type: 'tool_call' };
 
-/** Calls for about `ms`, one after another; returns [calls, ns]. */
-async function run(t, ms) {
-  let calls = 0;
-  const start = process.hrtime.bigint();
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    for (let i = 0; i < 100; i++) await t.invoke(toolCall);
-    calls += 100;
-  }
-  return [calls, Number(process.hrtime.bigint() - start)];
-}
-
 async function main() {
-  const cases = [
-    { name: 'tool.invoke, unguarded', tool: noop },
-    { name: 'tool.invoke, guarded', tool: guarded },
-  ];
-  for (const c of cases) await run(c.tool, 500);
-  const totals = cases.map(() => ({ calls: 0, ns: 0 }));
-  for (let turn = 0; turn < 8; turn++) {
-    for (let i = 0; i < cases.length; i++) {
-      const [calls, ns] = await run(cases[i].tool, 500);
-      totals[i].calls += calls;
-      totals[i].ns += ns;
-    }
-  }
-  const rows = cases.map((c, i) => ({
-    name: c.name,
-    ops: totals[i].calls,
-    nsPerOp: totals[i].ns / totals[i].calls,
-    opsPerSec: (totals[i].calls * 1e9) / totals[i].ns,
-  }));
-  const added = +(((rows[1].nsPerOp - rows[0].nsPerOp) / rows[0].nsPerOp) * 100).toFixed(1);
-  rows[1].extra = { 'added by guard': `${added}%` };
-  report('langchain-guard', rows, {
-    addedPercent: added,
-    note: 'tool.invoke with a tool call of a LangChain tool that does nothing; no transport listening to allowed checks; cases measured in alternating turns; the first row is the baseline',
+  const pair = await inTurns(
+    [
+      { name: 'tool.invoke, unguarded', fn: () => noop.invoke(toolCall) },
+      { name: 'tool.invoke, guarded', fn: () => guarded.invoke(toolCall) },
+    ],
+    { turns: 8, ms: 500, batch: 100 },
+  );
+  report('langchain-guard', pair.rows, {
+    addedPercent: pair.addedPercent,
+    addedNs: Math.round(pair.medianAddedNs),
+    note: 'tool.invoke with a tool call of a LangChain tool that does nothing; no transport listening to allowed checks; cases measured in 8 alternating turns, what the guard added is the median over the turns; the first row is the baseline',
   });
 }
 
