@@ -173,16 +173,8 @@ export class Approvals implements ApprovalFeed {
       }
       const grant = await this.coveringGrant(tx, projectId, asked, now);
       if (!grant) {
-        const pending = await fetchFirst(
-          tx,
-          this.db
-            .selectFrom('approvals')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('project_id', '=', projectId)
-            .where('status', '=', 'pending')
-            .where('expires_at', '>', now),
-        );
-        if (Number(pending?.n ?? 0) >= this.maxPending) throw new PendingApprovalLimitError(this.maxPending);
+        if ((await this.pendingCount(tx, projectId, now)) >= this.maxPending)
+          throw new PendingApprovalLimitError(this.maxPending);
       }
       const row: ApprovalRow = {
         id: newId(),
@@ -272,19 +264,10 @@ export class Approvals implements ApprovalFeed {
         .orderBy('id', 'desc')
         .limit(options.limit + 1),
     );
-    const counted = await fetchFirst(
-      this.driver,
-      this.db
-        .selectFrom('approvals')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('project_id', '=', projectId)
-        .where('status', '=', 'pending')
-        .where('expires_at', '>', now),
-    );
     const page = rows.slice(0, options.limit).map((r) => toApproval(r, now));
     return {
       approvals: page,
-      pending: Number(counted?.n ?? 0),
+      pending: await this.pendingCount(this.driver, projectId, now),
       next: rows.length > options.limit ? page[page.length - 1].id : undefined,
     };
   }
@@ -562,6 +545,20 @@ export class Approvals implements ApprovalFeed {
         .where('id', '=', ref.id),
     );
     return row && { kind: 'grant', grant: toGrant(row) };
+  }
+
+  /** Requests of the project still waiting at `now`. */
+  private async pendingCount(executor: SqlExecutor, projectId: string, now: number): Promise<number> {
+    const counted = await fetchFirst(
+      executor,
+      this.db
+        .selectFrom('approvals')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now),
+    );
+    return Number(counted?.n ?? 0);
   }
 
   private row(executor: SqlExecutor, projectId: string, id: string): Promise<ApprovalRow | undefined> {
