@@ -1,0 +1,150 @@
+import { Client } from 'pg';
+import { createServer, InvalidInputError } from '../src';
+import { existsSync } from 'node:fs';
+import { freshDatabase, jsonOf, startServer, tempDir, wire, type TestServer } from './helpers';
+
+/*
+ * When the database is slower than the traffic, ingest refuses whole batches with 503 and
+ * Retry-After once the writer holds maxPendingEvents, instead of holding ever more in memory;
+ * every batch it acknowledged is stored exactly once. The stall is real: a second connection
+ * holds `LOCK TABLE events IN ACCESS EXCLUSIVE MODE` for 10 s.
+ */
+
+const STALL_MS = 10_000;
+const BOUND = 2000;
+const BATCH = 100;
+/** 3,000 events in flight: more than the bound, so some clients must be refused. */
+const CLIENTS = 30;
+/** Bounds of the load loop: batches per client, tries per batch. */
+const MAX_BATCHES = 40;
+const MAX_TRIES = 60;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A connection that holds every write to `events` back until `release()`. */
+async function lockEvents(url: string): Promise<{ release(): Promise<void> }> {
+  const locker = new Client({ connectionString: url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+  return {
+    async release() {
+      await locker.query('COMMIT');
+      await locker.end();
+    },
+  };
+}
+
+/** Event ids stored for a project, with how many times each is there. */
+async function storedIds(url: string, projectId: string): Promise<Map<string, number>> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ event_id: string; n: string }>(
+      'SELECT event_id, count(*) AS n FROM events WHERE project_id = $1 GROUP BY event_id',
+      [projectId],
+    );
+    return new Map(rows.map((r) => [r.event_id, Number(r.n)]));
+  } finally {
+    await c.end();
+  }
+}
+
+describe('back-pressure on PostgreSQL', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let t: TestServer;
+
+  beforeEach(async () => {
+    db = await freshDatabase();
+    t = await startServer({ databaseUrl: db.url }, { maxPendingEvents: BOUND });
+  });
+  afterEach(async () => {
+    await t.server.close();
+    await db.drop();
+  });
+
+  test('a 10 s table lock: ingest answers 503 with Retry-After at the bound, and every acknowledged event is stored once', async () => {
+    const writer = t.server.storage.writer;
+    const lock = await lockEvents(db.url);
+    let stalled = true;
+    const acknowledged: string[] = [];
+    const refusals: Array<{ retryAfter: string | null; body: any; stalled: boolean }> = [];
+    let answeredWhileStalled = 0;
+    let highestSeen = 0;
+
+    // Each client sends a batch, and sends the same batch again after Retry-After when it is
+    // refused, as a client should; it starts new batches only while the table is locked.
+    const client = async () => {
+      for (let b = 0; b < MAX_BATCHES && stalled; b++) {
+        const batch = Array.from({ length: BATCH }, () => wire());
+        for (let tries = 0; ; tries++) {
+          expect(tries).toBeLessThan(MAX_TRIES);
+          const res = await t.ingest(batch);
+          highestSeen = Math.max(highestSeen, writer.pendingEvents);
+          if (res.status === 503) {
+            refusals.push({ retryAfter: res.headers.get('retry-after'), body: await jsonOf(res), stalled });
+            await sleep(Number(res.headers.get('retry-after')) * 1000);
+            continue;
+          }
+          expect(res.status).toBe(200);
+          if (stalled) answeredWhileStalled++;
+          expect(await res.json()).toEqual({ accepted: BATCH, duplicates: 0 });
+          acknowledged.push(...batch.map((e) => e.event_id as string));
+          break;
+        }
+      }
+    };
+    const load = Promise.all(Array.from({ length: CLIENTS }, client));
+    // The gauge, sampled while the lock holds: never over the bound.
+    const until = Date.now() + STALL_MS;
+    while (Date.now() < until) {
+      highestSeen = Math.max(highestSeen, writer.pendingEvents);
+      await sleep(50);
+    }
+    stalled = false;
+    await lock.release();
+    await load;
+
+    // While the table was locked nothing was stored, and clients past the bound were refused.
+    expect(answeredWhileStalled).toBe(0);
+    const whileStalled = refusals.filter((r) => r.stalled);
+    expect(whileStalled.length).toBeGreaterThan(0);
+    for (const r of refusals) {
+      expect(r.retryAfter).toBe('1');
+      expect(r.body).toEqual({
+        error: 'overloaded',
+        message: expect.stringContaining('send it again after 1 s'),
+      });
+    }
+    // Memory stayed bounded: the writer filled up to its bound and never went over it.
+    expect(highestSeen).toBeLessThanOrEqual(BOUND);
+    expect(writer.peakPendingEvents).toBeLessThanOrEqual(BOUND);
+    expect(writer.peakPendingEvents).toBeGreaterThan(BOUND - BATCH);
+    expect(writer.pendingEvents).toBe(0);
+
+    // Every acknowledged event is stored exactly once; nothing else is (refused batches were
+    // refused whole, and stored only when sent again).
+    const stored = await storedIds(db.url, t.projectId);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(BOUND);
+    expect(new Set(acknowledged).size).toBe(acknowledged.length);
+    expect(stored.size).toBe(acknowledged.length);
+    for (const id of acknowledged) expect(stored.get(id)).toBe(1);
+  }, 120_000);
+});
+
+describe('maxPendingEvents', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  test.each([0, 999, 1500.5, -1, Number.NaN, '5000' as unknown as number])(
+    'a bad value (%p) is refused naming the option, before any database is opened',
+    async (value) => {
+      const file = `${dir.dir}/never-made.db`;
+      const made = createServer({ db: file, port: 0, maxPendingEvents: value });
+      await expect(made).rejects.toThrow(InvalidInputError);
+      await expect(made).rejects.toThrow(/maxPendingEvents .*at least 1000/);
+      await expect(made).rejects.toMatchObject({ field: 'maxPendingEvents', value });
+      expect(existsSync(file)).toBe(false);
+    },
+  );
+});
