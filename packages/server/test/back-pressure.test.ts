@@ -1,6 +1,8 @@
-import { Client } from 'pg';
-import { createServer, InvalidInputError } from '../src';
 import { existsSync } from 'node:fs';
+import { Client } from 'pg';
+import { createEvent } from '@agentsudo/core';
+import { CloudTransport, HttpSender, type EventSender, type SendOutcome } from '@agentsudo/transport-cloud';
+import { createServer, InvalidInputError } from '../src';
 import { freshDatabase, jsonOf, startServer, tempDir, wire, type TestServer } from './helpers';
 
 /*
@@ -129,6 +131,85 @@ describe('back-pressure on PostgreSQL', () => {
     expect(new Set(acknowledged).size).toBe(acknowledged.length);
     expect(stored.size).toBe(acknowledged.length);
     for (const id of acknowledged) expect(stored.get(id)).toBe(1);
+  }, 120_000);
+});
+
+describe('the cloud transport against a stalled server on PostgreSQL', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let t: TestServer;
+  const spool = tempDir();
+
+  beforeEach(async () => {
+    db = await freshDatabase();
+    t = await startServer({ databaseUrl: db.url }, { maxPendingEvents: 1000 });
+  });
+  afterEach(async () => {
+    await t.server.close();
+    await db.drop();
+    spool.remove();
+  });
+
+  test('holds its events back for Retry-After while ingest answers 503, then delivers each exactly once', async () => {
+    const writer = t.server.storage.writer;
+    const lock = await lockEvents(db.url);
+    const lockedAt = Date.now();
+    // Other clients fill the writer to its bound; their batches wait for the lock.
+    const fillers = Array.from({ length: 10 }, () => Array.from({ length: 100 }, () => wire()));
+    const filling = fillers.map((batch) => t.ingest(batch));
+    while (writer.pendingEvents < 1000) await sleep(20);
+
+    // Every request the transport makes, as it went (the real HTTP sender, observed).
+    const posts: Array<{ at: number; outcome: SendOutcome }> = [];
+    const observed = (sender: EventSender): EventSender => ({
+      url: sender.url,
+      prepare: (json) => sender.prepare(json),
+      abort: () => sender.abort(),
+      post: async (body) => {
+        const outcome = await sender.post(body);
+        posts.push({ at: Date.now(), outcome });
+        return outcome;
+      },
+    });
+    // Set aside after 5 failures at once (1 ms): a 503 with Retry-After is load, not a bad event,
+    // so the batch must stay whole and in line however long it is refused.
+    const transport = new CloudTransport(
+      { apiKey: t.apiKey, endpoint: t.url, spoolDir: spool.dir, batchSize: 100, setAsideAfterMs: 1 },
+      (o) => observed(new HttpSender(o)),
+    );
+    try {
+      const events = Array.from({ length: 100 }, (_, i) =>
+        createEvent({
+          agentName: 'PatientBot',
+          action: 'permission_check',
+          allowed: true,
+          scope: `read:item-${i}`,
+        }),
+      );
+      for (const e of events) transport.log(e);
+      const deadline = lockedAt + STALL_MS;
+      while (Date.now() < deadline) await sleep(50);
+      const whileStalled = posts.length;
+      await lock.release();
+      expect(await transport.flush(60_000)).toBe(true);
+      for (const res of await Promise.all(filling)) expect(res.status).toBe(200);
+
+      // While the table was locked every try was refused with 503 and Retry-After: 1 …
+      expect(whileStalled).toBeGreaterThanOrEqual(5);
+      for (const { outcome } of posts.slice(0, whileStalled))
+        expect(outcome).toMatchObject({ kind: 'retry', status: 503, retryAfterMs: 1000 });
+      // … and the transport waited at least that long before each next try.
+      for (let i = 1; i < posts.length; i++)
+        expect(posts[i].at - posts[i - 1].at).toBeGreaterThanOrEqual(990);
+      // The batch stayed whole: nothing split, set aside or dropped; all of it delivered once.
+      expect(posts.at(-1)!.outcome).toEqual({ kind: 'ok', duplicates: 0 });
+      expect(transport.stats()).toMatchObject({ sent: 100, setAside: 0, dropped: { total: 0 } });
+      expect(posts).toHaveLength(transport.stats().requests);
+      const stored = await storedIds(db.url, t.projectId);
+      for (const e of events) expect(stored.get(e.eventId)).toBe(1);
+      expect(stored.size).toBe(100 + 1000);
+    } finally {
+      await transport.close();
+    }
   }, 120_000);
 });
 
