@@ -78,6 +78,7 @@ export type {
 export type { Accounts } from './storage/accounts';
 export type { LoginAttempts } from './storage/login-attempts';
 export {
+  DatabaseBusyError,
   DEFAULT_MAX_PENDING_EVENTS,
   MIN_MAX_PENDING_EVENTS,
   WriterOverloadedError,

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { createEvent } from '@agentsudo/core';
 import { CloudTransport, HttpSender, type EventSender, type SendOutcome } from '@agentsudo/transport-cloud';
@@ -209,6 +212,95 @@ describe('the cloud transport against a stalled server on PostgreSQL', () => {
       expect(stored.size).toBe(100 + 1000);
     } finally {
       await transport.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * Another process holding the SQLite file's write lock (`BEGIN EXCLUSIVE`) for `ms`; resolves
+ * once it holds it, and `released` once it let go.
+ */
+async function lockSqlite(file: string, ms: number): Promise<{ released: Promise<void> }> {
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});
+       db.exec('BEGIN EXCLUSIVE'); console.log('locked');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const released = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+  await new Promise((resolve, reject) => {
+    holder.stdout!.once('data', resolve);
+    holder.once('exit', (code) => reject(new Error(`the lock holder exited (${code}) before locking`)));
+  });
+  return { released };
+}
+
+describe('back-pressure on SQLite', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  test('another process holding the write lock for 10 s: ingest answers 503 with Retry-After, never 500, and every acknowledged event is stored once', async () => {
+    const file = join(dir.dir, 'stalled.db');
+    const t = await startServer({ db: file }, { maxPendingEvents: 1000 });
+    try {
+      const { released } = await lockSqlite(file, STALL_MS);
+      let holding = true;
+      void released.then(() => (holding = false));
+      const acknowledged: string[] = [];
+      const refusals: Array<{ status: number; retryAfter: string | null; body: any }> = [];
+      // The same clients as on PostgreSQL, fewer: SQLite's writer waits for the lock with the
+      // event loop blocked (busy_timeout), so nothing is read meanwhile and memory stays bounded.
+      const client = async () => {
+        for (let b = 0; b < MAX_BATCHES && holding; b++) {
+          const batch = Array.from({ length: BATCH }, () => wire());
+          for (let tries = 0; ; tries++) {
+            expect(tries).toBeLessThan(MAX_TRIES);
+            const res = await t.ingest(batch);
+            if (res.status === 200) {
+              acknowledged.push(...batch.map((e) => e.event_id as string));
+              break;
+            }
+            refusals.push({
+              status: res.status,
+              retryAfter: res.headers.get('retry-after'),
+              body: await jsonOf(res),
+            });
+            if (res.status !== 503) break;
+            await sleep(Number(res.headers.get('retry-after')) * 1000);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 10 }, client));
+      await released;
+
+      // A batch that met the lock was refused as busy, to be sent again; none failed with a 500.
+      expect(refusals.length).toBeGreaterThan(0);
+      for (const r of refusals) {
+        expect(r).toMatchObject({ status: 503, retryAfter: '1' });
+        expect(r.body).toEqual({
+          error: 'database_busy',
+          message: expect.stringContaining('SQLITE_BUSY'),
+        });
+      }
+      expect(t.server.storage.writer.peakPendingEvents).toBeLessThanOrEqual(1000);
+      expect(t.server.storage.writer.pendingEvents).toBe(0);
+      const db = new Database(file, { readonly: true });
+      try {
+        const rows = db
+          .prepare('SELECT event_id, count(*) AS n FROM events WHERE project_id = ? GROUP BY event_id')
+          .all(t.projectId) as Array<{ event_id: string; n: number }>;
+        const stored = new Map(rows.map((r) => [r.event_id, r.n]));
+        expect(stored.size).toBe(acknowledged.length);
+        for (const id of acknowledged) expect(stored.get(id)).toBe(1);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await t.server.close();
     }
   }, 120_000);
 });

@@ -109,6 +109,46 @@ export class WriterOverloadedError extends Error {
   }
 }
 
+/** Errors that say the database is held by someone else for now, not that the batch is wrong. */
+const BUSY_CODES = new Set([
+  'SQLITE_BUSY', // another connection holds the write lock past busy_timeout
+  'SQLITE_LOCKED',
+  '55P03', // PostgreSQL lock_not_available (lock_timeout)
+  '57014', // PostgreSQL query_canceled (statement_timeout)
+]);
+
+/**
+ * A batch not stored because the database stayed busy (another connection held its lock
+ * past the wait allowed): none of it is stored, and sending it again after
+ * `retryAfterSeconds` is safe. Ingest answers it as 503 with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof DatabaseBusyError) console.log(e.code); } // 'SQLITE_BUSY'
+ * ```
+ */
+export class DatabaseBusyError extends Error {
+  readonly retryAfterSeconds = OVERLOADED_RETRY_AFTER_S;
+  constructor(
+    /** The driver's code: `SQLITE_BUSY`, `SQLITE_LOCKED`, `55P03` or `57014`. */
+    readonly code: string,
+    /** What the driver threw. */
+    override readonly cause: unknown,
+  ) {
+    super(
+      `The database is busy (${code}: another connection holds a lock it needs), so this batch was not ` +
+        `stored, none of it; send it again after ${OVERLOADED_RETRY_AFTER_S} s (Retry-After).`,
+    );
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/** The error as a {@link DatabaseBusyError} when it says the database is busy, else as it is. */
+function busyOr(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && BUSY_CODES.has(code) ? new DatabaseBusyError(code, err) : err;
+}
+
 /**
  * How a batch meets a full writer: `refuse` it whole ({@link WriterOverloadedError}; ingest,
  * whose clients retry), or `queue` it anyway (the server's own events, such as an approval's
@@ -249,9 +289,12 @@ export class EventWriter {
         const group = this.queued.splice(0, n);
         try {
           await this.commit(group);
-        } catch {
-          // One bad batch must not fail the others it shared a transaction with.
-          if (group.length > 1) for (const job of group) await this.commit([job]).catch(() => undefined);
+        } catch (err) {
+          // One bad batch must not fail the others it shared a transaction with. A busy
+          // database fails them all alike: trying each alone would only wait for it again,
+          // on SQLite with the event loop blocked each time.
+          if (group.length > 1 && !(err instanceof DatabaseBusyError))
+            for (const job of group) await this.commit([job]).catch(() => undefined);
         }
       }
     } finally {
@@ -259,7 +302,10 @@ export class EventWriter {
     }
   }
 
-  /** Stores jobs in one transaction; answers each after commit, or rejects them all (a lone job). */
+  /**
+   * Stores jobs in one transaction; answers each after commit, or rejects them: a lone job,
+   * or all of them when the database is busy.
+   */
   private async commit(jobs: WriteJob[]): Promise<void> {
     const receivedAt = Date.now() * 1000;
     let stored: EventRecord[][];
@@ -284,8 +330,10 @@ export class EventWriter {
         }),
       );
     } catch (err) {
-      if (jobs.length === 1) jobs[0].reject(err);
-      throw err;
+      const failure = busyOr(err);
+      if (jobs.length === 1 || failure instanceof DatabaseBusyError)
+        for (const job of jobs) job.reject(failure);
+      throw failure;
     }
     jobs.forEach((job, i) => {
       this.fanOut.committed(job.projectId, stored[i]);
