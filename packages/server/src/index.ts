@@ -77,7 +77,14 @@ export type {
 } from './storage/records';
 export type { Accounts } from './storage/accounts';
 export type { LoginAttempts } from './storage/login-attempts';
-export type { EventWriter } from './storage/event-writer';
+export {
+  DatabaseBusyError,
+  DEFAULT_MAX_PENDING_EVENTS,
+  MIN_MAX_PENDING_EVENTS,
+  WriterOverloadedError,
+  type EventWriter,
+  type InsertOptions,
+} from './storage/event-writer';
 export type { EventQueries } from './storage/event-queries';
 export type { EventStats } from './storage/event-stats';
 export type { EventRetention } from './storage/event-retention';

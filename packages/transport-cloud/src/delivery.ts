@@ -30,9 +30,21 @@ export type Settled = 'settled' | 'stopped';
 /**
  * A batch that got this many 5xx answers, over at least `setAsideAfterMs`, is split; a lone
  * event is set aside (see {@link DeliveryHost.setAside}) so the events behind it can go.
- * Timeouts, dropped connections, 408 and 429 never count: they say nothing about the events.
+ * Timeouts, dropped connections, 408, 429 and 503 with Retry-After never count: they say
+ * nothing about the events (see {@link blamesEvents}).
  */
 const SUSPECT_AFTER = 5;
+
+/**
+ * Whether a failed try may count against the events sent: a 5xx, except a 503 with
+ * Retry-After, which is the server's back-pressure (the AgentSudo server refuses batches
+ * that way while its database is behind). Counting those would split batches and set
+ * events aside, and at last drop them, for the server being busy.
+ */
+function blamesEvents(outcome: Extract<SendOutcome, { kind: 'retry' }>): boolean {
+  if (outcome.status === undefined || outcome.status < 500) return false;
+  return !(outcome.status === 503 && outcome.retryAfterMs !== undefined);
+}
 
 /**
  * What {@link Delivery} needs from the transport that owns it.
@@ -99,10 +111,10 @@ export class Delivery {
    * - a 413 splits the items in two; a lone event is dropped (`too_large`);
    * - a 400 or 422 drops only the event it names, or, naming none, splits the items until
    *   the refused ones are alone (`rejected`);
-   * - network errors, timeouts, 408, 429 and 5xx are retried with backoff; items that got
-   *   {@link SUSPECT_AFTER} 5xx answers over at least `setAsideAfterMs` are split, and a lone
-   *   event is set aside on disk (never dropped here: a server whose database is down fails
-   *   every event alike).
+   * - network errors, timeouts, 408, 429 and 5xx are retried with backoff, or after
+   *   Retry-After; items that got {@link SUSPECT_AFTER} 5xx answers (not 503 with
+   *   Retry-After) over at least `setAsideAfterMs` are split, and a lone event is set aside
+   *   on disk (never dropped here: a server whose database is down fails every event alike).
    */
   async sendAll(prepared: Prepared, fromSpool: boolean): Promise<Settled> {
     const { body, items } = prepared;
@@ -118,7 +130,7 @@ export class Delivery {
       this.host.counters.retried += items.length;
       attempt++;
       failingSince ??= Date.now();
-      if (outcome.status !== undefined && outcome.status >= 500) serverErrors++;
+      if (blamesEvents(outcome)) serverErrors++;
       if (serverErrors >= SUSPECT_AFTER && Date.now() - failingSince >= this.setAsideAfterMs) {
         if (items.length > 1) return this.sendHalves(items, fromSpool);
         if (await this.host.setAside(items[0], failingSince)) return 'settled';
@@ -131,8 +143,8 @@ export class Delivery {
 
   /**
    * Posts items once, for an event set aside earlier: `settled` (accepted or dropped for a
-   * reason the server gave), `server_error` (a 5xx again), `failed` (any other failure, which
-   * says nothing about the event) or `stopped`.
+   * reason the server gave), `server_error` (a 5xx again, not 503 with Retry-After), `failed`
+   * (any other failure, which says nothing about the event) or `stopped`.
    */
   async tryOnce(prepared: Prepared): Promise<Settled | 'server_error' | 'failed'> {
     if (prepared.items.length === 0) return 'settled';
@@ -141,7 +153,7 @@ export class Delivery {
     this.host.counters.requests++;
     this.host.counters.lastError = outcome.reason;
     this.host.counters.retried += prepared.items.length;
-    return outcome.status !== undefined && outcome.status >= 500 ? 'server_error' : 'failed';
+    return blamesEvents(outcome) ? 'server_error' : 'failed';
   }
 
   /** Settles items on any answer but a retry: counted as sent, dropped with a reason, or split. */

@@ -57,8 +57,9 @@ export interface CloudOptions {
   /** How long the exit hook (`beforeExit`) tries to deliver before spooling. Default 2000 ms. */
   exitTimeoutMs?: number;
   /**
-   * A batch the server keeps failing on (5xx, at least 5 times, for at least this long) is
-   * split, and a lone event is set aside in the spool so the events behind it can go; it is
+   * A batch the server keeps failing on (5xx, at least 5 times, for at least this long; a 503
+   * with Retry-After is back-pressure and never counts) is split, and a lone event is set
+   * aside in the spool so the events behind it can go; it is
    * retried every `setAsideAfterMs`, and dropped (`server_error`) after 5 more 5xx answers
    * each of which came while the server accepted other events. Default 60,000 ms.
    */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Access } from '../auth/access';
-import type { EventWriter } from '../storage/event-writer';
+import { DatabaseBusyError, WriterOverloadedError, type EventWriter } from '../storage/event-writer';
 import { ApiError } from './api-error';
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA, wireToRecord } from './wire-schema';
 
@@ -16,7 +16,9 @@ declare module 'fastify' {
 /**
  * `POST /api/events`: authenticate the key before reading the body, gunzip when asked
  * (the 1 MiB limit applies to the compressed and the decompressed size), validate every
- * event, store the batch in one transaction.
+ * event, store the batch in one transaction; 503 with Retry-After, the batch refused whole,
+ * when the writer already holds its `maxPendingEvents` (`overloaded`) or the database stayed
+ * locked by another connection (`database_busy`).
  *
  * @example
  * ```ts
@@ -50,9 +52,21 @@ export function ingestRoutes(
         }
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const records = (request.body as unknown[]).map((e, i) => wireToRecord(e, i));
-      return ctx.writer.insert(request.ingestProjectId!, records);
+      try {
+        return await ctx.writer.insert(request.ingestProjectId!, records);
+      } catch (err) {
+        // The database is behind or busy: none of the batch is stored, and the client may send
+        // it again; refusing it now keeps memory bounded.
+        if (!(err instanceof WriterOverloadedError || err instanceof DatabaseBusyError)) throw err;
+        reply.header('retry-after', String(err.retryAfterSeconds));
+        throw new ApiError(
+          503,
+          err instanceof DatabaseBusyError ? 'database_busy' : 'overloaded',
+          err.message,
+        );
+      }
     },
   );
 }

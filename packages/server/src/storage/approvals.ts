@@ -627,7 +627,8 @@ export class Approvals implements ApprovalFeed {
       event.decidedBy = a.decidedBy;
     if (action === 'approval_denied' || action === 'approval_expired') event.reason = 'approval';
     // The decision stands whether or not its event could be stored (telemetry never breaks the call).
-    this.writer.insert(a.projectId, [event]).catch(() => undefined);
+    // Queued even when ingest is refused for load: nobody would send it again.
+    this.writer.insert(a.projectId, [event], { whenFull: 'queue' }).catch(() => undefined);
   }
 }
 

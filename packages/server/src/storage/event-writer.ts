@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../errors';
 import type { SqlDriver, SqlExecutor } from './driver';
 import type { LiveFanOut } from './live-fanout';
 import type { EventRecord, InsertResult } from './records';
@@ -32,6 +33,135 @@ const INSERT_CHUNK = 500;
  * ```
  */
 export const MAX_GROUP_EVENTS = 20_000;
+
+/**
+ * Most events the writer holds by default, waiting or in the commit running: 2.5 group commits,
+ * about 1-2 s of work for PostgreSQL or SQLite on 2 cores, and some tens of MB of memory.
+ *
+ * @example
+ * ```ts
+ * await openStorage({ db, maxPendingEvents: DEFAULT_MAX_PENDING_EVENTS * 2 });
+ * ```
+ */
+export const DEFAULT_MAX_PENDING_EVENTS = 50_000;
+
+/**
+ * The smallest bound a user may set: a full batch (1,000 events, `MAX_BATCH_EVENTS`) must
+ * fit in a writer that holds nothing, or it could never be stored.
+ *
+ * @example
+ * ```ts
+ * pendingEventsLimit(999); // throws InvalidInputError naming maxPendingEvents
+ * ```
+ */
+export const MIN_MAX_PENDING_EVENTS = 1000;
+
+/**
+ * Checks `maxPendingEvents` set by a user: a whole number of at least
+ * {@link MIN_MAX_PENDING_EVENTS}; unset is {@link DEFAULT_MAX_PENDING_EVENTS}.
+ *
+ * @example
+ * ```ts
+ * pendingEventsLimit(undefined); // 50_000
+ * pendingEventsLimit(0); // throws InvalidInputError: Invalid maxPendingEvents 0: …
+ * ```
+ */
+export function pendingEventsLimit(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_PENDING_EVENTS;
+  if (!Number.isInteger(value) || value < MIN_MAX_PENDING_EVENTS)
+    throw new InvalidInputError(
+      'maxPendingEvents',
+      value,
+      `give a whole number of events, at least ${MIN_MAX_PENDING_EVENTS} (one full batch); the default is ${DEFAULT_MAX_PENDING_EVENTS}`,
+    );
+  return value;
+}
+
+/** How long a refused client is asked to wait (seconds): a refusal is cheap, a retry soon is fine. */
+const OVERLOADED_RETRY_AFTER_S = 1;
+
+/**
+ * A batch refused whole because the writer already holds as many events as it may (the
+ * database is slower than the traffic): none of it is stored, and sending it again after
+ * `retryAfterSeconds` is safe. Ingest answers it as 503 with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * try { await writer.insert(projectId, records); }
+ * catch (e) { if (e instanceof WriterOverloadedError) reply.header('retry-after', String(e.retryAfterSeconds)); }
+ * ```
+ */
+export class WriterOverloadedError extends Error {
+  readonly retryAfterSeconds = OVERLOADED_RETRY_AFTER_S;
+  constructor(
+    /** Events in the refused batch. */
+    readonly batchEvents: number,
+    /** Events the writer held when it refused. */
+    readonly pendingEvents: number,
+    readonly maxPendingEvents: number,
+  ) {
+    super(
+      `The database is behind: ${pendingEvents} events are waiting to be stored (at most ${maxPendingEvents}), ` +
+        `so this batch of ${batchEvents} was refused whole and none of it is stored; send it again after ` +
+        `${OVERLOADED_RETRY_AFTER_S} s (Retry-After).`,
+    );
+    this.name = 'WriterOverloadedError';
+  }
+}
+
+/** Errors that say the database is held by someone else for now, not that the batch is wrong. */
+const BUSY_CODES = new Set([
+  'SQLITE_BUSY', // another connection holds the write lock past busy_timeout
+  'SQLITE_LOCKED',
+  '55P03', // PostgreSQL lock_not_available (lock_timeout)
+  '57014', // PostgreSQL query_canceled (statement_timeout)
+]);
+
+/**
+ * A batch not stored because the database stayed busy (another connection held its lock
+ * past the wait allowed): none of it is stored, and sending it again after
+ * `retryAfterSeconds` is safe. Ingest answers it as 503 with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof DatabaseBusyError) console.log(e.code); } // 'SQLITE_BUSY'
+ * ```
+ */
+export class DatabaseBusyError extends Error {
+  readonly retryAfterSeconds = OVERLOADED_RETRY_AFTER_S;
+  constructor(
+    /** The driver's code: `SQLITE_BUSY`, `SQLITE_LOCKED`, `55P03` or `57014`. */
+    readonly code: string,
+    /** What the driver threw. */
+    override readonly cause: unknown,
+  ) {
+    super(
+      `The database is busy (${code}: another connection holds a lock it needs), so this batch was not ` +
+        `stored, none of it; send it again after ${OVERLOADED_RETRY_AFTER_S} s (Retry-After).`,
+    );
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/** The error as a {@link DatabaseBusyError} when it says the database is busy, else as it is. */
+function busyOr(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && BUSY_CODES.has(code) ? new DatabaseBusyError(code, err) : err;
+}
+
+/**
+ * How a batch meets a full writer: `refuse` it whole ({@link WriterOverloadedError}; ingest,
+ * whose clients retry), or `queue` it anyway (the server's own events, such as an approval's
+ * steps, one per decision: nobody would send them again).
+ *
+ * @example
+ * ```ts
+ * await writer.insert(projectId, [event], { whenFull: 'queue' });
+ * ```
+ */
+export interface InsertOptions {
+  whenFull?: 'refuse' | 'queue';
+}
 
 /** A batch waiting for its transaction, and how to answer its caller. */
 interface WriteJob {
@@ -77,23 +207,61 @@ async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
 export class EventWriter {
   private readonly queued: WriteJob[] = [];
   private flushing = false;
+  private pending = 0;
+  private peak = 0;
 
   constructor(
     private readonly driver: SqlDriver,
     private readonly fanOut: LiveFanOut,
+    /** Most events held, waiting or in the commit running; more are refused (see {@link insert}). */
+    readonly maxPendingEvents: number = DEFAULT_MAX_PENDING_EVENTS,
   ) {}
+
+  /** Events received and not yet answered: waiting for a commit, or in the one running. */
+  get pendingEvents(): number {
+    return this.pending;
+  }
+
+  /** The most events held at once since the writer was made: how close it came to its bound. */
+  get peakPendingEvents(): number {
+    return this.peak;
+  }
 
   /**
    * Stores a batch in one transaction. An event whose id is already in the project (a
-   * retried delivery) is a duplicate and is not stored again.
+   * retried delivery) is a duplicate and is not stored again. When the batch would take
+   * the writer over {@link maxPendingEvents}, it is refused whole with
+   * {@link WriterOverloadedError} (unless `whenFull` is `queue`): memory stays bounded
+   * while the database is slower than the traffic.
    */
-  async insert(projectId: string, events: readonly EventRecord[]): Promise<InsertResult> {
+  async insert(
+    projectId: string,
+    events: readonly EventRecord[],
+    options: InsertOptions = {},
+  ): Promise<InsertResult> {
+    const size = events.length;
+    if (this.pending + size > this.maxPendingEvents && options.whenFull !== 'queue')
+      throw new WriterOverloadedError(size, this.pending, this.maxPendingEvents);
     const unique = new Map<string, EventRecord>();
     for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
-    const job: WriteJob = { projectId, batch: unique, received: events.length, resolve: noop, reject: noop };
+    this.pending += size;
+    if (this.pending > this.peak) this.peak = this.pending;
+    const job: WriteJob = { projectId, batch: unique, received: size, resolve: noop, reject: noop };
+    // Held until answered, whichever way, and released once even if answered twice.
+    let held = true;
+    const release = () => {
+      if (held) this.pending -= size;
+      held = false;
+    };
     const done = new Promise<InsertResult>((resolve, reject) => {
-      job.resolve = resolve;
-      job.reject = reject;
+      job.resolve = (result) => {
+        release();
+        resolve(result);
+      };
+      job.reject = (err) => {
+        release();
+        reject(err);
+      };
     });
     // Batches that arrive while a commit runs share the next transaction (group commit).
     // Each is still answered only after the commit that stored it. The flush starts on the
@@ -121,9 +289,12 @@ export class EventWriter {
         const group = this.queued.splice(0, n);
         try {
           await this.commit(group);
-        } catch {
-          // One bad batch must not fail the others it shared a transaction with.
-          if (group.length > 1) for (const job of group) await this.commit([job]).catch(() => undefined);
+        } catch (err) {
+          // One bad batch must not fail the others it shared a transaction with. A busy
+          // database fails them all alike: trying each alone would only wait for it again,
+          // on SQLite with the event loop blocked each time.
+          if (group.length > 1 && !(err instanceof DatabaseBusyError))
+            for (const job of group) await this.commit([job]).catch(() => undefined);
         }
       }
     } finally {
@@ -131,7 +302,10 @@ export class EventWriter {
     }
   }
 
-  /** Stores jobs in one transaction; answers each after commit, or rejects them all (a lone job). */
+  /**
+   * Stores jobs in one transaction; answers each after commit, or rejects them: a lone job,
+   * or all of them when the database is busy.
+   */
   private async commit(jobs: WriteJob[]): Promise<void> {
     const receivedAt = Date.now() * 1000;
     let stored: EventRecord[][];
@@ -156,8 +330,10 @@ export class EventWriter {
         }),
       );
     } catch (err) {
-      if (jobs.length === 1) jobs[0].reject(err);
-      throw err;
+      const failure = busyOr(err);
+      if (jobs.length === 1 || failure instanceof DatabaseBusyError)
+        for (const job of jobs) job.reject(failure);
+      throw failure;
     }
     jobs.forEach((job, i) => {
       this.fanOut.committed(job.projectId, stored[i]);

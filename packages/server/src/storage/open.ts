@@ -5,7 +5,7 @@ import type { SqlDriver } from './driver';
 import { EventQueries } from './event-queries';
 import { EventRetention } from './event-retention';
 import { EventStats } from './event-stats';
-import { EventWriter, MAX_GROUP_EVENTS } from './event-writer';
+import { EventWriter, MAX_GROUP_EVENTS, pendingEventsLimit } from './event-writer';
 import { InProcessFanOut, type LiveFanOut } from './live-fanout';
 import { LoginAttempts } from './login-attempts';
 import { migrate } from './migrations';
@@ -35,6 +35,12 @@ export interface StorageOptions extends PostgresTimeouts {
   maxConnections?: number;
   /** Most pending approvals one project holds (default 1000); more are refused. */
   maxPendingApprovals?: number;
+  /**
+   * Most ingested events held in memory, waiting for the database or in the commit running
+   * (default 50,000, at least 1,000); a batch that would go over is refused whole, and ingest
+   * answers 503 with Retry-After.
+   */
+  maxPendingEvents?: number;
 }
 
 /**
@@ -56,6 +62,8 @@ export const DEFAULT_DB_FILE = './agentsudo.db';
  * ```
  */
 export async function openStorage(options: StorageOptions = {}): Promise<Storage> {
+  // Checked before the database is opened: a bad setting must not leave it open.
+  pendingEventsLimit(options.maxPendingEvents);
   if (options.databaseUrl) {
     return openStorageOn(
       new PostgresDriver(options.databaseUrl, {
@@ -85,15 +93,16 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
  */
 export async function openStorageOn(
   driver: SqlDriver,
-  options: Pick<StorageOptions, 'maxPendingApprovals'> = {},
+  options: Pick<StorageOptions, 'maxPendingApprovals' | 'maxPendingEvents'> = {},
 ): Promise<Storage> {
   try {
+    const maxPendingEvents = pendingEventsLimit(options.maxPendingEvents);
     await migrate(driver);
     const accounts = new Accounts(driver);
     const notified = driver.notifications && new NotifyFanOut(driver, driver.notifications);
     const fanOut: LiveFanOut = notified ?? new InProcessFanOut();
     // One writer: approval events share the group commit of ingested ones.
-    const writer = new EventWriter(driver, fanOut);
+    const writer = new EventWriter(driver, fanOut, maxPendingEvents);
     const approvals = new Approvals(driver, writer, options.maxPendingApprovals);
     if (driver.notifications && notified) {
       await routeNotifications(
