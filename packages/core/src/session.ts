@@ -21,25 +21,36 @@ const CLOCK_WINDOW_MS = 60_000;
  * ```
  */
 export class Session {
-  /** uuid, carried by every event of the session. */
-  readonly id = randomUUID();
   /** Epoch milliseconds. */
   readonly startedAt = Date.now();
   /** Epoch milliseconds after which checks fail with `SessionExpiredError`. */
   readonly expiresAt: number;
+  // A session that nobody checks in (an MCP tool that calls nothing protected, say) never
+  // needs its id or its expiry timer, and both cost more than the rest of starting it: each
+  // is made on first use.
+  private uuid: string | undefined;
+  /** undefined until a check first asks whether the session is live, which arms the timer. */
+  private liveFlag: boolean | undefined;
+  private ended = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly agent: Agent) {
+    this.expiresAt = this.startedAt + agent.sessionTtlMs;
+  }
+
+  /** uuid, carried by every event of the session. */
+  get id(): string {
+    return (this.uuid ??= randomUUID());
+  }
+
   /**
    * @internal True while the session runs and is more than a minute from expiry. A timer
    * clears it, so the hot path reads a flag instead of the clock (a clock read costs more
    * than the rest of a check). Once false, every check compares the clock with
    * `expiresAt`, so expiry is exact even if the timer fires late.
    */
-  live = true;
-  private ended = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
-
-  constructor(readonly agent: Agent) {
-    this.expiresAt = this.startedAt + agent.sessionTtlMs;
-    this.armExpiry();
+  get live(): boolean {
+    return this.liveFlag ?? this.armExpiry();
   }
 
   /** True once the function given to `startSession` has returned or settled. */
@@ -51,24 +62,23 @@ export class Session {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.live = false;
+    this.liveFlag = false;
     clearTimeout(this.expiryTimer);
     emitSessionEvent('session_end', this);
   }
 
-  private armExpiry(): void {
+  /** Arms the timer that clears `live` a minute before expiry; answers whether the session is live. */
+  private armExpiry(): boolean {
     const clockFrom = this.expiresAt - CLOCK_WINDOW_MS;
     // setTimeout holds at most ~24.8 days; longer sessions re-arm until they are due.
     const remaining = Math.min(clockFrom - Date.now(), MAX_TIMER_MS);
-    if (remaining <= 0) {
-      this.live = false;
-      return;
-    }
+    if (remaining <= 0) return (this.liveFlag = false);
     this.expiryTimer = setTimeout(
-      () => (Date.now() >= clockFrom ? (this.live = false) : this.armExpiry()),
+      () => (Date.now() >= clockFrom ? (this.liveFlag = false) : this.armExpiry()),
       remaining,
     );
     this.expiryTimer.unref();
+    return (this.liveFlag = true);
   }
 }
 
@@ -96,7 +106,17 @@ export function runInSession<T>(agent: Agent, fn: (session: Session) => T): T {
     typeof result === 'object' &&
     typeof (result as unknown as PromiseLike<unknown>).then === 'function'
   ) {
-    return Promise.resolve(result).finally(() => session.end()) as T;
+    // then() rather than finally(): the same outcome with two promises fewer per session.
+    return Promise.resolve(result).then(
+      (value) => {
+        session.end();
+        return value;
+      },
+      (error: unknown) => {
+        session.end();
+        throw error;
+      },
+    ) as T;
   }
   session.end();
   return result;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigurationError, type Agent, type Approver } from '@agentsudo/core';
+import { ConfigurationError, wantsEvent, type Agent, type Approver } from '@agentsudo/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   agentResolution,
@@ -155,11 +155,11 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
   const toolScopes = new ToolScopes(options, WHERE);
   const resolve = agentResolution(options, WHERE);
   const hooks = serverHooks(server, WHERE);
-  for (const name of hooks.toolNames()) toolScopes.assertDeclarable(name, hooks.toolMeta(name).meta);
+  for (const name of hooks.toolNames()) toolScopes.assertDeclarable(name, hooks.registeredTool(name)?._meta);
 
   const requirementOf = (tool: string): ToolRequirement | undefined => {
-    const { found, meta } = hooks.toolMeta(tool);
-    return found ? toolScopes.requirementOf(tool, meta) : undefined;
+    const registered = hooks.registeredTool(tool);
+    return registered === undefined ? undefined : toolScopes.requirementOf(tool, registered._meta);
   };
   const reportError = (error: unknown) =>
     server.server.onerror?.(error instanceof Error ? error : new Error(String(error)));
@@ -183,59 +183,72 @@ export function guardMcpServer(server: McpServer, options: GuardMcpServerOptions
     const requirement = typeof tool === 'string' ? requirementOf(tool) : undefined;
     // No such tool (or no name): the SDK answers as it always does, and nothing runs.
     if (requirement === undefined) return hooks.call(request, extra);
-    const context = contextOf(extra);
-    const resolution = resolve(context);
-    const decide = (found: AgentResolution) =>
-      guardedCall(found, tool as string, requirement, context.sessionId, request?.params?.arguments, () =>
-        hooks.call(request, extra),
-      );
-    return resolution instanceof Promise ? resolution.then(decide) : decide(resolution);
+    const resolution = resolve(contextOf(extra));
+    return resolution instanceof Promise
+      ? resolution.then((found) => guardedCall(found, tool as string, requirement, request, extra))
+      : guardedCall(resolution, tool as string, requirement, request, extra);
   };
 
+  // Every tools/call passes here, so the allowed path allocates as little as it can: the
+  // request and extra are passed along rather than captured in a closure per step.
   function guardedCall(
     resolution: AgentResolution,
     tool: string,
     requirement: ToolRequirement,
-    mcpSessionId: string | undefined,
-    args: unknown,
-    run: () => Promise<unknown>,
+    request: any,
+    extra: any,
   ): Promise<unknown> {
     const scope = requirement.kind === 'scope' ? requirement.scope : undefined;
     const agent = resolution.agent;
     if (agent === undefined) {
       if (resolution.error !== undefined) reportError(resolution.error);
-      recordUnresolvedCall({ tool, scope, mcpSessionId, reason: resolution.reason });
+      recordUnresolvedCall({ tool, scope, mcpSessionId: extra?.sessionId, reason: resolution.reason });
       return Promise.resolve(denialResult(unresolvedDenial(tool, scope, resolution)));
     }
-    if (mayCall(agent, requirement)) {
-      return agent.startSession((session) => {
-        recordToolCheck('permission_check', true, agent, {
-          tool,
-          scope,
-          mcpSessionId,
-          sessionId: session.id,
-        });
-        return run();
-      });
-    }
+    if (mayCall(agent, requirement))
+      return runAs(agent, 'permission_check', true, tool, scope, request, extra);
     if (onDeny === 'log' && scope !== undefined) {
-      return agent.startSession((session) => {
-        recordToolCheck('audit_violation', false, agent, {
-          tool,
-          scope,
-          mcpSessionId,
-          sessionId: session.id,
-        });
-        return run();
-      });
+      return runAs(agent, 'audit_violation', false, tool, scope, request, extra);
     }
     if (approvals !== undefined && scope !== undefined) {
       // The approval's events are recorded by core's check (and by the server that holds it).
-      return agent.startSession(() => approvals.call(agent, tool, scope, args ?? {}, run));
+      const args: unknown = request?.params?.arguments;
+      return agent.startSession(() =>
+        approvals.call(agent, tool, scope, args ?? {}, () => hooks.call(request, extra)),
+      );
     }
     const denial = toolDenial(tool, agent, requirement);
-    recordToolCheck('permission_check', false, agent, { tool, scope, mcpSessionId, reason: denial.reason });
+    recordToolCheck('permission_check', false, agent, {
+      tool,
+      scope,
+      mcpSessionId: extra?.sessionId,
+      reason: denial.reason,
+    });
     return Promise.resolve(denialResult(denial));
+  }
+
+  /** Runs the SDK's own handler in a session of `agent`, the check recorded as `action`. */
+  function runAs(
+    agent: Agent,
+    action: 'permission_check' | 'audit_violation',
+    allowed: boolean,
+    tool: string,
+    scope: string | undefined,
+    request: any,
+    extra: any,
+  ): Promise<unknown> {
+    return agent.startSession((session) => {
+      // Asked here too, so a server nobody listens to does not even build the check.
+      if (wantsEvent(action, allowed)) {
+        recordToolCheck(action, allowed, agent, {
+          tool,
+          scope,
+          mcpSessionId: extra?.sessionId,
+          sessionId: session.id,
+        });
+      }
+      return hooks.call(request, extra);
+    });
   }
 
   hooks.replace(list, call);

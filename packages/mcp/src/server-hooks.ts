@@ -35,14 +35,26 @@ export interface ServerHooks {
   readonly call: RawRequestHandler;
   /** Installs handlers in place of the SDK's two. */
   replace(list: RawRequestHandler, call: RawRequestHandler): void;
-  /** The `_meta` the tool was registered with (or updated to); `found` is false for no such tool. */
-  toolMeta(name: string): { found: boolean; meta: Record<string, unknown> | undefined };
+  /** The tool registered as `name`, with the `_meta` it was registered with (or updated to). */
+  registeredTool(name: string): RegisteredToolMeta | undefined;
   /** The names of the tools registered so far. */
   toolNames(): string[];
 }
 
+/**
+ * The part of a tool registered on an `McpServer` that the guard reads.
+ *
+ * @example
+ * ```ts
+ * const meta = hooks.registeredTool('read_file')?._meta;
+ * ```
+ */
+export interface RegisteredToolMeta {
+  readonly _meta?: Record<string, unknown>;
+}
+
 interface McpServerInternals {
-  _registeredTools?: Record<string, { _meta?: Record<string, unknown> } | undefined>;
+  _registeredTools?: Record<string, RegisteredToolMeta | undefined>;
   setToolRequestHandlers?: () => void;
   server?: { _requestHandlers?: Map<string, RawRequestHandler> };
 }
@@ -87,10 +99,9 @@ export function serverHooks(server: McpServer, where: string): ServerHooks {
       handlers!.set('tools/list', guardedList);
       handlers!.set('tools/call', guardedCall);
     },
-    toolMeta(name) {
+    registeredTool(name) {
       // Own properties only: a tool named 'constructor' must not find Object's.
-      const tool = Object.prototype.hasOwnProperty.call(tools, name) ? tools[name] : undefined;
-      return tool === undefined ? { found: false, meta: undefined } : { found: true, meta: tool._meta };
+      return Object.prototype.hasOwnProperty.call(tools, name) ? tools[name] : undefined;
     },
     toolNames() {
       return Object.keys(tools);
