@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import type { CredentialWatch } from '../auth/credential-watch';
 import type { Accounts } from '../storage/accounts';
@@ -52,10 +52,10 @@ export interface ApprovalRouteContext {
  *
  * @example
  * ```ts
- * approvalRoutes(app, { approvals: storage.approvals, accounts: storage.accounts, access, connections, watch });
+ * await app.register(approvalRoutes, { approvals: storage.approvals, accounts: storage.accounts, access, connections, watch });
  * ```
  */
-export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext): void {
+export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (app, ctx) => {
   const { approvals, access } = ctx;
 
   app.post('/api/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
@@ -124,7 +124,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext):
     const approval = await found(approvals, projectId, request.params.id);
     return { id: approval.id, status: pythonStatus(approval) };
   });
-}
+};
 
 /** The Python SDK knows pending, approved and denied: an expired request reads denied. */
 function pythonStatus(a: ApprovalRecord): 'pending' | 'approved' | 'denied' {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Access } from '../auth/access';
 import type { EventRecord, Stats } from '../storage/records';
@@ -8,7 +8,15 @@ import type { EventStats } from '../storage/event-stats';
 import { microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
-import { encodeCursor, parseEventId, parseFilter, parsePage, parseStatsRange } from './query';
+import { projectAccess } from './project-access';
+import {
+  encodeCursor,
+  parseEventId,
+  parseFilter,
+  parsePage,
+  parseStatsRange,
+  queryParameterError,
+} from './query';
 
 type ProjectRequest = FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>;
 type EventRequest = FastifyRequest<{
@@ -17,31 +25,33 @@ type EventRequest = FastifyRequest<{
 }>;
 
 /**
+ * Options of {@link readRoutes}: the repositories it reads (only what it uses of them) and
+ * who may call.
+ *
+ * @example
+ * ```ts
+ * const { accounts, events, stats } = storage;
+ * const options: ReadRoutesOptions = { accounts, events, stats, access };
+ * ```
+ */
+export interface ReadRoutesOptions {
+  accounts: Pick<Accounts, 'listProjects'>;
+  events: Pick<EventQueries, 'list' | 'get' | 'stream'>;
+  stats: Pick<EventStats, 'summary' | 'agents'>;
+  access: Access;
+}
+
+/**
  * The read API under `/api/projects`: projects, events (filters, cursor pages, one by id), stats,
  * agents and streamed CSV / JSON Lines export. A session cookie or a read token is needed.
  *
  * @example
  * ```ts
  * const { accounts, events, stats } = storage;
- * readRoutes(app, { accounts, events, stats, access });
+ * await app.register(readRoutes, { accounts, events, stats, access });
  * ```
  */
-export function readRoutes(
-  app: FastifyInstance,
-  ctx: {
-    accounts: Pick<Accounts, 'listProjects'>;
-    events: Pick<EventQueries, 'list' | 'get' | 'stream'>;
-    stats: Pick<EventStats, 'summary' | 'agents'>;
-    access: Access;
-  },
-): void {
-  /** Resolves the reader and checks they may read the project in the URL. */
-  const authorize = async (request: ProjectRequest) => {
-    const reader = await ctx.access.reader(request);
-    await ctx.access.readableProject(reader, request.params.project);
-    return request.params.project;
-  };
-
+export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
   app.get('/api/projects', async (request) => {
     const reader = await ctx.access.reader(request);
     const projects = await ctx.accounts.listProjects();
@@ -54,15 +64,21 @@ export function readRoutes(
       })),
     };
   });
+  await app.register(projectReadRoutes, ctx);
+};
+
+/** The routes of one project, each authorized by {@link projectAccess} before it runs. */
+const projectReadRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
+  await app.register(projectAccess, { access: ctx.access });
 
   app.get('/api/projects/:project/events', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
+    const projectId = request.project.id;
     const page = await ctx.events.list(projectId, parseFilter(request.query), parsePage(request.query));
     return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/projects/:project/events/:eventId', async (request: EventRequest) => {
-    const projectId = await authorize(request);
+    const projectId = request.project.id;
     const eventId = parseEventId(request.params.eventId);
     const event = await ctx.events.get(projectId, eventId);
     if (!event)
@@ -75,12 +91,12 @@ export function readRoutes(
   });
 
   app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
+    const projectId = request.project.id;
     return statsJson(await ctx.stats.summary(projectId, parseStatsRange(request.query)));
   });
 
   app.get('/api/projects/:project/agents', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
+    const projectId = request.project.id;
     const agents = await ctx.stats.agents(projectId);
     return {
       agents: agents.map((a) => ({
@@ -103,16 +119,10 @@ export function readRoutes(
   });
 
   app.get('/api/projects/:project/export', async (request: ProjectRequest, reply) => {
-    const projectId = await authorize(request);
+    const projectId = request.project.id;
     const format = request.query.format ?? 'jsonl';
-    if (format !== 'csv' && format !== 'jsonl') {
-      throw new ApiError(
-        400,
-        'invalid_query',
-        `Query parameter format=${JSON.stringify(format)} is invalid: use 'csv' or 'jsonl'.`,
-        'format',
-      );
-    }
+    if (format !== 'csv' && format !== 'jsonl')
+      throw queryParameterError('format', format, "use 'csv' or 'jsonl'");
     const filter = parseFilter(request.query);
     const events = ctx.events.stream(projectId, filter);
     const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
@@ -127,7 +137,7 @@ export function readRoutes(
     // Readable.from pulls a page only when the client has taken the previous one.
     return reply.send(Readable.from(lines, { objectMode: false }));
   });
-}
+};
 
 async function* csvLines(events: AsyncIterable<EventRecord>): AsyncGenerator<string> {
   yield csvLine(CSV_COLUMNS);
