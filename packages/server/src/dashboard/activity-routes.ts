@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import { ApiError } from '../http/api-error';
 import { projectAccess } from '../http/project-access';
+import { paramsSchema, querySchema, text } from '../http/parameter-schemas';
 import { parseStatsRange } from '../http/query';
 import { microsToIso } from '../storage/time';
 import type { EventStats } from '../storage/event-stats';
@@ -92,6 +93,12 @@ export const activityRoutes: FastifyPluginAsync<ActivityRoutesOptions> = async (
   await app.register(projectAccess, { access: ctx.access });
   app.get(
     '/api/projects/:project/agent-activity',
+    {
+      schema: {
+        params: paramsSchema({ project: text() }),
+        querystring: querySchema(['from', 'to', 'points']),
+      },
+    },
     async (
       request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
     ) => {

@@ -4,6 +4,7 @@ import type { Access } from '../auth/access';
 import { InvalidInputError, ProjectExistsError, ProjectNotFoundError } from '../errors';
 import { ApiError } from '../http/api-error';
 import { projectAccess } from '../http/project-access';
+import { paramsSchema, text } from '../http/parameter-schemas';
 import type { KeyRecord, ProjectRecord } from '../storage/records';
 import type { Accounts } from '../storage/accounts';
 import { MANAGING_NEEDS_LOGIN, requireUser } from './user-guard';
@@ -85,6 +86,8 @@ export const projectRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (ap
   await app.register(keyRoutes, ctx);
 };
 
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+
 /** The keys of one project: every route needs a signed-in user of it (see projectAccess). */
 const keyRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => {
   await app.register(projectAccess, { access: ctx.access });
@@ -92,24 +95,29 @@ const keyRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => 
     route.config = { ...route.config, loginRequired: MANAGING_NEEDS_LOGIN };
   });
 
-  app.get('/api/projects/:project/keys', async (request) => {
+  app.get('/api/projects/:project/keys', { schema: { params: PROJECT_PARAMS } }, async (request) => {
     const keys = await ctx.accounts.listKeys(request.project.id);
     return { keys: keys.sort((a, b) => b.createdAt - a.createdAt).map(keyJson) };
   });
 
-  app.post('/api/projects/:project/keys/rotate', async (request) => {
+  app.post('/api/projects/:project/keys/rotate', { schema: { params: PROJECT_PARAMS } }, async (request) => {
     const { apiKey, revoked } = await asApiErrors(() => ctx.admin.rotateKey(request.project.id));
     return { api_key: apiKey, revoked };
   });
 
-  app.post('/api/projects/:project/read-tokens', async (request, reply) => {
-    const { token } = await asApiErrors(() => ctx.admin.createReadToken(request.project.id));
-    reply.code(201);
-    return { api_key: token };
-  });
+  app.post(
+    '/api/projects/:project/read-tokens',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request, reply) => {
+      const { token } = await asApiErrors(() => ctx.admin.createReadToken(request.project.id));
+      reply.code(201);
+      return { api_key: token };
+    },
+  );
 
   app.delete(
     '/api/projects/:project/keys/:key',
+    { schema: { params: paramsSchema({ project: text(), key: text() }) } },
     async (request: FastifyRequest<{ Params: { project: string; key: string } }>) => {
       const keys = await ctx.accounts.listKeys(request.project.id);
       const key = keys.find((k) => k.id === request.params.key);

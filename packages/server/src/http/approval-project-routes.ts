@@ -6,6 +6,7 @@ import { ApiError } from './api-error';
 import { parseApprovalId, parseDecision } from './approval-input';
 import { approvalAnswer, approvalJson, grantJson } from './approval-json';
 import { projectAccess } from './project-access';
+import { paramsSchema, querySchema, text } from './parameter-schemas';
 
 type ProjectRequest = FastifyRequest<{
   Params: { project: string; id?: string };
@@ -24,6 +25,10 @@ export interface ApprovalProjectRoutesOptions {
   approvals: Approvals;
   access: Access;
 }
+
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+const ID_PARAMS = paramsSchema({ project: text(), id: text() });
+const LIST_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['status', 'limit', 'before']) };
 
 /** What a read token hears from the routes that decide or revoke. */
 const DECIDER_ONLY = {
@@ -48,7 +53,7 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
 ) => {
   await app.register(projectAccess, { access });
 
-  app.get('/api/projects/:project/approvals', async (request: ProjectRequest) => {
+  app.get('/api/projects/:project/approvals', { schema: LIST_SCHEMA }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     const { status, limit, before } = parseListQuery(request.query);
     const page = await approvalAnswer(() => approvals.list(projectId, { status, limit, before }));
@@ -61,7 +66,7 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
 
   app.post(
     '/api/projects/:project/approvals/:id/decision',
-    { bodyLimit: 16 * 1024, config: DECIDER_ONLY },
+    { bodyLimit: 16 * 1024, config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
     async (request: ProjectRequest) => {
       const { id: projectId, user } = request.project;
       const id = parseApprovalId(request.params.id!, 'approval');
@@ -71,13 +76,17 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
     },
   );
 
-  app.get('/api/projects/:project/grants', async (request: ProjectRequest) => {
-    return { grants: (await approvals.grants(request.project.id)).map(grantJson) };
-  });
+  app.get(
+    '/api/projects/:project/grants',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request: ProjectRequest) => {
+      return { grants: (await approvals.grants(request.project.id)).map(grantJson) };
+    },
+  );
 
   app.delete(
     '/api/projects/:project/grants/:id',
-    { config: DECIDER_ONLY },
+    { config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
     async (request: ProjectRequest) => {
       const { id: projectId, user } = request.project;
       const id = parseApprovalId(request.params.id!, 'grant');

@@ -4,6 +4,7 @@ import type { Integrations, StoredIntegration } from '../integrations/integratio
 import type { SlackSockets } from '../integrations/slack-sockets';
 import { masked, parseSlackConfig, parseWebhookConfig } from './integration-input';
 import { projectAccess } from './project-access';
+import { paramsSchema, text } from './parameter-schemas';
 
 const LOGIN_REQUIRED =
   "A project's Slack and webhook connections hold secrets: only a signed-in dashboard user may see or change them.";
@@ -74,13 +75,14 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
   });
 
   const base = '/api/projects/:project/integrations';
+  const schema = { params: paramsSchema({ project: text() }) };
 
-  app.get(`${base}/slack`, async (request: ProjectRequest) => {
+  app.get(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     return slackJson(await integrations.get(projectId, 'slack'));
   });
 
-  app.put(`${base}/slack`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
+  app.put(`${base}/slack`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
     const { id: projectId, user } = request.project;
     const config = parseSlackConfig(request.body);
     const stored = await integrations.put(projectId, 'slack', config, user!.email);
@@ -93,19 +95,19 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     return slackJson(stored);
   });
 
-  app.delete(`${base}/slack`, async (request: ProjectRequest) => {
+  app.delete(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     await integrations.remove(projectId, 'slack');
     await sockets.disconnect(projectId);
     return { connected: false };
   });
 
-  app.get(`${base}/webhook`, async (request: ProjectRequest) => {
+  app.get(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     return webhookJson(await integrations.get(projectId, 'webhook'));
   });
 
-  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
+  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
     const { id: projectId, user } = request.project;
     const { config, generated } = parseWebhookConfig(request.body, ctx.allowPrivateWebhookUrls);
     const stored = await integrations.put(projectId, 'webhook', config, user!.email);
@@ -115,7 +117,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     };
   });
 
-  app.delete(`${base}/webhook`, async (request: ProjectRequest) => {
+  app.delete(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     await integrations.remove(projectId, 'webhook');
     return { connected: false };

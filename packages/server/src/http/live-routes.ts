@@ -10,6 +10,7 @@ import { toApiEvent } from './api-event';
 import { outcomeOf, reasonOf } from '../outcome';
 import { LiveLimitError, type LiveConnections } from './live-connections';
 import { projectAccess } from './project-access';
+import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
 import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
@@ -85,6 +86,12 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, ctx
   await app.register(projectAccess, { access: ctx.access });
   app.get(
     '/api/projects/:project/live',
+    {
+      schema: {
+        params: paramsSchema({ project: text() }),
+        querystring: querySchema([...FILTER_PARAMETERS, 'last_event_id']),
+      },
+    },
     async (
       request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
       reply,

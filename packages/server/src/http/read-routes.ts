@@ -9,6 +9,7 @@ import { microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
 import { projectAccess } from './project-access';
+import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
 import {
   encodeCursor,
   parseEventId,
@@ -67,76 +68,97 @@ export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx
   await app.register(projectReadRoutes, ctx);
 };
 
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+const LIST_SCHEMA = {
+  params: PROJECT_PARAMS,
+  querystring: querySchema([...FILTER_PARAMETERS, 'limit', 'cursor']),
+};
+const EVENT_SCHEMA = { params: paramsSchema({ project: text(), eventId: text() }) };
+const STATS_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['from', 'to', 'bucket']) };
+const EXPORT_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema([...FILTER_PARAMETERS, 'format']) };
+
 /** The routes of one project, each authorized by {@link projectAccess} before it runs. */
 const projectReadRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
   await app.register(projectAccess, { access: ctx.access });
 
-  app.get('/api/projects/:project/events', async (request: ProjectRequest) => {
+  app.get('/api/projects/:project/events', { schema: LIST_SCHEMA }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     const page = await ctx.events.list(projectId, parseFilter(request.query), parsePage(request.query));
     return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
-  app.get('/api/projects/:project/events/:eventId', async (request: EventRequest) => {
-    const projectId = request.project.id;
-    const eventId = parseEventId(request.params.eventId);
-    const event = await ctx.events.get(projectId, eventId);
-    if (!event)
-      throw new ApiError(
-        404,
-        'event_not_found',
-        `No event ${JSON.stringify(eventId)} in project ${JSON.stringify(projectId)}: it may have passed the retention period; list the project's events with GET /api/projects/${projectId}/events.`,
-      );
-    return { event: toApiEvent(event) };
-  });
+  app.get(
+    '/api/projects/:project/events/:eventId',
+    { schema: EVENT_SCHEMA },
+    async (request: EventRequest) => {
+      const projectId = request.project.id;
+      const eventId = parseEventId(request.params.eventId);
+      const event = await ctx.events.get(projectId, eventId);
+      if (!event)
+        throw new ApiError(
+          404,
+          'event_not_found',
+          `No event ${JSON.stringify(eventId)} in project ${JSON.stringify(projectId)}: it may have passed the retention period; list the project's events with GET /api/projects/${projectId}/events.`,
+        );
+      return { event: toApiEvent(event) };
+    },
+  );
 
-  app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {
+  app.get('/api/projects/:project/stats', { schema: STATS_SCHEMA }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     return statsJson(await ctx.stats.summary(projectId, parseStatsRange(request.query)));
   });
 
-  app.get('/api/projects/:project/agents', async (request: ProjectRequest) => {
-    const projectId = request.project.id;
-    const agents = await ctx.stats.agents(projectId);
-    return {
-      agents: agents.map((a) => ({
-        agent_name: a.agentName,
-        first_seen: microsToIso(a.firstSeen),
-        last_seen: microsToIso(a.lastSeen),
-        events: a.events,
-        denied: a.denied,
-        audit: a.audit,
-        scopes: a.scopes.map((s) => ({
-          scope: s.scope,
-          first_seen: microsToIso(s.firstSeen),
-          last_seen: microsToIso(s.lastSeen),
-          events: s.events,
-          denied: s.denied,
-          audit: s.audit,
+  app.get(
+    '/api/projects/:project/agents',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request: ProjectRequest) => {
+      const projectId = request.project.id;
+      const agents = await ctx.stats.agents(projectId);
+      return {
+        agents: agents.map((a) => ({
+          agent_name: a.agentName,
+          first_seen: microsToIso(a.firstSeen),
+          last_seen: microsToIso(a.lastSeen),
+          events: a.events,
+          denied: a.denied,
+          audit: a.audit,
+          scopes: a.scopes.map((s) => ({
+            scope: s.scope,
+            first_seen: microsToIso(s.firstSeen),
+            last_seen: microsToIso(s.lastSeen),
+            events: s.events,
+            denied: s.denied,
+            audit: s.audit,
+          })),
         })),
-      })),
-    };
-  });
+      };
+    },
+  );
 
-  app.get('/api/projects/:project/export', async (request: ProjectRequest, reply) => {
-    const projectId = request.project.id;
-    const format = request.query.format ?? 'jsonl';
-    if (format !== 'csv' && format !== 'jsonl')
-      throw queryParameterError('format', format, "use 'csv' or 'jsonl'");
-    const filter = parseFilter(request.query);
-    const events = ctx.events.stream(projectId, filter);
-    const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    reply
-      .header(
-        'content-type',
-        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-      )
-      .header('content-disposition', `attachment; filename="agentsudo-${projectId}-${stamp}.${format}"`)
-      .header('cache-control', 'no-store');
-    // Readable.from pulls a page only when the client has taken the previous one.
-    return reply.send(Readable.from(lines, { objectMode: false }));
-  });
+  app.get(
+    '/api/projects/:project/export',
+    { schema: EXPORT_SCHEMA },
+    async (request: ProjectRequest, reply) => {
+      const projectId = request.project.id;
+      const format = request.query.format ?? 'jsonl';
+      if (format !== 'csv' && format !== 'jsonl')
+        throw queryParameterError('format', format, "use 'csv' or 'jsonl'");
+      const filter = parseFilter(request.query);
+      const events = ctx.events.stream(projectId, filter);
+      const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      reply
+        .header(
+          'content-type',
+          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        )
+        .header('content-disposition', `attachment; filename="agentsudo-${projectId}-${stamp}.${format}"`)
+        .header('cache-control', 'no-store');
+      // Readable.from pulls a page only when the client has taken the previous one.
+      return reply.send(Readable.from(lines, { objectMode: false }));
+    },
+  );
 };
 
 async function* csvLines(events: AsyncIterable<EventRecord>): AsyncGenerator<string> {
