@@ -15,8 +15,14 @@ export {
   DEFAULT_PORT,
   type AgentSudoServer,
   type ServerOptions,
-  type ServerExtension,
+  type ServerContext,
 } from './server';
+export {
+  projectAccess,
+  ProjectAccessMissingError,
+  type ProjectAccessOptions,
+  type ProjectGrant,
+} from './http/project-access';
 export { dashboard, type DashboardOptions } from './dashboard';
 export { parseTrustProxy, type TrustProxy, type ProxyTrust } from './http/trust-proxy';
 export { Admin, type KeyInfo, type ProjectInfo, type UserInfo } from './admin';

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyPluginCallback,
+  type FastifyServerOptions,
+} from 'fastify';
 import { Admin } from './admin';
 import { Access } from './auth/access';
 import { CredentialWatch } from './auth/credential-watch';
@@ -11,6 +16,7 @@ import { errorHandler } from './http/error-handler';
 import { ingestRoutes } from './http/ingest-routes';
 import { LiveConnections, liveLimits } from './http/live-connections';
 import { liveRoutes } from './http/live-routes';
+import { projectAccessRequired } from './http/project-access';
 import { readRoutes } from './http/read-routes';
 import { RequestLog } from './http/request-log';
 import { parseTrustProxy, warnOfUntrustedProxy, type TrustProxy } from './http/trust-proxy';
@@ -32,19 +38,25 @@ import type { Storage } from './storage/storage';
 export const DEFAULT_PORT = 4319;
 
 /**
- * What a dashboard (or any add-on) gets to build its pages on the same server.
+ * The options a plugin given as `extend` is registered with: the storage, the admin
+ * functions and the request authenticator of the server.
  *
  * @example
  * ```ts
- * const extend: ServerExtension = async (app, { access }) => {
- *   app.get('/', async (req) => { await access.reader(req); return 'hello'; });
+ * const hello: FastifyPluginAsync<ServerContext> = async (app, { storage, access }) => {
+ *   app.get('/hello', async (request) => {
+ *     await access.reader(request); // 401/403 like the read API
+ *     return { projects: (await storage.accounts.listProjects()).length };
+ *   });
  * };
+ * await createServer({ extend: hello });
  * ```
  */
-export type ServerExtension = (
-  app: FastifyInstance,
-  context: { storage: Storage; admin: Admin; access: Access },
-) => void | Promise<void>;
+export interface ServerContext {
+  storage: Storage;
+  admin: Admin;
+  access: Access;
+}
 
 /**
  * Options of {@link createServer}.
@@ -87,8 +99,12 @@ export interface ServerOptions extends StorageOptions, IntegrationOptions {
   maxLiveClientsPerCredential?: number;
   /** How often pending approvals past their deadline are written expired (default 2 s). */
   approvalSweepIntervalMs?: number;
-  /** Registers more routes (the dashboard's pages and assets) after the API. */
-  extend?: ServerExtension;
+  /**
+   * A Fastify plugin registered after the API, with the {@link ServerContext} as its
+   * options (the dashboard is one: `extend: dashboard()`). Its routes under
+   * `/api/projects/:project` must register `projectAccess` first, or they answer 500.
+   */
+  extend?: FastifyPluginAsync<ServerContext> | FastifyPluginCallback<ServerContext>;
 }
 
 /**
@@ -168,24 +184,32 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
       .code(404)
       .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
   });
+  // First, so that its check reaches every route registered after it.
+  await app.register(projectAccessRequired);
   app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
   const { accounts, events, stats } = storage;
-  ingestRoutes(app, { writer: storage.writer, access });
-  readRoutes(app, { accounts, events, stats, access });
+  await app.register(ingestRoutes, { writer: storage.writer, access });
+  await app.register(readRoutes, { accounts, events, stats, access });
   const watch = new CredentialWatch(access, accounts, {
     onError: (err) => app.log.warn({ err }, 'live feeds: credentials could not be re-checked'),
   });
-  liveRoutes(app, { accounts, events, feed: storage.live, access, live, watch });
-  authRoutes(app, { accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
+  await app.register(liveRoutes, { accounts, events, feed: storage.live, access, live, watch });
+  await app.register(authRoutes, { accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
   const { approvals } = storage;
-  approvalRoutes(app, { approvals, accounts, access, connections: approvalConnections, watch });
-  approvalProjectRoutes(app, { approvals, access });
+  await app.register(approvalRoutes, {
+    approvals,
+    accounts,
+    access,
+    connections: approvalConnections,
+    watch,
+  });
+  await app.register(approvalProjectRoutes, { approvals, access });
   const stopSweep = approvals.startExpirySweep({
     intervalMs: options.approvalSweepIntervalMs,
     onError: (err) => app.log.warn({ err }, 'approvals: the expiry sweep failed'),
   });
   const stopIntegrations = await startIntegrations(app, { storage, access, options });
-  if (options.extend) await options.extend(app, { storage, admin, access });
+  if (options.extend) await app.register(options.extend, { storage, admin, access });
 
   const stopRetention =
     options.retentionDays !== undefined

@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import { ApiError } from '../http/api-error';
+import { projectAccess } from '../http/project-access';
+import { paramsSchema, querySchema, text } from '../http/parameter-schemas';
 import { parseStatsRange } from '../http/query';
 import { microsToIso } from '../storage/time';
 import type { EventStats } from '../storage/event-stats';
@@ -65,25 +67,41 @@ export async function agentActivity(
 }
 
 /**
- * `GET /api/projects/:project/agent-activity?from&to&points`: each agent's activity over
- * the range (default the last 24 hours, 12 points) for the analytics sparklines.
+ * Options of {@link activityRoutes}.
  *
  * @example
  * ```ts
- * activityRoutes(app, { stats: storage.stats, access });
+ * const options: ActivityRoutesOptions = { stats: storage.stats, access };
  * ```
  */
-export function activityRoutes(
-  app: FastifyInstance,
-  ctx: { stats: Pick<EventStats, 'summary'>; access: Access },
-): void {
+export interface ActivityRoutesOptions {
+  stats: Pick<EventStats, 'summary'>;
+  access: Access;
+}
+
+/**
+ * `GET /api/projects/:project/agent-activity?from&to&points`: each agent's activity over
+ * the range (default the last 24 hours, 12 points) for the analytics sparklines. A session
+ * cookie or a read token of the project is needed.
+ *
+ * @example
+ * ```ts
+ * await app.register(activityRoutes, { stats: storage.stats, access });
+ * ```
+ */
+export const activityRoutes: FastifyPluginAsync<ActivityRoutesOptions> = async (app, ctx) => {
+  await app.register(projectAccess, { access: ctx.access });
   app.get(
     '/api/projects/:project/agent-activity',
+    {
+      schema: {
+        params: paramsSchema({ project: text() }),
+        querystring: querySchema(['from', 'to', 'points']),
+      },
+    },
     async (
       request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
     ) => {
-      const reader = await ctx.access.reader(request);
-      await ctx.access.readableProject(reader, request.params.project);
       const { from, to } = parseStatsRange({ from: request.query.from, to: request.query.to });
       const rawPoints = request.query.points;
       const points = rawPoints === undefined ? DEFAULT_POINTS : Number(rawPoints);
@@ -98,8 +116,8 @@ export function activityRoutes(
       return {
         from: microsToIso(from),
         to: microsToIso(to),
-        agents: await agentActivity(ctx.stats, request.params.project, { from, to }, points),
+        agents: await agentActivity(ctx.stats, request.project.id, { from, to }, points),
       };
     },
   );
-}
+};

@@ -1,4 +1,5 @@
-import type { ServerExtension } from '../server';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ServerContext } from '../server';
 import { activityRoutes } from './activity-routes';
 import { defaultPublicDir } from './assets';
 import { pageRoutes } from './page-routes';
@@ -18,8 +19,9 @@ export interface DashboardOptions {
 }
 
 /**
- * The web dashboard as a server extension: the page at `/`, project and key management
- * for signed-in users, and per-agent activity for the analytics sparklines.
+ * The web dashboard as a Fastify plugin for `createServer`'s `extend`: the page at `/`,
+ * project and key management for signed-in users, and per-agent activity for the analytics
+ * sparklines.
  *
  * @example
  * ```ts
@@ -27,10 +29,10 @@ export interface DashboardOptions {
  * await server.listen(); // open http://127.0.0.1:4319/
  * ```
  */
-export function dashboard(options: DashboardOptions = {}): ServerExtension {
-  return (app, { storage, admin, access }) => {
-    pageRoutes(app, options.publicDir ?? defaultPublicDir());
-    projectRoutes(app, { accounts: storage.accounts, admin, access });
-    activityRoutes(app, { stats: storage.stats, access });
+export function dashboard(options: DashboardOptions = {}): FastifyPluginAsync<ServerContext> {
+  return async (app, { storage, admin, access }) => {
+    await app.register(pageRoutes, { publicDir: options.publicDir ?? defaultPublicDir() });
+    await app.register(projectRoutes, { accounts: storage.accounts, admin, access });
+    await app.register(activityRoutes, { stats: storage.stats, access });
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { loadDashboardAssets, type DashboardAsset } from './assets';
 
 /**
@@ -29,16 +29,29 @@ function send(reply: FastifyReply, asset: DashboardAsset): FastifyReply {
 }
 
 /**
+ * Options of {@link pageRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: PageRoutesOptions = { publicDir: defaultPublicDir() };
+ * ```
+ */
+export interface PageRoutesOptions {
+  /** The built bundle: index.html, app.js, styles.css. */
+  publicDir: string;
+}
+
+/**
  * Serves the web dashboard: the single page at `/` and its script and stylesheet, from
  * the bundle in `publicDir`. The page reads everything else from `/api/` with the login
  * cookie.
  *
  * @example
  * ```ts
- * pageRoutes(app, defaultPublicDir());
+ * await app.register(pageRoutes, { publicDir: defaultPublicDir() });
  * ```
  */
-export function pageRoutes(app: FastifyInstance, publicDir: string): void {
+export const pageRoutes: FastifyPluginAsync<PageRoutesOptions> = async (app, { publicDir }) => {
   const assets = loadDashboardAssets(publicDir);
 
   app.get('/', async (_request, reply) => {
@@ -51,4 +64,4 @@ export function pageRoutes(app: FastifyInstance, publicDir: string): void {
     if (asset.name === 'index.html') continue;
     app.get(`/${asset.name}`, async (_request, reply) => send(reply, asset));
   }
-}
+};

@@ -1,13 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Admin } from '../admin';
 import type { Access } from '../auth/access';
 import { InvalidInputError, ProjectExistsError, ProjectNotFoundError } from '../errors';
 import { ApiError } from '../http/api-error';
+import { projectAccess } from '../http/project-access';
+import { paramsSchema, text } from '../http/parameter-schemas';
 import type { KeyRecord, ProjectRecord } from '../storage/records';
 import type { Accounts } from '../storage/accounts';
-import { requireUser } from './user-guard';
-
-type ProjectRequest = FastifyRequest<{ Params: { project: string } }>;
+import { MANAGING_NEEDS_LOGIN, requireUser } from './user-guard';
 
 function projectJson(p: ProjectRecord) {
   return { id: p.id, name: p.name, created_at: new Date(p.createdAt).toISOString() };
@@ -37,6 +37,20 @@ async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Options of {@link projectRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: ProjectRoutesOptions = { accounts: storage.accounts, admin, access };
+ * ```
+ */
+export interface ProjectRoutesOptions {
+  accounts: Pick<Accounts, 'listKeys' | 'revokeKey'>;
+  admin: Admin;
+  access: Access;
+}
+
+/**
  * Project and key management for signed-in dashboard users, the same operations as the
  * `agentsudo-server project` / `key` commands:
  * `POST /api/projects` (answers the new project and its first API key, shown once),
@@ -45,27 +59,10 @@ async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {
  *
  * @example
  * ```ts
- * projectRoutes(app, { accounts: storage.accounts, admin, access });
+ * await app.register(projectRoutes, { accounts: storage.accounts, admin, access });
  * ```
  */
-export function projectRoutes(
-  app: FastifyInstance,
-  ctx: {
-    accounts: Pick<Accounts, 'findProject' | 'listKeys' | 'revokeKey'>;
-    admin: Admin;
-    access: Access;
-  },
-): void {
-  const projectOf = async (request: ProjectRequest): Promise<ProjectRecord> => {
-    await requireUser(ctx.access, request);
-    const project = await ctx.accounts.findProject(request.params.project);
-    // Only by id: the name fallback of findProject would let `/api/projects/<name>` alias it.
-    if (!project || project.id !== request.params.project) {
-      throw new ApiError(404, 'project_not_found', `No project ${JSON.stringify(request.params.project)}.`);
-    }
-    return project;
-  };
-
+export const projectRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => {
   app.post(
     '/api/projects',
     {
@@ -86,31 +83,44 @@ export function projectRoutes(
       return { project: projectJson(project), api_key: apiKey };
     },
   );
+  await app.register(keyRoutes, ctx);
+};
 
-  app.get('/api/projects/:project/keys', async (request: ProjectRequest) => {
-    const project = await projectOf(request);
-    const keys = await ctx.accounts.listKeys(project.id);
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+
+/** The keys of one project: every route needs a signed-in user of it (see projectAccess). */
+const keyRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => {
+  await app.register(projectAccess, { access: ctx.access });
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, loginRequired: MANAGING_NEEDS_LOGIN };
+  });
+
+  app.get('/api/projects/:project/keys', { schema: { params: PROJECT_PARAMS } }, async (request) => {
+    const keys = await ctx.accounts.listKeys(request.project.id);
     return { keys: keys.sort((a, b) => b.createdAt - a.createdAt).map(keyJson) };
   });
 
-  app.post('/api/projects/:project/keys/rotate', async (request: ProjectRequest) => {
-    const project = await projectOf(request);
-    const { apiKey, revoked } = await asApiErrors(() => ctx.admin.rotateKey(project.id));
+  app.post('/api/projects/:project/keys/rotate', { schema: { params: PROJECT_PARAMS } }, async (request) => {
+    const { apiKey, revoked } = await asApiErrors(() => ctx.admin.rotateKey(request.project.id));
     return { api_key: apiKey, revoked };
   });
 
-  app.post('/api/projects/:project/read-tokens', async (request: ProjectRequest, reply) => {
-    const project = await projectOf(request);
-    const { token } = await asApiErrors(() => ctx.admin.createReadToken(project.id));
-    reply.code(201);
-    return { api_key: token };
-  });
+  app.post(
+    '/api/projects/:project/read-tokens',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request, reply) => {
+      const { token } = await asApiErrors(() => ctx.admin.createReadToken(request.project.id));
+      reply.code(201);
+      return { api_key: token };
+    },
+  );
 
   app.delete(
     '/api/projects/:project/keys/:key',
+    { schema: { params: paramsSchema({ project: text(), key: text() }) } },
     async (request: FastifyRequest<{ Params: { project: string; key: string } }>) => {
-      const project = await projectOf(request);
-      const key = (await ctx.accounts.listKeys(project.id)).find((k) => k.id === request.params.key);
+      const keys = await ctx.accounts.listKeys(request.project.id);
+      const key = keys.find((k) => k.id === request.params.key);
       if (!key)
         throw new ApiError(
           404,
@@ -125,4 +135,4 @@ export function projectRoutes(
       return { key: keyJson(key) };
     },
   );
-}
+};

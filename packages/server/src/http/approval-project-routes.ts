@@ -1,17 +1,40 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
-import { requireCsrfToken } from '../auth/csrf';
 import type { Approvals } from '../storage/approvals';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../storage/approvals-records';
-import type { UserRecord } from '../storage/records';
 import { ApiError } from './api-error';
 import { parseApprovalId, parseDecision } from './approval-input';
 import { approvalAnswer, approvalJson, grantJson } from './approval-json';
+import { projectAccess } from './project-access';
+import { paramsSchema, querySchema, text } from './parameter-schemas';
 
 type ProjectRequest = FastifyRequest<{
   Params: { project: string; id?: string };
   Querystring: Record<string, unknown>;
 }>;
+
+/**
+ * Options of {@link approvalProjectRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: ApprovalProjectRoutesOptions = { approvals: storage.approvals, access };
+ * ```
+ */
+export interface ApprovalProjectRoutesOptions {
+  approvals: Approvals;
+  access: Access;
+}
+
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+const ID_PARAMS = paramsSchema({ project: text(), id: text() });
+const LIST_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['status', 'limit', 'before']) };
+
+/** What a read token hears from the routes that decide or revoke. */
+const DECIDER_ONLY = {
+  loginRequired:
+    'Deciding approvals and revoking grants needs a dashboard login; a read token can only list them.',
+};
 
 /**
  * The dashboard's approval API under `/api/projects/:project`: the queue
@@ -21,38 +44,17 @@ type ProjectRequest = FastifyRequest<{
  *
  * @example
  * ```ts
- * approvalProjectRoutes(app, { approvals: storage.approvals, access });
+ * await app.register(approvalProjectRoutes, { approvals: storage.approvals, access });
  * ```
  */
-export function approvalProjectRoutes(
-  app: FastifyInstance,
-  ctx: { approvals: Approvals; access: Access },
-): void {
-  const { approvals, access } = ctx;
+export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOptions> = async (
+  app,
+  { approvals, access },
+) => {
+  await app.register(projectAccess, { access });
 
-  /** A reader of the project in the URL (user or read token). */
-  const reader = async (request: ProjectRequest): Promise<string> => {
-    const who = await access.reader(request);
-    await access.readableProject(who, request.params.project);
-    return request.params.project;
-  };
-
-  /** A signed-in user with access to the project, whose request carries its CSRF token. */
-  const decider = async (request: ProjectRequest): Promise<{ projectId: string; user: UserRecord }> => {
-    requireCsrfToken(request);
-    const who = await access.reader(request);
-    if (who.kind !== 'user')
-      throw new ApiError(
-        403,
-        'login_required',
-        'Deciding approvals and revoking grants needs a dashboard login; a read token can only list them.',
-      );
-    await access.readableProject(who, request.params.project);
-    return { projectId: request.params.project, user: who.user };
-  };
-
-  app.get('/api/projects/:project/approvals', async (request: ProjectRequest) => {
-    const projectId = await reader(request);
+  app.get('/api/projects/:project/approvals', { schema: LIST_SCHEMA }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     const { status, limit, before } = parseListQuery(request.query);
     const page = await approvalAnswer(() => approvals.list(projectId, { status, limit, before }));
     return {
@@ -64,27 +66,34 @@ export function approvalProjectRoutes(
 
   app.post(
     '/api/projects/:project/approvals/:id/decision',
-    { bodyLimit: 16 * 1024 },
+    { bodyLimit: 16 * 1024, config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
     async (request: ProjectRequest) => {
-      const { projectId, user } = await decider(request);
+      const { id: projectId, user } = request.project;
       const id = parseApprovalId(request.params.id!, 'approval');
-      const decision = parseDecision(request.body, user.email);
+      const decision = parseDecision(request.body, user!.email);
       const { approval } = await approvalAnswer(() => approvals.decide(projectId, id, decision));
       return approvalJson(approval);
     },
   );
 
-  app.get('/api/projects/:project/grants', async (request: ProjectRequest) => {
-    const projectId = await reader(request);
-    return { grants: (await approvals.grants(projectId)).map(grantJson) };
-  });
+  app.get(
+    '/api/projects/:project/grants',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request: ProjectRequest) => {
+      return { grants: (await approvals.grants(request.project.id)).map(grantJson) };
+    },
+  );
 
-  app.delete('/api/projects/:project/grants/:id', async (request: ProjectRequest) => {
-    const { projectId, user } = await decider(request);
-    const id = parseApprovalId(request.params.id!, 'grant');
-    return grantJson(await approvalAnswer(() => approvals.revokeGrant(projectId, id, user.email)));
-  });
-}
+  app.delete(
+    '/api/projects/:project/grants/:id',
+    { config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
+    async (request: ProjectRequest) => {
+      const { id: projectId, user } = request.project;
+      const id = parseApprovalId(request.params.id!, 'grant');
+      return grantJson(await approvalAnswer(() => approvals.revokeGrant(projectId, id, user!.email)));
+    },
+  );
+};
 
 /** `status` (one of the four, or all), `limit` (1..200, default 50), `before` (an approval id). */
 function parseListQuery(q: Record<string, unknown>): {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import type { CredentialWatch } from '../auth/credential-watch';
 import type { Accounts } from '../storage/accounts';
@@ -15,9 +15,11 @@ import {
 } from './approval-input';
 import { approvalAnswer, approvalJson, grantJson } from './approval-json';
 import { LiveLimitError, type LiveConnections } from './live-connections';
+import { paramsSchema, querySchema, text } from './parameter-schemas';
 
 /** Approval bodies are a few fields; anything larger is not one. */
 const BODY_LIMIT = 16 * 1024;
+const ID_PARAMS = paramsSchema({ id: text() });
 const HEARTBEAT_MS = 15_000;
 /** A stream client this far behind (bytes queued in its socket) is cut off instead of buffered. */
 const MAX_QUEUED_BYTES = 256 * 1024;
@@ -52,10 +54,10 @@ export interface ApprovalRouteContext {
  *
  * @example
  * ```ts
- * approvalRoutes(app, { approvals: storage.approvals, accounts: storage.accounts, access, connections, watch });
+ * await app.register(approvalRoutes, { approvals: storage.approvals, accounts: storage.accounts, access, connections, watch });
  * ```
  */
-export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext): void {
+export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (app, ctx) => {
   const { approvals, access } = ctx;
 
   app.post('/api/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
@@ -70,45 +72,57 @@ export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext):
     await stream(request, reply, ctx);
   });
 
-  app.get('/api/approvals/:id', async (request: IdRequest) => {
+  app.get('/api/approvals/:id', { schema: { params: ID_PARAMS } }, async (request: IdRequest) => {
     const projectId = await access.ingestProject(request);
     return approvalJson(await found(approvals, projectId, request.params.id));
   });
 
-  app.get('/api/approvals/:id/wait', async (request: IdRequest, reply) => {
-    const { projectId, credential } = await access.ingestCredential(request);
-    const timeoutMs = parseWaitTimeout(request.query);
-    const approval = await found(approvals, projectId, request.params.id);
-    if (approval.status !== 'pending' || timeoutMs === 0) return approvalJson(approval);
-    const answer = await wait(reply, ctx, projectId, credential.owner, approval, timeoutMs);
-    if (answer === undefined) {
-      // The client left (nobody to answer), or the server is closing (answered 503 by endAll).
-      reply.hijack();
-      return;
-    }
-    return approvalJson(answer);
-  });
+  app.get(
+    '/api/approvals/:id/wait',
+    { schema: { params: ID_PARAMS, querystring: querySchema(['timeout_ms']) } },
+    async (request: IdRequest, reply) => {
+      const { projectId, credential } = await access.ingestCredential(request);
+      const timeoutMs = parseWaitTimeout(request.query);
+      const approval = await found(approvals, projectId, request.params.id);
+      if (approval.status !== 'pending' || timeoutMs === 0) return approvalJson(approval);
+      const answer = await wait(reply, ctx, projectId, credential.owner, approval, timeoutMs);
+      if (answer === undefined) {
+        // The client left (nobody to answer), or the server is closing (answered 503 by endAll).
+        reply.hijack();
+        return;
+      }
+      return approvalJson(answer);
+    },
+  );
 
-  app.post('/api/approvals/:id/consume', { bodyLimit: BODY_LIMIT }, async (request: IdRequest) => {
-    const projectId = await access.ingestProject(request);
-    const id = parseApprovalId(request.params.id, 'approval');
-    const call = parseBinding(request.body);
-    return approvalJson(await approvalAnswer(() => approvals.consume(projectId, id, call)));
-  });
+  app.post(
+    '/api/approvals/:id/consume',
+    { bodyLimit: BODY_LIMIT, schema: { params: ID_PARAMS } },
+    async (request: IdRequest) => {
+      const projectId = await access.ingestProject(request);
+      const id = parseApprovalId(request.params.id, 'approval');
+      const call = parseBinding(request.body);
+      return approvalJson(await approvalAnswer(() => approvals.consume(projectId, id, call)));
+    },
+  );
 
-  app.get('/api/grants', async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
-    const projectId = await access.ingestProject(request);
-    const agentName = request.query.agent_name;
-    if (agentName !== undefined && (typeof agentName !== 'string' || agentName.length > 256))
-      throw new ApiError(
-        400,
-        'invalid_query',
-        `Query parameter agent_name=${JSON.stringify(agentName)} is invalid: give one agent name of at most 256 characters.`,
-        'agent_name',
-      );
-    const grants = await approvals.activeGrants(projectId, agentName === undefined ? {} : { agentName });
-    return { grants: grants.map(grantJson) };
-  });
+  app.get(
+    '/api/grants',
+    { schema: { querystring: querySchema(['agent_name']) } },
+    async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
+      const projectId = await access.ingestProject(request);
+      const agentName = request.query.agent_name;
+      if (agentName !== undefined && (typeof agentName !== 'string' || agentName.length > 256))
+        throw new ApiError(
+          400,
+          'invalid_query',
+          `Query parameter agent_name=${JSON.stringify(agentName)} is invalid: give one agent name of at most 256 characters.`,
+          'agent_name',
+        );
+      const grants = await approvals.activeGrants(projectId, agentName === undefined ? {} : { agentName });
+      return { grants: grants.map(grantJson) };
+    },
+  );
 
   // The Python SDK's SlackApproval(cloud_url="<server>/api/slack"): the same queue.
   app.post('/api/slack/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
@@ -119,12 +133,12 @@ export function approvalRoutes(app: FastifyInstance, ctx: ApprovalRouteContext):
     return { id: approval.id, status: pythonStatus(approval) };
   });
 
-  app.get('/api/slack/approvals/:id', async (request: IdRequest) => {
+  app.get('/api/slack/approvals/:id', { schema: { params: ID_PARAMS } }, async (request: IdRequest) => {
     const projectId = await access.ingestProject(request);
     const approval = await found(approvals, projectId, request.params.id);
     return { id: approval.id, status: pythonStatus(approval) };
   });
-}
+};
 
 /** The Python SDK knows pending, approved and denied: an expired request reads denied. */
 function pythonStatus(a: ApprovalRecord): 'pending' | 'approved' | 'denied' {

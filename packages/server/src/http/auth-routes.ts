@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE, type Access } from '../auth/access';
 import { parseCookies, serializeCookie } from '../auth/cookies';
@@ -16,6 +16,20 @@ const SESSION_MS = 7 * 24 * 3600_000;
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /**
+ * Options of {@link authRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthRoutesOptions = { accounts: storage.accounts, access, limiter: new LoginLimiter(storage.loginAttempts) };
+ * ```
+ */
+export interface AuthRoutesOptions {
+  accounts: Pick<Accounts, 'findUserByEmail' | 'createLoginSession' | 'deleteLoginSession'>;
+  access: Access;
+  limiter: LoginLimiter;
+}
+
+/**
  * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`. The session lives
  * in an HttpOnly, SameSite=Lax cookie, Secure when the request came over TLS; login and
  * me answer the session's CSRF token (`csrf_token`), which logout and every other
@@ -24,17 +38,10 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  *
  * @example
  * ```ts
- * authRoutes(app, { accounts: storage.accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
+ * await app.register(authRoutes, { accounts: storage.accounts, access, limiter: new LoginLimiter(storage.loginAttempts) });
  * ```
  */
-export function authRoutes(
-  app: FastifyInstance,
-  ctx: {
-    accounts: Pick<Accounts, 'findUserByEmail' | 'createLoginSession' | 'deleteLoginSession'>;
-    access: Access;
-    limiter: LoginLimiter;
-  },
-): void {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, ctx) => {
   app.post(
     '/api/auth/login',
     {
@@ -118,7 +125,7 @@ export function authRoutes(
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     return { user: { id: user.id, email: user.email }, csrf_token: csrfTokenFor(token) };
   });
-}
+};
 
 /** A wait as a person reads it: `40 seconds`, `1 minute`, `15 minutes` (whole minutes, rounded up). */
 function waitInWords(seconds: number): string {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
+import { parameterError } from './parameter-schemas';
 import { MAX_BODY_BYTES } from './wire-schema';
 
 /**
@@ -13,6 +14,13 @@ import { MAX_BODY_BYTES } from './wire-schema';
  * ```
  */
 export function errorHandler(err: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) {
+  const where = (err as FastifyError).validationContext;
+  if ((where === 'querystring' || where === 'params') && (err as FastifyError).validation?.length)
+    err = parameterError(
+      where,
+      where === 'params' ? request.params : request.query,
+      (err as FastifyError).validation![0],
+    );
   if (err instanceof ApiError) {
     // The rest of a timed-out body is still on the socket: do not reuse the connection.
     if (err.statusCode === 408) reply.header('connection', 'close');

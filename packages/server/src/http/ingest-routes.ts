@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Access } from '../auth/access';
@@ -14,6 +14,19 @@ declare module 'fastify' {
 }
 
 /**
+ * Options of {@link ingestRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: IngestRoutesOptions = { writer: storage.writer, access };
+ * ```
+ */
+export interface IngestRoutesOptions {
+  writer: Pick<EventWriter, 'insert'>;
+  access: Access;
+}
+
+/**
  * `POST /api/events`: authenticate the key before reading the body, gunzip when asked
  * (the 1 MiB limit applies to the compressed and the decompressed size), validate every
  * event, store the batch in one transaction; 503 with Retry-After, the batch refused whole,
@@ -22,13 +35,10 @@ declare module 'fastify' {
  *
  * @example
  * ```ts
- * ingestRoutes(app, { writer: storage.writer, access });
+ * await app.register(ingestRoutes, { writer: storage.writer, access });
  * ```
  */
-export function ingestRoutes(
-  app: FastifyInstance,
-  ctx: { writer: Pick<EventWriter, 'insert'>; access: Access },
-): void {
+export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app, ctx) => {
   app.post(
     '/api/events',
     {
@@ -69,7 +79,7 @@ export function ingestRoutes(
       }
     },
   );
-}
+};
 
 /** Wraps the body stream in gunzip/inflate; the raw byte count still feeds the limit. */
 function decompress(request: FastifyRequest, payload: Readable): Readable {

@@ -1,11 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
-import { requireCsrfToken } from '../auth/csrf';
 import type { Integrations, StoredIntegration } from '../integrations/integration-store';
 import type { SlackSockets } from '../integrations/slack-sockets';
-import type { UserRecord } from '../storage/records';
-import { ApiError } from './api-error';
 import { masked, parseSlackConfig, parseWebhookConfig } from './integration-input';
+import { projectAccess } from './project-access';
+import { paramsSchema, text } from './parameter-schemas';
+
+const LOGIN_REQUIRED =
+  "A project's Slack and webhook connections hold secrets: only a signed-in dashboard user may see or change them.";
 
 type ProjectRequest = FastifyRequest<{ Params: { project: string } }>;
 
@@ -38,6 +40,21 @@ function webhookJson(w: StoredIntegration<'webhook'> | undefined): Record<string
 }
 
 /**
+ * Options of {@link integrationRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: IntegrationRoutesOptions = { integrations: storage.integrations, access, sockets, allowPrivateWebhookUrls: false };
+ * ```
+ */
+export interface IntegrationRoutesOptions {
+  integrations: Integrations;
+  access: Access;
+  sockets: SlackSockets;
+  allowPrivateWebhookUrls: boolean;
+}
+
+/**
  * A project's Slack and webhook connections, under `/api/projects/:project/integrations`:
  * `GET`, `PUT` (connect or replace) and `DELETE` (disconnect) of `…/slack` and `…/webhook`.
  * Only a signed-in user may call them (with the CSRF token of their login to change them):
@@ -46,47 +63,29 @@ function webhookJson(w: StoredIntegration<'webhook'> | undefined): Record<string
  *
  * @example
  * ```ts
- * integrationRoutes(app, { integrations: storage.integrations, access, sockets, allowPrivateWebhookUrls: false });
+ * await app.register(integrationRoutes, { integrations: storage.integrations, access, sockets, allowPrivateWebhookUrls: false });
  * ```
  */
-export function integrationRoutes(
-  app: FastifyInstance,
-  ctx: {
-    integrations: Integrations;
-    access: Access;
-    sockets: SlackSockets;
-    allowPrivateWebhookUrls: boolean;
-  },
-): void {
-  const { integrations, access, sockets } = ctx;
-
-  const admin = async (
-    request: ProjectRequest,
-    changes: boolean,
-  ): Promise<{ projectId: string; user: UserRecord }> => {
-    if (changes) requireCsrfToken(request);
-    const who = await access.reader(request);
-    if (who.kind !== 'user')
-      throw new ApiError(
-        403,
-        'login_required',
-        "A project's Slack and webhook connections hold secrets: only a signed-in dashboard user may see or change them.",
-      );
-    await access.readableProject(who, request.params.project);
-    return { projectId: request.params.project, user: who.user };
-  };
+export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = async (app, ctx) => {
+  const { integrations, sockets } = ctx;
+  await app.register(projectAccess, { access: ctx.access });
+  // Every route here holds secrets: a read token neither sees nor changes them.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, loginRequired: LOGIN_REQUIRED };
+  });
 
   const base = '/api/projects/:project/integrations';
+  const schema = { params: paramsSchema({ project: text() }) };
 
-  app.get(`${base}/slack`, async (request: ProjectRequest) => {
-    const { projectId } = await admin(request, false);
+  app.get(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     return slackJson(await integrations.get(projectId, 'slack'));
   });
 
-  app.put(`${base}/slack`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
-    const { projectId, user } = await admin(request, true);
+  app.put(`${base}/slack`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
+    const { id: projectId, user } = request.project;
     const config = parseSlackConfig(request.body);
-    const stored = await integrations.put(projectId, 'slack', config, user.email);
+    const stored = await integrations.put(projectId, 'slack', config, user!.email);
     // Socket Mode connects in the background: a Slack that is down must not fail the save.
     sockets
       .connect(projectId, config)
@@ -96,31 +95,31 @@ export function integrationRoutes(
     return slackJson(stored);
   });
 
-  app.delete(`${base}/slack`, async (request: ProjectRequest) => {
-    const { projectId } = await admin(request, true);
+  app.delete(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     await integrations.remove(projectId, 'slack');
     await sockets.disconnect(projectId);
     return { connected: false };
   });
 
-  app.get(`${base}/webhook`, async (request: ProjectRequest) => {
-    const { projectId } = await admin(request, false);
+  app.get(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     return webhookJson(await integrations.get(projectId, 'webhook'));
   });
 
-  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024 }, async (request: ProjectRequest) => {
-    const { projectId, user } = await admin(request, true);
+  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
+    const { id: projectId, user } = request.project;
     const { config, generated } = parseWebhookConfig(request.body, ctx.allowPrivateWebhookUrls);
-    const stored = await integrations.put(projectId, 'webhook', config, user.email);
+    const stored = await integrations.put(projectId, 'webhook', config, user!.email);
     return {
       ...webhookJson(stored),
       ...(generated ? { secret: config.secret, secret_shown_once: true } : {}),
     };
   });
 
-  app.delete(`${base}/webhook`, async (request: ProjectRequest) => {
-    const { projectId } = await admin(request, true);
+  app.delete(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     await integrations.remove(projectId, 'webhook');
     return { connected: false };
   });
-}
+};

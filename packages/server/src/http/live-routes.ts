@@ -1,5 +1,5 @@
 import { compileScopes } from '@agentsudo/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Access } from '../auth/access';
 import type { CredentialEnd, CredentialWatch } from '../auth/credential-watch';
 import type { EventFilter, EventRecord } from '../storage/records';
@@ -9,6 +9,8 @@ import type { LiveEvents } from '../storage/live-fanout';
 import { toApiEvent } from './api-event';
 import { outcomeOf, reasonOf } from '../outcome';
 import { LiveLimitError, type LiveConnections } from './live-connections';
+import { projectAccess } from './project-access';
+import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
 import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
@@ -25,6 +27,30 @@ const HEARTBEAT_MS = 15_000;
 export const MAX_REPLAY_EVENTS = 1000;
 
 /**
+ * Options of {@link liveRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: LiveRoutesOptions = {
+ *   accounts: storage.accounts,
+ *   events: storage.events,
+ *   feed: storage.live,
+ *   access,
+ *   live: new LiveConnections(DEFAULT_LIVE_LIMITS),
+ *   watch,
+ * };
+ * ```
+ */
+export interface LiveRoutesOptions {
+  accounts: Pick<Accounts, 'keysVersion'>;
+  events: Pick<EventQueries, 'storedAfter'>;
+  feed: LiveEvents;
+  access: Access;
+  live: LiveConnections;
+  watch: CredentialWatch;
+}
+
+/**
  * `GET /api/projects/:project/live`: Server-Sent Events, one `data:` message per stored
  * event (JSON as in the events listing, `id:` = `seq`), filtered like the listing. A client
  * that reconnects with `Last-Event-ID` first gets what it missed (at most
@@ -35,7 +61,7 @@ export const MAX_REPLAY_EVENTS = 1000;
  *
  * @example
  * ```ts
- * liveRoutes(app, {
+ * await app.register(liveRoutes, {
  *   accounts: storage.accounts,
  *   events: storage.events,
  *   feed: storage.live,
@@ -45,39 +71,38 @@ export const MAX_REPLAY_EVENTS = 1000;
  * });
  * ```
  */
-export function liveRoutes(
-  app: FastifyInstance,
-  ctx: {
-    accounts: Pick<Accounts, 'keysVersion'>;
-    events: Pick<EventQueries, 'storedAfter'>;
-    feed: LiveEvents;
-    access: Access;
-    live: LiveConnections;
-    watch: CredentialWatch;
-  },
-): void {
+export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, ctx) => {
+  // Added before projectAccess, so it runs before the credential is looked up.
+  app.addHook('onRequest', async (request, reply) => {
+    // Read before the credential is checked: a key change from then on ends this feed.
+    const keysVersion = ctx.accounts.keysVersion();
+    // Watched before the first await: a client that leaves while its credential is looked
+    // up (a database round trip) fires 'close' only once, before the cleanup below exists,
+    // and would otherwise keep a slot, a heartbeat and a subscription for good.
+    const start = { keysVersion, gone: false, onGone: () => (start.gone = true) };
+    reply.raw.once('close', start.onGone);
+    starts.set(request, start);
+  });
+  await app.register(projectAccess, { access: ctx.access });
   app.get(
     '/api/projects/:project/live',
+    {
+      schema: {
+        params: paramsSchema({ project: text() }),
+        querystring: querySchema([...FILTER_PARAMETERS, 'last_event_id']),
+      },
+    },
     async (
       request: FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>,
       reply,
     ) => {
-      // Read before the credential is checked: a key change from then on ends this feed.
-      const keysVersion = ctx.accounts.keysVersion();
-      // Watched before the first await: a client that leaves while its credential is looked
-      // up (a database round trip) fires 'close' only once, before the cleanup below exists,
-      // and would otherwise keep a slot, a heartbeat and a subscription for good.
-      let gone = false;
-      const onGone = () => (gone = true);
-      reply.raw.once('close', onGone);
-      const { reader, credential } = await ctx.access.authenticate(request);
-      const projectId = request.params.project;
-      await ctx.access.readableProject(reader, projectId);
+      const start = starts.get(request)!;
+      const { id: projectId, credential } = request.project;
       const filter = parseFilter(request.query);
       const matches = compileFilter(filter);
       const lastEventId = parseLastEventId(request.headers['last-event-id'], request.query);
-      reply.raw.off('close', onGone);
-      if (gone || reply.raw.destroyed) {
+      reply.raw.off('close', start.onGone);
+      if (start.gone || reply.raw.destroyed) {
         // Nobody to answer: taking a slot now would never be given back.
         reply.hijack();
         return;
@@ -122,7 +147,7 @@ export function liveRoutes(
         if (waiting) waiting.push(...events);
         else send(events);
       });
-      const unwatch = ctx.watch.watch(credential, keysVersion, (end: CredentialEnd) => {
+      const unwatch = ctx.watch.watch(credential, start.keysVersion, (end: CredentialEnd) => {
         // Said before closing, so the client knows not to retry with the same credential.
         res.end(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
       });
@@ -157,7 +182,10 @@ export function liveRoutes(
       }
     },
   );
-}
+};
+
+/** What the feed noted before its credential was looked up (see the onRequest hook). */
+const starts = new WeakMap<FastifyRequest, { keysVersion: number; gone: boolean; onGone: () => void }>();
 
 /** The listing's filter as a predicate over new events (the scope pattern compiled once). */
 function compileFilter(f: EventFilter): (e: EventRecord) => boolean {

@@ -40,7 +40,7 @@ export function parseFilter(q: Query): EventFilter {
   if (scope !== undefined) {
     const wildcards = scope.split('*').length - 1;
     if (wildcards > MAX_SCOPE_WILDCARDS)
-      throw bad(
+      throw queryParameterError(
         'scope',
         scope,
         `it has ${wildcards} '*' wildcards, at most ${MAX_SCOPE_WILDCARDS} are allowed; a pattern like 'write:*' or 'db:*:read' needs one or two`,
@@ -53,25 +53,26 @@ export function parseFilter(q: Query): EventFilter {
   if (search !== undefined) f.search = search;
   const allowed = str(q, 'allowed');
   if (allowed !== undefined) {
-    if (allowed !== 'true' && allowed !== 'false') throw bad('allowed', allowed, "use 'true' or 'false'");
+    if (allowed !== 'true' && allowed !== 'false')
+      throw queryParameterError('allowed', allowed, "use 'true' or 'false'");
     f.allowed = allowed === 'true';
   }
   const outcome = str(q, 'outcome');
   if (outcome !== undefined) {
     if (!(OUTCOMES as readonly string[]).includes(outcome))
-      throw bad('outcome', outcome, `use one of ${OUTCOMES.join(', ')}`);
+      throw queryParameterError('outcome', outcome, `use one of ${OUTCOMES.join(', ')}`);
     f.outcome = outcome as Outcome;
   }
   const action = str(q, 'action');
   if (action !== undefined) {
     if (!(SUDO_ACTIONS as readonly string[]).includes(action))
-      throw bad('action', action, `use one of ${SUDO_ACTIONS.join(', ')}`);
+      throw queryParameterError('action', action, `use one of ${SUDO_ACTIONS.join(', ')}`);
     f.action = action as SudoAction;
   }
   const reason = str(q, 'reason');
   if (reason !== undefined) {
     if (!(DENIAL_REASONS as readonly string[]).includes(reason))
-      throw bad('reason', reason, `use one of ${DENIAL_REASONS.join(', ')}`);
+      throw queryParameterError('reason', reason, `use one of ${DENIAL_REASONS.join(', ')}`);
     f.reason = reason as DenialReason;
   }
   const approvalId = str(q, 'approval_id');
@@ -95,7 +96,7 @@ export function parsePage(q: Query): { limit: number; before?: EventCursor } {
   const rawLimit = str(q, 'limit');
   const limit = rawLimit === undefined ? 100 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw bad('limit', rawLimit, 'use a whole number from 1 to 1000');
+    throw queryParameterError('limit', rawLimit, 'use a whole number from 1 to 1000');
   const cursor = str(q, 'cursor');
   if (cursor === undefined) return { limit };
   return { limit, before: decodeCursor(cursor) };
@@ -174,7 +175,8 @@ export function encodeCursor(c: EventCursor): string {
 
 function decodeCursor(cursor: string): EventCursor {
   const m = /^(\d{1,17})\.(\d{1,17})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!m) throw bad('cursor', cursor, 'pass back the next_cursor of a previous page unchanged');
+  if (!m)
+    throw queryParameterError('cursor', cursor, 'pass back the next_cursor of a previous page unchanged');
   return { ts: Number(m[1]), seq: Number(m[2]) };
 }
 
@@ -194,18 +196,18 @@ export function parseStatsRange(
 ): { from: number; to: number; bucket: Bucket } {
   const to = time(q, 'to') ?? now;
   const from = time(q, 'from') ?? to - DAY_US;
-  if (from >= to) throw bad('from', str(q, 'from'), "must be before 'to'");
+  if (from >= to) throw queryParameterError('from', str(q, 'from'), "must be before 'to'");
   const span = to - from;
   const requested = str(q, 'bucket');
   if (requested !== undefined && !['minute', 'hour', 'day'].includes(requested)) {
-    throw bad('bucket', requested, "use 'minute', 'hour' or 'day'");
+    throw queryParameterError('bucket', requested, "use 'minute', 'hour' or 'day'");
   }
   const bucket =
     (requested as Bucket | undefined) ??
     (span <= DAY_US / 12 ? 'minute' : span <= 7 * DAY_US ? 'hour' : 'day');
   const size = bucket === 'minute' ? 60_000_000 : bucket === 'hour' ? DAY_US / 24 : DAY_US;
   if (span / size > MAX_BUCKETS) {
-    throw bad(
+    throw queryParameterError(
       'bucket',
       bucket,
       `the range would need ${Math.ceil(span / size)} buckets (at most ${MAX_BUCKETS}); use a coarser bucket or a shorter range`,
@@ -217,10 +219,10 @@ export function parseStatsRange(
 function str(q: Query, name: string): string | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw bad(name, v, 'give the parameter once');
-  if (v.length > 512) throw bad(name, `${v.slice(0, 20)}…`, 'at most 512 characters');
+  if (typeof v !== 'string') throw queryParameterError(name, v, 'give the parameter once');
+  if (v.length > 512) throw queryParameterError(name, `${v.slice(0, 20)}…`, 'at most 512 characters');
   // No stored text holds NUL (PostgreSQL cannot), so no filter needs it.
-  if (v.includes('\u0000')) throw bad(name, v, 'remove the NUL character (%00)');
+  if (v.includes('\u0000')) throw queryParameterError(name, v, 'remove the NUL character (%00)');
   return v;
 }
 
@@ -230,7 +232,7 @@ function time(q: Query, name: string): number | undefined {
   // A date-time without a zone means UTC, as in the wire format; a date alone is its midnight UTC.
   const us = isoToMicros(v);
   if (!isStoredTime(us))
-    throw bad(
+    throw queryParameterError(
       name,
       v,
       'use an RFC 3339 time from 1970 to 9999 (UTC, after its offset) such as 2026-01-01T12:00:00Z (no zone means UTC) or a date such as 2026-01-01 (midnight UTC)',
@@ -238,7 +240,16 @@ function time(q: Query, name: string): number | undefined {
   return us;
 }
 
-function bad(name: string, value: unknown, hint: string): ApiError {
+/**
+ * The 400 of a query parameter whose value is wrong: `Query parameter limit="5000" is
+ * invalid: use a whole number from 1 to 1000.`, with the parameter as `field`.
+ *
+ * @example
+ * ```ts
+ * throw queryParameterError('format', 'xml', "use 'csv' or 'jsonl'");
+ * ```
+ */
+export function queryParameterError(name: string, value: unknown, hint: string): ApiError {
   return new ApiError(
     400,
     'invalid_query',

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Access } from '../auth/access';
 import type { EventRecord, Stats } from '../storage/records';
@@ -8,7 +8,16 @@ import type { EventStats } from '../storage/event-stats';
 import { microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
-import { encodeCursor, parseEventId, parseFilter, parsePage, parseStatsRange } from './query';
+import { projectAccess } from './project-access';
+import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
+import {
+  encodeCursor,
+  parseEventId,
+  parseFilter,
+  parsePage,
+  parseStatsRange,
+  queryParameterError,
+} from './query';
 
 type ProjectRequest = FastifyRequest<{ Params: { project: string }; Querystring: Record<string, unknown> }>;
 type EventRequest = FastifyRequest<{
@@ -17,31 +26,33 @@ type EventRequest = FastifyRequest<{
 }>;
 
 /**
+ * Options of {@link readRoutes}: the repositories it reads (only what it uses of them) and
+ * who may call.
+ *
+ * @example
+ * ```ts
+ * const { accounts, events, stats } = storage;
+ * const options: ReadRoutesOptions = { accounts, events, stats, access };
+ * ```
+ */
+export interface ReadRoutesOptions {
+  accounts: Pick<Accounts, 'listProjects'>;
+  events: Pick<EventQueries, 'list' | 'get' | 'stream'>;
+  stats: Pick<EventStats, 'summary' | 'agents'>;
+  access: Access;
+}
+
+/**
  * The read API under `/api/projects`: projects, events (filters, cursor pages, one by id), stats,
  * agents and streamed CSV / JSON Lines export. A session cookie or a read token is needed.
  *
  * @example
  * ```ts
  * const { accounts, events, stats } = storage;
- * readRoutes(app, { accounts, events, stats, access });
+ * await app.register(readRoutes, { accounts, events, stats, access });
  * ```
  */
-export function readRoutes(
-  app: FastifyInstance,
-  ctx: {
-    accounts: Pick<Accounts, 'listProjects'>;
-    events: Pick<EventQueries, 'list' | 'get' | 'stream'>;
-    stats: Pick<EventStats, 'summary' | 'agents'>;
-    access: Access;
-  },
-): void {
-  /** Resolves the reader and checks they may read the project in the URL. */
-  const authorize = async (request: ProjectRequest) => {
-    const reader = await ctx.access.reader(request);
-    await ctx.access.readableProject(reader, request.params.project);
-    return request.params.project;
-  };
-
+export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
   app.get('/api/projects', async (request) => {
     const reader = await ctx.access.reader(request);
     const projects = await ctx.accounts.listProjects();
@@ -54,80 +65,101 @@ export function readRoutes(
       })),
     };
   });
+  await app.register(projectReadRoutes, ctx);
+};
 
-  app.get('/api/projects/:project/events', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
+const PROJECT_PARAMS = paramsSchema({ project: text() });
+const LIST_SCHEMA = {
+  params: PROJECT_PARAMS,
+  querystring: querySchema([...FILTER_PARAMETERS, 'limit', 'cursor']),
+};
+const EVENT_SCHEMA = { params: paramsSchema({ project: text(), eventId: text() }) };
+const STATS_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['from', 'to', 'bucket']) };
+const EXPORT_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema([...FILTER_PARAMETERS, 'format']) };
+
+/** The routes of one project, each authorized by {@link projectAccess} before it runs. */
+const projectReadRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
+  await app.register(projectAccess, { access: ctx.access });
+
+  app.get('/api/projects/:project/events', { schema: LIST_SCHEMA }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     const page = await ctx.events.list(projectId, parseFilter(request.query), parsePage(request.query));
     return { events: page.events.map(toApiEvent), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
-  app.get('/api/projects/:project/events/:eventId', async (request: EventRequest) => {
-    const projectId = await authorize(request);
-    const eventId = parseEventId(request.params.eventId);
-    const event = await ctx.events.get(projectId, eventId);
-    if (!event)
-      throw new ApiError(
-        404,
-        'event_not_found',
-        `No event ${JSON.stringify(eventId)} in project ${JSON.stringify(projectId)}: it may have passed the retention period; list the project's events with GET /api/projects/${projectId}/events.`,
-      );
-    return { event: toApiEvent(event) };
-  });
+  app.get(
+    '/api/projects/:project/events/:eventId',
+    { schema: EVENT_SCHEMA },
+    async (request: EventRequest) => {
+      const projectId = request.project.id;
+      const eventId = parseEventId(request.params.eventId);
+      const event = await ctx.events.get(projectId, eventId);
+      if (!event)
+        throw new ApiError(
+          404,
+          'event_not_found',
+          `No event ${JSON.stringify(eventId)} in project ${JSON.stringify(projectId)}: it may have passed the retention period; list the project's events with GET /api/projects/${projectId}/events.`,
+        );
+      return { event: toApiEvent(event) };
+    },
+  );
 
-  app.get('/api/projects/:project/stats', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
+  app.get('/api/projects/:project/stats', { schema: STATS_SCHEMA }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
     return statsJson(await ctx.stats.summary(projectId, parseStatsRange(request.query)));
   });
 
-  app.get('/api/projects/:project/agents', async (request: ProjectRequest) => {
-    const projectId = await authorize(request);
-    const agents = await ctx.stats.agents(projectId);
-    return {
-      agents: agents.map((a) => ({
-        agent_name: a.agentName,
-        first_seen: microsToIso(a.firstSeen),
-        last_seen: microsToIso(a.lastSeen),
-        events: a.events,
-        denied: a.denied,
-        audit: a.audit,
-        scopes: a.scopes.map((s) => ({
-          scope: s.scope,
-          first_seen: microsToIso(s.firstSeen),
-          last_seen: microsToIso(s.lastSeen),
-          events: s.events,
-          denied: s.denied,
-          audit: s.audit,
+  app.get(
+    '/api/projects/:project/agents',
+    { schema: { params: PROJECT_PARAMS } },
+    async (request: ProjectRequest) => {
+      const projectId = request.project.id;
+      const agents = await ctx.stats.agents(projectId);
+      return {
+        agents: agents.map((a) => ({
+          agent_name: a.agentName,
+          first_seen: microsToIso(a.firstSeen),
+          last_seen: microsToIso(a.lastSeen),
+          events: a.events,
+          denied: a.denied,
+          audit: a.audit,
+          scopes: a.scopes.map((s) => ({
+            scope: s.scope,
+            first_seen: microsToIso(s.firstSeen),
+            last_seen: microsToIso(s.lastSeen),
+            events: s.events,
+            denied: s.denied,
+            audit: s.audit,
+          })),
         })),
-      })),
-    };
-  });
+      };
+    },
+  );
 
-  app.get('/api/projects/:project/export', async (request: ProjectRequest, reply) => {
-    const projectId = await authorize(request);
-    const format = request.query.format ?? 'jsonl';
-    if (format !== 'csv' && format !== 'jsonl') {
-      throw new ApiError(
-        400,
-        'invalid_query',
-        `Query parameter format=${JSON.stringify(format)} is invalid: use 'csv' or 'jsonl'.`,
-        'format',
-      );
-    }
-    const filter = parseFilter(request.query);
-    const events = ctx.events.stream(projectId, filter);
-    const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    reply
-      .header(
-        'content-type',
-        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-      )
-      .header('content-disposition', `attachment; filename="agentsudo-${projectId}-${stamp}.${format}"`)
-      .header('cache-control', 'no-store');
-    // Readable.from pulls a page only when the client has taken the previous one.
-    return reply.send(Readable.from(lines, { objectMode: false }));
-  });
-}
+  app.get(
+    '/api/projects/:project/export',
+    { schema: EXPORT_SCHEMA },
+    async (request: ProjectRequest, reply) => {
+      const projectId = request.project.id;
+      const format = request.query.format ?? 'jsonl';
+      if (format !== 'csv' && format !== 'jsonl')
+        throw queryParameterError('format', format, "use 'csv' or 'jsonl'");
+      const filter = parseFilter(request.query);
+      const events = ctx.events.stream(projectId, filter);
+      const lines = format === 'csv' ? csvLines(events) : jsonLines(events);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      reply
+        .header(
+          'content-type',
+          format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        )
+        .header('content-disposition', `attachment; filename="agentsudo-${projectId}-${stamp}.${format}"`)
+        .header('cache-control', 'no-store');
+      // Readable.from pulls a page only when the client has taken the previous one.
+      return reply.send(Readable.from(lines, { objectMode: false }));
+    },
+  );
+};
 
 async function* csvLines(events: AsyncIterable<EventRecord>): AsyncGenerator<string> {
   yield csvLine(CSV_COLUMNS);

@@ -68,7 +68,12 @@ export async function startIntegrations(
     new SlackNotifier({ approvals, integrations, queue, slackApiUrl }).start(),
     new WebhookNotifier({ approvals, integrations, queue, allowPrivate }).start(),
   ];
-  integrationRoutes(app, { integrations, access, sockets, allowPrivateWebhookUrls: allowPrivate });
+  await app.register(integrationRoutes, {
+    integrations,
+    access,
+    sockets,
+    allowPrivateWebhookUrls: allowPrivate,
+  });
   await app.register(slackInteractionRoutes, { interactions });
   for (const s of await integrations.socketModeSlack())
     sockets
