@@ -22,7 +22,7 @@ test('a project route registered without projectAccess answers 500 and its handl
   };
   const t = await startServer({ db: `${temp.dir}/unguarded.db` }, { extend: unguarded });
   try {
-    for (const headers of [{}, { authorization: `Bearer ${t.readToken}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${t.readToken}` }] as Record<string, string>[]) {
       const res = await fetch(`${t.url}/api/projects/${t.projectId}/notes`, { headers });
       const body = await res.text();
       expect({ status: res.status, leaks: body.includes('secret') }).toEqual({ status: 500, leaks: false });
