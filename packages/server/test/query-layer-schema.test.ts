@@ -128,8 +128,10 @@ async function tablesIn(driver: SqlDriver): Promise<Record<string, Record<string
     ((tables[table] ??= {})[column] = nullable ? 'null' : 'not null');
   if (driver.dialect === 'postgres') {
     const rows = await driver.all<{ table_name: string; column_name: string; is_nullable: string }>(
+      // The day partitions of events (partitions.ts) are storage of events, not tables.
       `SELECT table_name, column_name, is_nullable FROM information_schema.columns
-       WHERE table_schema = current_schema()`,
+       WHERE table_schema = current_schema()
+         AND NOT (SELECT relispartition FROM pg_class WHERE oid = quote_ident(table_name)::regclass)`,
     );
     for (const r of rows) add(r.table_name, r.column_name, r.is_nullable === 'YES');
   } else {

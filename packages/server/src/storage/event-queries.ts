@@ -45,11 +45,15 @@ export class EventQueries {
     return rows.length > page.limit ? { events, next: { ts: last.ts, seq: last.seq! } } : { events };
   }
 
-  /** One event of a project by its id, or undefined when the project has no such event. */
+  /**
+   * One event of a project by its id, or undefined when the project has no such event. On
+   * PostgreSQL ids are unique per day (partitions.ts), so one id sent again on another day
+   * is a second event: this answers the first stored.
+   */
   async get(projectId: string, eventId: string): Promise<EventRecord | undefined> {
     // The (project_id, event_id) unique index that makes deliveries idempotent finds it.
     const [row] = await this.driver.all<EventRow>(
-      'SELECT * FROM events WHERE project_id = ? AND event_id = ?',
+      'SELECT * FROM events WHERE project_id = ? AND event_id = ? ORDER BY seq LIMIT 1',
       [projectId, eventId],
     );
     return row ? toRecord(row) : undefined;

@@ -17,9 +17,13 @@ import { placeholders } from './sql-text';
  * ON CONFLICT DO UPDATE clauses the builder cannot say more clearly than the SQL.
  */
 
-/** One statement stores a whole PostgreSQL group commit, whatever its size and projects. */
+/**
+ * One statement stores a whole PostgreSQL group commit, whatever its size and projects. No
+ * conflict target: ids are unique per day partition (partitions.ts), by an index of each
+ * partition that no target on `events` can name.
+ */
 const UNNEST_INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) ${unnestRows(EVENT_TYPES)}
-  ON CONFLICT (project_id, event_id) DO NOTHING RETURNING seq, project_id, event_id`;
+  ON CONFLICT DO NOTHING RETURNING seq, project_id, event_id`;
 /** Rows per multi-row INSERT on SQLite: 500 × 17 parameters stays far below its limit (32,766). */
 const INSERT_CHUNK = 500;
 

@@ -4,6 +4,7 @@ import { DEFAULT_DENIAL_REASON } from '../outcome';
 import { countOf, OUTCOME_SQL } from './outcome-sql';
 import { queryBuilder } from './query-layer';
 import type { Database } from './schema';
+import { partitionEventsTable } from './partitions';
 import { HOUR_US } from './time';
 
 /**
@@ -18,7 +19,8 @@ const TYPES: Record<Dialect, Record<string, string>> = {
 /**
  * A migration step written as code: it runs its statements through `tx` (the migration's
  * transaction), typically built with the typed schema builder `db.schema`. `db` only
- * builds; run what it builds with `execute(tx, …)` from query-layer.ts.
+ * builds; run what it builds with `execute(tx, …)` from query-layer.ts. `dialect` lets a
+ * step do what only one engine needs.
  *
  * @example
  * ```ts
@@ -26,7 +28,7 @@ const TYPES: Record<Dialect, Record<string, string>> = {
  *   execute(tx, db.schema.createTable('approvals').addColumn('id', 'text', (c) => c.primaryKey()));
  * ```
  */
-export type MigrationStep = (tx: SqlExecutor, db: Kysely<Database>) => Promise<unknown>;
+export type MigrationStep = (tx: SqlExecutor, db: Kysely<Database>, dialect: Dialect) => Promise<unknown>;
 
 /**
  * One schema change, applied once, in order, recorded in `schema_migrations`, in the
@@ -255,6 +257,15 @@ export const MIGRATIONS: readonly Migration[] = [
         ts TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 7,
+    name: 'events partitioned by day on PostgreSQL',
+    // SQLite keeps one table: retention deletes in slices there, and nothing else changes.
+    statements: [
+      (tx, _db, dialect) =>
+        dialect === 'postgres' ? partitionEventsTable(tx, Date.now()) : Promise.resolve(),
+    ],
+  },
 ];
 
 /**
@@ -376,7 +387,7 @@ export async function migrate(
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       for (const step of m.statements) {
-        if (typeof step === 'function') await step(tx, queryBuilder(driver.dialect));
+        if (typeof step === 'function') await step(tx, queryBuilder(driver.dialect), driver.dialect);
         else await tx.run(step.replace(/\{\{(\w+)\}\}/g, (_, t) => TYPES[driver.dialect][t]));
       }
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [

@@ -11,6 +11,7 @@ import { LoginAttempts } from './login-attempts';
 import { migrate } from './migrations';
 import { routeNotifications } from './notifications';
 import { NotifyFanOut } from './notify-fanout';
+import { EventPartitions, startPartitionUpkeep } from './partitions';
 import { PostgresDriver, type PostgresTimeouts } from './postgres-driver';
 import { SqliteDriver, type SqliteSync } from './sqlite-driver';
 import type { Storage } from './storage';
@@ -95,9 +96,17 @@ export async function openStorageOn(
   driver: SqlDriver,
   options: Pick<StorageOptions, 'maxPendingApprovals' | 'maxPendingEvents'> = {},
 ): Promise<Storage> {
+  let stopUpkeep = async (): Promise<void> => undefined;
   try {
     const maxPendingEvents = pendingEventsLimit(options.maxPendingEvents);
     await migrate(driver);
+    // PostgreSQL: today's and the coming days' partitions exist before the first insert,
+    // and keep existing while the storage is open.
+    if (driver.dialect === 'postgres') {
+      const partitions = new EventPartitions(driver);
+      await partitions.ensureAhead(Date.now());
+      stopUpkeep = startPartitionUpkeep(partitions);
+    }
     const accounts = new Accounts(driver);
     const notified = driver.notifications && new NotifyFanOut(driver, driver.notifications);
     const fanOut: LiveFanOut = notified ?? new InProcessFanOut();
@@ -126,10 +135,12 @@ export async function openStorageOn(
       async close() {
         fanOut.close();
         approvals.close();
+        await stopUpkeep();
         await driver.close();
       },
     };
   } catch (err) {
+    await stopUpkeep();
     await driver.close().catch(() => undefined);
     throw err;
   }
