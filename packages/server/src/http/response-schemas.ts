@@ -177,6 +177,16 @@ export const grantSchema = objectSchema(
 );
 
 /**
+ * `{ grants: [...] }`: a project's grants (the dashboard) or its active ones (the SDK).
+ *
+ * @example
+ * ```ts
+ * app.get('/api/grants', { schema: { response: responses({ 200: grantListSchema }) } }, list);
+ * ```
+ */
+export const grantListSchema = objectSchema({ grants: arrayOf(grantSchema) }, ['grants']);
+
+/**
  * A project as the read API and the dashboard answer it.
  *
  * @example
