@@ -27,6 +27,14 @@ jest.mock('fastify', () =>
 const LOGIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Answers that stream (exports, Server-Sent Events) or are not JSON: they have error schemas only. */
+const STREAMED = [
+  'GET /api/projects/:project/export',
+  'GET /api/projects/:project/live',
+  'GET /api/approvals/stream',
+  'POST /api/slack/interactions',
+];
+
 /** The answers sent since the last call, each as given and as sent. */
 function answersSinceLastLook(): Array<{ route: string; status: number; body: unknown }[]> {
   const seen = probe.answers.splice(0);
@@ -96,6 +104,15 @@ describe.each(backends())('response schemas on $name', (backend) => {
     await t?.server.close();
     await slack?.close();
     await backend.cleanup();
+  });
+
+  test('every route that answers JSON declares a response schema; streamed answers declare their errors', () => {
+    const routes = new Map(probe.routes.map((r) => [r.route, r.response]));
+    const api = [...routes.keys()].filter((r) => r.split(' ')[1].startsWith('/api/'));
+    const withoutSuccessSchema = api.filter((r) => !routes.get(r)?.['200'] && !routes.get(r)?.['201']);
+    expect(withoutSuccessSchema.sort()).toEqual([...STREAMED].sort());
+    const withoutErrorSchema = api.filter((r) => !routes.get(r)?.['4xx']);
+    expect(withoutErrorSchema).toEqual([]);
   });
 
   test('events with every optional field set and unset, their pages, stats and agents answer every field', async () => {
