@@ -18,6 +18,7 @@ import { LiveConnections, liveLimits } from './http/live-connections';
 import { liveRoutes } from './http/live-routes';
 import { projectAccessRequired } from './http/project-access';
 import { readRoutes } from './http/read-routes';
+import { objectSchema, responses, types } from './http/response-schemas';
 import { RequestLog } from './http/request-log';
 import { parseTrustProxy, warnOfUntrustedProxy, type TrustProxy } from './http/trust-proxy';
 import { MAX_BODY_BYTES } from './http/wire-schema';
@@ -57,6 +58,9 @@ export interface ServerContext {
   admin: Admin;
   access: Access;
 }
+
+/** `GET /api/health`: up, and on which engine. */
+const HEALTH = objectSchema({ ok: types.boolean, storage: types.string }, ['ok', 'storage']);
 
 /**
  * Options of {@link createServer}.
@@ -186,7 +190,10 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
   });
   // First, so that its check reaches every route registered after it.
   await app.register(projectAccessRequired);
-  app.get('/api/health', async () => ({ ok: true, storage: storage.dialect }));
+  app.get('/api/health', { schema: { response: responses({ 200: HEALTH }) } }, async () => ({
+    ok: true,
+    storage: storage.dialect,
+  }));
   const { accounts, events, stats } = storage;
   await app.register(ingestRoutes, { writer: storage.writer, access });
   await app.register(readRoutes, { accounts, events, stats, access });

@@ -3,6 +3,7 @@ import type { Access } from '../auth/access';
 import { ApiError } from '../http/api-error';
 import { projectAccess } from '../http/project-access';
 import { paramsSchema, querySchema, text } from '../http/parameter-schemas';
+import { arrayOf, objectSchema, responses, types } from '../http/response-schemas';
 import { parseStatsRange } from '../http/query';
 import { microsToIso } from '../storage/time';
 import type { EventStats } from '../storage/event-stats';
@@ -66,6 +67,30 @@ export async function agentActivity(
   }));
 }
 
+/** The range and each agent's {@link AgentActivity}. */
+const ACTIVITY = objectSchema(
+  {
+    from: types.string,
+    to: types.string,
+    agents: arrayOf(
+      objectSchema(
+        {
+          agent_name: types.string,
+          points: arrayOf(
+            objectSchema({ start: types.string, events: types.integer, denied: types.integer }, [
+              'start',
+              'events',
+              'denied',
+            ]),
+          ),
+        },
+        ['agent_name', 'points'],
+      ),
+    ),
+  },
+  ['from', 'to', 'agents'],
+);
+
 /**
  * Options of {@link activityRoutes}.
  *
@@ -97,6 +122,7 @@ export const activityRoutes: FastifyPluginAsync<ActivityRoutesOptions> = async (
       schema: {
         params: paramsSchema({ project: text() }),
         querystring: querySchema(['from', 'to', 'points']),
+        response: responses({ 200: ACTIVITY }),
       },
     },
     async (

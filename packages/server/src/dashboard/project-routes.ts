@@ -5,6 +5,7 @@ import { InvalidInputError, ProjectExistsError, ProjectNotFoundError } from '../
 import { ApiError } from '../http/api-error';
 import { projectAccess } from '../http/project-access';
 import { paramsSchema, text } from '../http/parameter-schemas';
+import { arrayOf, objectSchema, projectSchema, responses, types } from '../http/response-schemas';
 import type { KeyRecord, ProjectRecord } from '../storage/records';
 import type { Accounts } from '../storage/accounts';
 import { MANAGING_NEEDS_LOGIN, requireUser } from './user-guard';
@@ -23,6 +24,20 @@ function keyJson(k: KeyRecord) {
     ...(k.revokedAt ? { revoked_at: new Date(k.revokedAt).toISOString() } : {}),
   };
 }
+
+/** A key as {@link keyJson} answers it. */
+const KEY = objectSchema(
+  {
+    id: types.string,
+    kind: types.string,
+    prefix: types.string,
+    created_at: types.string,
+    revoked_at: types.string,
+  },
+  ['id', 'kind', 'prefix', 'created_at'],
+);
+/** A new key or token: the secret itself, shown once. */
+const NEW_KEY = objectSchema({ api_key: types.string }, ['api_key']);
 
 /** The admin layer's errors as HTTP answers: bad names 400, taken names 409, unknown projects 404. */
 async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {
@@ -73,6 +88,9 @@ export const projectRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (ap
           required: ['name'],
           properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
         },
+        response: responses({
+          201: objectSchema({ project: projectSchema, api_key: types.string }, ['project', 'api_key']),
+        }),
       },
     },
     async (request, reply) => {
@@ -95,19 +113,29 @@ const keyRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => 
     route.config = { ...route.config, loginRequired: MANAGING_NEEDS_LOGIN };
   });
 
-  app.get('/api/projects/:project/keys', { schema: { params: PROJECT_PARAMS } }, async (request) => {
+  const keys = {
+    params: PROJECT_PARAMS,
+    response: responses({ 200: objectSchema({ keys: arrayOf(KEY) }, ['keys']) }),
+  };
+  app.get('/api/projects/:project/keys', { schema: keys }, async (request) => {
     const keys = await ctx.accounts.listKeys(request.project.id);
     return { keys: keys.sort((a, b) => b.createdAt - a.createdAt).map(keyJson) };
   });
 
-  app.post('/api/projects/:project/keys/rotate', { schema: { params: PROJECT_PARAMS } }, async (request) => {
+  const rotated = {
+    params: PROJECT_PARAMS,
+    response: responses({
+      200: objectSchema({ api_key: types.string, revoked: arrayOf(types.string) }, ['api_key', 'revoked']),
+    }),
+  };
+  app.post('/api/projects/:project/keys/rotate', { schema: rotated }, async (request) => {
     const { apiKey, revoked } = await asApiErrors(() => ctx.admin.rotateKey(request.project.id));
     return { api_key: apiKey, revoked };
   });
 
   app.post(
     '/api/projects/:project/read-tokens',
-    { schema: { params: PROJECT_PARAMS } },
+    { schema: { params: PROJECT_PARAMS, response: responses({ 201: NEW_KEY }) } },
     async (request, reply) => {
       const { token } = await asApiErrors(() => ctx.admin.createReadToken(request.project.id));
       reply.code(201);
@@ -117,7 +145,12 @@ const keyRoutes: FastifyPluginAsync<ProjectRoutesOptions> = async (app, ctx) => 
 
   app.delete(
     '/api/projects/:project/keys/:key',
-    { schema: { params: paramsSchema({ project: text(), key: text() }) } },
+    {
+      schema: {
+        params: paramsSchema({ project: text(), key: text() }),
+        response: responses({ 200: objectSchema({ key: KEY }, ['key']) }),
+      },
+    },
     async (request: FastifyRequest<{ Params: { project: string; key: string } }>) => {
       const keys = await ctx.accounts.listKeys(request.project.id);
       const key = keys.find((k) => k.id === request.params.key);

@@ -7,6 +7,7 @@ import { microsToIso } from '../storage/time';
  * An event as the read API returns it: the wire form (snake_case, absent keys left out)
  * plus `seq` and `received_at`. `reason` is as `reasonOf` reads it, so a denial stored
  * without one (older SDKs, the Python SDK) says `scope`, as the filter and the stats count it.
+ * A key added here is added to `eventSchema` (response-schemas.ts) too, or routes drop it.
  *
  * @example
  * ```ts

@@ -12,7 +12,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * An approval as every route answers it (snake_case, ISO 8601 times, absent keys left out).
- * The project is named by id.
+ * The project is named by id. A key added here is added to `approvalSchema`
+ * (response-schemas.ts) too, or routes drop it.
  *
  * @example
  * ```ts
@@ -47,7 +48,8 @@ export function approvalJson(a: ApprovalRecord): Record<string, unknown> {
 }
 
 /**
- * A remembered grant as the routes and the stream answer it.
+ * A remembered grant as the routes and the stream answer it. A key added here is added to
+ * `grantSchema` (response-schemas.ts) too, or routes drop it.
  *
  * @example
  * ```ts

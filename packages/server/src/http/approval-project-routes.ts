@@ -7,6 +7,16 @@ import { parseApprovalId, parseDecision } from './approval-input';
 import { approvalAnswer, approvalJson, grantJson } from './approval-json';
 import { projectAccess } from './project-access';
 import { paramsSchema, querySchema, text } from './parameter-schemas';
+import {
+  approvalSchema,
+  arrayOf,
+  grantListSchema,
+  grantSchema,
+  nullableString,
+  objectSchema,
+  responses,
+  types,
+} from './response-schemas';
 
 type ProjectRequest = FastifyRequest<{
   Params: { project: string; id?: string };
@@ -28,7 +38,16 @@ export interface ApprovalProjectRoutesOptions {
 
 const PROJECT_PARAMS = paramsSchema({ project: text() });
 const ID_PARAMS = paramsSchema({ project: text(), id: text() });
-const LIST_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['status', 'limit', 'before']) };
+const LIST_SCHEMA = {
+  params: PROJECT_PARAMS,
+  querystring: querySchema(['status', 'limit', 'before']),
+  response: responses({
+    200: objectSchema(
+      { approvals: arrayOf(approvalSchema), pending: types.integer, next_before: nullableString },
+      ['approvals', 'pending', 'next_before'],
+    ),
+  }),
+};
 
 /** What a read token hears from the routes that decide or revoke. */
 const DECIDER_ONLY = {
@@ -66,7 +85,11 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
 
   app.post(
     '/api/projects/:project/approvals/:id/decision',
-    { bodyLimit: 16 * 1024, config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
+    {
+      bodyLimit: 16 * 1024,
+      config: DECIDER_ONLY,
+      schema: { params: ID_PARAMS, response: responses({ 200: approvalSchema }) },
+    },
     async (request: ProjectRequest) => {
       const { id: projectId, user } = request.project;
       const id = parseApprovalId(request.params.id!, 'approval');
@@ -78,7 +101,12 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
 
   app.get(
     '/api/projects/:project/grants',
-    { schema: { params: PROJECT_PARAMS } },
+    {
+      schema: {
+        params: PROJECT_PARAMS,
+        response: responses({ 200: grantListSchema }),
+      },
+    },
     async (request: ProjectRequest) => {
       return { grants: (await approvals.grants(request.project.id)).map(grantJson) };
     },
@@ -86,7 +114,7 @@ export const approvalProjectRoutes: FastifyPluginAsync<ApprovalProjectRoutesOpti
 
   app.delete(
     '/api/projects/:project/grants/:id',
-    { config: DECIDER_ONLY, schema: { params: ID_PARAMS } },
+    { config: DECIDER_ONLY, schema: { params: ID_PARAMS, response: responses({ 200: grantSchema }) } },
     async (request: ProjectRequest) => {
       const { id: projectId, user } = request.project;
       const id = parseApprovalId(request.params.id!, 'grant');

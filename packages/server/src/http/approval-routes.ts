@@ -16,6 +16,7 @@ import {
 import { approvalAnswer, approvalJson, grantJson } from './approval-json';
 import { LiveLimitError, type LiveConnections } from './live-connections';
 import { paramsSchema, querySchema, text } from './parameter-schemas';
+import { approvalSchema, grantListSchema, objectSchema, responses, types } from './response-schemas';
 
 /** Approval bodies are a few fields; anything larger is not one. */
 const BODY_LIMIT = 16 * 1024;
@@ -23,6 +24,13 @@ const ID_PARAMS = paramsSchema({ id: text() });
 const HEARTBEAT_MS = 15_000;
 /** A stream client this far behind (bytes queued in its socket) is cut off instead of buffered. */
 const MAX_QUEUED_BYTES = 256 * 1024;
+
+/** An approval, answered 201 when the request made it, 200 when it was there already or a grant answered it. */
+const APPROVAL_MADE = responses({ 201: approvalSchema, 200: approvalSchema });
+const APPROVAL = responses({ 200: approvalSchema });
+const GRANTS = responses({ 200: grantListSchema });
+/** The Python SDK's view of an approval. */
+const PYTHON_APPROVAL = objectSchema({ id: types.string, status: types.string }, ['id', 'status']);
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>;
 
@@ -60,26 +68,35 @@ export interface ApprovalRouteContext {
 export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (app, ctx) => {
   const { approvals, access } = ctx;
 
-  app.post('/api/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const projectId = await access.ingestProject(request);
-    const asked = parseNewApproval(request.body);
-    const { approval, created, grant } = await approvalAnswer(() => approvals.create(projectId, asked));
-    reply.code(created && !grant ? 201 : 200);
-    return approvalJson(approval);
-  });
+  app.post(
+    '/api/approvals',
+    { bodyLimit: BODY_LIMIT, schema: { response: APPROVAL_MADE } },
+    async (request, reply) => {
+      const projectId = await access.ingestProject(request);
+      const asked = parseNewApproval(request.body);
+      const { approval, created, grant } = await approvalAnswer(() => approvals.create(projectId, asked));
+      reply.code(created && !grant ? 201 : 200);
+      return approvalJson(approval);
+    },
+  );
 
-  app.get('/api/approvals/stream', async (request, reply) => {
+  // A stream: only its refusals are JSON.
+  app.get('/api/approvals/stream', { schema: { response: responses({}) } }, async (request, reply) => {
     await stream(request, reply, ctx);
   });
 
-  app.get('/api/approvals/:id', { schema: { params: ID_PARAMS } }, async (request: IdRequest) => {
-    const projectId = await access.ingestProject(request);
-    return approvalJson(await found(approvals, projectId, request.params.id));
-  });
+  app.get(
+    '/api/approvals/:id',
+    { schema: { params: ID_PARAMS, response: APPROVAL } },
+    async (request: IdRequest) => {
+      const projectId = await access.ingestProject(request);
+      return approvalJson(await found(approvals, projectId, request.params.id));
+    },
+  );
 
   app.get(
     '/api/approvals/:id/wait',
-    { schema: { params: ID_PARAMS, querystring: querySchema(['timeout_ms']) } },
+    { schema: { params: ID_PARAMS, querystring: querySchema(['timeout_ms']), response: APPROVAL } },
     async (request: IdRequest, reply) => {
       const { projectId, credential } = await access.ingestCredential(request);
       const timeoutMs = parseWaitTimeout(request.query);
@@ -97,7 +114,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (a
 
   app.post(
     '/api/approvals/:id/consume',
-    { bodyLimit: BODY_LIMIT, schema: { params: ID_PARAMS } },
+    { bodyLimit: BODY_LIMIT, schema: { params: ID_PARAMS, response: APPROVAL } },
     async (request: IdRequest) => {
       const projectId = await access.ingestProject(request);
       const id = parseApprovalId(request.params.id, 'approval');
@@ -108,7 +125,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (a
 
   app.get(
     '/api/grants',
-    { schema: { querystring: querySchema(['agent_name']) } },
+    { schema: { querystring: querySchema(['agent_name']), response: GRANTS } },
     async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>) => {
       const projectId = await access.ingestProject(request);
       const agentName = request.query.agent_name;
@@ -125,19 +142,30 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteContext> = async (a
   );
 
   // The Python SDK's SlackApproval(cloud_url="<server>/api/slack"): the same queue.
-  app.post('/api/slack/approvals', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
-    const projectId = await access.ingestProject(request);
-    const asked = parsePythonApproval(request.body);
-    const { approval, created, grant } = await approvalAnswer(() => approvals.create(projectId, asked));
-    reply.code(created && !grant ? 201 : 200);
-    return { id: approval.id, status: pythonStatus(approval) };
-  });
+  app.post(
+    '/api/slack/approvals',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { response: responses({ 201: PYTHON_APPROVAL, 200: PYTHON_APPROVAL }) },
+    },
+    async (request, reply) => {
+      const projectId = await access.ingestProject(request);
+      const asked = parsePythonApproval(request.body);
+      const { approval, created, grant } = await approvalAnswer(() => approvals.create(projectId, asked));
+      reply.code(created && !grant ? 201 : 200);
+      return { id: approval.id, status: pythonStatus(approval) };
+    },
+  );
 
-  app.get('/api/slack/approvals/:id', { schema: { params: ID_PARAMS } }, async (request: IdRequest) => {
-    const projectId = await access.ingestProject(request);
-    const approval = await found(approvals, projectId, request.params.id);
-    return { id: approval.id, status: pythonStatus(approval) };
-  });
+  app.get(
+    '/api/slack/approvals/:id',
+    { schema: { params: ID_PARAMS, response: responses({ 200: PYTHON_APPROVAL }) } },
+    async (request: IdRequest) => {
+      const projectId = await access.ingestProject(request);
+      const approval = await found(approvals, projectId, request.params.id);
+      return { id: approval.id, status: pythonStatus(approval) };
+    },
+  );
 };
 
 /** The Python SDK knows pending, approved and denied: an expired request reads denied. */

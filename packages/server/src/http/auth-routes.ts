@@ -9,6 +9,7 @@ import { loginKeys, type LoginLimiter } from '../auth/login-limiter';
 import { verifyPassword } from '../auth/passwords';
 import type { Accounts } from '../storage/accounts';
 import { ApiError } from './api-error';
+import { okSchema, responses, sessionSchema } from './response-schemas';
 
 /** Dashboard sessions last a week. */
 const SESSION_MS = 7 * 24 * 3600_000;
@@ -55,6 +56,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, ctx
             password: { type: 'string', maxLength: 1024 },
           },
         },
+        response: responses({ 200: sessionSchema }),
       },
     },
     async (request, reply) => {
@@ -100,25 +102,29 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, ctx
     },
   );
 
-  app.post('/api/auth/logout', async (request, reply) => {
-    // Logging someone out from another page is an attack too (and a step towards logging
-    // them in as someone else).
-    requireCsrfToken(request);
-    const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
-    if (token) await ctx.accounts.deleteLoginSession(hashKey(token));
-    reply.header(
-      'set-cookie',
-      serializeCookie(SESSION_COOKIE, '', {
-        httpOnly: true,
-        sameSite: 'Lax',
-        secure: request.protocol === 'https',
-        maxAgeSeconds: 0,
-      }),
-    );
-    return { ok: true };
-  });
+  app.post(
+    '/api/auth/logout',
+    { schema: { response: responses({ 200: okSchema }) } },
+    async (request, reply) => {
+      // Logging someone out from another page is an attack too (and a step towards logging
+      // them in as someone else).
+      requireCsrfToken(request);
+      const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+      if (token) await ctx.accounts.deleteLoginSession(hashKey(token));
+      reply.header(
+        'set-cookie',
+        serializeCookie(SESSION_COOKIE, '', {
+          httpOnly: true,
+          sameSite: 'Lax',
+          secure: request.protocol === 'https',
+          maxAgeSeconds: 0,
+        }),
+      );
+      return { ok: true };
+    },
+  );
 
-  app.get('/api/auth/me', async (request) => {
+  app.get('/api/auth/me', { schema: { response: responses({ 200: sessionSchema }) } }, async (request) => {
     const user = await ctx.access.sessionUser(request);
     if (!user) throw new ApiError(401, 'unauthenticated', 'Not logged in; POST /api/auth/login.');
     // A reloaded page gets the session's CSRF token back here (the cookie is HttpOnly).

@@ -4,6 +4,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { Access } from '../auth/access';
 import { DatabaseBusyError, WriterOverloadedError, type EventWriter } from '../storage/event-writer';
 import { ApiError } from './api-error';
+import { objectSchema, responses, types } from './response-schemas';
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA, wireToRecord } from './wire-schema';
 
 declare module 'fastify' {
@@ -26,6 +27,12 @@ export interface IngestRoutesOptions {
   access: Access;
 }
 
+/** What a stored batch answers: events stored, and events already stored before (by `event_id`). */
+const STORED = objectSchema({ accepted: types.integer, duplicates: types.integer }, [
+  'accepted',
+  'duplicates',
+]);
+
 /**
  * `POST /api/events`: authenticate the key before reading the body, gunzip when asked
  * (the 1 MiB limit applies to the compressed and the decompressed size), validate every
@@ -43,7 +50,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
     '/api/events',
     {
       bodyLimit: MAX_BODY_BYTES,
-      schema: { body: { type: 'array', items: WIRE_EVENT_SCHEMA } },
+      schema: { body: { type: 'array', items: WIRE_EVENT_SCHEMA }, response: responses({ 200: STORED }) },
       onRequest: async (request) => {
         request.ingestProjectId = await ctx.access.ingestProject(request);
       },

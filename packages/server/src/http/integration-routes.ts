@@ -5,6 +5,7 @@ import type { SlackSockets } from '../integrations/slack-sockets';
 import { masked, parseSlackConfig, parseWebhookConfig } from './integration-input';
 import { projectAccess } from './project-access';
 import { paramsSchema, text } from './parameter-schemas';
+import { objectSchema, responses, types } from './response-schemas';
 
 const LOGIN_REQUIRED =
   "A project's Slack and webhook connections hold secrets: only a signed-in dashboard user may see or change them.";
@@ -38,6 +39,34 @@ function webhookJson(w: StoredIntegration<'webhook'> | undefined): Record<string
     updated_by: w.updatedBy,
   };
 }
+
+/** A connection as {@link slackJson} answers it; only `connected` when there is none. */
+const SLACK = objectSchema(
+  {
+    connected: types.boolean,
+    mode: types.string,
+    channel: types.string,
+    bot_token: types.string,
+    signing_secret: types.string,
+    app_token: types.string,
+    updated_at: types.string,
+    updated_by: types.string,
+  },
+  ['connected'],
+);
+
+/** A connection as {@link webhookJson} answers it, with the secret once when the server made it. */
+const WEBHOOK = objectSchema(
+  {
+    connected: types.boolean,
+    url: types.string,
+    secret: types.string,
+    secret_shown_once: types.boolean,
+    updated_at: types.string,
+    updated_by: types.string,
+  },
+  ['connected'],
+);
 
 /**
  * Options of {@link integrationRoutes}.
@@ -75,14 +104,16 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
   });
 
   const base = '/api/projects/:project/integrations';
-  const schema = { params: paramsSchema({ project: text() }) };
+  const params = paramsSchema({ project: text() });
+  const slack = { params, response: responses({ 200: SLACK }) };
+  const webhook = { params, response: responses({ 200: WEBHOOK }) };
 
-  app.get(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
+  app.get(`${base}/slack`, { schema: slack }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     return slackJson(await integrations.get(projectId, 'slack'));
   });
 
-  app.put(`${base}/slack`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
+  app.put(`${base}/slack`, { bodyLimit: 16 * 1024, schema: slack }, async (request: ProjectRequest) => {
     const { id: projectId, user } = request.project;
     const config = parseSlackConfig(request.body);
     const stored = await integrations.put(projectId, 'slack', config, user!.email);
@@ -95,19 +126,19 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     return slackJson(stored);
   });
 
-  app.delete(`${base}/slack`, { schema }, async (request: ProjectRequest) => {
+  app.delete(`${base}/slack`, { schema: slack }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     await integrations.remove(projectId, 'slack');
     await sockets.disconnect(projectId);
     return { connected: false };
   });
 
-  app.get(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
+  app.get(`${base}/webhook`, { schema: webhook }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     return webhookJson(await integrations.get(projectId, 'webhook'));
   });
 
-  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024, schema }, async (request: ProjectRequest) => {
+  app.put(`${base}/webhook`, { bodyLimit: 16 * 1024, schema: webhook }, async (request: ProjectRequest) => {
     const { id: projectId, user } = request.project;
     const { config, generated } = parseWebhookConfig(request.body, ctx.allowPrivateWebhookUrls);
     const stored = await integrations.put(projectId, 'webhook', config, user!.email);
@@ -117,7 +148,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     };
   });
 
-  app.delete(`${base}/webhook`, { schema }, async (request: ProjectRequest) => {
+  app.delete(`${base}/webhook`, { schema: webhook }, async (request: ProjectRequest) => {
     const projectId = request.project.id;
     await integrations.remove(projectId, 'webhook');
     return { connected: false };

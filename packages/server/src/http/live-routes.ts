@@ -11,6 +11,7 @@ import { outcomeOf, reasonOf } from '../outcome';
 import { LiveLimitError, type LiveConnections } from './live-connections';
 import { projectAccess } from './project-access';
 import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
+import { responses } from './response-schemas';
 import { parseFilter, parseLastEventId } from './query';
 
 /** A client this far behind (bytes queued in its socket) is cut off instead of buffered. */
@@ -90,6 +91,8 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, ctx
       schema: {
         params: paramsSchema({ project: text() }),
         querystring: querySchema([...FILTER_PARAMETERS, 'last_event_id']),
+        // A stream: only its refusals are JSON.
+        response: responses({}),
       },
     },
     async (

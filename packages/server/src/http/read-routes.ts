@@ -11,6 +11,16 @@ import { CSV_COLUMNS, csvLine, eventCsvLine, toApiEvent } from './api-event';
 import { projectAccess } from './project-access';
 import { FILTER_PARAMETERS, paramsSchema, querySchema, text } from './parameter-schemas';
 import {
+  arrayOf,
+  countsProperties,
+  eventSchema,
+  nullableString,
+  objectSchema,
+  projectSchema,
+  responses,
+  types,
+} from './response-schemas';
+import {
   encodeCursor,
   parseEventId,
   parseFilter,
@@ -42,6 +52,8 @@ export interface ReadRoutesOptions {
   access: Access;
 }
 
+const PROJECTS = objectSchema({ projects: arrayOf(projectSchema) }, ['projects']);
+
 /**
  * The read API under `/api/projects`: projects, events (filters, cursor pages, one by id), stats,
  * agents and streamed CSV / JSON Lines export. A session cookie or a read token is needed.
@@ -53,7 +65,7 @@ export interface ReadRoutesOptions {
  * ```
  */
 export const readRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
-  app.get('/api/projects', async (request) => {
+  app.get('/api/projects', { schema: { response: responses({ 200: PROJECTS }) } }, async (request) => {
     const reader = await ctx.access.reader(request);
     const projects = await ctx.accounts.listProjects();
     const visible = reader.kind === 'user' ? projects : projects.filter((p) => p.id === reader.projectId);
@@ -72,10 +84,83 @@ const PROJECT_PARAMS = paramsSchema({ project: text() });
 const LIST_SCHEMA = {
   params: PROJECT_PARAMS,
   querystring: querySchema([...FILTER_PARAMETERS, 'limit', 'cursor']),
+  response: responses({
+    200: objectSchema({ events: arrayOf(eventSchema), next_cursor: nullableString }, [
+      'events',
+      'next_cursor',
+    ]),
+  }),
 };
-const EVENT_SCHEMA = { params: paramsSchema({ project: text(), eventId: text() }) };
-const STATS_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema(['from', 'to', 'bucket']) };
-const EXPORT_SCHEMA = { params: PROJECT_PARAMS, querystring: querySchema([...FILTER_PARAMETERS, 'format']) };
+const EVENT_SCHEMA = {
+  params: paramsSchema({ project: text(), eventId: text() }),
+  response: responses({ 200: objectSchema({ event: eventSchema }, ['event']) }),
+};
+/** Denials by reason: every reason a key, so the object stays open to reasons added later. */
+const BY_REASON = types.openObject;
+const STATS_SCHEMA = {
+  params: PROJECT_PARAMS,
+  querystring: querySchema(['from', 'to', 'bucket']),
+  response: responses({
+    200: objectSchema(
+      {
+        from: types.string,
+        to: types.string,
+        bucket: types.string,
+        totals: objectSchema({ ...countsProperties, denial_rate: types.number }),
+        active_agents: types.integer,
+        buckets: arrayOf(objectSchema({ start: types.string, ...countsProperties, reasons: BY_REASON })),
+        top_denied_scopes: arrayOf(objectSchema({ scope: types.string, denied: types.integer })),
+        top_audit_scopes: arrayOf(objectSchema({ scope: types.string, audit: types.integer })),
+        reasons: BY_REASON,
+        agents: arrayOf(
+          objectSchema({ agent_name: types.string, ...countsProperties, denial_rate: types.number }),
+        ),
+      },
+      [
+        'from',
+        'to',
+        'bucket',
+        'totals',
+        'active_agents',
+        'buckets',
+        'top_denied_scopes',
+        'top_audit_scopes',
+        'reasons',
+        'agents',
+      ],
+    ),
+  }),
+};
+const AGENT_COUNTS = {
+  first_seen: types.string,
+  last_seen: types.string,
+  events: types.integer,
+  denied: types.integer,
+  audit: types.integer,
+};
+const AGENTS_SCHEMA = {
+  params: PROJECT_PARAMS,
+  response: responses({
+    200: objectSchema(
+      {
+        agents: arrayOf(
+          objectSchema({
+            agent_name: types.string,
+            ...AGENT_COUNTS,
+            scopes: arrayOf(objectSchema({ scope: types.string, ...AGENT_COUNTS })),
+          }),
+        ),
+      },
+      ['agents'],
+    ),
+  }),
+};
+/** A streamed answer: only its errors have a schema. */
+const EXPORT_SCHEMA = {
+  params: PROJECT_PARAMS,
+  querystring: querySchema([...FILTER_PARAMETERS, 'format']),
+  response: responses({}),
+};
 
 /** The routes of one project, each authorized by {@link projectAccess} before it runs. */
 const projectReadRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx) => {
@@ -109,32 +194,28 @@ const projectReadRoutes: FastifyPluginAsync<ReadRoutesOptions> = async (app, ctx
     return statsJson(await ctx.stats.summary(projectId, parseStatsRange(request.query)));
   });
 
-  app.get(
-    '/api/projects/:project/agents',
-    { schema: { params: PROJECT_PARAMS } },
-    async (request: ProjectRequest) => {
-      const projectId = request.project.id;
-      const agents = await ctx.stats.agents(projectId);
-      return {
-        agents: agents.map((a) => ({
-          agent_name: a.agentName,
-          first_seen: microsToIso(a.firstSeen),
-          last_seen: microsToIso(a.lastSeen),
-          events: a.events,
-          denied: a.denied,
-          audit: a.audit,
-          scopes: a.scopes.map((s) => ({
-            scope: s.scope,
-            first_seen: microsToIso(s.firstSeen),
-            last_seen: microsToIso(s.lastSeen),
-            events: s.events,
-            denied: s.denied,
-            audit: s.audit,
-          })),
+  app.get('/api/projects/:project/agents', { schema: AGENTS_SCHEMA }, async (request: ProjectRequest) => {
+    const projectId = request.project.id;
+    const agents = await ctx.stats.agents(projectId);
+    return {
+      agents: agents.map((a) => ({
+        agent_name: a.agentName,
+        first_seen: microsToIso(a.firstSeen),
+        last_seen: microsToIso(a.lastSeen),
+        events: a.events,
+        denied: a.denied,
+        audit: a.audit,
+        scopes: a.scopes.map((s) => ({
+          scope: s.scope,
+          first_seen: microsToIso(s.firstSeen),
+          last_seen: microsToIso(s.lastSeen),
+          events: s.events,
+          denied: s.denied,
+          audit: s.audit,
         })),
-      };
-    },
-  );
+      })),
+    };
+  });
 
   app.get(
     '/api/projects/:project/export',

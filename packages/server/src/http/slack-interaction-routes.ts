@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SlackInteractions } from '../integrations/slack-interactions';
 import { SlackSignatureError } from '../integrations/slack-signature';
 import { ApiError } from './api-error';
+import { responses } from './response-schemas';
 
 /**
  * The path of Slack's interactivity requests (the app's Request URL under Interactivity &
@@ -34,7 +35,9 @@ export async function slackInteractionRoutes(
     { parseAs: 'buffer' },
     (_request, body, done) => done(null, body),
   );
-  app.post(SLACK_INTERACTIONS_PATH, { bodyLimit: 64 * 1024 }, async (request, reply) => {
+  // Its 200 is empty: only its refusals are JSON.
+  const schema = { response: responses({}) };
+  app.post(SLACK_INTERACTIONS_PATH, { bodyLimit: 64 * 1024, schema }, async (request, reply) => {
     if (!Buffer.isBuffer(request.body))
       throw new ApiError(
         415,
