@@ -163,3 +163,16 @@ export class PortInUseError extends AdminError {
     );
   }
 }
+
+/**
+ * The text of anything thrown or rejected, for a log line: an error's message, or the value
+ * itself (a library may reject with a string, or with nothing).
+ *
+ * @example
+ * ```ts
+ * promise.catch((err: unknown) => log('slack: a send failed', { err: messageOf(err) }));
+ * ```
+ */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

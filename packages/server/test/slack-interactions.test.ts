@@ -290,6 +290,30 @@ describe.each(backends())('approvals decided in Slack on $name', (backend) => {
     expect((await dashboard('DELETE', `/api/projects/${p.id}/integrations/slack`)).status).toBe(200);
   });
 
+  test('Socket Mode disconnected before it connects: nothing is left unhandled and the server goes on', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const p = await project({
+        mode: 'socket',
+        app_token: 'xapp-1-A0123-socket-token',
+        signing_secret: undefined,
+      });
+      // At once: the client is still opening its connection when it is told to close.
+      expect((await dashboard('DELETE', `/api/projects/${p.id}/integrations/slack`)).status).toBe(200);
+      await slack.waitForCall('apps.connections.open');
+      // Time for the abandoned start to settle, and for a rejection nobody handles to be seen.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(unhandled).toEqual([]);
+      expect((await dashboard('GET', `/api/projects/${p.id}/integrations/slack`)).body).toMatchObject({
+        connected: false,
+      });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('the Slack connection is seen and changed only by a signed-in user, and its secrets never come back whole', async () => {
     const p = await project();
     const { token: readToken } = await t.server.admin.createReadToken(p.id);

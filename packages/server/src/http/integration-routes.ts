@@ -118,11 +118,7 @@ export const integrationRoutes: FastifyPluginAsync<IntegrationRoutesOptions> = a
     const config = parseSlackConfig(request.body);
     const stored = await integrations.put(projectId, 'slack', config, user!.email);
     // Socket Mode connects in the background: a Slack that is down must not fail the save.
-    sockets
-      .connect(projectId, config)
-      .catch((err: Error) =>
-        request.log.warn({ err: err.message, projectId }, 'slack: Socket Mode did not connect'),
-      );
+    sockets.connectInBackground(projectId, config);
     return slackJson(stored);
   });
 

@@ -1,3 +1,5 @@
+import { messageOf } from '../errors';
+
 /**
  * How notifications to Slack and webhooks are retried: `attempts` tries in all, the first
  * retry after about `initialDelayMs`, each next one after twice as long, at most `maxDelayMs`.
@@ -174,8 +176,4 @@ export class DeliveryQueue {
       this.timers.add(entry);
     });
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

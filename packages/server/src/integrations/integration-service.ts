@@ -75,12 +75,7 @@ export async function startIntegrations(
     allowPrivateWebhookUrls: allowPrivate,
   });
   await app.register(slackInteractionRoutes, { interactions });
-  for (const s of await integrations.socketModeSlack())
-    sockets
-      .connect(s.projectId, s.config)
-      .catch((err: Error) =>
-        log('slack: Socket Mode did not connect', { projectId: s.projectId, err: err.message }),
-      );
+  for (const s of await integrations.socketModeSlack()) sockets.connectInBackground(s.projectId, s.config);
   return async (drainMs) => {
     for (const stop of stops) stop();
     await sockets.closeAll();

@@ -1,4 +1,5 @@
 import { SocketModeClient } from '@slack/socket-mode';
+import { messageOf } from '../errors';
 import type { SlackConfig } from './integration-store';
 import { slackLogger } from './slack-client';
 import { readSlackClick, type SlackInteractions } from './slack-interactions';
@@ -45,17 +46,37 @@ export class SlackSockets {
       await ack().catch(() => undefined);
       const click = readSlackClick(body);
       if (!click) return;
-      await this.deps.interactions
-        .decide(projectId, config, click)
-        .catch((err: Error) =>
-          this.deps.log('slack: a Socket Mode click failed', { projectId, err: err.message }),
-        );
+      await this.deps.interactions.decide(projectId, config, click).catch((err: unknown) =>
+        this.deps.log('slack: a Socket Mode click failed', {
+          projectId,
+          err: messageOf(err),
+        }),
+      );
     });
-    client.on('error', (err: Error) =>
-      this.deps.log('slack: Socket Mode error', { projectId, err: err.message }),
+    client.on('error', (err: unknown) =>
+      this.deps.log('slack: Socket Mode error', {
+        projectId,
+        err: messageOf(err),
+      }),
     );
     this.clients.set(projectId, client);
     await client.start();
+  }
+
+  /**
+   * {@link connect} in the background, for a save or a start that must not wait for Slack or
+   * fail with it: a connection that fails is logged, and one closed before it was open (a
+   * disconnect, or a newer save) is no failure at all. Never rejects.
+   */
+  connectInBackground(projectId: string, config: SlackConfig): void {
+    this.connect(projectId, config).catch((err: unknown) => {
+      // The client rejects with nothing when it is disconnected while it starts.
+      if (err === undefined && !this.clients.has(projectId)) return;
+      this.deps.log('slack: Socket Mode did not connect', {
+        projectId,
+        err: messageOf(err),
+      });
+    });
   }
 
   /** Closes the project's connection, if open. */
