@@ -16,9 +16,11 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const only = process.argv.slice(2);
-const files = readdirSync(__dirname)
-  .filter((f) => f.endsWith('.bench.js'))
-  .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)));
+const all = readdirSync(__dirname).filter((f) => f.endsWith('.bench.js'));
+// A name runs that benchmark (server-ingest is not also server-ingest-writer); a prefix that
+// names none runs every benchmark it starts (server- runs all the server's).
+const picks = (o, f) => (all.includes(`${o}.bench.js`) ? f === `${o}.bench.js` : f.startsWith(o));
+const files = all.filter((f) => only.length === 0 || only.some((o) => picks(o, f)));
 
 const env = { ...process.env };
 let postgres;
