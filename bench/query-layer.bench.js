@@ -5,7 +5,10 @@
  *
  * - ingest: one INSERT of a 100-event batch, ON CONFLICT DO NOTHING RETURNING seq, event_id;
  * - key lookup by hash: the per-request hot path;
- * - the first audit page: 100 events (plus one to know there is more), newest first.
+ * - the first audit page: 100 events (plus one to know there is more), newest first;
+ * - a filtered audit page: the same, for one agent, a scope pattern and denials only, as
+ *   storage/event-queries.ts writes it (a LIKE … ESCAPE and the outcome condition of
+ *   storage/outcome-sql.ts as sql fragments inside the builder's query).
  *
  * Each path is measured twice per engine, its cases in turns (so load from elsewhere falls on
  * all of them alike): building the statement only (CPU: the hand string
@@ -71,6 +74,20 @@ const handPage = () => ({
   params: [PROJECT, PAGE + 1],
 });
 
+// The filtered page as the hand-written storage built it: conditions joined in order,
+// values as parameters.
+const { OUTCOME_SQL } = require('../packages/server/dist/storage/outcome-sql');
+const { escapeLike } = require('../packages/server/dist/storage/sql-text');
+const FILTER = { agent: 'SupportBot', scope: 'read:*', outcome: 'denied' };
+function handFilteredPage(f) {
+  const parts = ['project_id = ?', 'agent_name = ?', "scope LIKE ? ESCAPE '\\'", OUTCOME_SQL[f.outcome]];
+  const params = [PROJECT, f.agent, escapeLike(f.scope).replace(/\*/g, '%')];
+  return {
+    sql: `SELECT * FROM events WHERE ${parts.join(' AND ')} ORDER BY ts DESC, seq DESC LIMIT ?`,
+    params: [...params, PAGE + 1],
+  };
+}
+
 // --- The same statements through the query layer -----------------------------------------
 
 function row(e, receivedAt) {
@@ -85,14 +102,16 @@ const typedInsert = (db, records, receivedAt) =>
     .returning(['seq', 'event_id']);
 const typedKey = (db, hash) =>
   db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).orderBy('created_at');
-const typedPage = (db) =>
-  db
-    .selectFrom('events')
-    .selectAll()
-    .where('project_id', '=', PROJECT)
+
+// The storage's own filter (storage/event-queries.ts), so the builder measured is the one
+// listings run.
+const { whereFilter } = require('../packages/server/dist/storage/event-queries');
+const typedFilteredPage = (db, f) =>
+  whereFilter(db.selectFrom('events').selectAll(), PROJECT, f)
     .orderBy('ts', 'desc')
     .orderBy('seq', 'desc')
     .limit(PAGE + 1);
+const typedPage = (db) => typedFilteredPage(db, {});
 
 /**
  * Compiled once per shape (per batch size), then only the parameters change: what a
@@ -252,6 +271,16 @@ async function onBackend(backend) {
         sync: () => (sink += typedPage(db).compile().parameters.length),
       },
     ])),
+    ...(await comparePath([
+      {
+        name: `${engine} build: filtered audit page, hand string`,
+        sync: () => (sink += handFilteredPage(FILTER).params.length),
+      },
+      {
+        name: `${engine} build: filtered audit page, Kysely compiled per call`,
+        sync: () => (sink += typedFilteredPage(db, FILTER).compile().parameters.length),
+      },
+    ])),
   ];
 
   // End to end through the driver, against a migrated database with data in it. Fresh ids
@@ -310,6 +339,19 @@ async function onBackend(backend) {
         {
           name: `${engine} run: first audit page, Kysely compiled per call`,
           run: () => fetchAll(driver, typedPage(db)),
+        },
+      ])),
+      ...(await comparePath([
+        {
+          name: `${engine} run: filtered audit page, hand string`,
+          run: () => {
+            const { sql, params } = handFilteredPage(FILTER);
+            return driver.all(sql, params);
+          },
+        },
+        {
+          name: `${engine} run: filtered audit page, Kysely compiled per call`,
+          run: () => fetchAll(driver, typedFilteredPage(db, FILTER)),
         },
       ])),
     ];
