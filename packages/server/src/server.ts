@@ -12,7 +12,8 @@ import { approvalProjectRoutes } from './http/approval-project-routes';
 import { approvalRoutes } from './http/approval-routes';
 import { authRoutes } from './http/auth-routes';
 import { bodyDeadline } from './http/body-deadline';
-import { errorHandler } from './http/error-handler';
+import { errorHandler, routerErrorHandler } from './http/error-handler';
+import { MAX_PARAMETER_LENGTH } from './http/parameter-schemas';
 import { ingestRoutes } from './http/ingest-routes';
 import { LiveConnections, liveLimits } from './http/live-connections';
 import { liveRoutes } from './http/live-routes';
@@ -176,7 +177,8 @@ export async function createServer(options: ServerOptions = {}): Promise<AgentSu
     return503OnClosing: true,
     // Ingest stores event ids of up to 128 characters, so GET …/events/:eventId must route
     // them (the router's default is 100); a longer id reaches the route and gets its 400.
-    routerOptions: { maxParamLength: 512 },
+    routerOptions: { maxParamLength: MAX_PARAMETER_LENGTH },
+    frameworkErrors: routerErrorHandler,
   });
   app.setErrorHandler(errorHandler);
   if (trustProxy === false) warnOfUntrustedProxy(app);

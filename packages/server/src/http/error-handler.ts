@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error';
-import { parameterError } from './parameter-schemas';
+import { MAX_PARAMETER_LENGTH, parameterError } from './parameter-schemas';
 import { MAX_BODY_BYTES } from './wire-schema';
 
 /**
@@ -85,4 +85,26 @@ export function errorHandler(err: FastifyError | ApiError, request: FastifyReque
             ? 'invalid_json'
             : 'invalid_request';
   return reply.code(status).send({ error: code, message });
+}
+
+/**
+ * The router's own refusals, before any route or hook runs, in the `{ error, message }` shape
+ * of every other answer (and logged like them): a path parameter over
+ * {@link MAX_PARAMETER_LENGTH} characters, or a path that is not valid percent-encoding. Both
+ * answer 400 `invalid_path`; the path is not repeated back, since it may be kilobytes long.
+ * Fastify's default would answer its own shape (414 or 400, the whole path echoed).
+ *
+ * @example
+ * ```ts
+ * Fastify({ frameworkErrors: routerErrorHandler });
+ * ```
+ */
+export function routerErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? `A path parameter is over ${MAX_PARAMETER_LENGTH} characters; address projects, events and approvals by their ids.`
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'The path is not valid percent-encoding (a % not followed by two hex digits of UTF-8); encode it with encodeURIComponent.'
+        : undefined;
+  return errorHandler(message ? new ApiError(400, 'invalid_path', message) : err, request, reply);
 }
