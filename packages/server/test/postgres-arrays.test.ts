@@ -29,7 +29,7 @@ const SQL = (() => {
 
 async function roundTrip(rows: (string | number | null)[][]): Promise<unknown[][]> {
   const { rows: out } = await client.query({ text: SQL, values: columnArrays(rows, 3), rowMode: 'array' });
-  return out.map(([t, b, n]: [string | null, string | null, number | null]) => [
+  return (out as [string | null, string | null, number | null][]).map(([t, b, n]) => [
     t,
     b === null ? null : Number(b),
     n,
