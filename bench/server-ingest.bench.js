@@ -10,8 +10,8 @@
  * DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- server-ingest
  */
 const http = require('node:http');
-const { newEventId } = require('../packages/core/dist');
 const { setInterval, clearInterval } = require('node:timers');
+const { batchFactory } = require('./lib/event-batches');
 const { report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
 const {
@@ -29,38 +29,11 @@ const CONCURRENCY = 8;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = 1_000;
 
-/** A batch body with fresh event ids, built from a template (cheap for the generator). */
-function makeBatchFactory() {
-  const agents = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
-  const scopes = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
-  const events = Array.from({ length: BATCH }, (_, i) => ({
-    event_id: '@@ID@@',
-    timestamp: '@@TS@@',
-    agent_name: agents[i % agents.length],
-    action: 'permission_check',
-    scope: scopes[i % scopes.length],
-    allowed: i % 10 !== 0,
-    function_name: 'Service.method',
-    sdk: 'agentsudo-js/0.1.0',
-  }));
-  const parts = JSON.stringify(events).split(/"@@(?:ID|TS)@@"/);
-  return () => {
-    // Ids as the SDK makes them (UUID v7, time first).
-    const now = Date.now();
-    const ts = JSON.stringify(new Date(now).toISOString());
-    let body = parts[0];
-    for (let i = 1; i < parts.length; i++) {
-      body += (i % 2 === 1 ? `"${newEventId(now)}"` : ts) + parts[i];
-    }
-    return body;
-  };
-}
-
 async function run(name, storageArgs, env) {
   const key = keyFrom(cli(['project', 'create', 'bench', ...storageArgs], env));
   const { child, url } = await startServer(storageArgs, env);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const makeBatch = makeBatchFactory();
+  const makeBatch = batchFactory(BATCH);
   const rss = [];
   const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 1000);
   let accepted = 0;

@@ -6,6 +6,7 @@
  *
  * @example
  * const results = await eachBackend(async (b) => (b.db ? runOnFile(b.db) : runOnUrl(b.databaseUrl)));
+ * const { result } = await withPostgresDatabase(({ databaseUrl }) => runOnUrl(databaseUrl));
  */
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -30,26 +31,35 @@ async function eachBackend(fn) {
   const results = [];
   try {
     results.push(await fn({ name: 'SQLite', db: join(dir, 'bench.db') }));
-    const adminUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
-    if (!adminUrl) {
+    const postgres = await withPostgresDatabase((b) => fn({ name: 'PostgreSQL', ...b }));
+    if (postgres.skipped)
       console.log(
         'note: PostgreSQL skipped; set DATABASE_URL to a server this benchmark may create databases on.',
       );
-      return results;
-    }
-    const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
-    await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-    try {
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      results.push(await fn({ name: 'PostgreSQL', databaseUrl: url.toString() }));
-    } finally {
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
+    else results.push(postgres.result);
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-module.exports = { eachBackend };
+/**
+ * Calls fn({ databaseUrl, adminUrl }) with a fresh PostgreSQL database, dropped afterwards;
+ * resolves with `{ result }`, or `{ skipped: true }` when neither DATABASE_URL nor
+ * AGENTSUDO_TEST_DATABASE_URL names a server.
+ */
+async function withPostgresDatabase(fn) {
+  const adminUrl = process.env.DATABASE_URL || process.env.AGENTSUDO_TEST_DATABASE_URL;
+  if (!adminUrl) return { skipped: true };
+  const name = `agentsudo_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return { result: await fn({ databaseUrl: url.toString(), adminUrl }) };
+  } finally {
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+module.exports = { eachBackend, withPostgresDatabase };

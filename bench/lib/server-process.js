@@ -33,9 +33,13 @@ function keyFrom(stdout, prefix = 'as_') {
   return m[1];
 }
 
-/** Starts `agentsudo-server start` on a free port; resolves with the child and its URL. */
-function startServer(storageArgs, env) {
-  const child = spawn(process.execPath, [CLI, 'start', '--port', '0', ...storageArgs], {
+/**
+ * Starts `agentsudo-server start` on a free port; resolves with the child and its URL.
+ * `entry` is the script node runs, the CLI unless a benchmark wraps it (see
+ * server-without-event-notify.js).
+ */
+function startServer(storageArgs, env, { entry = CLI } = {}) {
+  const child = spawn(process.execPath, [entry, 'start', '--port', '0', ...storageArgs], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -104,4 +108,4 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-module.exports = { cli, keyFrom, startServer, stopServer, postEvents, cpuSeconds, rssMiB };
+module.exports = { CLI, cli, keyFrom, startServer, stopServer, postEvents, cpuSeconds, rssMiB };

@@ -17,8 +17,15 @@ const REMEMBERED = 10_000;
  * ```
  */
 export class DeliveredSeqs {
-  /** In the order heard; the oldest is forgotten first. */
   private readonly seqs = new Set<number>();
+  /**
+   * The same seqs in the order heard, as a ring: `heard[next]` is the oldest once it is full.
+   * Asking the Set for its oldest instead (`values().next()`) walks past every entry deleted
+   * since V8 last compacted it, thousands per call: about 5 µs per event, paid by every
+   * instance for every event stored anywhere.
+   */
+  private readonly heard: number[] = [];
+  private next = 0;
 
   /**
    * @param low Seqs up to this one count as delivered: they were stored before listening
@@ -30,11 +37,15 @@ export class DeliveredSeqs {
   add(seq: number): boolean {
     if (this.seqs.has(seq)) return false;
     this.seqs.add(seq);
-    if (this.seqs.size > REMEMBERED) {
-      const oldest = this.seqs.values().next().value as number;
-      this.seqs.delete(oldest);
-      this.low = Math.max(this.low, oldest);
+    if (this.heard.length < REMEMBERED) {
+      this.heard.push(seq);
+      return true;
     }
+    const oldest = this.heard[this.next];
+    this.heard[this.next] = seq;
+    this.next = (this.next + 1) % REMEMBERED;
+    this.seqs.delete(oldest);
+    this.low = Math.max(this.low, oldest);
     return true;
   }
 
