@@ -34,23 +34,30 @@ export type LimitRefusal =
  * ```
  */
 export class LimitPlan {
+  /** The rules' windows, read on every call: one load each instead of two. */
+  private readonly rateWindows: readonly SlidingWindow[];
+  private readonly budgetWindows: readonly SlidingWindow[];
+
   constructor(
     readonly rates: readonly RuleState[],
     readonly budgets: readonly RuleState[],
-  ) {}
+  ) {
+    this.rateWindows = rates.map((s) => s.window);
+    this.budgetWindows = budgets.map((s) => s.window);
+  }
 
   /** In-process, synchronous: takes 1 from each rate limit and `amount` from each budget, or refuses. */
   takeLocal(now: number, amount: number): LimitRefusal | undefined {
-    const rates = this.rates;
-    const budgets = this.budgets;
+    const rates = this.rateWindows;
+    const budgets = this.budgetWindows;
     for (let i = 0; i < rates.length; i++) {
-      if (!rates[i].window.fits(now, 1)) return localRefusal(rates[i], now, 1);
+      if (!rates[i].fits(now, 1)) return localRefusal(this.rates[i], now, 1);
     }
     for (let i = 0; i < budgets.length; i++) {
-      if (!budgets[i].window.fits(now, amount)) return localRefusal(budgets[i], now, amount);
+      if (!budgets[i].fits(now, amount)) return localRefusal(this.budgets[i], now, amount);
     }
-    for (let i = 0; i < rates.length; i++) rates[i].window.add(now, 1);
-    for (let i = 0; i < budgets.length; i++) budgets[i].window.add(now, amount);
+    for (let i = 0; i < rates.length; i++) rates[i].add(now, 1);
+    for (let i = 0; i < budgets.length; i++) budgets[i].add(now, amount);
     return undefined;
   }
 
