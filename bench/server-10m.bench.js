@@ -15,7 +15,7 @@ const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { openStorage, PostgresDriver, SqliteDriver } = require('../packages/server/dist');
-const { report } = require('./lib/harness');
+const { medianOfRuns, report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
 const { loadEvents } = require('./lib/event-loader');
 
@@ -25,27 +25,7 @@ const RUNS = 20;
 const DAY_US = 24 * 3_600_000_000;
 const TARGET_MS = 100;
 
-async function time(name, fn) {
-  await fn(); // warm the caches once
-  const ms = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  const median = ms[Math.floor(ms.length / 2)];
-  const p95 = ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))];
-  return {
-    name,
-    ops: RUNS,
-    nsPerOp: median * 1e6,
-    opsPerSec: 1000 / median,
-    extra: { 'median ms': median.toFixed(1), 'p95 ms': p95.toFixed(1) },
-    medianMs: median,
-    p95Ms: p95,
-  };
-}
+const time = (name, fn) => medianOfRuns(name, fn, RUNS);
 
 async function suite(label, options) {
   const storage = await openStorage(options);

@@ -7,6 +7,7 @@
  * const { measure, report } = require('./lib/harness');
  * const rows = [measure('plain call', () => plain()), measure('decorated call', () => guarded())];
  * report('core-check', rows, { note: 'allowed path, no transport listening' });
+ * const page = await medianOfRuns('first audit page', () => events.list(projectId, {}, { limit: 50 }));
  */
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -25,6 +26,32 @@ function measure(name, fn, { ms = 1000, batch = 10000, warmup = 200 } = {}) {
   }
   const ns = Number(process.hrtime.bigint() - start);
   return { name, ops, nsPerOp: ns / ops, opsPerSec: (ops * 1e9) / ns };
+}
+
+/**
+ * Times an async `fn` `runs` times after one warm-up run: a row whose ns/op is the median run,
+ * with the median and p95 in milliseconds (for queries, where one run is a whole answer).
+ */
+async function medianOfRuns(name, fn, runs = 20) {
+  await fn(); // warm the caches once
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const median = ms[Math.floor(ms.length / 2)];
+  const p95 = ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))];
+  return {
+    name,
+    ops: runs,
+    nsPerOp: median * 1e6,
+    opsPerSec: 1000 / median,
+    extra: { 'median ms': median.toFixed(1), 'p95 ms': p95.toFixed(1) },
+    medianMs: median,
+    p95Ms: p95,
+  };
 }
 
 /** Prints a table and writes bench/results/<name>.json; the first row is the baseline. */
@@ -54,4 +81,4 @@ function report(name, rows, extra = {}) {
   return result;
 }
 
-module.exports = { measure, report };
+module.exports = { measure, medianOfRuns, report };
