@@ -87,6 +87,7 @@ export {
   DatabaseBusyError,
   DEFAULT_MAX_PENDING_EVENTS,
   MIN_MAX_PENDING_EVENTS,
+  projectPendingLimit,
   WriterOverloadedError,
   type EventWriter,
   type InsertOptions,
