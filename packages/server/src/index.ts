@@ -62,7 +62,7 @@ export {
   type LiveLimits,
 } from './http/live-connections';
 export { CredentialWatch, CREDENTIAL_CHECK_MS, type CredentialEnd } from './auth/credential-watch';
-export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, WIRE_EVENT_SCHEMA } from './http/wire-schema';
+export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_AHEAD_US, WIRE_EVENT_SCHEMA } from './http/wire-schema';
 export { openStorage, openStorageOn, DEFAULT_DB_FILE, type StorageOptions } from './storage/open';
 export type { Storage } from './storage/storage';
 export type {
@@ -87,6 +87,7 @@ export {
   DatabaseBusyError,
   DEFAULT_MAX_PENDING_EVENTS,
   MIN_MAX_PENDING_EVENTS,
+  projectPendingLimit,
   WriterOverloadedError,
   type EventWriter,
   type InsertOptions,

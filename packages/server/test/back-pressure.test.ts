@@ -10,21 +10,36 @@ import { freshDatabase, jsonOf, startServer, tempDir, wire, type TestServer } fr
 
 /*
  * When the database is slower than the traffic, ingest refuses whole batches with 503 and
- * Retry-After once the writer holds maxPendingEvents, instead of holding ever more in memory;
- * every batch it acknowledged is stored exactly once. The stall is real: a second connection
- * holds `LOCK TABLE events IN ACCESS EXCLUSIVE MODE` for 10 s.
+ * Retry-After once the writer holds maxPendingEvents, or once the batch's project holds half
+ * of it, instead of holding ever more in memory; every batch it acknowledged is stored
+ * exactly once. The stall is real: a second connection holds
+ * `LOCK TABLE events IN ACCESS EXCLUSIVE MODE` for 10 s.
  */
 
 const STALL_MS = 10_000;
 const BOUND = 2000;
 const BATCH = 100;
-/** 3,000 events in flight: more than the bound, so some clients must be refused. */
+/** 3,000 events in flight over 3 projects: more than the bound, so some clients must be refused. */
 const CLIENTS = 30;
+const PROJECTS = 3;
 /** Bounds of the load loop: batches per client, tries per batch. */
 const MAX_BATCHES = 40;
 const MAX_TRIES = 60;
 
+/** A project's clients that ignore Retry-After: 2,500 events, more than the whole bound. */
+const FLOODERS = 25;
+const FLOOD_PAUSE_MS = 20;
+const FLOOD_TRIES = 2000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `condition` holds, failing at `deadline` (ms since the epoch). */
+async function waitFor(condition: () => boolean, deadline: number): Promise<void> {
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${condition.toString()}`);
+    await sleep(20);
+  }
+}
 
 /** A connection that holds every write to `events` back until `release()`. */
 async function lockEvents(url: string): Promise<{ release(): Promise<void> }> {
@@ -70,21 +85,28 @@ describe('back-pressure on PostgreSQL', () => {
 
   test('a 10 s table lock: ingest answers 503 with Retry-After at the bound, and every acknowledged event is stored once', async () => {
     const writer = t.server.storage.writer;
+    // Three projects, each of which alone may hold half the bound: together they can fill it.
+    const projects = [{ id: t.projectId, apiKey: t.apiKey }];
+    for (let p = 1; p < PROJECTS; p++) {
+      const { project, apiKey } = await t.server.admin.createProject(`busy-${p}`);
+      projects.push({ id: project.id, apiKey });
+    }
     const lock = await lockEvents(db.url);
     let stalled = true;
-    const acknowledged: string[] = [];
+    const acknowledged = new Map<string, string[]>(projects.map((p) => [p.id, []]));
     const refusals: Array<{ retryAfter: string | null; body: any; stalled: boolean }> = [];
     let answeredWhileStalled = 0;
     let highestSeen = 0;
 
     // Each client sends a batch, and sends the same batch again after Retry-After when it is
     // refused, as a client should; it starts new batches only while the table is locked.
-    const client = async () => {
+    const client = async (_: unknown, c: number) => {
+      const project = projects[c % PROJECTS];
       for (let b = 0; b < MAX_BATCHES && stalled; b++) {
         const batch = Array.from({ length: BATCH }, () => wire());
         for (let tries = 0; ; tries++) {
           expect(tries).toBeLessThan(MAX_TRIES);
-          const res = await t.ingest(batch);
+          const res = await t.ingest(batch, { 'x-api-key': project.apiKey });
           highestSeen = Math.max(highestSeen, writer.pendingEvents);
           if (res.status === 503) {
             refusals.push({ retryAfter: res.headers.get('retry-after'), body: await jsonOf(res), stalled });
@@ -94,7 +116,7 @@ describe('back-pressure on PostgreSQL', () => {
           expect(res.status).toBe(200);
           if (stalled) answeredWhileStalled++;
           expect(await res.json()).toEqual({ accepted: BATCH, duplicates: 0 });
-          acknowledged.push(...batch.map((e) => e.event_id as string));
+          acknowledged.get(project.id)!.push(...batch.map((e) => e.event_id as string));
           break;
         }
       }
@@ -129,11 +151,113 @@ describe('back-pressure on PostgreSQL', () => {
 
     // Every acknowledged event is stored exactly once; nothing else is (refused batches were
     // refused whole, and stored only when sent again).
-    const stored = await storedIds(db.url, t.projectId);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(BOUND);
-    expect(new Set(acknowledged).size).toBe(acknowledged.length);
-    expect(stored.size).toBe(acknowledged.length);
-    for (const id of acknowledged) expect(stored.get(id)).toBe(1);
+    expect([...acknowledged.values()].flat().length).toBeGreaterThanOrEqual(BOUND);
+    for (const [projectId, ids] of acknowledged) {
+      const stored = await storedIds(db.url, projectId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(stored.size).toBe(ids.length);
+      for (const id of ids) expect(stored.get(id)).toBe(1);
+    }
+  }, 120_000);
+
+  test('one project flooding past Retry-After holds at most half the bound; another is still acknowledged up to the global bound, and every acknowledged event of both is stored once', async () => {
+    const writer = t.server.storage.writer;
+    const share = BOUND / 2;
+    const patient = await t.server.admin.createProject('patient');
+    const lock = await lockEvents(db.url);
+    const lockedAt = Date.now();
+    let stalled = true;
+    const ids = (batch: Array<Record<string, unknown>>) => batch.map((e) => e.event_id as string);
+
+    // Project A: more clients than the whole bound holds; a refused one sends its batch again
+    // after FLOOD_PAUSE_MS, ignoring Retry-After, for as long as the table is locked.
+    const flooded: string[] = [];
+    const floodRefusals: any[] = [];
+    let highestOfA = 0;
+    const flooder = async () => {
+      const batch = Array.from({ length: BATCH }, () => wire());
+      for (let tries = 0; tries < FLOOD_TRIES && stalled; tries++) {
+        const res = await t.ingest(batch);
+        highestOfA = Math.max(highestOfA, writer.pendingEventsOf(t.projectId));
+        if (res.status === 200) {
+          flooded.push(...ids(batch));
+          return;
+        }
+        expect([res.status, res.headers.get('retry-after')]).toEqual([503, '1']);
+        floodRefusals.push(await jsonOf(res));
+        await sleep(FLOOD_PAUSE_MS);
+      }
+    };
+    const flood = Promise.all(Array.from({ length: FLOODERS }, flooder));
+    await waitFor(() => floodRefusals.length > 0, lockedAt + STALL_MS / 2);
+
+    // Project B: batches filling the rest of the bound, each sent again after Retry-After if
+    // refused, as a client should.
+    const patientAcknowledged: string[] = [];
+    const patientRefusedWhileStalled: any[] = [];
+    const patientClient = async () => {
+      const batch = Array.from({ length: BATCH }, () => wire());
+      for (let tries = 0; ; tries++) {
+        expect(tries).toBeLessThan(MAX_TRIES);
+        const res = await t.ingest(batch, { 'x-api-key': patient.apiKey });
+        if (res.status === 503) {
+          if (stalled) patientRefusedWhileStalled.push(await jsonOf(res));
+          await sleep(Number(res.headers.get('retry-after')) * 1000);
+          continue;
+        }
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ accepted: BATCH, duplicates: 0 });
+        patientAcknowledged.push(...ids(batch));
+        return;
+      }
+    };
+    const patientLoad = Promise.all(Array.from({ length: (BOUND - share) / BATCH }, patientClient));
+    // Once B holds the rest, the writer is at its global bound: a third project, holding
+    // nothing, is refused too.
+    await waitFor(() => writer.pendingEvents === BOUND, lockedAt + STALL_MS - 1000);
+    const late = await t.server.admin.createProject('late');
+    const pastTheBound = Array.from({ length: BATCH }, () => wire());
+    const refusedAtBound = await t.ingest(pastTheBound, { 'x-api-key': late.apiKey });
+    const overGlobal = { status: refusedAtBound.status, body: await jsonOf(refusedAtBound) };
+
+    while (Date.now() < lockedAt + STALL_MS) await sleep(50);
+    stalled = false;
+    await lock.release();
+    await Promise.all([flood, patientLoad]);
+
+    // B was never refused while it fitted; A never held more than its half, and was told so.
+    expect(patientRefusedWhileStalled).toEqual([]);
+    expect(highestOfA).toBe(share);
+    expect(floodRefusals.length).toBeGreaterThan(0);
+    for (const body of floodRefusals)
+      expect(body).toEqual({
+        error: 'overloaded',
+        message: expect.stringContaining(
+          `of this project are waiting to be stored (at most ${share} per project)`,
+        ),
+      });
+    expect(patientAcknowledged).toHaveLength(BOUND - share);
+    expect(overGlobal).toEqual({
+      status: 503,
+      body: {
+        error: 'overloaded',
+        message: expect.stringContaining(`${BOUND} events are waiting to be stored (at most ${BOUND})`),
+      },
+    });
+    expect(writer.peakPendingEvents).toBe(BOUND);
+    expect([writer.pendingEvents, writer.pendingProjects]).toEqual([0, 0]);
+
+    // Every acknowledged event of both projects is stored exactly once, and nothing refused is.
+    expect(flooded).toHaveLength(share);
+    for (const [projectId, acknowledged] of [
+      [t.projectId, flooded],
+      [patient.project.id, patientAcknowledged],
+      [late.project.id, []],
+    ] as const) {
+      const stored = await storedIds(db.url, projectId);
+      expect(stored.size).toBe(acknowledged.length);
+      for (const id of acknowledged) expect(stored.get(id)).toBe(1);
+    }
   }, 120_000);
 });
 

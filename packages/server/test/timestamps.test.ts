@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startServer, tempDir, wire, type TestServer, jsonOf } from './helpers';
+import { backends, startServer, tempDir, wire, type TestServer, jsonOf } from './helpers';
 
 const dir = tempDir();
 let t: TestServer;
@@ -73,22 +73,67 @@ describe('from and to take an RFC 3339 time or a date (its midnight UTC)', () =>
   );
 });
 
-describe('times run to the end of 9999, offsets included', () => {
-  test('an event on the last day of 9999 is stored and read back', async () => {
-    const timestamp = '9999-12-31T23:59:59Z';
-    expect((await t.ingest([wire({ agent_name: 'LastDay', timestamp })])).status).toBe(200);
-    const { status, body } = await t.read(
-      `/api/projects/${t.projectId}/events?agent=LastDay&from=9999-12-31`,
-    );
-    expect(status).toBe(200);
-    expect(body.events.map((e: any) => e.timestamp)).toEqual(['9999-12-31T23:59:59.000Z']);
-    const stats = await t.read(
-      `/api/projects/${t.projectId}/stats?from=9999-12-31&to=9999-12-31T23:59:59.5Z`,
-    );
-    expect(stats.status).toBe(200);
-    expect(stats.body.totals.events).toBeGreaterThanOrEqual(1);
-  });
+const HOUR_MS = 3_600_000;
+const hoursAhead = (hours: number) => new Date(Date.now() + hours * HOUR_MS).toISOString();
 
+describe.each(backends())(
+  "events are dated from 1970 to 24 hours past the server's clock, on $name",
+  (backend) => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startServer(await backend.fresh());
+    });
+    afterAll(async () => {
+      await t.server.close();
+      await backend.cleanup();
+    });
+
+    test.each([
+      ['25 hours ahead', () => hoursAhead(25)],
+      ['on the last day of 9999', () => '9999-12-31T23:59:59Z'],
+    ])(
+      "an event dated %s is refused with 400 naming it, the server's time and what to do; none of its batch is stored",
+      async (_when, timestamp) => {
+        const late = timestamp();
+        const batch = [wire(), wire(), wire(), wire({ agent_name: 'Ahead', timestamp: late })];
+        const before = Date.now();
+        const res = await t.ingest(batch);
+        const after = Date.now();
+        expect(res.status).toBe(400);
+        const body = await jsonOf(res);
+        expect(body).toMatchObject({ error: 'invalid_event', field: 'events[3].timestamp' });
+        expect(body.message).toContain(`events[3].timestamp: ${JSON.stringify(late)}`);
+        expect(body.message).toContain('more than 24 hours ahead');
+        expect(body.message).toContain('check the clock of the machine that sent it');
+        const serverTime = Date.parse(/server's time \(([^)]+)\)/.exec(body.message)![1]);
+        expect(serverTime).toBeGreaterThanOrEqual(before);
+        expect(serverTime).toBeLessThanOrEqual(after);
+        for (const e of batch) {
+          const { status } = await t.read(`/api/projects/${t.projectId}/events/${e.event_id}`);
+          expect(status).toBe(404);
+        }
+      },
+    );
+
+    test.each([
+      ['23 hours ahead', () => hoursAhead(23)],
+      [
+        'at the start of 1970 (a spooled event sent late is never refused for its age)',
+        () => '1970-01-01T00:00:00.000Z',
+      ],
+    ])('an event dated %s is stored and read back', async (_when, timestamp) => {
+      const sent = wire({ agent_name: 'InRange', timestamp: timestamp() });
+      const res = await t.ingest([sent]);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
+      const { status, body } = await t.read(`/api/projects/${t.projectId}/events/${sent.event_id}`);
+      expect(status).toBe(200);
+      expect(body.event.timestamp).toBe(sent.timestamp);
+    });
+  },
+);
+
+describe('times run to the end of 9999, offsets included', () => {
   test('a time an offset carries past 9999 is refused with 400 everywhere, naming the value', async () => {
     const late = '9999-12-31T23:30:00-01:00';
     const res = await t.ingest([wire({ timestamp: late })]);

@@ -36,7 +36,7 @@ const STORED = objectSchema({ accepted: types.integer, duplicates: types.integer
 /**
  * `POST /api/events`: authenticate the key before reading the body, gunzip when asked
  * (the 1 MiB limit applies to the compressed and the decompressed size), validate every
- * event, store the batch in one transaction; 503 with Retry-After, the batch refused whole,
+ * event (none dated more than 24 hours ahead of the server's clock), store the batch in one transaction; 503 with Retry-After, the batch refused whole,
  * when the writer already holds its `maxPendingEvents` (`overloaded`) or the database stayed
  * locked by another connection (`database_busy`).
  *
@@ -70,7 +70,8 @@ export const ingestRoutes: FastifyPluginAsync<IngestRoutesOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const records = (request.body as unknown[]).map((e, i) => wireToRecord(e, i));
+      const nowUs = Date.now() * 1000;
+      const records = (request.body as unknown[]).map((e, i) => wireToRecord(e, i, nowUs));
       try {
         return await ctx.writer.insert(request.ingestProjectId!, records);
       } catch (err) {

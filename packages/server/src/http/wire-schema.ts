@@ -7,7 +7,7 @@ import {
   fromWire,
 } from '@agentsudo/core';
 import type { EventRecord } from '../storage/records';
-import { isoToMicros, isStoredTime } from '../storage/time';
+import { HOUR_US, isoToMicros, isStoredTime, microsToIso } from '../storage/time';
 import { ApiError } from './api-error';
 
 /**
@@ -29,6 +29,20 @@ export const MAX_BATCH_EVENTS = 1000;
  * ```
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * How far ahead of the server's clock an event may be dated (µs): 24 hours, room for any
+ * time zone mistake and a clock some hours off. Later events are refused: on PostgreSQL they
+ * would land in the default partition, and moving them out when their day's partition is made
+ * holds every writer back under the table lock (storage/partitions.ts). Past dates stay
+ * accepted, because SDKs spool events and send them late.
+ *
+ * @example
+ * ```ts
+ * if (ts > nowUs + MAX_EVENT_AHEAD_US) refuse();
+ * ```
+ */
+export const MAX_EVENT_AHEAD_US = 24 * HOUR_US;
 
 /** Largest `metadata` object, serialised. */
 const MAX_METADATA_BYTES = 16 * 1024;
@@ -92,14 +106,16 @@ export const WIRE_EVENT_SCHEMA = {
 /**
  * Turns a validated wire event into a record, through core's `fromWire` (which maps the
  * Python SDK's actions and assigns missing event ids). Throws {@link ApiError} naming the
- * field, e.g. `events[3].timestamp`.
+ * field, e.g. `events[3].timestamp`, also for an event dated more than
+ * {@link MAX_EVENT_AHEAD_US} after `nowUs`, the server's time in microseconds.
  *
  * @example
  * ```ts
- * const records = body.map((e, i) => wireToRecord(e, i));
+ * const nowUs = Date.now() * 1000;
+ * const records = body.map((e, i) => wireToRecord(e, i, nowUs));
  * ```
  */
-export function wireToRecord(input: unknown, index: number): EventRecord {
+export function wireToRecord(input: unknown, index: number, nowUs: number): EventRecord {
   const field = (name: string) => `events[${index}].${name}`;
   let event;
   try {
@@ -116,6 +132,15 @@ export function wireToRecord(input: unknown, index: number): EventRecord {
       400,
       'invalid_event',
       `${field('timestamp')}: ${JSON.stringify(raw)} is outside 1970..9999`,
+      field('timestamp'),
+    );
+  }
+  if (ts > nowUs + MAX_EVENT_AHEAD_US) {
+    throw new ApiError(
+      400,
+      'invalid_event',
+      `${field('timestamp')}: ${JSON.stringify(raw)} is more than ${MAX_EVENT_AHEAD_US / HOUR_US} hours ahead ` +
+        `of the server's time (${microsToIso(nowUs)}); check the clock of the machine that sent it`,
       field('timestamp'),
     );
   }

@@ -81,13 +81,30 @@ export function pendingEventsLimit(value: number | undefined): number {
   return value;
 }
 
+/**
+ * Most events one project may hold in a writer bounded at `maxPendingEvents`: half of it, so
+ * a project whose client ignores Retry-After and keeps its share full leaves the other half to
+ * every other project; never less than one full batch ({@link MIN_MAX_PENDING_EVENTS}), so a
+ * writer bounded below two batches lets a project take all of it rather than none.
+ *
+ * @example
+ * ```ts
+ * projectPendingLimit(50_000); // 25_000
+ * projectPendingLimit(1_500); // 1_000
+ * ```
+ */
+export function projectPendingLimit(maxPendingEvents: number): number {
+  return Math.max(Math.floor(maxPendingEvents / 2), MIN_MAX_PENDING_EVENTS);
+}
+
 /** How long a refused client is asked to wait (seconds): a refusal is cheap, a retry soon is fine. */
 const OVERLOADED_RETRY_AFTER_S = 1;
 
 /**
  * A batch refused whole because the writer already holds as many events as it may (the
- * database is slower than the traffic): none of it is stored, and sending it again after
- * `retryAfterSeconds` is safe. Ingest answers it as 503 with `Retry-After`.
+ * database is slower than the traffic), in all (`bound` is `server`) or of the batch's project
+ * (`project`, see {@link projectPendingLimit}): none of it is stored, and sending it again
+ * after `retryAfterSeconds` is safe. Ingest answers it as 503 with `Retry-After`.
  *
  * @example
  * ```ts
@@ -100,12 +117,16 @@ export class WriterOverloadedError extends Error {
   constructor(
     /** Events in the refused batch. */
     readonly batchEvents: number,
-    /** Events the writer held when it refused. */
+    /** Events the writer held when it refused: in all, or of the project when `bound` is `project`. */
     readonly pendingEvents: number,
+    /** The bound it met: `maxPendingEvents`, or the project's share of it. */
     readonly maxPendingEvents: number,
+    /** Which bound the batch would have gone over: the server's, or its project's share. */
+    readonly bound: 'server' | 'project' = 'server',
   ) {
     super(
-      `The database is behind: ${pendingEvents} events are waiting to be stored (at most ${maxPendingEvents}), ` +
+      `The database is behind: ${pendingEvents} events ${bound === 'project' ? 'of this project ' : ''}are ` +
+        `waiting to be stored (at most ${maxPendingEvents}${bound === 'project' ? ' per project' : ''}), ` +
         `so this batch of ${batchEvents} was refused whole and none of it is stored; send it again after ` +
         `${OVERLOADED_RETRY_AFTER_S} s (Retry-After).`,
     );
@@ -213,17 +234,33 @@ export class EventWriter {
   private flushing = false;
   private pending = 0;
   private peak = 0;
+  /** Events held per project; a project is removed when it holds none, so this stays small. */
+  private readonly pendingByProject = new Map<string, number>();
+  /** Most events one project may hold: {@link projectPendingLimit} of the bound. */
+  readonly maxProjectPendingEvents: number;
 
   constructor(
     private readonly driver: SqlDriver,
     private readonly fanOut: LiveFanOut,
     /** Most events held, waiting or in the commit running; more are refused (see {@link insert}). */
     readonly maxPendingEvents: number = DEFAULT_MAX_PENDING_EVENTS,
-  ) {}
+  ) {
+    this.maxProjectPendingEvents = projectPendingLimit(maxPendingEvents);
+  }
 
   /** Events received and not yet answered: waiting for a commit, or in the one running. */
   get pendingEvents(): number {
     return this.pending;
+  }
+
+  /** Events of one project received and not yet answered. */
+  pendingEventsOf(projectId: string): number {
+    return this.pendingByProject.get(projectId) ?? 0;
+  }
+
+  /** How many projects have events held now (each is forgotten once it holds none). */
+  get pendingProjects(): number {
+    return this.pendingByProject.size;
   }
 
   /** The most events held at once since the writer was made: how close it came to its bound. */
@@ -234,9 +271,10 @@ export class EventWriter {
   /**
    * Stores a batch in one transaction. An event whose id is already in the project (a
    * retried delivery) is a duplicate and is not stored again. When the batch would take
-   * the writer over {@link maxPendingEvents}, it is refused whole with
-   * {@link WriterOverloadedError} (unless `whenFull` is `queue`): memory stays bounded
-   * while the database is slower than the traffic.
+   * the writer over {@link maxPendingEvents}, or its project over
+   * {@link maxProjectPendingEvents}, it is refused whole with {@link WriterOverloadedError}
+   * (unless `whenFull` is `queue`): memory stays bounded while the database is slower than
+   * the traffic, and one project cannot take all of it from the others.
    */
   async insert(
     projectId: string,
@@ -244,18 +282,29 @@ export class EventWriter {
     options: InsertOptions = {},
   ): Promise<InsertResult> {
     const size = events.length;
-    if (this.pending + size > this.maxPendingEvents && options.whenFull !== 'queue')
-      throw new WriterOverloadedError(size, this.pending, this.maxPendingEvents);
+    const ofProject = this.pendingEventsOf(projectId);
+    if (options.whenFull !== 'queue') {
+      // The project's bound first: a project over its share is told that it is the cause.
+      if (ofProject + size > this.maxProjectPendingEvents)
+        throw new WriterOverloadedError(size, ofProject, this.maxProjectPendingEvents, 'project');
+      if (this.pending + size > this.maxPendingEvents)
+        throw new WriterOverloadedError(size, this.pending, this.maxPendingEvents);
+    }
     const unique = new Map<string, EventRecord>();
     for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
     this.pending += size;
+    this.pendingByProject.set(projectId, ofProject + size);
     if (this.pending > this.peak) this.peak = this.pending;
     const job: WriteJob = { projectId, batch: unique, received: size, resolve: noop, reject: noop };
     // Held until answered, whichever way, and released once even if answered twice.
     let held = true;
     const release = () => {
-      if (held) this.pending -= size;
+      if (!held) return;
       held = false;
+      this.pending -= size;
+      const left = this.pendingEventsOf(projectId) - size;
+      if (left > 0) this.pendingByProject.set(projectId, left);
+      else this.pendingByProject.delete(projectId);
     };
     const done = new Promise<InsertResult>((resolve, reject) => {
       job.resolve = (result) => {

@@ -20,7 +20,11 @@ import { HOUR_US } from './time';
  *
  * Partitions are made ahead of time ({@link AHEAD_DAYS}), under an advisory lock shared by
  * every instance, so the writer never creates one: an event whose day has none lands in the
- * default partition, and is moved into its day when that day's partition is made.
+ * default partition, and is moved into its day when that day's partition is made. That move
+ * runs under ACCESS EXCLUSIVE on `events`, holding every project's writes back, so ingest
+ * refuses events dated more than 24 hours ahead (MAX_EVENT_AHEAD_US in http/wire-schema.ts):
+ * a future day's events reach the default partition only if the upkeep failed for about
+ * {@link AHEAD_DAYS} - 1 days, and the move stays near empty.
  */
 
 /**
@@ -62,7 +66,7 @@ const LOCK_TIMEOUT = '5s';
 /** The advisory lock every instance takes before it makes or drops partitions. */
 const PARTITIONS_LOCK = 'agentsudo:event-partitions';
 
-/** The default partition: events no day partition covers (odd or far-off times). */
+/** The default partition: events no day partition covers (1970, or days the upkeep has not made). */
 const DEFAULT_PARTITION = 'events_default';
 
 /** Bounds as PostgreSQL prints them: `FOR VALUES FROM ('1772323200000000') TO ('…')`. */
@@ -98,7 +102,8 @@ export function partitionName(day: number): string {
 /**
  * The statements that make a day's partition of `events`, moving in first what the default
  * partition holds of that day (PostgreSQL refuses a partition whose rows sit in the
- * default). The day is a whole number the caller computed, never input, so it is inlined.
+ * default). The move holds the table lock while it runs; it is near empty because ingest
+ * refuses events dated more than a day ahead. The day is a whole number the caller computed, never input, so it is inlined.
  * Run them holding the partitions lock and the table lock ({@link lockForPartitioning}).
  */
 function createDayStatements(day: number): string[] {
