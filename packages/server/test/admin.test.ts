@@ -115,8 +115,12 @@ describe('the same migrations on both databases', () => {
 
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
+      // A day partition of events holds events; it is not a table of its own (PostgreSQL only).
       const cols = await pg.query(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name",
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = 'public'
+            AND NOT (SELECT relispartition FROM pg_class WHERE oid = quote_ident(table_name)::regclass)
+          ORDER BY table_name, column_name`,
       );
       await pg.end();
       const pgSchema: Record<string, string[]> = {};
