@@ -181,6 +181,54 @@ describe('projects and keys', () => {
   });
 });
 
+describe('every credential that may not call a route', () => {
+  test('is refused by each dashboard project route, and nothing is created, rotated or revoked', async () => {
+    const { project, apiKey } = await server.admin.createProject('refusals');
+    const other = await server.admin.createProject('refusals-other');
+    const { token: readToken } = await server.admin.createReadToken(project.id);
+    const { token: otherRead } = await server.admin.createReadToken(other.project.id);
+    const [key] = await server.storage.accounts.listKeys(project.id);
+    // The ingest key and the read token, neither revoked.
+    const before = (await server.storage.accounts.listKeys(project.id)).map((k) => [
+      k.id,
+      k.revokedAt ?? null,
+    ]);
+    const p = `/api/projects/${project.id}`;
+    const status = async (method: string, path: string, headers: Record<string, string>) => {
+      const res = await call(method, path, method === 'POST' ? {} : undefined, headers);
+      await res.body?.cancel();
+      return res.status;
+    };
+    const none = {};
+    const garbage = { authorization: 'Bearer as_not_a_real_key_at_all_000000' };
+    const ingestKey = { authorization: `Bearer ${apiKey}` };
+    const read = { authorization: `Bearer ${readToken}` };
+    const otherToken = { authorization: `Bearer ${otherRead}` };
+    const noCsrf = { cookie };
+    const routes: Array<[string, string, 'read' | 'manage']> = [
+      ['GET', `${p}/agent-activity`, 'read'],
+      ['GET', `${p}/keys`, 'manage'],
+      ['POST', `${p}/keys/rotate`, 'manage'],
+      ['POST', `${p}/read-tokens`, 'manage'],
+      ['DELETE', `${p}/keys/${key.id}`, 'manage'],
+    ];
+    for (const [method, path, kind] of routes) {
+      const where = `${method} ${path}`;
+      expect([where, await status(method, path, none)]).toEqual([where, 401]);
+      expect([where, await status(method, path, garbage)]).toEqual([where, 401]);
+      expect([where, await status(method, path, ingestKey)]).toEqual([where, 403]);
+      // Another project's read token: no such project for it to read, and never a manager.
+      expect([where, await status(method, path, otherToken)]).toEqual([where, kind === 'read' ? 404 : 403]);
+      if (kind === 'manage') expect([where, await status(method, path, read)]).toEqual([where, 403]);
+      if (method !== 'GET') expect([where, await status(method, path, noCsrf)]).toEqual([where, 403]);
+    }
+    const after = await server.storage.accounts.listKeys(project.id);
+    expect(after.map((k) => [k.id, k.revokedAt ?? null])).toEqual(before);
+    expect(before).toHaveLength(2);
+    expect((await ingest(apiKey)).status).toBe(200);
+  });
+});
+
 describe('agent activity', () => {
   test('counts each agent’s events per slice of the range', async () => {
     const { project, apiKey } = await server.admin.createProject('activity');
