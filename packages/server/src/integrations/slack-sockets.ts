@@ -61,6 +61,9 @@ export class SlackSockets {
     );
     this.clients.set(projectId, client);
     await client.start();
+    // Disconnected (or replaced) while it was opening: a start that still succeeds would leave
+    // a connection nobody closes.
+    if (this.clients.get(projectId) !== client) await client.disconnect().catch(() => undefined);
   }
 
   /**
