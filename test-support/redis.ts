@@ -72,11 +72,16 @@ export async function startTestRedis(port: number): Promise<TestRedis> {
   const stop = () => {
     try {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid > 0) process.kill(pid, 'SIGTERM');
+      if (pid > 0) {
+        process.kill(pid, 'SIGTERM');
+        // Redis still writes its farewell to server.log as it exits: removing the folder before
+        // it has gone can fail with ENOTEMPTY, so wait for the process to end first.
+        waitForExit(pid, 10_000);
+      }
     } catch {
       // No pid file: the server never came up, or has already gone.
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     }
   };
   try {
@@ -87,6 +92,22 @@ export async function startTestRedis(port: number): Promise<TestRedis> {
     throw new Error(`redis-server on 127.0.0.1:${port} did not answer PING: ${(e as Error).message}\n${log}`);
   }
   return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
+
+/** Blocks (the caller's stop() is synchronous) until the process is gone, or the time is up. */
+function waitForExit(pid: number, withinMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+      // An exited daemon whose parent does not reap it stays a zombie ('Z'): it is gone too.
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
+    } catch {
+      return; // ESRCH (or no /proc entry): it has exited
+    }
+    Atomics.wait(pause, 0, 0, 10);
+  }
 }
 
 /** Resolves once a server on the port answers PING, retrying refused connections until the deadline. */
