@@ -7,8 +7,8 @@
  * each transport are measured in many short alternating rounds, and each case reports its
  * median round (and its best), so a busy shared machine neither slows one case more than the
  * other nor moves the figures with one slow round. Target: the guard adds at most 5% to an
- * in-process call. Over stdio a
- * third case puts the agentsudo-mcp proxy (a policy giving noop its scope) in front of the
+ * in-process call. In process a second unguarded server is measured alike as a control: what
+ * it "adds" is the run's own noise. Over stdio a third case puts the agentsudo-mcp proxy (a policy giving noop its scope) in front of the
  * unguarded server, as a user would in front of a server they did not write.
  */
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -67,6 +67,9 @@ async function stdioClient(guarded, proxied = false) {
   return client;
 }
 
+/** In-process rounds: many short ones, so a collection or a busy moment moves few of them. */
+const IN_PROCESS = { rounds: 60, calls: 500 };
+
 const call = (client) => client.callTool({ name: 'noop', arguments: { path: '/tmp/a' } });
 
 /** Makes `calls` calls one after another; returns ns per call. */
@@ -123,12 +126,15 @@ function added(base, row) {
 }
 
 async function main() {
+  // A second unguarded server is the control: what it "adds" to the first is the bench's own
+  // noise in this run (two equal servers measured alike), the floor under the guard's figure.
   const inProcess = await inRounds(
     [
       { name: 'in process, unguarded', client: await inProcessClient(false) },
       { name: 'in process, guarded', client: await inProcessClient(true) },
+      { name: 'in process, unguarded again (control)', client: await inProcessClient(false) },
     ],
-    { rounds: 40, calls: 1000 },
+    { rounds: IN_PROCESS.rounds, calls: IN_PROCESS.calls },
   );
   const stdio = [
     { name: 'stdio, unguarded', client: await stdioClient(false) },
@@ -140,10 +146,12 @@ async function main() {
   rmSync(policyDir, { recursive: true, force: true });
 
   const guardInProcess = added(inProcess[0], inProcess[1]);
+  const control = added(inProcess[0], inProcess[2]);
   const guardStdio = added(overStdio[0], overStdio[1]);
   const proxyStdio = added(overStdio[0], overStdio[2]);
   const column = (a) => `${a.ns} ns (${a.median}%; by round ${a.pairedMedian}%; best ${a.best}%)`;
   inProcess[1].extra = { 'added (median round)': column(guardInProcess) };
+  inProcess[2].extra = { 'added (median round)': column(control) };
   overStdio[1].extra = { 'added (median round)': column(guardStdio) };
   overStdio[2].extra = { 'added (median round)': column(proxyStdio) };
   report('mcp-guard', [...inProcess, ...overStdio], {
@@ -151,12 +159,14 @@ async function main() {
     addedPercentInProcessBest: guardInProcess.best,
     addedPercentInProcessPaired: guardInProcess.pairedMedian,
     addedNsInProcess: guardInProcess.ns,
+    controlPercentInProcess: control.median,
+    controlPercentInProcessPaired: control.pairedMedian,
     addedPercentStdio: guardStdio.median,
     addedPercentStdioBest: guardStdio.best,
     addedPercentStdioProxy: proxyStdio.median,
     addedPercentStdioProxyBest: proxyStdio.best,
     targetAddedPercentInProcess: 5,
-    note: "a tools/call of a tool that does nothing, with the SDK Client; no transport listening to allowed checks; each transport's cases measured in alternating short rounds (40 of 1,000 calls in process, 15 of 300 over stdio), each case's nsPerOp is its median round and bestNsPerOp its best; added percentages compare medians, best rounds, and (paired) each round's own ratio; compare each guarded row (and the proxy row) with the unguarded row of its transport",
+    note: `a tools/call of a tool that does nothing, with the SDK Client; no transport listening to allowed checks; each transport's cases measured in alternating short rounds (${IN_PROCESS.rounds} of ${IN_PROCESS.calls} calls in process, 15 of 300 over stdio), each case's nsPerOp is its median round and bestNsPerOp its best; added percentages compare medians, best rounds, and (paired) each round's own ratio; compare each guarded row (and the proxy row) with the unguarded row of its transport; the control row is a second unguarded server measured alike: its figure is this run's noise`,
   });
   process.exit(0);
 }

@@ -14,15 +14,8 @@ const { setInterval, clearInterval } = require('node:timers');
 const { batchFactory } = require('./lib/event-batches');
 const { report } = require('./lib/harness');
 const { eachBackend } = require('./lib/server-backends');
-const {
-  cli,
-  cpuSeconds,
-  keyFrom,
-  postEvents,
-  rssMiB,
-  startServer,
-  stopServer,
-} = require('./lib/server-process');
+const { driveIngest } = require('./lib/ingest-load');
+const { cli, cpuSeconds, keyFrom, rssMiB, startServer, stopServer } = require('./lib/server-process');
 
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -36,27 +29,17 @@ async function run(name, storageArgs, env) {
   const makeBatch = batchFactory(BATCH);
   const rss = [];
   const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 1000);
-  let accepted = 0;
-  let measuring = false;
-  const warmEnd = Date.now() + WARMUP_MS;
-  const end = warmEnd + DURATION_MS;
-  let start;
   let cpuStart = 0;
-  const worker = async () => {
-    while (Date.now() < end) {
-      if (!measuring && Date.now() >= warmEnd) {
-        measuring = true;
-        start = process.hrtime.bigint();
-        cpuStart = cpuSeconds(child.pid);
-        accepted = 0;
-      }
-      // Read `accepted` only after the await: `accepted += await …` would add to a stale value.
-      const n = (await postEvents(agent, url, key, makeBatch())).accepted;
-      accepted += n;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const ns = Number(process.hrtime.bigint() - start);
+  const { accepted, ns } = await driveIngest({
+    agent,
+    url,
+    key,
+    makeBatch,
+    concurrency: CONCURRENCY,
+    warmupMs: WARMUP_MS,
+    durationMs: DURATION_MS,
+    onMeasureStart: () => (cpuStart = cpuSeconds(child.pid)),
+  });
   const serverCpu = (cpuSeconds(child.pid) - cpuStart) / (ns / 1e9);
   clearInterval(sampler);
   agent.destroy();

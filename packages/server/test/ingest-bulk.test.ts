@@ -114,6 +114,27 @@ describe.each(backends())('bulk ingest on $name', (backend) => {
     expect(await stored()).toHaveLength(55);
   });
 
+  test('live feeds get each event once, in seq order, with the seq it was stored under, duplicates or not', async () => {
+    const heard: [string, number][] = [];
+    const unsubscribe = storage.live.subscribe(projectId, (events) => {
+      for (const e of events) heard.push([e.eventId, e.seq!]);
+    });
+    try {
+      const first = traffic(10);
+      await storage.writer.insert(projectId, first);
+      // Retried events between new ones, and a second batch in the same group repeating one.
+      const fresh = traffic(6);
+      const mixed = fresh.slice(0, 4).flatMap((e, i) => [{ ...first[i] }, e]);
+      await together(storage, projectId, [mixed, [{ ...fresh[3] }, fresh[4], { ...first[9] }, fresh[5]]]);
+      const rows = await stored();
+      expect(rows).toHaveLength(16);
+      for (let i = 0; i < 50 && heard.length < 16; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual(rows.map((e) => [e.eventId, e.seq]));
+    } finally {
+      unsubscribe();
+    }
+  });
+
   test('the same event id in two projects is stored in each', async () => {
     const other = `prj_${randomUUID().slice(0, 8)}`;
     await storage.accounts.createProject({ id: other, name: `p-${other}`, createdAt: Date.now() });
