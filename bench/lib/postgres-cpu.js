@@ -30,13 +30,14 @@ async function postgresCpu(adminUrl) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
-  let backend;
+  let fields;
   try {
-    backend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const backend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    // Read while the backend still runs: it exits once the client ends.
+    fields = statFields(backend);
   } finally {
     await client.end();
   }
-  const fields = statFields(backend);
   if (!fields) return undefined;
   const postmaster = Number(fields[1]);
   let command;
