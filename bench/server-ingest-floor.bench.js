@@ -26,12 +26,12 @@ const http = require('node:http');
 const { cpus } = require('node:os');
 const Database = require('better-sqlite3');
 const { Client } = require('pg');
-const { newEventId } = require('../packages/core/dist');
 const { openStorage } = require('../packages/server/dist');
-const { EVENT_COLUMNS, EVENT_TYPES, eventRow } = require('../packages/server/dist/storage/event-columns');
+const { EVENT_COLUMNS, EVENT_TYPES } = require('../packages/server/dist/storage/event-columns');
 const { columnArrays, unnestRows } = require('../packages/server/dist/storage/postgres-arrays');
-const { batchFactory } = require('./lib/event-batches');
+const { batchFactory, eventRows } = require('./lib/event-batches');
 const { report } = require('./lib/harness');
+const { loadAverage } = require('./lib/machine-load');
 const { driveIngest } = require('./lib/ingest-load');
 const { postgresCpu } = require('./lib/postgres-cpu');
 const { eachBackend } = require('./lib/server-backends');
@@ -78,27 +78,8 @@ async function httpFloor() {
  * last. (Ids all of one millisecond would be random to the unique index: 2.5× the cost.)
  */
 function groupsOfRows(count) {
-  const agents = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
-  const scopes = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
   const t = Date.now();
-  return Array.from({ length: count }, (_, g) =>
-    Array.from({ length: GROUP }, (_, i) =>
-      eventRow(
-        PROJECT,
-        {
-          eventId: newEventId(t + g),
-          ts: (t + g) * 1000 + i,
-          agentName: agents[i % 4],
-          action: 'permission_check',
-          scope: scopes[i % 5],
-          allowed: i % 10 !== 0,
-          functionName: 'Service.method',
-          sdk: 'agentsudo-js/0.1.0',
-        },
-        t * 1000,
-      ),
-    ),
-  );
+  return Array.from({ length: count }, (_, g) => eventRows(PROJECT, GROUP, t + g));
 }
 
 function placeholders(rows, columns) {
@@ -276,10 +257,7 @@ async function main() {
   report('server-ingest-floor', rows, {
     cores,
     floors: summary,
-    note: `load: batches of 100 over 8 kept-alive connections against a server that only parses them; store: ${GROUPS} transactions of ${GROUP} pre-built events into the migrated events table (its indexes, ON CONFLICT, RETURNING seq), no rollups or notifications; best case = min(cores / sum of CPU per event${engines.some((e) => e.name === 'SQLite') ? ', for SQLite also one thread / (HTTP + store)' : ''}); load average at the end ${require('node:os')
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
+    note: `load: batches of 100 over 8 kept-alive connections against a server that only parses them; store: ${GROUPS} transactions of ${GROUP} pre-built events into the migrated events table (its indexes, ON CONFLICT; SQLite without RETURNING, as the writer, and with it in alternate groups), no rollups or notifications; best case = min(cores / sum of CPU per event${engines.some((e) => e.name === 'SQLite') ? ', for SQLite also one thread / (HTTP + store)' : ''}); load average at the end ${loadAverage().join(' ')}`,
   });
 }
 

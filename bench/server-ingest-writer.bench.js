@@ -19,11 +19,12 @@
  */
 const { readFileSync } = require('node:fs');
 const { Client } = require('pg');
-const { newEventId } = require('../packages/core/dist');
+const { eventRows } = require('./lib/event-batches');
 const { report } = require('./lib/harness');
+const { loadAverage } = require('./lib/machine-load');
 const { eachBackend } = require('./lib/server-backends');
 const { openStorage } = require('../packages/server/dist');
-const { EVENT_COLUMNS, EVENT_TYPES, eventRow } = require('../packages/server/dist/storage/event-columns');
+const { EVENT_COLUMNS, EVENT_TYPES } = require('../packages/server/dist/storage/event-columns');
 const { columnArrays, unnestRows } = require('../packages/server/dist/storage/postgres-arrays');
 
 const GROUP = 500;
@@ -66,25 +67,7 @@ const FORMS = [before, now, jsonAnswer];
 
 /** Events as the bench's load generator sends them: 4 agents, 5 scopes, 1 in 10 denied. */
 function groupRows() {
-  const t = Date.now();
-  const agents = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
-  const scopes = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
-  return Array.from({ length: GROUP }, (_, i) =>
-    eventRow(
-      PROJECT,
-      {
-        eventId: newEventId(t),
-        ts: t * 1000 + i,
-        agentName: agents[i % 4],
-        action: 'permission_check',
-        scope: scopes[i % 5],
-        allowed: i % 10 !== 0,
-        functionName: 'Service.method',
-        sdk: 'agentsudo-js/0.1.0',
-      },
-      t * 1000,
-    ),
-  );
+  return eventRows(PROJECT, GROUP, Date.now());
 }
 
 function backendCpuMs(pid) {
@@ -163,10 +146,7 @@ async function main() {
     return;
   }
   report('server-ingest-writer', pg, {
-    note: `PostgreSQL; ${TURNS} turns of one round per form (order rotating), each ${GROUPS_PER_ROUND} transactions of ${GROUP} events; medians per 1,000 events; ratio = median over turns of each form / before in the same turn; load average at the end ${require('node:os')
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
+    note: `PostgreSQL; ${TURNS} turns of one round per form (order rotating), each ${GROUPS_PER_ROUND} transactions of ${GROUP} events; medians per 1,000 events; ratio = median over turns of each form / before in the same turn; load average at the end ${loadAverage().join(' ')}`,
   });
 }
 

@@ -7,23 +7,40 @@
  * @example
  * const makeBatch = batchFactory(100);
  * await postEvents(agent, url, key, makeBatch());
+ * const rows = eventRows('prj_bench', 500, Date.now()); // the same events as stored rows
  */
 const { newEventId } = require('../../packages/core/dist');
 
+const AGENTS = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
+const SCOPES = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
+
+/** The i-th event of the load, as the SDK records it, without its id and time. */
+function loadEvent(i) {
+  return {
+    agentName: AGENTS[i % AGENTS.length],
+    action: 'permission_check',
+    scope: SCOPES[i % SCOPES.length],
+    allowed: i % 10 !== 0,
+    functionName: 'Service.method',
+    sdk: 'agentsudo-js/0.1.0',
+  };
+}
+
 /** A function that returns a new batch body each call. */
 function batchFactory(size) {
-  const agents = ['SupportBot', 'BillingBot', 'OpsBot', 'SearchBot'];
-  const scopes = ['read:customers', 'read:orders', 'write:refunds', 'send:email', 'delete:users'];
-  const events = Array.from({ length: size }, (_, i) => ({
-    event_id: '@@ID@@',
-    timestamp: '@@TS@@',
-    agent_name: agents[i % agents.length],
-    action: 'permission_check',
-    scope: scopes[i % scopes.length],
-    allowed: i % 10 !== 0,
-    function_name: 'Service.method',
-    sdk: 'agentsudo-js/0.1.0',
-  }));
+  const events = Array.from({ length: size }, (_, i) => {
+    const e = loadEvent(i);
+    return {
+      event_id: '@@ID@@',
+      timestamp: '@@TS@@',
+      agent_name: e.agentName,
+      action: e.action,
+      scope: e.scope,
+      allowed: e.allowed,
+      function_name: e.functionName,
+      sdk: e.sdk,
+    };
+  });
   const parts = JSON.stringify(events).split(/"@@(?:ID|TS)@@"/);
   return () => {
     // Ids as the SDK makes them (UUID v7, time first).
@@ -37,4 +54,15 @@ function batchFactory(size) {
   };
 }
 
-module.exports = { batchFactory };
+/**
+ * `size` stored-event rows (storage/event-columns.ts order) of the same load, all stamped at
+ * millisecond `ms`: ids made then (UUID v7), times a microsecond apart from it.
+ */
+function eventRows(projectId, size, ms) {
+  const { eventRow } = require('../../packages/server/dist/storage/event-columns');
+  return Array.from({ length: size }, (_, i) =>
+    eventRow(projectId, { eventId: newEventId(ms), ts: ms * 1000 + i, ...loadEvent(i) }, ms * 1000),
+  );
+}
+
+module.exports = { batchFactory, eventRows };
