@@ -10,6 +10,7 @@
  *
  * @example
  * const { projects } = await loadEvents(storage, driver, { events: 10_000_000, days: 35, now });
+ * await fillEvents(driver, { events: 1_000_000, days: 35, now }); // the events alone
  */
 const { DAY_US, EventPartitions } = require('../../packages/server/dist/storage/partitions');
 const {
@@ -45,16 +46,25 @@ function columns(start, step) {
 }
 
 async function loadEvents(storage, driver, { events, days, now }) {
-  const span = days * DAY_US;
-  const start = now - span;
-  const step = Math.floor(span / events);
+  const start = now - days * DAY_US;
   const projects = Array.from({ length: PROJECTS }, (_, i) => `prj_bench_${i}`);
   for (const id of projects) await storage.accounts.createProject({ id, name: id, createdAt: Date.now() });
   if (driver.dialect === 'postgres') {
     const today = Math.floor(now / DAY_US);
     await new EventPartitions(driver).ensureDays(Math.floor(start / DAY_US), today);
   }
-  const cols = columns(start, step);
+  await fillEvents(driver, { events, days, now });
+  await buildRollups(driver);
+  return { projects };
+}
+
+/**
+ * Only the events of {@link loadEvents}, into whatever `events` table the database has now
+ * (for a benchmark of a migration, say); no projects, partitions or rollups.
+ */
+async function fillEvents(driver, { events, days, now }) {
+  const span = days * DAY_US;
+  const cols = columns(now - span, Math.floor(span / events));
   const names = Object.keys(cols).join(', ');
   const values = Object.values(cols).join(', ');
   const chunk = (lo, hi) =>
@@ -68,8 +78,6 @@ async function loadEvents(storage, driver, { events, days, now }) {
   // a long load does not hold one huge transaction.
   if (driver.dialect === 'sqlite') await driver.transaction(fill);
   else await fill(driver);
-  await buildRollups(driver);
-  return { projects };
 }
 
 /** The rollups ingest keeps, rebuilt from all events (rollups.ts's rules, in SQL). */
@@ -97,4 +105,4 @@ async function buildRollups(driver) {
   await driver.run('ANALYZE');
 }
 
-module.exports = { loadEvents };
+module.exports = { loadEvents, fillEvents };
