@@ -188,6 +188,12 @@ export interface InsertOptions {
   whenFull?: 'refuse' | 'queue';
 }
 
+/** How far a group commit has come: its events stored (seqs taken), and the commit over either way. */
+interface CommitSteps {
+  stored: Promise<void>;
+  over: Promise<void>;
+}
+
 /** A batch waiting for its transaction, and how to answer its caller. */
 interface WriteJob {
   projectId: string;
@@ -218,10 +224,15 @@ async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Stores ingested batches: each in one transaction with its rollups and its announcement
  * to live feeds, answered only after commit. Batches that arrive while a commit runs
- * share the next transaction (group commit), on both databases: one writer per process on
- * SQLite; on PostgreSQL one group commit at a time per instance, so concurrent batches do
- * not queue on each other's rollup row locks, and a group pays its statements, its NOTIFY
- * and its commit once.
+ * share the next transaction (group commit), on both databases, so a group pays its
+ * statements, its NOTIFY and its commit once. One group commit at a time on SQLite (one
+ * writer per process). On PostgreSQL two overlap: the next group stores its events while
+ * the one before finishes (its rollups, NOTIFY and COMMIT), so the database and this process
+ * work at once instead of in turns. The overlap keeps the order one commit at a time would
+ * have: the next group inserts only once the one before has its seqs, and takes its rollup
+ * rows' locks and commits only after that one is over. So live feeds of an instance hear of
+ * events in seq order, a feed resuming after a seq misses nothing stored by this instance
+ * before it, and two commits of one instance never wait on each other's locks in a cycle.
  *
  * @example
  * ```ts
@@ -231,7 +242,16 @@ async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
  */
 export class EventWriter {
   private readonly queued: WriteJob[] = [];
-  private flushing = false;
+  /** A start of the next group commit is due on the next turn of the event loop. */
+  private scheduled = false;
+  /** A group commit has started and not yet taken its batches (the next may not start yet). */
+  private taking = false;
+  /** Group commits started and not yet over. */
+  private running = 0;
+  /** Group commits that may run at once (see the class's description). */
+  private readonly overlap: number;
+  /** The group commit started last: when its events are stored, and when it is over. */
+  private last: CommitSteps = { stored: Promise.resolve(), over: Promise.resolve() };
   private pending = 0;
   private peak = 0;
   /** Events held per project; a project is removed when it holds none, so this stays small. */
@@ -246,6 +266,7 @@ export class EventWriter {
     readonly maxPendingEvents: number = DEFAULT_MAX_PENDING_EVENTS,
   ) {
     this.maxProjectPendingEvents = projectPendingLimit(maxPendingEvents);
+    this.overlap = driver.dialect === 'postgres' ? 2 : 1;
   }
 
   /** Events received and not yet answered: waiting for a commit, or in the one running. */
@@ -317,58 +338,104 @@ export class EventWriter {
       };
     });
     // Batches that arrive while a commit runs share the next transaction (group commit).
-    // Each is still answered only after the commit that stored it. The flush starts on the
-    // next turn of the event loop, so batches whose requests were parsed in this turn (SQLite
-    // blocked the loop during the last commit) join it.
+    // Each is still answered only after the commit that stored it.
     this.queued.push(job);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => void this.flushQueued());
-    }
+    this.schedule();
     return done;
   }
 
-  private async flushQueued(): Promise<void> {
-    try {
-      while (this.queued.length) {
-        let events = 0;
-        let n = 0;
-        while (
-          n < this.queued.length &&
-          (n === 0 || events + this.queued[n].batch.size <= MAX_GROUP_EVENTS)
-        ) {
-          events += this.queued[n++].batch.size;
-        }
-        const group = this.queued.splice(0, n);
-        try {
-          await this.commit(group);
-        } catch (err) {
-          // One bad batch must not fail the others it shared a transaction with. A busy
-          // database fails them all alike: trying each alone would only wait for it again,
-          // on SQLite with the event loop blocked each time.
-          if (group.length > 1 && !(err instanceof DatabaseBusyError))
-            for (const job of group) await this.commit([job]).catch(() => undefined);
-        }
+  /**
+   * Starts the next group commit on the next turn of the event loop (so that batches whose
+   * requests were parsed in this one, while SQLite blocked the loop, join it), when one may
+   * start: batches wait, a slot is free, and every group commit running has taken its batches.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.taking || !this.queued.length || this.running >= this.overlap) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.taking && this.queued.length && this.running < this.overlap) this.startCommit();
+    });
+  }
+
+  /**
+   * Starts a group commit. It opens its transaction at once but takes the waiting batches
+   * only once the group before has stored its events: that group's round trips are not
+   * waited for twice, and the batches that arrived meanwhile join this one.
+   */
+  private startCommit(): void {
+    const after = this.last;
+    let stored!: () => void;
+    const steps: CommitSteps = {
+      stored: new Promise<void>((resolve) => (stored = resolve)),
+      over: after.over,
+    };
+    let group: WriteJob[] | undefined;
+    const take = (): WriteJob[] => {
+      if (!group) {
+        group = this.takeGroup();
+        this.taking = false;
+        this.schedule();
       }
-    } finally {
-      this.flushing = false;
+      return group;
+    };
+    this.taking = true;
+    this.running++;
+    this.last = steps;
+    steps.over = this.commitGroup(take, after, stored).finally(() => {
+      stored();
+      this.running--;
+      this.schedule();
+    });
+  }
+
+  /** The waiting batches, up to {@link MAX_GROUP_EVENTS} events (at least one batch). */
+  private takeGroup(): WriteJob[] {
+    let events = 0;
+    let n = 0;
+    while (n < this.queued.length && (n === 0 || events + this.queued[n].batch.size <= MAX_GROUP_EVENTS)) {
+      events += this.queued[n++].batch.size;
+    }
+    return this.queued.splice(0, n);
+  }
+
+  /** One group commit; when it fails, each of its batches alone (one bad batch fails only itself). */
+  private async commitGroup(take: () => WriteJob[], after: CommitSteps, stored: () => void): Promise<void> {
+    try {
+      await this.commit(take, after, stored);
+    } catch (err) {
+      // One bad batch must not fail the others it shared a transaction with. A busy
+      // database fails them all alike: trying each alone would only wait for it again,
+      // on SQLite with the event loop blocked each time.
+      const group = take();
+      if (group.length > 1 && !(err instanceof DatabaseBusyError))
+        for (const job of group) await this.commit(() => [job], after, noop).catch(() => undefined);
     }
   }
 
   /**
-   * Stores jobs in one transaction; answers each after commit, or rejects them: a lone job,
-   * or all of them when the database is busy.
+   * Stores the batches `take` gives in one transaction, once the group before has stored
+   * its events; answers each after commit, or rejects them: a lone batch, or all of them
+   * when the database is busy (or could not even begin the transaction).
    */
-  private async commit(jobs: WriteJob[]): Promise<void> {
-    const receivedAt = Date.now() * 1000;
+  private async commit(take: () => WriteJob[], after: CommitSteps, storedAll: () => void): Promise<void> {
+    let jobs: WriteJob[] = [];
     let stored: EventRecord[][];
     try {
       stored = await retryConflicts(() =>
         this.driver.transaction(async (tx) => {
+          // The group before takes its seqs first, so seq order is commit order.
+          await after.stored;
+          jobs = take();
+          const receivedAt = Date.now() * 1000;
           const out =
             this.driver.dialect === 'postgres'
               ? await insertUnnest(tx, jobs, receivedAt)
               : await insertValues(tx, jobs, receivedAt);
+          storedAll();
+          // The group before goes first from here: it takes its rollup rows' locks first (no
+          // wait between the two could deadlock), and it commits, and is announced, first.
+          await after.over;
           // Rollups and announcements once per group: fewer statements, one NOTIFY per commit
           // (per project it stored events of).
           const byProject = new Map<string, EventRecord[]>();
@@ -384,6 +451,8 @@ export class EventWriter {
       );
     } catch (err) {
       const failure = busyOr(err);
+      // A transaction that failed to begin has taken nothing yet: its batches are answered too.
+      jobs = take();
       if (jobs.length === 1 || failure instanceof DatabaseBusyError)
         for (const job of jobs) job.reject(failure);
       throw failure;
