@@ -1,6 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type AgentSudoServer } from '../src';
-import { backends, jsonOf, openLive, startServer, type LiveClient, type TestServer, signIn } from './helpers';
+import {
+  backends,
+  expectRefusals,
+  jsonOf,
+  openLive,
+  startServer,
+  type GuardedRoute,
+  type LiveClient,
+  type TestServer,
+  signIn,
+} from './helpers';
 
 /**
  * Approvals held by the server, over real HTTP on 127.0.0.1, on SQLite and PostgreSQL: an
@@ -309,24 +319,20 @@ describe.each(backends())('approvals held by the server on $name', (backend) => 
     // Another project's ingest key cannot see or use this project's approvals.
     for (const [method, path] of sdkRoutes.filter(([, path]) => path.includes(id)))
       expect([path, await status(method, path, otherIngest)]).toEqual([path, 404]);
-    const dashboardRoutes: Array<[string, string, 'read' | 'write']> = [
+    const dashboardRoutes: GuardedRoute[] = [
       ['GET', `/api/projects/${p.id}/approvals`, 'read'],
       ['GET', `/api/projects/${p.id}/grants`, 'read'],
       ['POST', `/api/projects/${p.id}/approvals/${id}/decision`, 'write'],
       ['DELETE', `/api/projects/${p.id}/grants/${granted.body.grant_id}`, 'write'],
     ];
-    for (const [method, path, kind] of dashboardRoutes) {
-      const where = `${method} ${path}`;
-      expect([where, await status(method, path, none)]).toEqual([where, 401]);
-      expect([where, await status(method, path, garbage)]).toEqual([where, 401]);
-      expect([where, await status(method, path, ingest)]).toEqual([where, 403]);
-      // Another project's read token: no such project for it to read, and never a decider.
-      expect([where, await status(method, path, otherRead)]).toEqual([where, kind === 'read' ? 404 : 403]);
-      if (kind === 'write') {
-        expect([where, await status(method, path, read)]).toEqual([where, 403]);
-        expect([where, await status(method, path, cookieOnly)]).toEqual([where, 403]);
-      }
-    }
+    await expectRefusals(dashboardRoutes, status, {
+      none,
+      garbage,
+      ingestKey: ingest,
+      read,
+      otherRead,
+      cookieWithoutCsrf: cookieOnly,
+    });
     // Nothing above decided or revoked anything.
     expect((await p.sdk('GET', `/api/approvals/${id}`).then((r) => jsonOf(r))).status).toBe('pending');
     const grants = await dashboard('GET', `/api/projects/${p.id}/grants`);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, dashboard, type AgentSudoServer } from '../src';
+import { expectRefusals, type GuardedRoute } from './helpers';
 
 /**
  * The dashboard's server side over real HTTP: the page and its headers, and the project
@@ -205,23 +206,21 @@ describe('every credential that may not call a route', () => {
     const read = { authorization: `Bearer ${readToken}` };
     const otherToken = { authorization: `Bearer ${otherRead}` };
     const noCsrf = { cookie };
-    const routes: Array<[string, string, 'read' | 'manage']> = [
+    const routes: GuardedRoute[] = [
       ['GET', `${p}/agent-activity`, 'read'],
-      ['GET', `${p}/keys`, 'manage'],
-      ['POST', `${p}/keys/rotate`, 'manage'],
-      ['POST', `${p}/read-tokens`, 'manage'],
-      ['DELETE', `${p}/keys/${key.id}`, 'manage'],
+      ['GET', `${p}/keys`, 'write'],
+      ['POST', `${p}/keys/rotate`, 'write'],
+      ['POST', `${p}/read-tokens`, 'write'],
+      ['DELETE', `${p}/keys/${key.id}`, 'write'],
     ];
-    for (const [method, path, kind] of routes) {
-      const where = `${method} ${path}`;
-      expect([where, await status(method, path, none)]).toEqual([where, 401]);
-      expect([where, await status(method, path, garbage)]).toEqual([where, 401]);
-      expect([where, await status(method, path, ingestKey)]).toEqual([where, 403]);
-      // Another project's read token: no such project for it to read, and never a manager.
-      expect([where, await status(method, path, otherToken)]).toEqual([where, kind === 'read' ? 404 : 403]);
-      if (kind === 'manage') expect([where, await status(method, path, read)]).toEqual([where, 403]);
-      if (method !== 'GET') expect([where, await status(method, path, noCsrf)]).toEqual([where, 403]);
-    }
+    await expectRefusals(routes, status, {
+      none,
+      garbage,
+      ingestKey,
+      read,
+      otherRead: otherToken,
+      cookieWithoutCsrf: noCsrf,
+    });
     const after = await server.storage.accounts.listKeys(project.id);
     expect(after.map((k) => [k.id, k.revokedAt ?? null])).toEqual(before);
     expect(before).toHaveLength(2);

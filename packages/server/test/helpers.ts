@@ -232,3 +232,51 @@ export async function signIn(
     csrf: (await jsonOf<{ csrf_token: string }>(res)).csrf_token,
   };
 }
+
+/** A project route as the credential tables call it: method, path, and whether it reads or changes. */
+export type GuardedRoute = readonly [method: string, path: string, kind: 'read' | 'write'];
+
+/** The credentials a project's dashboard routes must refuse, as request headers. */
+export interface RefusedCredentials {
+  none: Record<string, string>;
+  /** A bearer that is no key or token at all. */
+  garbage: Record<string, string>;
+  /** The project's own ingest key: for the SDK's routes, never the dashboard's. */
+  ingestKey: Record<string, string>;
+  /** The project's read token: reads, never changes. */
+  read: Record<string, string>;
+  /** Another project's read token. */
+  otherRead: Record<string, string>;
+  /** A signed-in user's session cookie without its CSRF token. */
+  cookieWithoutCsrf: Record<string, string>;
+}
+
+/**
+ * Calls every route with every credential it must refuse, and checks each answer: 401
+ * without a credential or with a garbage one; 403 for the ingest key; 404 for another
+ * project's read token on a read (no such project for it), 403 on a change; 403 for this
+ * project's read token on a change, and for a session cookie without its CSRF token on
+ * anything but a GET. Each failure names the route.
+ *
+ * @example
+ * ```ts
+ * await expectRefusals([['GET', `${p}/keys`, 'write']], status, credentials);
+ * ```
+ */
+export async function expectRefusals(
+  routes: readonly GuardedRoute[],
+  status: (method: string, path: string, headers: Record<string, string>) => Promise<number>,
+  as: RefusedCredentials,
+): Promise<void> {
+  for (const [method, path, kind] of routes) {
+    const where = `${method} ${path}`;
+    expect([where, await status(method, path, as.none)]).toEqual([where, 401]);
+    expect([where, await status(method, path, as.garbage)]).toEqual([where, 401]);
+    expect([where, await status(method, path, as.ingestKey)]).toEqual([where, 403]);
+    // Another project's read token: no such project for it to read, and never one to change.
+    expect([where, await status(method, path, as.otherRead)]).toEqual([where, kind === 'read' ? 404 : 403]);
+    if (kind === 'write') expect([where, await status(method, path, as.read)]).toEqual([where, 403]);
+    if (method !== 'GET')
+      expect([where, await status(method, path, as.cookieWithoutCsrf)]).toEqual([where, 403]);
+  }
+}
