@@ -22,10 +22,11 @@ const ROLLUPS = /^WITH u0 AS \(INSERT INTO hourly_agent_counts/;
 
 /**
  * The real driver, with the first transaction statement matching `pattern` after `arm()`
- * held until `release()`; `held` resolves once it is waiting. Every other statement goes
- * straight through (migrations too).
+ * held until `release()`; `held` resolves once it is waiting. With `fail`, the held statement
+ * then throws `failure` instead of running (as a lost connection, a timeout or a deadlock
+ * would). Every other statement goes straight through (migrations too).
  */
-function holdingDriver(real: PostgresDriver, pattern: RegExp) {
+function holdingDriver(real: PostgresDriver, pattern: RegExp, failure?: Error) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let reached!: () => void;
@@ -36,6 +37,7 @@ function holdingDriver(real: PostgresDriver, pattern: RegExp) {
       holding = false;
       reached();
       await released;
+      if (failure) throw failure;
     }
   };
   const driver: SqlDriver = Object.create(real, {
@@ -52,9 +54,10 @@ function holdingDriver(real: PostgresDriver, pattern: RegExp) {
   return { driver, held, release, arm: () => (holding = true) };
 }
 
-function batch(n: number, label: string): EventRecord[] {
+/** n events labelled by their function name; `ids` gives the first ones their ids. */
+function batch(n: number, label: string, ids: string[] = []): EventRecord[] {
   return Array.from({ length: n }, (_, i) => ({
-    eventId: randomUUID(),
+    eventId: ids[i] ?? randomUUID(),
     ts: Date.now() * 1000 + i,
     agentName: 'SupportBot',
     action: 'permission_check' as const,
@@ -70,18 +73,30 @@ describe('overlapping group commits on PostgreSQL', () => {
     for (const drop of drops) await drop();
   });
 
-  /** Storage on a fresh database whose first statement matching `pattern` is held. */
-  async function held(pattern: RegExp) {
+  /**
+   * Storage on a fresh database whose first statement matching `pattern` is held (and then
+   * fails, with `failure`). Timeouts are short, so a writer stuck on a wait shows as a
+   * rejected batch rather than as a slow test.
+   */
+  async function held(
+    pattern: RegExp,
+    { failure, maxConnections }: { failure?: Error; maxConnections?: number } = {},
+  ) {
     const db = await freshDatabase();
     drops.push(() => db.drop());
-    const hold = holdingDriver(new PostgresDriver(db.url), pattern);
+    const real = new PostgresDriver(db.url, { queryTimeoutMs: 5000, connectTimeoutMs: 5000, maxConnections });
+    const hold = holdingDriver(real, pattern, failure);
     const storage: Storage = await openStorageOn(hold.driver, {});
     const projectId = `prj_${randomUUID().slice(0, 8)}`;
     await storage.accounts.createProject({ id: projectId, name: 'p', createdAt: Date.now() });
     const heard: string[] = [];
-    storage.live.subscribe(projectId, (events) => heard.push(...events.map((e) => e.functionName!)));
+    const heardSeqs: number[] = [];
+    storage.live.subscribe(projectId, (events) => {
+      heard.push(...events.map((e) => e.functionName!));
+      heardSeqs.push(...events.map((e) => e.seq!));
+    });
     hold.arm();
-    return { storage, projectId, heard, ...hold };
+    return { storage, projectId, heard, heardSeqs, ...hold };
   }
 
   /** Waits until `heard` holds n events, or fails after a while. */
@@ -137,4 +152,107 @@ describe('overlapping group commits on PostgreSQL', () => {
       await storage.close();
     }
   }, 60_000);
+
+  describe('a group that fails after storing its events, while the next has stored its own', () => {
+    const failure = Object.assign(new Error('connection lost (injected)'), { code: '08006' });
+
+    test('its batches go back to the queue, are stored after the next group, and are heard in seq order', async () => {
+      const t = await held(ROLLUPS, { failure });
+      try {
+        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
+        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+        await t.held;
+        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
+        await new Promise((r) => setTimeout(r, 300));
+        t.release();
+        expect(await Promise.all([first, second, next])).toEqual(
+          Array(3).fill({ accepted: 10, duplicates: 0 }),
+        );
+        await untilHeard(t.heard, 30);
+        // The group that failed is stored again after the one that went on, each batch alone.
+        expect(t.heard).toEqual([
+          ...Array(10).fill('next'),
+          ...Array(10).fill('first'),
+          ...Array(10).fill('second'),
+        ]);
+        expect(t.heardSeqs).toEqual([...t.heardSeqs].sort((a, b) => a - b));
+        // A feed resuming after the last seq it heard of the next group gets the rest.
+        const resumed = await t.storage.events.storedAfter(t.projectId, {}, t.heardSeqs[9], 100);
+        expect(resumed.events.map((e) => e.functionName)).toEqual(t.heard.slice(10));
+      } finally {
+        t.release();
+        await t.storage.close();
+      }
+    }, 60_000);
+
+    test('an event it shares with the next group is stored once, and no batch waits out a timeout', async () => {
+      const t = await held(ROLLUPS, { failure });
+      try {
+        const shared = randomUUID();
+        const first = t.storage.writer.insert(t.projectId, batch(10, 'first', [shared]));
+        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+        await t.held;
+        // The same event again (a retried delivery): the next group stores it while the
+        // first group's copy is not yet committed, then the first group fails.
+        const next = t.storage.writer.insert(t.projectId, batch(10, 'next', [shared]));
+        await new Promise((r) => setTimeout(r, 300));
+        t.release();
+        const other = `prj_${randomUUID().slice(0, 8)}`;
+        await t.storage.accounts.createProject({ id: other, name: 'o', createdAt: Date.now() });
+        const elsewhere = t.storage.writer.insert(other, batch(5, 'elsewhere'));
+        expect(await Promise.all([first, second, next, elsewhere])).toEqual([
+          { accepted: 9, duplicates: 1 },
+          { accepted: 10, duplicates: 0 },
+          { accepted: 10, duplicates: 0 },
+          { accepted: 5, duplicates: 0 },
+        ]);
+        const stored = (await t.storage.events.list(t.projectId, {}, { limit: 100 })).events;
+        expect(stored.filter((e) => e.eventId === shared).map((e) => e.functionName)).toEqual(['next']);
+        expect(stored).toHaveLength(29);
+      } finally {
+        t.release();
+        await t.storage.close();
+      }
+    }, 60_000);
+
+    test('with one connection in the pool, every batch is still stored', async () => {
+      const t = await held(ROLLUPS, { failure, maxConnections: 1 });
+      try {
+        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
+        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+        await t.held;
+        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
+        await new Promise((r) => setTimeout(r, 300));
+        t.release();
+        expect(await Promise.all([first, second, next])).toEqual(
+          Array(3).fill({ accepted: 10, duplicates: 0 }),
+        );
+      } finally {
+        t.release();
+        await t.storage.close();
+      }
+    }, 60_000);
+
+    test('after a deadlock the group is tried again whole, behind the next', async () => {
+      const deadlock = Object.assign(new Error('deadlock detected (injected)'), { code: '40P01' });
+      const t = await held(ROLLUPS, { failure: deadlock });
+      try {
+        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
+        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+        await t.held;
+        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
+        await new Promise((r) => setTimeout(r, 300));
+        t.release();
+        expect(await Promise.all([first, second, next])).toEqual(
+          Array(3).fill({ accepted: 10, duplicates: 0 }),
+        );
+        await untilHeard(t.heard, 30);
+        expect(t.heard.slice(0, 10)).toEqual(Array(10).fill('next'));
+        expect(t.heardSeqs).toEqual([...t.heardSeqs].sort((a, b) => a - b));
+      } finally {
+        t.release();
+        await t.storage.close();
+      }
+    }, 60_000);
+  });
 });

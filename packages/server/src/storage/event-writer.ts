@@ -201,6 +201,10 @@ interface WriteJob {
   batch: Map<string, EventRecord>;
   /** Events as received, repeats within the batch included (they count as duplicates). */
   received: number;
+  /** Committed in a transaction of its own: its group failed once for a reason that was not a conflict. */
+  alone?: boolean;
+  /** Transactions that failed on a conflict with this batch in them (tried again up to {@link MAX_TRIES}). */
+  conflicts?: number;
   resolve(result: InsertResult): void;
   reject(err: unknown): void;
 }
@@ -210,16 +214,8 @@ const noop = () => undefined;
 /** PostgreSQL deadlock and serialization failures: the transaction may simply be run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
-/** Runs fn up to three times while it fails with a retryable conflict. */
-async function retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
-    }
-  }
-}
+/** Transactions a batch takes part in before a conflict that keeps failing it is its answer. */
+const MAX_TRIES = 3;
 
 /**
  * Stores ingested batches: each in one transaction with its rollups and its announcement
@@ -389,74 +385,95 @@ export class EventWriter {
     });
   }
 
-  /** The waiting batches, up to {@link MAX_GROUP_EVENTS} events (at least one batch). */
+  /**
+   * The waiting batches, up to {@link MAX_GROUP_EVENTS} events (at least one batch); a batch
+   * to commit alone only by itself.
+   */
   private takeGroup(): WriteJob[] {
+    if (this.queued[0]?.alone) return this.queued.splice(0, 1);
     let events = 0;
     let n = 0;
-    while (n < this.queued.length && (n === 0 || events + this.queued[n].batch.size <= MAX_GROUP_EVENTS)) {
+    while (
+      n < this.queued.length &&
+      !this.queued[n].alone &&
+      (n === 0 || events + this.queued[n].batch.size <= MAX_GROUP_EVENTS)
+    ) {
       events += this.queued[n++].batch.size;
     }
     return this.queued.splice(0, n);
   }
 
-  /** One group commit; when it fails, each of its batches alone (one bad batch fails only itself). */
+  /** One group commit; when it fails, what becomes of its batches ({@link afterFailure}). */
   private async commitGroup(take: () => WriteJob[], after: CommitSteps, stored: () => void): Promise<void> {
     try {
       await this.commit(take, after, stored);
     } catch (err) {
-      // One bad batch must not fail the others it shared a transaction with. A busy
-      // database fails them all alike: trying each alone would only wait for it again,
-      // on SQLite with the event loop blocked each time.
-      const group = take();
-      if (group.length > 1 && !(err instanceof DatabaseBusyError))
-        for (const job of group) await this.commit(() => [job], after, noop).catch(() => undefined);
+      // A transaction that failed to begin has taken nothing yet: its batches are answered too.
+      this.afterFailure(take(), busyOr(err));
     }
   }
 
   /**
+   * What becomes of the batches of a failed transaction. A busy database fails them all
+   * alike (trying again would only wait for it again, on SQLite with the event loop blocked
+   * each time), as it fails a lone batch. Otherwise they go back to the head of the queue, for
+   * a later commit: the whole group again after a conflict (deadlock, serialization; up to
+   * {@link MAX_TRIES} transactions), else each batch alone, so one bad batch fails only
+   * itself. Never again in the same place: the next group may have stored its events already
+   * and be waiting for this one, and a re-run would take seqs after its, commit before it,
+   * and wait on its uncommitted rows while it waits for this one.
+   */
+  private afterFailure(jobs: WriteJob[], failure: unknown): void {
+    const conflict = RETRYABLE.has((failure as { code?: string } | null)?.code ?? '');
+    if (conflict) for (const job of jobs) job.conflicts = (job.conflicts ?? 0) + 1;
+    if (!(failure instanceof DatabaseBusyError)) {
+      if (conflict && jobs.every((job) => job.conflicts! < MAX_TRIES)) {
+        this.queued.unshift(...jobs);
+        return;
+      }
+      if (jobs.length > 1) {
+        for (const job of jobs) {
+          job.alone = true;
+          job.conflicts = 0;
+        }
+        this.queued.unshift(...jobs);
+        return;
+      }
+    }
+    for (const job of jobs) job.reject(failure);
+  }
+
+  /**
    * Stores the batches `take` gives in one transaction, once the group before has stored
-   * its events; answers each after commit, or rejects them: a lone batch, or all of them
-   * when the database is busy (or could not even begin the transaction).
+   * its events, and answers each after commit; throws what failed it, answering none.
    */
   private async commit(take: () => WriteJob[], after: CommitSteps, storedAll: () => void): Promise<void> {
     let jobs: WriteJob[] = [];
-    let stored: EventRecord[][];
-    try {
-      stored = await retryConflicts(() =>
-        this.driver.transaction(async (tx) => {
-          // The group before takes its seqs first, so seq order is commit order.
-          await after.stored;
-          jobs = take();
-          const receivedAt = Date.now() * 1000;
-          const out =
-            this.driver.dialect === 'postgres'
-              ? await insertUnnest(tx, jobs, receivedAt)
-              : await insertValues(tx, jobs, receivedAt);
-          storedAll();
-          // The group before goes first from here: it takes its rollup rows' locks first (no
-          // wait between the two could deadlock), and it commits, and is announced, first.
-          await after.over;
-          // Rollups and announcements once per group: fewer statements, one NOTIFY per commit
-          // (per project it stored events of).
-          const byProject = new Map<string, EventRecord[]>();
-          jobs.forEach((job, i) => {
-            const list = byProject.get(job.projectId);
-            if (list) list.push(...out[i]);
-            else byProject.set(job.projectId, [...out[i]]);
-          });
-          await updateRollups(tx, this.driver.dialect, byProject);
-          for (const [projectId, events] of byProject) await this.fanOut.announce(tx, projectId, events);
-          return out;
-        }),
-      );
-    } catch (err) {
-      const failure = busyOr(err);
-      // A transaction that failed to begin has taken nothing yet: its batches are answered too.
+    const stored = await this.driver.transaction(async (tx) => {
+      // The group before takes its seqs first, so seq order is commit order.
+      await after.stored;
       jobs = take();
-      if (jobs.length === 1 || failure instanceof DatabaseBusyError)
-        for (const job of jobs) job.reject(failure);
-      throw failure;
-    }
+      const receivedAt = Date.now() * 1000;
+      const out =
+        this.driver.dialect === 'postgres'
+          ? await insertUnnest(tx, jobs, receivedAt)
+          : await insertValues(tx, jobs, receivedAt);
+      storedAll();
+      // The group before goes first from here: it takes its rollup rows' locks first (no
+      // wait between the two could deadlock), and it commits, and is announced, first.
+      await after.over;
+      // Rollups and announcements once per group: fewer statements, one NOTIFY per commit
+      // (per project it stored events of).
+      const byProject = new Map<string, EventRecord[]>();
+      jobs.forEach((job, i) => {
+        const list = byProject.get(job.projectId);
+        if (list) list.push(...out[i]);
+        else byProject.set(job.projectId, [...out[i]]);
+      });
+      await updateRollups(tx, this.driver.dialect, byProject);
+      for (const [projectId, events] of byProject) await this.fanOut.announce(tx, projectId, events);
+      return out;
+    });
     jobs.forEach((job, i) => {
       this.fanOut.committed(job.projectId, stored[i]);
       job.resolve({ accepted: stored[i].length, duplicates: job.received - stored[i].length });
