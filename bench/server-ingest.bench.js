@@ -4,6 +4,10 @@
  * CLI), a local load generator in this process posts batches of 100 events over
  * kept-alive connections for a fixed time, and the server's memory is sampled meanwhile.
  * SQLite always; PostgreSQL when DATABASE_URL (or AGENTSUDO_TEST_DATABASE_URL) is set.
+ * Two loads, each engine under both in one run: 8 connections (each sends its next batch
+ * once the last is answered, so at most 800 events are in flight and commit latency bounds
+ * the rate) and 32 (enough in flight that the server's own work does). BENCH_CONCURRENCY
+ * runs one load only.
  *
  * @example
  * npm run bench -- server-ingest
@@ -18,14 +22,14 @@ const { driveIngest } = require('./lib/ingest-load');
 const { cli, cpuSeconds, keyFrom, rssMiB, startServer, stopServer } = require('./lib/server-process');
 
 const BATCH = 100;
-const CONCURRENCY = 8;
+const LOADS = process.env.BENCH_CONCURRENCY ? [Number(process.env.BENCH_CONCURRENCY)] : [8, 32];
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = 1_000;
 
-async function run(name, storageArgs, env) {
-  const key = keyFrom(cli(['project', 'create', 'bench', ...storageArgs], env));
+async function run(name, storageArgs, env, concurrency) {
+  const key = keyFrom(cli(['project', 'create', `bench-${concurrency}`, ...storageArgs], env));
   const { child, url } = await startServer(storageArgs, env);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const makeBatch = batchFactory(BATCH);
   const rss = [];
   const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 1000);
@@ -35,7 +39,7 @@ async function run(name, storageArgs, env) {
     url,
     key,
     makeBatch,
-    concurrency: CONCURRENCY,
+    concurrency,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
     onMeasureStart: () => (cpuStart = cpuSeconds(child.pid)),
@@ -47,7 +51,8 @@ async function run(name, storageArgs, env) {
   const perSec = (accepted * 1e9) / ns;
   const steady = rss.slice(1);
   return {
-    name,
+    name: `${name}, ${concurrency} connections`,
+    concurrency,
     ops: accepted,
     nsPerOp: ns / accepted,
     opsPerSec: perSec,
@@ -64,13 +69,22 @@ async function run(name, storageArgs, env) {
 }
 
 async function main() {
-  const rows = await eachBackend((b) =>
-    b.db
-      ? run('SQLite (WAL, synchronous=NORMAL)', ['--db', b.db], { DATABASE_URL: '' })
-      : run('PostgreSQL', ['--database-url', b.databaseUrl], { DATABASE_URL: '' }),
-  );
-  report('server-ingest', rows, {
-    note: `batches of ${BATCH} events, ${CONCURRENCY} concurrent keep-alive connections, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up; server in a child process; RSS sampled every second`,
+  const byEngine = await eachBackend(async (b) => {
+    const rows = [];
+    for (const concurrency of LOADS)
+      rows.push(
+        b.db
+          ? await run('SQLite (WAL, synchronous=NORMAL)', ['--db', b.db], { DATABASE_URL: '' }, concurrency)
+          : await run('PostgreSQL', ['--database-url', b.databaseUrl], { DATABASE_URL: '' }, concurrency),
+      );
+    return rows;
+  });
+  const [sqlite, postgres] = byEngine;
+  // PostgreSQL against SQLite under the same load, in this run.
+  for (const [i, row] of (postgres ?? []).entries())
+    row.extra['of SQLite'] = `${(row.opsPerSec / sqlite[i].opsPerSec).toFixed(2)}×`;
+  report('server-ingest', byEngine.flat(), {
+    note: `batches of ${BATCH} events over ${LOADS.join(' and then ')} concurrent keep-alive connections, each load ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up on a fresh server; server in a child process; RSS sampled every second`,
   });
 }
 
