@@ -20,19 +20,30 @@ import { freshDatabase } from './helpers';
 const EVENTS_INSERT = /^INSERT INTO events /;
 const ROLLUPS = /^WITH u0 AS \(INSERT INTO hourly_agent_counts/;
 
+/** The `nth` statement matching `pattern` (after `arm()`) fails with `failure`, without running. */
+interface FailAt {
+  pattern: RegExp;
+  nth: number;
+  failure: Error;
+}
+
 /**
  * The real driver, with the first transaction statement matching `pattern` after `arm()`
  * held until `release()`; `held` resolves once it is waiting. With `fail`, the held statement
  * then throws `failure` instead of running (as a lost connection, a timeout or a deadlock
- * would). Every other statement goes straight through (migrations too).
+ * would). `failAt` fails one more statement at once. Every other statement goes straight
+ * through (migrations too).
  */
-function holdingDriver(real: PostgresDriver, pattern: RegExp, failure?: Error) {
+function holdingDriver(real: PostgresDriver, pattern: RegExp, failure?: Error, failAt?: FailAt) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let reached!: () => void;
   const held = new Promise<void>((resolve) => (reached = resolve));
   let holding = false;
+  let armed = false;
+  let seen = 0;
   const gate = async (sql: string) => {
+    if (armed && failAt?.pattern.test(sql) && ++seen === failAt.nth) throw failAt.failure;
     if (holding && pattern.test(sql)) {
       holding = false;
       reached();
@@ -51,7 +62,7 @@ function holdingDriver(real: PostgresDriver, pattern: RegExp, failure?: Error) {
         ),
     },
   });
-  return { driver, held, release, arm: () => (holding = true) };
+  return { driver, held, release, arm: () => (holding = armed = true) };
 }
 
 /** n events labelled by their function name; `ids` gives the first ones their ids. */
@@ -80,12 +91,12 @@ describe('overlapping group commits on PostgreSQL', () => {
    */
   async function held(
     pattern: RegExp,
-    { failure, maxConnections }: { failure?: Error; maxConnections?: number } = {},
+    { failure, failAt, maxConnections }: { failure?: Error; failAt?: FailAt; maxConnections?: number } = {},
   ) {
     const db = await freshDatabase();
     drops.push(() => db.drop());
     const real = new PostgresDriver(db.url, { queryTimeoutMs: 5000, connectTimeoutMs: 5000, maxConnections });
-    const hold = holdingDriver(real, pattern, failure);
+    const hold = holdingDriver(real, pattern, failure, failAt);
     const storage: Storage = await openStorageOn(hold.driver, {});
     const projectId = `prj_${randomUUID().slice(0, 8)}`;
     await storage.accounts.createProject({ id: projectId, name: 'p', createdAt: Date.now() });
@@ -254,5 +265,40 @@ describe('overlapping group commits on PostgreSQL', () => {
         await t.storage.close();
       }
     }, 60_000);
+
+    test.each([
+      ['a bad value: its batches are tried alone', '22P05'],
+      ['a deadlock: the group is tried whole', '40P01'],
+    ])(
+      'a group whose INSERT fails (%s) lets none commit before the group still running',
+      async (_, code) => {
+        const failure = Object.assign(new Error(`${code} (injected)`), { code });
+        // Group 1 is held before its rollups; group 2's INSERT (the second) fails.
+        const t = await held(ROLLUPS, { failAt: { pattern: EVENTS_INSERT, nth: 2, failure } });
+        try {
+          const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
+          await t.held;
+          const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+          const third = t.storage.writer.insert(t.projectId, batch(10, 'third'));
+          await new Promise((r) => setTimeout(r, 500));
+          expect(t.heard).toEqual([]);
+          t.release();
+          expect(await Promise.all([first, second, third])).toEqual(
+            Array(3).fill({ accepted: 10, duplicates: 0 }),
+          );
+          await untilHeard(t.heard, 30);
+          expect(t.heard).toEqual([
+            ...Array(10).fill('first'),
+            ...Array(10).fill('second'),
+            ...Array(10).fill('third'),
+          ]);
+          expect(t.heardSeqs).toEqual([...t.heardSeqs].sort((a, b) => a - b));
+        } finally {
+          t.release();
+          await t.storage.close();
+        }
+      },
+      60_000,
+    );
   });
 });

@@ -118,6 +118,30 @@ describe.each(backends())('POST /api/events on $name', (backend) => {
     expect(await count()).toBe(before);
   });
 
+  test('an agent name and scope at their limits are stored with their rollups; a byte over is a 400 naming it', async () => {
+    // Three-byte characters at the character limits: the most bytes the rollup keys hold.
+    const agent = '語'.repeat(256);
+    const scope = '語'.repeat(512);
+    const ok = await t.ingest([wire({ agent_name: agent, scope, allowed: false })]);
+    expect(ok.status).toBe(200);
+    expect(await jsonOf(ok)).toMatchObject({ accepted: 1 });
+    const stats = await t.read(`/api/projects/${t.projectId}/stats`);
+    expect(stats.body.top_denied_scopes).toEqual([{ scope, denied: 1 }]);
+    // Emoji take four bytes each: within the character limits, over the byte ones.
+    const before = await count();
+    for (const [field, overrides] of [
+      ['agent_name', { agent_name: '🤖'.repeat(200) }],
+      ['scope', { scope: '🔑'.repeat(400) }],
+    ] as const) {
+      const res = await t.ingest([wire(), wire(overrides)]);
+      expect(res.status).toBe(400);
+      const body = await jsonOf(res);
+      expect(body).toMatchObject({ error: 'invalid_event', field: `events[1].${field}` });
+      expect(body.message).toMatch(/over the \d+ it may take/);
+    }
+    expect(await count()).toBe(before);
+  });
+
   test('a bad timestamp gets 400 naming it and stores nothing', async () => {
     const before = await count();
     const res = await t.ingest([wire(), wire({ timestamp: 'yesterday' })]);

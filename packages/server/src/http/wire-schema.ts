@@ -48,6 +48,20 @@ export const MAX_EVENT_AHEAD_US = 24 * HOUR_US;
 const MAX_METADATA_BYTES = 16 * 1024;
 
 /**
+ * Most UTF-8 bytes of the text fields that key the rollups, beside their length in characters
+ * (which the schema checks): three bytes a character, so any text of the Basic Multilingual
+ * Plane at the character limit fits, but 256 emoji do not. PostgreSQL refuses an index entry
+ * over 2,704 bytes, and `agent_scopes` is keyed by project, agent name and scope together:
+ * at these bounds the three stay under it, so a stored event's rollups are always stored too.
+ *
+ * @example
+ * ```ts
+ * Buffer.byteLength(scope) <= MAX_KEY_BYTES.scope;
+ * ```
+ */
+export const MAX_KEY_BYTES = { agent_name: 768, scope: 1536 } as const;
+
+/**
  * Deepest nesting of objects and arrays in `metadata` (the object itself is level 1). Static
  * facts about an agent need two or three levels; a 10 KB body nested thousands deep would
  * otherwise overflow the stack of everything that walks it (serialising, storing, answering).
@@ -143,6 +157,21 @@ export function wireToRecord(input: unknown, index: number, nowUs: number): Even
         `of the server's time (${microsToIso(nowUs)}); check the clock of the machine that sent it`,
       field('timestamp'),
     );
+  }
+  for (const [name, value] of [
+    ['agent_name', event.agentName],
+    ['scope', event.scope],
+  ] as const) {
+    const bytes = value === undefined ? 0 : Buffer.byteLength(value);
+    if (bytes > MAX_KEY_BYTES[name])
+      throw new ApiError(
+        400,
+        'invalid_event',
+        `${field(name)}: ${bytes} bytes in UTF-8, over the ${MAX_KEY_BYTES[name]} it may take ` +
+          `(${MAX_KEY_BYTES[name] / 3} characters of any plain text fit; emoji and other characters ` +
+          'outside the Basic Multilingual Plane take four bytes each); shorten it',
+        field(name),
+      );
   }
   if (event.metadata && deeperThan(event.metadata, MAX_METADATA_DEPTH)) {
     throw new ApiError(

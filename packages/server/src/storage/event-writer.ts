@@ -214,7 +214,10 @@ const noop = () => undefined;
 /** PostgreSQL deadlock and serialization failures: the transaction may simply be run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
-/** Transactions a batch takes part in before a conflict that keeps failing it is its answer. */
+/**
+ * Transactions a batch takes part in before a conflict that keeps failing it is its answer:
+ * as many in its group, then as many alone.
+ */
 const MAX_TRIES = 3;
 
 /**
@@ -378,8 +381,13 @@ export class EventWriter {
     this.taking = true;
     this.running++;
     this.last = steps;
-    steps.over = this.commitGroup(take, after, stored).finally(() => {
+    steps.over = this.commitGroup(take, after, stored).finally(async () => {
+      // However this group ended (a failure at BEGIN or in its INSERT skips its waits), the
+      // next goes no earlier than it would after the group before: it stores after that one
+      // has its seqs, and commits after it is over.
+      await after.stored;
       stored();
+      await after.over;
       this.running--;
       this.schedule();
     });
