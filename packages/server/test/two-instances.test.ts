@@ -53,14 +53,26 @@ describe('two instances on one PostgreSQL, both ingesting', () => {
     // More events than an instance remembers as delivered (10,000), from 3 clients per
     // instance at once, so the two instances' commits interleave and land out of seq order.
     const sent: string[] = [];
+    // The feeds are read in this process, which also runs both servers and the clients: on a
+    // busy machine they fall behind, and the server cuts off a feed more than 1 MiB behind (as
+    // it would a slow browser, which reconnects with Last-Event-ID). So a client waits while
+    // a feed is over 1,000 events behind: at most 1,600 (about 600 KB) are ever queued.
+    const behind = () => Math.max(...[onA, onB].map((feed) => sent.length - feed.events.length));
+    let cutOff = false;
+    for (const feed of [onA, onB]) void feed.ended.then(() => (cutOff = true));
     const client = async (url: string, name: string) => {
-      for (let i = 0; i < 20; i++)
+      for (let i = 0; i < 20; i++) {
+        while (behind() > 1000) {
+          if (cutOff) throw new Error('a live feed was cut off while the clients waited for it');
+          await new Promise((r) => setTimeout(r, 10));
+        }
         sent.push(
           ...(await ingest(
             url,
             Array.from({ length: 100 }, () => wire({ agent_name: name })),
           )),
         );
+      }
     };
     await Promise.all([
       ...[1, 2, 3].map((n) => client(a.url, `viaA-${n}`)),
