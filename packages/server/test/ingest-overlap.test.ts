@@ -3,6 +3,7 @@ import {
   openStorageOn,
   PostgresDriver,
   type EventRecord,
+  type InsertResult,
   type SqlDriver,
   type SqlExecutor,
   type Storage,
@@ -110,6 +111,25 @@ describe('overlapping group commits on PostgreSQL', () => {
     return { storage, projectId, heard, heardSeqs, ...hold };
   }
 
+  /**
+   * Sends 'first' and 'second' (one group, held before its rollups), then 'next', gives it
+   * time to store its events, and releases the held statement (which fails); the three
+   * answers, not awaited. With `shared`, 'first' and 'next' carry that one event id.
+   */
+  async function firstGroupFailsAfterNext(
+    t: Awaited<ReturnType<typeof held>>,
+    shared?: string,
+  ): Promise<Array<Promise<InsertResult>>> {
+    const ids = shared === undefined ? [] : [shared];
+    const first = t.storage.writer.insert(t.projectId, batch(10, 'first', ids));
+    const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
+    await t.held;
+    const next = t.storage.writer.insert(t.projectId, batch(10, 'next', ids));
+    await new Promise((r) => setTimeout(r, 300));
+    t.release();
+    return [first, second, next];
+  }
+
   /** Waits until `heard` holds n events, or fails after a while. */
   async function untilHeard(heard: string[], n: number) {
     for (let i = 0; i < 400 && heard.length < n; i++) await new Promise((r) => setTimeout(r, 25));
@@ -170,12 +190,7 @@ describe('overlapping group commits on PostgreSQL', () => {
     test('its batches go back to the queue, are stored after the next group, and are heard in seq order', async () => {
       const t = await held(ROLLUPS, { failure });
       try {
-        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
-        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
-        await t.held;
-        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
-        await new Promise((r) => setTimeout(r, 300));
-        t.release();
+        const [first, second, next] = await firstGroupFailsAfterNext(t);
         expect(await Promise.all([first, second, next])).toEqual(
           Array(3).fill({ accepted: 10, duplicates: 0 }),
         );
@@ -199,15 +214,10 @@ describe('overlapping group commits on PostgreSQL', () => {
     test('an event it shares with the next group is stored once, and no batch waits out a timeout', async () => {
       const t = await held(ROLLUPS, { failure });
       try {
-        const shared = randomUUID();
-        const first = t.storage.writer.insert(t.projectId, batch(10, 'first', [shared]));
-        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
-        await t.held;
         // The same event again (a retried delivery): the next group stores it while the
         // first group's copy is not yet committed, then the first group fails.
-        const next = t.storage.writer.insert(t.projectId, batch(10, 'next', [shared]));
-        await new Promise((r) => setTimeout(r, 300));
-        t.release();
+        const shared = randomUUID();
+        const [first, second, next] = await firstGroupFailsAfterNext(t, shared);
         const other = `prj_${randomUUID().slice(0, 8)}`;
         await t.storage.accounts.createProject({ id: other, name: 'o', createdAt: Date.now() });
         const elsewhere = t.storage.writer.insert(other, batch(5, 'elsewhere'));
@@ -229,12 +239,7 @@ describe('overlapping group commits on PostgreSQL', () => {
     test('with one connection in the pool, every batch is still stored', async () => {
       const t = await held(ROLLUPS, { failure, maxConnections: 1 });
       try {
-        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
-        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
-        await t.held;
-        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
-        await new Promise((r) => setTimeout(r, 300));
-        t.release();
+        const [first, second, next] = await firstGroupFailsAfterNext(t);
         expect(await Promise.all([first, second, next])).toEqual(
           Array(3).fill({ accepted: 10, duplicates: 0 }),
         );
@@ -248,12 +253,7 @@ describe('overlapping group commits on PostgreSQL', () => {
       const deadlock = Object.assign(new Error('deadlock detected (injected)'), { code: '40P01' });
       const t = await held(ROLLUPS, { failure: deadlock });
       try {
-        const first = t.storage.writer.insert(t.projectId, batch(10, 'first'));
-        const second = t.storage.writer.insert(t.projectId, batch(10, 'second'));
-        await t.held;
-        const next = t.storage.writer.insert(t.projectId, batch(10, 'next'));
-        await new Promise((r) => setTimeout(r, 300));
-        t.release();
+        const [first, second, next] = await firstGroupFailsAfterNext(t);
         expect(await Promise.all([first, second, next])).toEqual(
           Array(3).fill({ accepted: 10, duplicates: 0 }),
         );
